@@ -1,0 +1,104 @@
+// The JSON messages of TTE (docs/protocol.md): the state object (draft 3.2),
+// the JSON form of the enrollment answer (message 10 with Accept 50), the
+// Introducer's notice to the Controller (message 6), the MotherShip's claim
+// request (message 4) and problem details for errors (RFC 9457).
+//
+// Decoders never throw: malformed JSON, wrong types and bad values come back
+// as an Error naming the field.
+#ifndef TTE_HOST_MESSAGES_HPP
+#define TTE_HOST_MESSAGES_HPP
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tte/dev_urn.hpp"
+#include "tte/enrollment_answer.hpp"
+#include "tte/identifiers.hpp"
+#include "tte/ip_address.hpp"
+#include "tte/result.hpp"
+
+namespace tte {
+
+enum class DeviceState : std::uint8_t { unmapped, mapped, registered, revoked };
+const char* device_state_name(DeviceState state);
+// Errors: syntax (not one of the four names).
+Result<DeviceState> parse_device_state(std::string_view name);
+
+// The draft's Section 3.2 object: what the MotherShip says about a device.
+struct StateObject {
+  DevId dev_id;
+  DevUrn urn;
+  Fingerprint fingerprint;
+  DeviceState state;
+  std::optional<std::int64_t> mapped_at;      // seconds since the epoch
+  std::optional<std::int64_t> registered_at;  // seconds since the epoch
+
+  std::string to_json() const;
+  // Errors: syntax, missing, out_of_range (and the identifiers' own errors).
+  static Result<StateObject> from_json(std::string_view text);
+};
+
+// {"cip":"192.0.2.7","cport":5684,"cfingerprint":"<hex>"[,"cpsk":"<hex>"]}
+std::string enrollment_answer_to_json(const EnrollmentAnswer& answer);
+Result<EnrollmentAnswer> enrollment_answer_from_json(std::string_view text);
+
+using Psk = std::array<std::uint8_t, EnrollmentAnswer::kPskSize>;
+
+// Message 6, POST /.well-known/tte/devices on the Controller.
+struct DeviceNotice {
+  DevUrn urn;
+  Fingerprint fingerprint;
+  DevId dev_id;
+  Otp otp;
+  MsId::Host mothership;    // the MotherShip's host name, tte-XXXXXX.net
+  std::string description;  // may be empty
+  std::optional<Psk> psk;   // PSK variant only
+
+  std::string to_json() const;
+  static Result<DeviceNotice> from_json(std::string_view text, IdPolicy policy);
+};
+
+// The longest Dev Descp we accept, in bytes of UTF-8.
+inline constexpr std::size_t kMaxDescriptionBytes = 256;
+// A Dev Descp is UTF-8 text without control characters, at most 256 bytes.
+// Errors: too_long, syntax.
+Status validate_description(std::string_view text);
+
+// Message 4: an Introducer maps a device to a Controller. The draft appends
+// cip, cport and cfingerprint to the Enrollment URL; the same fields may come
+// in an application/x-www-form-urlencoded body (what the HTML form sends).
+struct ClaimRequest {
+  DevId dev_id;
+  Otp otp;
+  ControllerAddress controller;
+  Fingerprint controller_fingerprint;
+  std::string description;
+  std::optional<Psk> psk;
+
+  // query: the request target's query (after '?'); form_body: the body, or empty.
+  // A field given in both is a duplicate. Errors: missing, duplicate, syntax,
+  // out_of_range, too_long, unsupported.
+  static Result<ClaimRequest> parse(std::string_view query, std::string_view form_body);
+  // The query string (without '?') that carries this request's fields.
+  std::string to_query() const;
+};
+
+// RFC 9457 problem details, as every TTE HTTP error is sent.
+struct Problem {
+  int status = 500;
+  std::string type;                   // a URI; TTE's own are listed in docs/protocol.md
+  std::string title;                  // short, fixed per type
+  std::string detail;                 // this occurrence
+  std::string field;                  // the offending request field, if any
+  std::optional<StateObject> device;  // 409: the device's state
+
+  std::string to_json() const;
+  static Result<Problem> from_json(std::string_view text);
+};
+
+}  // namespace tte
+
+#endif  // TTE_HOST_MESSAGES_HPP

@@ -1,0 +1,96 @@
+#include "tte/led_frame.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "vectors.hpp"
+
+namespace tte::led {
+namespace {
+
+EnrollmentUrl device_of(const nlohmann::json& c) {
+  return EnrollmentUrl(*MsId::from_value(c["ms_id"].get<std::uint32_t>(), IdPolicy::allow_example),
+                       *DevId::parse(c["devid"].get<std::string>()),
+                       *Otp::parse(c["otp"].get<std::string>()));
+}
+
+std::string levels_text(const std::vector<std::uint8_t>& levels) {
+  std::string text;
+  for (auto level : levels)
+    text += level ? '1' : '0';
+  return text;
+}
+
+TEST(LedFrame, Vectors) {
+  for (const auto& c : testing::load_vectors("led_frame.json")["frames"]) {
+    SCOPED_TRACE(c.dump());
+    EnrollmentUrl device = device_of(c);
+    Frame frame = build_frame(device);
+    EXPECT_EQ(testing::to_hex(frame.data(), frame.size()), c["frame"].get<std::string>());
+    EXPECT_EQ(checksum(frame), 0);  // all 19 bytes sum to 0 mod 256
+    EXPECT_EQ(*parse_frame(frame, IdPolicy::allow_example), device);
+
+    std::vector<std::uint8_t> levels(kFrameBits);
+    encode_levels(frame, false, levels);
+    EXPECT_EQ(levels_text(levels), c["levels_from_off"].get<std::string>());
+  }
+}
+
+TEST(LedFrame, InvalidVectors) {
+  for (const auto& c : testing::load_vectors("led_frame.json")["invalid_frames"]) {
+    SCOPED_TRACE(c.dump());
+    auto bytes = testing::from_hex(c["frame"].get<std::string>());
+    Frame frame{};
+    std::copy(bytes.begin(), bytes.end(), frame.begin());
+    EXPECT_TRUE(testing::matches_case(parse_frame(frame, IdPolicy::allow_example), c));
+  }
+}
+
+TEST(LedFrame, StartConstantIsAPreambleOfToggles) {
+  auto ms = MsId::from_value(10, IdPolicy::operational);
+  Frame frame = build_frame(EnrollmentUrl(*ms, DevId(2), Otp(1)));
+  std::vector<std::uint8_t> levels(kFrameBits);
+  encode_levels(frame, false, levels);
+  for (std::size_t i = 0; i < 15; ++i)
+    EXPECT_EQ(levels[i], (i + 1) % 2) << i;  // 15 toggles
+  EXPECT_EQ(levels[15], levels[14]);         // then the 1 bit holds
+}
+
+// Repeated frames back to back, sampled from an arbitrary point, decode.
+TEST(LedFrame, DecodesFromAnyStartingPoint) {
+  std::mt19937_64 random(15);
+  for (int trial = 0; trial < 50; ++trial) {
+    auto ms =
+        MsId::from_value(static_cast<std::uint32_t>(random() & 0xffffff), IdPolicy::allow_example);
+    EnrollmentUrl device(*ms, DevId(static_cast<std::uint32_t>(random())), Otp(random()));
+    Frame frame = build_frame(device);
+    std::vector<std::uint8_t> stream(3 * kFrameBits);
+    bool level = random() & 1;
+    for (int repeat = 0; repeat < 3; ++repeat) {
+      level =
+          encode_levels(frame, level, MutableByteView(&stream[repeat * kFrameBits], kFrameBits));
+    }
+    std::size_t offset = random() % kFrameBits;
+    auto decoded = decode_levels(ByteView(stream.data() + offset, stream.size() - offset),
+                                 IdPolicy::allow_example);
+    ASSERT_TRUE(decoded.ok()) << testing::describe(decoded);
+    EXPECT_EQ(*decoded, device);
+  }
+}
+
+TEST(LedFrame, TooFewOrCorruptSamplesFindNothing) {
+  auto ms = MsId::from_value(10, IdPolicy::operational);
+  Frame frame = build_frame(EnrollmentUrl(*ms, DevId(2), Otp(1)));
+  std::vector<std::uint8_t> levels(kFrameBits + 1);
+  encode_levels(frame, false, MutableByteView(levels.data() + 1, kFrameBits));
+  EXPECT_TRUE(decode_levels(levels, IdPolicy::operational).ok());
+  EXPECT_EQ(decode_levels(ByteView(levels.data(), kFrameBits), IdPolicy::operational).error().code,
+            Errc::not_found);
+  levels[100] ^= 1;  // one wrong sample flips two adjacent bits: the byte sum always changes
+  EXPECT_EQ(decode_levels(levels, IdPolicy::operational).error().code, Errc::not_found);
+}
+
+}  // namespace
+}  // namespace tte::led

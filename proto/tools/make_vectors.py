@@ -1,0 +1,686 @@
+#!/usr/bin/python3
+"""Writes proto/vectors/*.json: TTE's test vectors.
+
+This script is a second, independent implementation of TTE's encodings (Python
+standard library, Debian's python3-cbor2 for CBOR, the openssl command for
+X.509), written without reference to the C++ code. The C++ unit tests check
+the C++ implementation against the files it writes; another implementation can
+do the same. The inputs and the expected errors are listed here by hand; every
+computed value (codes, frames, CBOR bytes, digests, fingerprints) comes from
+this script.
+
+Run from anywhere: /usr/bin/python3 proto/tools/make_vectors.py
+(needs python3-cbor2 and openssl; not needed to build or test TTE).
+"""
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import os
+import subprocess
+
+import cbor2
+
+PROTO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VECTORS = os.path.join(PROTO, "vectors")
+KEYS = os.path.join(PROTO, "keys")
+
+DRAFT = {"ms_id": 0, "devid": 0xABCDEF01, "otp": 0x123456789ABCDEF0}
+
+
+def write(name, content):
+    path = os.path.join(VECTORS, name)
+    with open(path, "w") as f:
+        json.dump(content, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print("wrote", os.path.relpath(path, os.path.dirname(PROTO)))
+
+
+def host_of(ms_id):
+    return "tte-%06X.net" % (ms_id & 0xFFFFFF)
+
+
+def enrollment_url(ms_id, devid, otp):
+    return "https://%s/.well-known/tte?otp=%016x&devid=%08x" % (host_of(ms_id), otp, devid)
+
+
+def device(ms_id, devid, otp):
+    return {"ms_id": ms_id, "devid": "%08x" % devid, "otp": "%016x" % otp}
+
+
+# --- identifiers -------------------------------------------------------------
+
+def identifiers():
+    ms_from_value = []
+    for value, policy, error in [
+        (10, "operational", None),
+        (0xFFFFFF, "operational", None),
+        (1, "operational", None),
+        (0, "allow_example", None),
+        (0, "operational", "reserved"),
+        (0x01000000, "operational", "reserved"),
+        (0xFF000001, "allow_example", "reserved"),
+    ]:
+        case = {"value": value, "policy": policy}
+        if error:
+            case["error"] = error
+        else:
+            case["host"] = host_of(value)
+        ms_from_value.append(case)
+
+    ms_from_host = [
+        {"input": "tte-00000A.net", "policy": "operational", "value": 10},
+        {"input": "TTE-00000a.NET", "policy": "operational", "value": 10},
+        {"input": "tte-ffffff.net", "policy": "operational", "value": 0xFFFFFF},
+        {"input": "tte-000000.net", "policy": "allow_example", "value": 0},
+        {"input": "tte-000000.net", "policy": "operational", "error": "reserved"},
+        {"input": "tte-0000A.net", "policy": "operational", "error": "syntax"},
+        {"input": "tte-000000A.net", "policy": "operational", "error": "syntax"},
+        {"input": "tte-00000G.net", "policy": "operational", "error": "syntax"},
+        {"input": "tte-00000A.com", "policy": "operational", "error": "syntax"},
+        {"input": "tte-00000A.net.", "policy": "operational", "error": "syntax"},
+        {"input": "xtte-00000A.net", "policy": "operational", "error": "syntax"},
+        {"input": "", "policy": "operational", "error": "syntax"},
+    ]
+    ms_parse_number = [
+        {"input": "10", "policy": "operational", "value": 10},
+        {"input": "0xA", "policy": "operational", "value": 10},
+        {"input": "0X00ffffff", "policy": "operational", "value": 0xFFFFFF},
+        {"input": "16777215", "policy": "operational", "value": 16777215},
+        {"input": "16777216", "policy": "operational", "error": "reserved"},
+        {"input": "0", "policy": "operational", "error": "reserved"},
+        {"input": "0", "policy": "allow_example", "value": 0},
+        {"input": "4294967296", "policy": "operational", "error": "out_of_range"},
+        {"input": "99999999999", "policy": "operational", "error": "out_of_range"},
+        {"input": "-1", "policy": "operational", "error": "syntax"},
+        {"input": "1e3", "policy": "operational", "error": "syntax"},
+        {"input": "0x", "policy": "operational", "error": "syntax"},
+        {"input": "0x123456789", "policy": "operational", "error": "too_long"},
+        {"input": "", "policy": "operational", "error": "missing"},
+    ]
+
+    dev_id = [
+        {"input": "abcdef01", "canonical": "abcdef01"},
+        {"input": "ABCDEF01", "canonical": "abcdef01"},
+        {"input": "1", "canonical": "00000001"},
+        {"input": "00000000", "canonical": "00000000"},
+        {"input": "ffffffff", "canonical": "ffffffff"},
+        {"input": "", "error": "missing"},
+        {"input": "123456789", "error": "too_long"},
+        {"input": "0x12", "error": "syntax"},
+        {"input": "12 34", "error": "syntax"},
+        {"input": "-1", "error": "syntax"},
+        {"input": "abcdefg", "error": "syntax"},
+    ]
+    otp = [
+        {"input": "123456789abcdef0", "canonical": "123456789abcdef0"},
+        {"input": "123456789ABCDEF0", "canonical": "123456789abcdef0"},
+        {"input": "ff", "canonical": "00000000000000ff"},
+        {"input": "ffffffffffffffff", "canonical": "ffffffffffffffff"},
+        {"input": "", "error": "missing"},
+        {"input": "123456789abcdef01", "error": "too_long"},
+        {"input": "123456789abcdefg", "error": "syntax"},
+        {"input": "+123", "error": "syntax"},
+    ]
+
+    fp = "9E80F80B941243C01CD0B430CE21F52B0158AD296E91A4E4AB72891729226486"
+    colons = ":".join(fp[i:i + 2] for i in range(0, 64, 2))
+    fingerprint = [
+        {"input": fp.lower(), "canonical": fp.lower()},
+        {"input": fp, "canonical": fp.lower()},
+        {"input": colons, "canonical": fp.lower()},
+        {"input": colons.lower(), "canonical": fp.lower()},
+        {"input": "", "error": "missing"},
+        {"input": fp[:-2], "error": "syntax"},
+        {"input": fp + "00", "error": "syntax"},
+        {"input": fp[:-1] + "g", "error": "syntax"},
+        {"input": colons.replace(":", "-"), "error": "syntax"},
+        {"input": colons[:5] + ";" + colons[6:], "error": "syntax"},
+    ]
+
+    def mac_or_ow(urn):
+        hexpart = urn.split(":", 3)[3].split("_")[0]
+        return "%08x" % int(hexpart[-8:], 16)
+
+    urn = []
+    for text, kind in [
+        ("urn:dev:mac:0024beffff804ff1", "mac"),
+        ("urn:dev:mac:0024befffe804ff1", "mac"),
+        ("urn:dev:ow:10e2073a01080063", "ow"),
+        ("urn:dev:ow:264437f5000000ed_humidity", "ow"),
+        ("urn:dev:mac:00", "mac"),
+        ("urn:dev:org:32473-foo", "org"),
+        ("urn:dev:os:32473-123456", "os"),
+        ("urn:dev:os:32473-12-34:56", "os"),
+        ("urn:dev:ops:32473-Refrigerator-5002", "ops"),
+        ("urn:dev:ops:32473-Refrigerator-5002_compressor", "ops"),
+        ("urn:dev:ops:32473-Light.Bulb-A-1", "ops"),
+        ("urn:dev:example:new1", "other"),
+        ("urn:dev:example:x:y:z", "other"),
+    ]:
+        case = {"input": text, "canonical": text, "kind": kind}
+        if kind in ("mac", "ow"):
+            case["suggested_devid"] = mac_or_ow(text)
+        urn.append(case)
+    urn += [
+        {"input": "URN:DEV:mac:0024beffff804ff1", "canonical": "urn:dev:mac:0024beffff804ff1",
+         "kind": "mac", "suggested_devid": "ff804ff1"},
+        {"input": "urn:Dev:ops:32473-Refrigerator-5002", "canonical": "urn:dev:ops:32473-Refrigerator-5002",
+         "kind": "ops"},
+        {"input": "", "error": "missing"},
+        {"input": "urn:dev:mac:" + "00" * 43, "error": "too_long"},
+        {"input": "urn:dev:mac:" + "00" * 42, "canonical": "urn:dev:mac:" + "00" * 42,
+         "kind": "mac", "suggested_devid": "00000000"},
+        {"input": "urn:dev:mac:0024BEFFFF804FF1", "error": "syntax"},
+        {"input": "urn:dev:mac:0024beffff804ff", "error": "syntax"},
+        {"input": "urn:dev:mac:", "error": "syntax"},
+        {"input": "urn:dev:mac:zz", "error": "syntax"},
+        {"input": "urn:dev:ow:10e2073a01080063_", "error": "syntax"},
+        {"input": "urn:dev:os:032473-123456", "error": "syntax"},
+        {"input": "urn:dev:os:32473", "error": "syntax"},
+        {"input": "urn:dev:ops:32473-Refrigerator", "error": "syntax"},
+        {"input": "urn:dev:org:32473-", "error": "syntax"},
+        {"input": "urn:dev:Example:new1", "error": "syntax"},
+        {"input": "urn:dev:1example:new1", "error": "syntax"},
+        {"input": "urn:dev:example:", "error": "syntax"},
+        {"input": "urn:dev:example:a b", "error": "syntax"},
+        {"input": "urn:dev:example:a%20b", "error": "syntax"},
+        {"input": "urn:dev:example:a::b", "error": "syntax"},
+        {"input": "urn:dev:", "error": "syntax"},
+        {"input": "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "error": "syntax"},
+        {"input": "urn:dev:mac:0024beffff804ff1 ", "error": "syntax"},
+    ]
+
+    ip_address = []
+    for text in ["192.0.2.7", "0.0.0.0", "255.255.255.255", "2001:db8::7", "2001:DB8:0:0:0:0:0:7",
+                 "::", "::1", "1::", "2001:db8:0:1:1:1:1:1", "2001:0:0:1:0:0:0:1", "2001:db8::1:0:0:1",
+                 "fe80::1:2:3:4", "::ffff:192.0.2.1", "::ffff:c000:201", "64:ff9b::192.0.2.33",
+                 "1:2:3:4:5:6:7:8", "0:0:0:0:0:0:0:1", "1:0:0:2:0:0:0:3"]:
+        address = ipaddress.ip_address(text)
+        canonical = str(address)
+        # RFC 5952 section 5: IPv4-mapped addresses keep their dotted tail (Python
+        # 3.11's str() does not do this; 3.13's does).
+        if address.version == 6 and address.ipv4_mapped:
+            canonical = "::ffff:" + str(address.ipv4_mapped)
+        ip_address.append({"input": text, "canonical": canonical, "family": address.version,
+                           "bytes": address.packed.hex()})
+    ip_address += [{"input": text, "error": error} for text, error in [
+        ("", "missing"), ("192.0.2", "syntax"), ("192.0.2.7.1", "syntax"), ("192.0.2.256", "syntax"),
+        ("192.0.2.07", "syntax"), ("192.0.2.-1", "syntax"), (" 192.0.2.7", "syntax"),
+        ("1:2:3:4:5:6:7:8:9", "syntax"), ("1::2::3", "syntax"), ("12345::1", "syntax"),
+        (":1:2:3:4:5:6:7", "syntax"), ("1:2:3:4:5:6:7:", "syntax"), ("1:2:3:4:5:6:7:8::", "syntax"),
+        ("::1:2:3:4:5:6:7:8", "syntax"), ("1::2:3:4:5:6:7:8", "syntax"),
+        ("fe80::1%eth0", "unsupported"), ("::ffff:192.0.2.256", "syntax"), ("g::1", "syntax"),
+        ("1.2.3.4::", "syntax"), ("localhost", "syntax")]]
+
+    controller_address = [
+        {"input": "192.0.2.7:5684", "canonical": "192.0.2.7:5684", "ip": "192.0.2.7", "port": 5684},
+        {"input": "[2001:db8::7]:5684", "canonical": "[2001:db8::7]:5684", "ip": "2001:db8::7", "port": 5684},
+        {"input": "[2001:DB8:0::7]:1", "canonical": "[2001:db8::7]:1", "ip": "2001:db8::7", "port": 1},
+        {"input": "127.0.0.1:65535", "canonical": "127.0.0.1:65535", "ip": "127.0.0.1", "port": 65535},
+        {"input": "", "error": "missing"},
+        {"input": "192.0.2.7", "error": "missing"},
+        {"input": "192.0.2.7:0", "error": "out_of_range"},
+        {"input": "192.0.2.7:65536", "error": "out_of_range"},
+        {"input": "192.0.2.7:123456", "error": "out_of_range"},
+        {"input": "192.0.2.7:", "error": "missing"},
+        {"input": "192.0.2.7:56a4", "error": "syntax"},
+        {"input": "2001:db8::7:5684", "error": "syntax"},
+        {"input": "[192.0.2.7]:5684", "error": "syntax"},
+        {"input": "[2001:db8::7]5684", "error": "syntax"},
+        {"input": "[2001:db8::7", "error": "syntax"},
+    ]
+    write("identifiers.json", {
+        "description": "MS ID, Dev ID, OTP, Fingerprint, Dev URN, IP and Controller address: "
+                       "valid inputs with their canonical text, invalid inputs with the error code.",
+        "ms_id": {"from_value": ms_from_value, "from_host": ms_from_host,
+                  "parse_number": ms_parse_number},
+        "dev_id": dev_id, "otp": otp, "fingerprint": fingerprint, "urn": urn,
+        "ip_address": ip_address, "controller_address": controller_address,
+    })
+
+
+# --- URLs --------------------------------------------------------------------
+
+def urls():
+    d = DRAFT
+    canonical = enrollment_url(d["ms_id"], d["devid"], d["otp"])
+    parse = [
+        {"input": canonical, "policy": "allow_example", **device(**d), "canonical": canonical},
+        {"input": canonical, "policy": "operational", "error": "reserved", "field": "ms_id"},
+        # The draft's own example: comma separator and "DevID".
+        {"input": "https://tte-000000.net/.well-known/tte?otp=123456789abcdef0,DevID=abcdef01",
+         "policy": "allow_example", **device(**d), "canonical": canonical},
+        {"input": "HTTPS://TTE-000000.NET/.well-known/tte?OTP=123456789ABCDEF0;DEVID=ABCDEF01",
+         "policy": "allow_example", **device(**d), "canonical": canonical},
+        {"input": "https://tte-000000.net:443/.well-known/tte?devid=abcdef01&otp=123456789abcdef0",
+         "policy": "allow_example", **device(**d), "canonical": canonical},
+        {"input": "https://tte-000000.net/.well-known/tte?otp=%31%32%33456789abcdef0&devid=abcdef01&x=y",
+         "policy": "allow_example", **device(**d), "canonical": canonical},
+        {"input": "https://tte-00000A.net/.well-known/tte?otp=1&devid=2",
+         "policy": "operational", **device(10, 2, 1),
+         "canonical": enrollment_url(10, 2, 1)},
+        {"input": "https://tte-00000a.net/.well-known/tte?&otp=ffffffffffffffff&&devid=ffffffff&",
+         "policy": "operational", **device(10, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF),
+         "canonical": enrollment_url(10, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)},
+    ]
+    bad = [
+        ("http://tte-00000A.net/.well-known/tte?otp=1&devid=2", "syntax", "url"),
+        ("https://tte-00000A.net:8443/.well-known/tte?otp=1&devid=2", "unsupported", "url"),
+        ("https://tte-00000A.net/.well-known/tte/?otp=1&devid=2", "syntax", "path"),
+        ("https://tte-00000A.net/.well-known/TTE?otp=1&devid=2", "syntax", "path"),
+        ("https://tte-00000A.net/?otp=1&devid=2", "syntax", "path"),
+        ("https://example.com/.well-known/tte?otp=1&devid=2", "syntax", "host"),
+        ("https://tte-100000A.net/.well-known/tte?otp=1&devid=2", "syntax", "host"),
+        ("https://user@tte-00000A.net/.well-known/tte?otp=1&devid=2", "syntax", "url"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1&devid=2#x", "syntax", "url"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1", "missing", "devid"),
+        ("https://tte-00000A.net/.well-known/tte?devid=2", "missing", "otp"),
+        ("https://tte-00000A.net/.well-known/tte", "missing", "otp"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1&otp=1&devid=2", "duplicate", "otp"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1&devid=2&DEVID=2", "duplicate", "devid"),
+        ("https://tte-00000A.net/.well-known/tte?otp=&devid=2", "missing", "otp"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1&devid=123456789", "too_long", "devid"),
+        ("https://tte-00000A.net/.well-known/tte?otp=xyz&devid=2", "syntax", "otp"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1%&devid=2", "syntax", "query"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1%2&devid=2", "syntax", "query"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1%zz&devid=2", "syntax", "query"),
+        ("https://tte-00000A.net/.well-known/tte?otp=" + "0" * 65 + "&devid=2", "too_long", "query"),
+        ("https://tte-00000A.net/.well-known/tte?otp=1 &devid=2", "syntax", "otp"),
+        ("tte-00000A.net/.well-known/tte?otp=1&devid=2", "syntax", "url"),
+        ("", "syntax", "url"),
+    ]
+    parse += [{"input": url, "policy": "operational", "error": error, "field": field}
+              for url, error, field in bad]
+
+    key = bytes(range(16))
+    box_canonical = "https://tte-00000A.net/.well-known/tte/box?first=00001000&count=24&key=%s" % key.hex()
+    box = [
+        {"input": box_canonical, "policy": "operational", "ms_id": 10, "first": "00001000", "count": 24,
+         "key": key.hex(), "canonical": box_canonical},
+        {"input": "https://TTE-00000a.net/.well-known/tte/box?KEY=%s,count=24;first=1000" % key.hex().upper(),
+         "policy": "operational", "ms_id": 10, "first": "00001000", "count": 24, "key": key.hex(),
+         "canonical": box_canonical},
+        {"input": "https://tte-00000A.net/.well-known/tte/box?first=fffffff0&count=16&key=%s" % key.hex(),
+         "policy": "operational", "ms_id": 10, "first": "fffffff0", "count": 16, "key": key.hex(),
+         "canonical": "https://tte-00000A.net/.well-known/tte/box?first=fffffff0&count=16&key=%s" % key.hex()},
+    ]
+    box += [{"input": url, "policy": "operational", "error": error, "field": field} for url, error, field in [
+        ("https://tte-00000A.net/.well-known/tte/box?first=fffffff0&count=17&key=%s" % key.hex(), "out_of_range", "count"),
+        ("https://tte-00000A.net/.well-known/tte/box?first=1&count=0&key=%s" % key.hex(), "out_of_range", "count"),
+        ("https://tte-00000A.net/.well-known/tte/box?first=1&count=10001&key=%s" % key.hex(), "out_of_range", "count"),
+        ("https://tte-00000A.net/.well-known/tte/box?first=1&count=1x&key=%s" % key.hex(), "syntax", "count"),
+        ("https://tte-00000A.net/.well-known/tte/box?first=1&count=2&key=%s" % key.hex()[:-2], "syntax", "key"),
+        ("https://tte-00000A.net/.well-known/tte/box?first=1&count=2", "missing", "key"),
+        ("https://tte-00000A.net/.well-known/tte/box?count=2&key=%s" % key.hex(), "missing", "first"),
+        ("https://tte-00000A.net/.well-known/tte?first=1&count=2&key=%s" % key.hex(), "syntax", "path"),
+        ("https://tte-000000.net/.well-known/tte/box?first=1&count=2&key=%s" % key.hex(), "reserved", "ms_id"),
+    ]]
+    write("enrollment_url.json", {
+        "description": "Enrollment URLs (QR labels) and box URLs: accepted inputs with the fields "
+                       "and the canonical form TTE emits; refused inputs with the error code and field.",
+        "enrollment_url": parse, "box_url": box,
+    })
+
+
+# --- manual code -------------------------------------------------------------
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def gf32_mul(a, b):
+    """Carry-less multiply modulo x^5 + x^2 + 1."""
+    product = 0
+    for bit in range(5):
+        if (b >> bit) & 1:
+            product ^= a << bit
+    for bit in range(9, 4, -1):
+        if (product >> bit) & 1:
+            product ^= 0b100101 << (bit - 5)
+    return product
+
+
+def gf32_pow_x(n):
+    result = 1
+    for _ in range(n):
+        result = gf32_mul(result, 2)
+    return result
+
+
+def manual_code(ms_id, devid, otp):
+    payload = (ms_id & 0xFFFFFF).to_bytes(3, "big") + devid.to_bytes(4, "big") + otp.to_bytes(8, "big")
+    data = [RFC4648.index(c) for c in base64.b32encode(payload).decode()]
+    assert len(data) == 24
+    check = 0
+    for i, v in enumerate(data):
+        check ^= gf32_mul(v, gf32_pow_x(24 - i))
+    symbols = "".join(CROCKFORD[v] for v in data + [check])
+    groups = [symbols[i:i + 4] for i in range(0, 25, 4)]
+    return "TTE-" + "-".join(groups)
+
+
+def manual_codes():
+    devices = [(0, 0xABCDEF01, 0x123456789ABCDEF0), (10, 2, 1), (0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF),
+               (0x123456, 0, 0), (1, 0x00C0FFEE, 0xDEADBEEF00112233)]
+    encode = []
+    for ms, dev, otp in devices:
+        encode.append({**device(ms, dev, otp), "code": manual_code(ms, dev, otp)})
+    example = manual_code(*devices[0])
+    op = manual_code(*devices[1])
+    flat = op.replace("-", "")
+    decode = [
+        {"input": example, "policy": "allow_example", **device(*devices[0])},
+        {"input": example, "policy": "operational", "error": "reserved"},
+        {"input": op, "policy": "operational", **device(*devices[1])},
+        {"input": op.lower(), "policy": "operational", **device(*devices[1])},
+        {"input": flat, "policy": "operational", **device(*devices[1])},
+        {"input": flat[3:], "policy": "operational", **device(*devices[1])},
+        {"input": " ".join(flat[i:i + 4] for i in range(0, len(flat), 4)), "policy": "operational",
+         **device(*devices[1])},
+        {"input": "", "policy": "operational", "error": "missing"},
+        {"input": op[:-1], "policy": "operational", "error": "syntax"},
+        {"input": op + "0", "policy": "operational", "error": "syntax"},
+        {"input": op[:-1] + "U", "policy": "operational", "error": "syntax"},
+        {"input": op[:-1] + "*", "policy": "operational", "error": "syntax"},
+    ]
+    # Look-alikes: O for 0, I and L for 1, wherever the code has them.
+    lookalike = op.replace("0", "O").replace("1", "l")
+    decode.append({"input": "TTE" + lookalike[3:], "policy": "operational", **device(*devices[1])})
+    # A single wrong symbol and a swap of two adjacent different symbols.
+    symbols = list(flat[3:])
+    wrong = symbols.copy()
+    wrong[5] = CROCKFORD[(CROCKFORD.index(wrong[5]) + 1) % 32]
+    decode.append({"input": "TTE" + "".join(wrong), "policy": "operational", "error": "checksum"})
+    for i in range(len(symbols) - 1):
+        if symbols[i] != symbols[i + 1]:
+            swapped = symbols.copy()
+            swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
+            decode.append({"input": "TTE" + "".join(swapped), "policy": "operational", "error": "checksum"})
+            break
+    write("manual_code.json", {
+        "description": "Manual codes: Crockford base32 of MS ID (low 3 bytes) | Dev ID | OTP, "
+                       "big-endian, plus a GF(32) check symbol (x^5 + x^2 + 1, weights x^(24-i)).",
+        "encode": encode, "decode": decode,
+    })
+
+
+# --- LED frame ---------------------------------------------------------------
+
+def led_frame(ms_id, devid, otp):
+    body = (1).to_bytes(2, "big") + ms_id.to_bytes(4, "big") + devid.to_bytes(4, "big") + otp.to_bytes(8, "big")
+    return body + bytes([(-sum(body)) & 0xFF])
+
+
+def nrzi(frame, level):
+    levels = []
+    for byte in frame:
+        for bit in range(7, -1, -1):
+            if not (byte >> bit) & 1:
+                level ^= 1
+            levels.append(level)
+    return "".join(map(str, levels))
+
+
+def led():
+    frames = []
+    for ms, dev, otp in [(0, 0xABCDEF01, 0x123456789ABCDEF0), (10, 2, 1),
+                         (0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)]:
+        frame = led_frame(ms, dev, otp)
+        frames.append({**device(ms, dev, otp), "frame": frame.hex(), "levels_from_off": nrzi(frame, 0)})
+    good = led_frame(10, 2, 1)
+    invalid = [
+        {"frame": (bytes([0x00, 0x02]) + good[2:18] + bytes([(good[18] - 1) & 0xFF])).hex(), "error": "syntax"},
+        {"frame": (good[:18] + bytes([(good[18] + 1) & 0xFF])).hex(), "error": "checksum"},
+        {"frame": (good[:12] + bytes([good[12] ^ 0x10]) + good[13:]).hex(), "error": "checksum"},
+        {"frame": led_frame(0x01000000, 2, 1).hex(), "error": "reserved"},
+    ]
+    write("led_frame.json", {
+        "description": "LED frames (draft 5.1): 0x0001 | MS ID | Dev ID | OTP | checksum, and their "
+                       "NRZI level sequence (0 toggles, 1 holds) starting from an LED that was off.",
+        "frames": frames, "invalid_frames": invalid,
+    })
+
+
+# --- CBOR enrollment answer --------------------------------------------------
+
+def enrollment_answer():
+    fp_c = bytes.fromhex("98a0ecb70f640b791f6c97619565196f82cd4826d4223620d19bce9339f66be4")
+    psk = bytes(range(0xA0, 0xB0))
+    valid = []
+    for ip, port, with_psk in [("192.0.2.7", 5684, False), ("2001:db8::7", 5684, False),
+                               ("127.0.0.1", 65535, False), ("10.1.2.3", 23, False),
+                               ("192.0.2.7", 5684, True)]:
+        address = ipaddress.ip_address(ip)
+        content = {1: address.packed, 2: port, 3: fp_c}
+        as_json = {"cip": str(address), "cport": port, "cfingerprint": fp_c.hex()}
+        if with_psk:
+            content[4] = psk
+            as_json["cpsk"] = psk.hex()
+        valid.append({"cbor": cbor2.dumps(content).hex(), "json": as_json})
+    v4 = ipaddress.ip_address("192.0.2.7").packed
+    decode_only = [
+        # Keys in another order, an unknown integer key with a nested value, a text key.
+        {"cbor": cbor2.dumps({3: fp_c, 99: [1, {"a": [2, 3]}], 2: 5684, "x": "y", 1: v4}).hex(),
+         "json": {"cip": "192.0.2.7", "cport": 5684, "cfingerprint": fp_c.hex()}},
+        # A port in a longer encoding than needed is still well-formed.
+        {"cbor": "a3" + "0144c0000207" + "021a00001634" + "035820" + fp_c.hex(),
+         "json": {"cip": "192.0.2.7", "cport": 5684, "cfingerprint": fp_c.hex()}},
+    ]
+    base = {1: v4, 2: 5684, 3: fp_c}
+    invalid = [
+        {"cbor": "", "error": "syntax", "why": "empty"},
+        {"cbor": "a0", "error": "missing", "why": "no keys"},
+        {"cbor": "80", "error": "syntax", "why": "an array, not a map"},
+        {"cbor": cbor2.dumps({2: 5684, 3: fp_c}).hex(), "error": "missing", "why": "no cip"},
+        {"cbor": cbor2.dumps({1: v4, 3: fp_c}).hex(), "error": "missing", "why": "no cport"},
+        {"cbor": cbor2.dumps({1: v4, 2: 5684}).hex(), "error": "missing", "why": "no cfingerprint"},
+        {"cbor": cbor2.dumps({**base, 1: v4 + b"\x00"}).hex(), "error": "syntax", "why": "cip of 5 bytes"},
+        {"cbor": cbor2.dumps({**base, 1: "192.0.2.7"}).hex(), "error": "syntax", "why": "cip as text"},
+        {"cbor": cbor2.dumps({**base, 2: 0}).hex(), "error": "out_of_range", "why": "cport 0"},
+        {"cbor": cbor2.dumps({**base, 2: 65536}).hex(), "error": "out_of_range", "why": "cport 65536"},
+        {"cbor": cbor2.dumps({**base, 2: -1}).hex(), "error": "syntax", "why": "negative cport"},
+        {"cbor": cbor2.dumps({**base, 3: fp_c[:31]}).hex(), "error": "syntax", "why": "31-byte fingerprint"},
+        {"cbor": cbor2.dumps({**base, 4: psk[:15]}).hex(), "error": "syntax", "why": "15-byte PSK"},
+        {"cbor": "a4" + "0144c0000207" + "02191634" + "035820" + fp_c.hex() + "02191634",
+         "error": "duplicate", "why": "cport twice"},
+        {"cbor": cbor2.dumps(base).hex() + "00", "error": "syntax", "why": "trailing byte"},
+        {"cbor": cbor2.dumps(base).hex()[:-2], "error": "syntax", "why": "truncated"},
+        {"cbor": "bf" + "0144c0000207" + "02191634" + "035820" + fp_c.hex() + "ff",
+         "error": "unsupported", "why": "indefinite-length map"},
+        {"cbor": "a3" + "0144c0000207" + "021c" + "035820" + fp_c.hex(), "error": "syntax",
+         "why": "reserved additional information 28"},
+        {"cbor": "a4" + "81000144c0000207" + "02191634" + "035820" + fp_c.hex(), "error": "syntax",
+         "why": "an array as a key"},
+        {"cbor": "a4" + "1863" + "9bffffffffffffffff" + cbor2.dumps(base).hex()[2:], "error": "syntax",
+         "why": "an unknown key whose value claims 2^64-1 elements"},
+        {"cbor": "a2" + "1863" + "5a7fffffff", "error": "syntax", "why": "a string longer than the input"},
+    ]
+    write("enrollment_answer.json", {
+        "description": "Message 10, the MotherShip's answer to a Device: CBOR map {1: cip, 2: cport, "
+                       "3: cfingerprint, ?4: cpsk} and its JSON form (Accept 50). 'valid' round-trips "
+                       "byte for byte; 'decode_only' decodes to 'json' but is not what TTE emits.",
+        "valid": valid, "decode_only": decode_only, "invalid": invalid,
+    })
+
+
+# --- keys, digests, JSON messages --------------------------------------------
+
+def openssl(*args, data=None):
+    return subprocess.run(["openssl", *args], input=data, capture_output=True, check=True).stdout
+
+
+def key_vectors():
+    keys = []
+    for name in ["device", "mothership", "controller"]:
+        cert = os.path.join(KEYS, name + "-test.crt")
+        spki = openssl("x509", "-in", cert, "-pubkey", "-noout")
+        spki_der = openssl("pkey", "-pubin", "-outform", "DER", data=spki)
+        cert_der = openssl("x509", "-in", cert, "-outform", "DER")
+        keys.append({"name": name, "certificate_pem": "keys/%s-test.crt" % name,
+                     "public_key_pem": "keys/%s-test.pub" % name,
+                     "private_key_pem": "keys/%s-test.key" % name,
+                     "certificate_der_hex": cert_der.hex(), "public_key_der_hex": spki_der.hex(),
+                     "fingerprint": hashlib.sha256(spki_der).hexdigest()})
+    ed_der = openssl("pkey", "-in", os.path.join(KEYS, "ed25519-test.key"), "-pubout", "-outform", "DER")
+    keys.append({"name": "ed25519", "private_key_pem": "keys/ed25519-test.key",
+                 "public_key_der_hex": ed_der.hex(), "fingerprint": hashlib.sha256(ed_der).hexdigest()})
+    server_key = bytes.fromhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+    digests = []
+    for dev, otp in [(0xABCDEF01, 0x123456789ABCDEF0), (2, 1), (2, 2)]:
+        message = dev.to_bytes(4, "big") + otp.to_bytes(8, "big")
+        digests.append({"server_key": server_key.hex(), "devid": "%08x" % dev, "otp": "%016x" % otp,
+                        "digest": hmac.new(server_key, message, hashlib.sha256).hexdigest()})
+    box_key = bytes(range(16))
+    box = []
+    for dev in [0x1000, 0x1001, 0x1017, 0xFFFFFFFF]:
+        mac = hmac.new(box_key, dev.to_bytes(4, "big"), hashlib.sha256).digest()
+        box.append({"box_key": box_key.hex(), "devid": "%08x" % dev, "otp": mac[:8].hex()})
+    write("crypto.json", {
+        "description": "Fingerprints (SHA-256 of the DER SubjectPublicKeyInfo) of the test keys in "
+                       "proto/keys (test use only), the MotherShip's stored OTP digest "
+                       "HMAC-SHA256(key, devid || otp), and bulk-enrollment OTPs "
+                       "HMAC-SHA256(box key, devid)[0:8].",
+        "keys": keys, "otp_digest": digests, "box_otp": box,
+    })
+
+
+def messages():
+    fp_d = "9e80f80b941243c01cd0b430ce21f52b0158ad296e91a4e4ab72891729226486"
+    fp_c = "98a0ecb70f640b791f6c97619565196f82cd4826d4223620d19bce9339f66be4"
+    state_objects = [
+        {"json": {"devid": "abcdef01", "urn": "urn:dev:mac:0024beffabcdef01", "fingerprint": fp_d,
+                  "state": "unmapped", "mapped_at": None, "registered_at": None}},
+        {"json": {"devid": "abcdef01", "urn": "urn:dev:ops:32473-Light-0001", "fingerprint": fp_d,
+                  "state": "mapped", "mapped_at": "2026-11-28T05:28:40Z", "registered_at": None}},
+        {"json": {"devid": "00000002", "urn": "urn:dev:ops:32473-Light-0002", "fingerprint": fp_d,
+                  "state": "registered", "mapped_at": "2026-11-28T05:28:40Z",
+                  "registered_at": "2026-11-28T06:00:00Z"}},
+        {"json": {"devid": "00000003", "urn": "urn:dev:ops:32473-Light-0003", "fingerprint": fp_d,
+                  "state": "revoked", "mapped_at": None, "registered_at": None}},
+    ]
+    state_invalid = [
+        {"text": "", "error": "syntax"},
+        {"text": "[]", "error": "syntax"},
+        {"text": "{\"devid\":\"abcdef01\"", "error": "syntax"},
+        {"text": json.dumps({**state_objects[0]["json"], "state": "lost"}), "error": "syntax", "field": "state"},
+        {"text": json.dumps({**state_objects[0]["json"], "devid": 5}), "error": "syntax", "field": "devid"},
+        {"text": json.dumps({k: v for k, v in state_objects[0]["json"].items() if k != "urn"}),
+         "error": "missing", "field": "urn"},
+        {"text": json.dumps({**state_objects[1]["json"], "mapped_at": "2026-13-28T05:28:40Z"}),
+         "error": "out_of_range", "field": "mapped_at"},
+        {"text": json.dumps({**state_objects[0]["json"], "fingerprint": "abc"}), "error": "syntax",
+         "field": "fingerprint"},
+    ]
+    notices = [
+        {"json": {"urn": "urn:dev:ops:32473-Light-0001", "fingerprint": fp_d, "devid": "abcdef01",
+                  "otp": "123456789abcdef0", "mothership": "tte-00000A.net",
+                  "description": "BLD30/2/361 - Thermostat"}},
+        {"json": {"urn": "urn:dev:ops:32473-Light-0001", "fingerprint": fp_d, "devid": "abcdef01",
+                  "otp": "123456789abcdef0", "mothership": "tte-00000A.net",
+                  "description": "Küche – Deckenlicht", "psk": bytes(range(16)).hex()}},
+    ]
+    notice_invalid = [
+        {"text": json.dumps({**notices[0]["json"], "mothership": "example.com"}), "error": "syntax",
+         "field": "mothership"},
+        {"text": json.dumps({**notices[0]["json"], "description": "a\nb"}), "error": "syntax",
+         "field": "description"},
+        {"text": json.dumps({**notices[0]["json"], "description": "x" * 257}), "error": "too_long",
+         "field": "description"},
+        {"text": json.dumps({k: v for k, v in notices[0]["json"].items() if k != "otp"}),
+         "error": "missing", "field": "otp"},
+    ]
+    claim_ok = [
+        {"query": "otp=123456789abcdef0&devid=abcdef01&cip=192.0.2.7&cport=5684&cfingerprint=" + fp_c,
+         "body": "", "devid": "abcdef01", "otp": "123456789abcdef0", "controller": "192.0.2.7:5684",
+         "cfingerprint": fp_c, "description": "",
+         "canonical_query": "otp=123456789abcdef0&devid=abcdef01&cip=192.0.2.7&cport=5684&cfingerprint=" + fp_c},
+        {"query": "otp=123456789abcdef0,DevID=abcdef01",
+         "body": "cip=2001%3Adb8%3A%3A7&cport=5684&cfingerprint=" + fp_c.upper() +
+                 "&description=BLD30%2F2%2F361+-+Thermostat",
+         "devid": "abcdef01", "otp": "123456789abcdef0", "controller": "[2001:db8::7]:5684",
+         "cfingerprint": fp_c, "description": "BLD30/2/361 - Thermostat",
+         "canonical_query": "otp=123456789abcdef0&devid=abcdef01&cip=2001%3Adb8%3A%3A7&cport=5684"
+                            "&cfingerprint=" + fp_c + "&description=BLD30%2F2%2F361%20-%20Thermostat"},
+    ]
+    claim_bad = [
+        {"query": "otp=1&devid=2&cip=192.0.2.7&cport=5684", "body": "", "error": "missing",
+         "field": "cfingerprint"},
+        {"query": "otp=1&devid=2&cip=192.0.2.7&cport=0&cfingerprint=" + fp_c, "body": "",
+         "error": "out_of_range", "field": "cport"},
+        {"query": "otp=1&devid=2&cip=192.0.2.7&cport=5684&cfingerprint=" + fp_c, "body": "cport=5684",
+         "error": "duplicate", "field": "cport"},
+        {"query": "otp=1&devid=2&cip=host.example&cport=5684&cfingerprint=" + fp_c, "body": "",
+         "error": "syntax", "field": "cip"},
+        {"query": "otp=1&devid=2&cip=fe80::1%25eth0&cport=5684&cfingerprint=" + fp_c, "body": "",
+         "error": "unsupported", "field": "cip"},
+        {"query": "otp=1&devid=2&cip=192.0.2.7&cport=5684&cfingerprint=" + fp_c[:-1], "body": "",
+         "error": "syntax", "field": "cfingerprint"},
+        {"query": "otp=1&devid=2&cip=192.0.2.7&cport=5684&cfingerprint=" + fp_c,
+         "body": "description=" + "x" * 257, "error": "too_long", "field": "description"},
+        {"query": "otp=1&devid=2&cip=192.0.2.7&cport=5684&cfingerprint=" + fp_c,
+         "body": "description=%FF", "error": "syntax", "field": "description"},
+        {"query": "otp=1&devid=2&cip&cport=5684&cfingerprint=" + fp_c, "body": "",
+         "error": "syntax", "field": "cip"},
+    ]
+    problems = [
+        {"json": {"type": "https://iana.org/assignments/http-problem-types#tte-otp-used",
+                  "title": "OTP already used", "status": 409,
+                  "detail": "This device's OTP has already been used to map it to a Controller.",
+                  "device": state_objects[1]["json"]}},
+        {"json": {"type": "https://iana.org/assignments/http-problem-types#tte-bad-parameter",
+                  "title": "Malformed request", "status": 400, "detail": "cport must be 1-65535",
+                  "field": "cport"}},
+    ]
+    times = [
+        {"input": "2026-11-28T05:28:40Z", "seconds": 1795843720, "canonical": "2026-11-28T05:28:40Z"},
+        {"input": "1970-01-01T00:00:00Z", "seconds": 0, "canonical": "1970-01-01T00:00:00Z"},
+        {"input": "2026-11-28t06:28:40.123+01:00", "seconds": 1795843720, "canonical": "2026-11-28T05:28:40Z"},
+        {"input": "2024-02-29T23:59:59-00:30", "seconds": 1709252999, "canonical": "2024-03-01T00:29:59Z"},
+        {"input": "2026-02-29T00:00:00Z", "error": "out_of_range"},
+        {"input": "2026-11-28 05:28:40Z", "error": "syntax"},
+        {"input": "2026-11-28T05:28:40", "error": "syntax"},
+        {"input": "2026-11-28T24:00:00Z", "error": "out_of_range"},
+        {"input": "2026-11-28T05:28:40.Z", "error": "syntax"},
+    ]
+    import datetime
+    for t in times:
+        if "seconds" in t:
+            assert datetime.datetime.fromisoformat(t["canonical"].replace("Z", "+00:00")).timestamp() == t["seconds"]
+    write("messages.json", {
+        "description": "JSON messages: state objects (draft 3.2), device notices (message 6), claim "
+                       "requests (message 4: query plus optional form body), problem details, "
+                       "RFC 3339 times.",
+        "state_object": state_objects, "state_object_invalid": state_invalid,
+        "device_notice": notices, "device_notice_invalid": notice_invalid,
+        "claim_request": claim_ok, "claim_request_invalid": claim_bad,
+        "problem": problems, "rfc3339": times,
+    })
+
+
+def draft_example():
+    d = DRAFT
+    write("draft_example.json", {
+        "description": "The draft's Section 2 example device in every encoding TTE has "
+                       "(MS ID 0 is the reserved example ID: operational systems refuse it).",
+        **device(**d),
+        "host": host_of(d["ms_id"]),
+        "enrollment_url": enrollment_url(d["ms_id"], d["devid"], d["otp"]),
+        "draft_text_url": "https://tte-000000.net/.well-known/tte?otp=123456789abcdef0,DevID=abcdef01",
+        "manual_code": manual_code(d["ms_id"], d["devid"], d["otp"]),
+        "led_frame": led_frame(d["ms_id"], d["devid"], d["otp"]).hex(),
+    })
+
+
+if __name__ == "__main__":
+    os.makedirs(VECTORS, exist_ok=True)
+    identifiers()
+    urls()
+    manual_codes()
+    led()
+    enrollment_answer()
+    key_vectors()
+    messages()
+    draft_example()
