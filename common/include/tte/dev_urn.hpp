@@ -14,9 +14,9 @@ namespace tte {
 
 class DevUrn {
  public:
-  // Long enough for any URN we mint, short enough to sit in a CoAP Uri-Query
-  // option ("urn=" + URN <= 255 bytes) and in the Device's flash record.
-  static constexpr std::size_t kMaxLength = 96;
+  // A Device registers with its Controller's Resource Directory using its URN as
+  // endpoint name, and RFC 9176 limits "ep" to 63 bytes.
+  static constexpr std::size_t kMaxLength = 63;
 
   enum class Kind : std::uint8_t { mac, ow, org, os, ops, other };
 
