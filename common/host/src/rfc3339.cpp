@@ -66,7 +66,7 @@ std::string format_rfc3339(std::int64_t unix_seconds) {
   std::int64_t year;
   unsigned month, day;
   civil_from_days(days, year, month, day);
-  char text[32];
+  char text[64];
   std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
                 static_cast<long long>(year), month, day,
                 static_cast<long long>(seconds_of_day / 3600),
