@@ -1,12 +1,20 @@
-# Fails if LIBRARY references an allocation function. Usage:
+# Fails if LIBRARY references an allocation or exception-throwing function.
 #   cmake -DNM=nm -DLIBRARY=libtte_core.a -P check_no_heap.cmake
 execute_process(COMMAND ${NM} -u ${LIBRARY} OUTPUT_VARIABLE undefined RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${NM} failed on ${LIBRARY}")
 endif()
-string(REGEX MATCHALL "[^\n]*(malloc|calloc|realloc|[^a-z_]free|_Znw|_Zna|_Zdl|_Zda|__cxa_allocate_exception|__cxa_throw)[^\n]*"
-       found "${undefined}")
+string(REPLACE "\n" ";" lines "${undefined}")
+set(found "")
+foreach(line IN LISTS lines)
+  string(REGEX REPLACE "^ *U +" "" symbol "${line}")
+  # malloc and kin, operator new/delete (_Znw, _Zna, _Zdl, _Zda), and C++ throw.
+  if(symbol MATCHES "^(malloc|calloc|realloc|free|aligned_alloc|posix_memalign|memalign|_Znw.*|_Zna.*|_Zdl.*|_Zda.*|__cxa_allocate_exception|__cxa_throw)$")
+    list(APPEND found ${symbol})
+  endif()
+endforeach()
 if(found)
-  message(FATAL_ERROR "${LIBRARY} allocates or throws:\n${found}")
+  list(REMOVE_DUPLICATES found)
+  message(FATAL_ERROR "${LIBRARY} allocates or throws: ${found}")
 endif()
 message(STATUS "${LIBRARY}: no allocation or exception symbols")
