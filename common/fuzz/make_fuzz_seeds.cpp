@@ -1,0 +1,98 @@
+// Writes seed corpora for the fuzzers from proto/vectors:
+//   make_fuzz_seeds <proto/vectors dir> <corpus dir>
+// creates <corpus dir>/<fuzzer>/<name> files, one input each.
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+Json load(const fs::path& dir, const char* file) {
+  std::ifstream in(dir / file);
+  if (!in) throw std::runtime_error("cannot read " + (dir / file).string());
+  return Json::parse(in);
+}
+
+std::string from_hex(const std::string& hex) {
+  std::string bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  }
+  return bytes;
+}
+
+void write_seeds(const fs::path& corpus, const char* fuzzer,
+                 const std::vector<std::string>& seeds) {
+  fs::path dir = corpus / fuzzer;
+  fs::create_directories(dir);
+  for (const auto& seed : seeds) {
+    std::ostringstream name;
+    name << "seed-" << std::hex << std::hash<std::string>{}(seed);
+    std::ofstream(dir / name.str(), std::ios::binary) << seed;
+  }
+  std::cout << "  " << fuzzer << ": " << seeds.size() << " seeds\n";
+}
+
+void add_inputs(std::vector<std::string>& out, const Json& cases, const char* member = "input") {
+  for (const auto& c : cases)
+    out.push_back(c[member].get<std::string>());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: make_fuzz_seeds <proto/vectors dir> <corpus dir>\n";
+    return 2;
+  }
+  try {
+    fs::path vectors = argv[1], corpus = argv[2];
+    Json ids = load(vectors, "identifiers.json");
+    Json urls = load(vectors, "enrollment_url.json");
+    Json codes = load(vectors, "manual_code.json");
+    Json answers = load(vectors, "enrollment_answer.json");
+    Json messages = load(vectors, "messages.json");
+
+    std::vector<std::string> url, urn, manual, cbor, ip, message;
+    add_inputs(url, urls["enrollment_url"]);
+    add_inputs(url, urls["box_url"]);
+    add_inputs(urn, ids["urn"]);
+    add_inputs(manual, codes["decode"]);
+    add_inputs(manual, codes["encode"], "code");
+    for (const char* group : {"valid", "decode_only", "invalid"}) {
+      for (const auto& c : answers[group])
+        cbor.push_back(from_hex(c["cbor"].get<std::string>()));
+    }
+    add_inputs(ip, ids["ip_address"]);
+    add_inputs(ip, ids["controller_address"]);
+    for (const auto& c : messages["state_object"])
+      message.push_back(c["json"].dump());
+    for (const auto& c : messages["device_notice"])
+      message.push_back(c["json"].dump());
+    for (const auto& c : messages["problem"])
+      message.push_back(c["json"].dump());
+    for (const auto& c : answers["valid"])
+      message.push_back(c["json"].dump());
+    for (const auto& c : messages["claim_request"]) {
+      message.push_back(c["query"].get<std::string>() + "\n" + c["body"].get<std::string>());
+    }
+    write_seeds(corpus, "url_fuzz", url);
+    write_seeds(corpus, "urn_fuzz", urn);
+    write_seeds(corpus, "manual_code_fuzz", manual);
+    write_seeds(corpus, "cbor_fuzz", cbor);
+    write_seeds(corpus, "ip_address_fuzz", ip);
+    write_seeds(corpus, "messages_fuzz", message);
+  } catch (const std::exception& e) {
+    std::cerr << "make_fuzz_seeds: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
