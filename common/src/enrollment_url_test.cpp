@@ -33,6 +33,8 @@ TEST(EnrollmentUrl, DraftExampleRoundTripsOnlyWhenExamplesAreAllowed) {
               "https://tte-000000.net/.well-known/tte?otp=123456789abcdef0&devid=abcdef01");
     EXPECT_EQ(url->to_string().size(), EnrollmentUrl::kLength);
 
+    EXPECT_EQ(url->to_string(), canonical);
+    EXPECT_EQ(url->ms_id().host(), example["host"].get<std::string>());
     auto refused = EnrollmentUrl::parse(input, IdPolicy::operational);
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, Errc::reserved);

@@ -38,6 +38,13 @@ TEST(LedFrame, Vectors) {
   }
 }
 
+TEST(LedFrame, DraftExampleVector) {
+  const auto& example = testing::load_vectors("draft_example.json");
+  Frame frame = build_frame(device_of(example));
+  EXPECT_EQ(testing::to_hex(frame.data(), frame.size()), example["led_frame"].get<std::string>());
+  EXPECT_EQ(parse_frame(frame, IdPolicy::operational).error().code, Errc::reserved);
+}
+
 TEST(LedFrame, InvalidVectors) {
   for (const auto& c : testing::load_vectors("led_frame.json")["invalid_frames"]) {
     SCOPED_TRACE(c.dump());

@@ -40,6 +40,16 @@ TEST(ManualCode, EncodeVectors) {
   }
 }
 
+TEST(ManualCode, DraftExampleVector) {
+  const auto& example = testing::load_vectors("draft_example.json");
+  EnrollmentUrl device = device_of(example);
+  EXPECT_EQ(manual_code::encode(device), example["manual_code"].get<std::string>());
+  EXPECT_EQ(manual_code::decode(example["manual_code"].get<std::string>(), IdPolicy::operational)
+                .error()
+                .code,
+            Errc::reserved);
+}
+
 TEST(ManualCode, DecodeVectors) {
   for (const auto& c : testing::load_vectors("manual_code.json")["decode"]) {
     SCOPED_TRACE(c.dump());
