@@ -3,7 +3,7 @@
 # Warnings for TTE's own code (not for third-party headers).
 function(tte_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Wnon-virtual-dtor
-                                           -Wimplicit-fallthrough)
+                                           -Wimplicit-fallthrough -Wno-missing-field-initializers)
   if(TTE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

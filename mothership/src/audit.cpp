@@ -16,8 +16,9 @@ nlohmann::ordered_json as_json(const AuditEntry& entry) {
   json["time"] = format_rfc3339(entry.time);
   json["actor"] = entry.actor;
   json["action"] = entry.action;
-  json["devid"] = entry.dev_id ? nlohmann::ordered_json(std::string(entry.dev_id->to_string().view()))
-                               : nlohmann::ordered_json(nullptr);
+  json["devid"] = entry.dev_id
+                      ? nlohmann::ordered_json(std::string(entry.dev_id->to_string().view()))
+                      : nlohmann::ordered_json(nullptr);
   json["outcome"] = entry.outcome;
   json["cfingerprint"] = entry.controller_fingerprint;
   json["detail"] = entry.detail;

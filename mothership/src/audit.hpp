@@ -17,14 +17,14 @@ namespace tte::mothership {
 using AuditHash = std::array<std::uint8_t, 32>;
 
 struct AuditEntry {
-  std::int64_t seq = 0;            // 1, 2, 3, ... in order of writing
-  std::int64_t time = 0;           // seconds since the epoch
-  std::string actor;               // client IP address, or "admin" / "import" / "cli"
-  std::string action;              // "claim", "revoke", "unrevoke", "import", ...
-  std::optional<DevId> dev_id;     // the Dev ID concerned, as presented
-  std::string outcome;             // "mapped", "already_used", "not_authorized", ...
+  std::int64_t seq = 0;                // 1, 2, 3, ... in order of writing
+  std::int64_t time = 0;               // seconds since the epoch
+  std::string actor;                   // client IP address, or "admin" / "import" / "cli"
+  std::string action;                  // "claim", "revoke", "unrevoke", "import", ...
+  std::optional<DevId> dev_id;         // the Dev ID concerned, as presented
+  std::string outcome;                 // "mapped", "already_used", "not_authorized", ...
   std::string controller_fingerprint;  // hex, claims that name one; empty otherwise
-  std::string detail;              // free text for admin actions; never an OTP
+  std::string detail;                  // free text for admin actions; never an OTP
 
   // The bytes that are hashed: compact JSON, members in a fixed order.
   std::string canonical_json() const;

@@ -17,7 +17,8 @@ ThrottleState after_failure(ThrottleState state, std::int64_t now, const Throttl
   state.failures += 1;
   if (state.failures >= policy.max_failures) {
     std::int64_t lock = policy.first_lock;
-    for (int i = 0; i < state.locks && lock < policy.max_lock; ++i) lock *= 2;
+    for (int i = 0; i < state.locks && lock < policy.max_lock; ++i)
+      lock *= 2;
     lock = std::min(lock, policy.max_lock);
     state.locked_until = now + lock;
     state.locks += 1;
@@ -36,11 +37,16 @@ Access check_access(const std::optional<DeviceStatus>& device, bool otp_matches,
 
 const char* claim_outcome_name(ClaimOutcome outcome) {
   switch (outcome) {
-    case ClaimOutcome::mapped: return "mapped";
-    case ClaimOutcome::already_used: return "already_used";
-    case ClaimOutcome::revoked: return "revoked";
-    case ClaimOutcome::not_authorized: return "not_authorized";
-    case ClaimOutcome::locked: return "locked";
+    case ClaimOutcome::mapped:
+      return "mapped";
+    case ClaimOutcome::already_used:
+      return "already_used";
+    case ClaimOutcome::revoked:
+      return "revoked";
+    case ClaimOutcome::not_authorized:
+      return "not_authorized";
+    case ClaimOutcome::locked:
+      return "locked";
   }
   return "unknown";
 }
@@ -48,9 +54,12 @@ const char* claim_outcome_name(ClaimOutcome outcome) {
 ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches,
                           const ThrottleState& throttle, std::int64_t now) {
   switch (check_access(device, otp_matches, throttle, now)) {
-    case Access::locked: return ClaimOutcome::locked;
-    case Access::not_authorized: return ClaimOutcome::not_authorized;
-    case Access::granted: break;
+    case Access::locked:
+      return ClaimOutcome::locked;
+    case Access::not_authorized:
+      return ClaimOutcome::not_authorized;
+    case Access::granted:
+      break;
   }
   if (device->revoked) return ClaimOutcome::revoked;
   if (device->state != DeviceState::unmapped) return ClaimOutcome::already_used;

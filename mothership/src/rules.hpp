@@ -13,10 +13,10 @@ namespace tte::mothership {
 
 // Guessing limits per Dev ID.
 struct ThrottlePolicy {
-  int max_failures = 10;            // wrong OTPs per window before the Dev ID locks
-  std::int64_t window = 3600;       // seconds over which failures count
-  std::int64_t first_lock = 3600;   // seconds; each further lock doubles it
-  std::int64_t max_lock = 86400;    // seconds; the longest lock
+  int max_failures = 10;           // wrong OTPs per window before the Dev ID locks
+  std::int64_t window = 3600;      // seconds over which failures count
+  std::int64_t first_lock = 3600;  // seconds; each further lock doubles it
+  std::int64_t max_lock = 86400;   // seconds; the longest lock
 };
 
 // Failed attempts for one Dev ID, known or not (so that unknown Dev IDs lock

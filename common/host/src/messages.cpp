@@ -4,49 +4,30 @@
 
 #include "tte/ascii.hpp"
 #include "tte/hex.hpp"
+#include "tte/host/json_fields.hpp"
 #include "tte/host/rfc3339.hpp"
 #include "tte/query.hpp"
 
 namespace tte {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Result<Json> parse_object(std::string_view text) {
-  Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return make_error(Errc::syntax, "malformed JSON", "json");
-  if (!json.is_object()) return make_error(Errc::syntax, "a JSON object was expected", "json");
-  return json;
-}
-
-// The string member `name`, or an error naming it.
-Result<std::string_view> string_member(const Json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end()) return make_error(Errc::missing, "member missing", name);
-  if (!it->is_string()) return make_error(Errc::syntax, "member must be a string", name);
-  return std::string_view(it->get_ref<const std::string&>());
-}
-
-// Re-labels an identifier's error with the JSON member it came from.
-template <typename T>
-Result<T> in_member(Result<T> result, const char* name) {
-  if (result.ok()) return result;
-  Error error = result.error();
-  error.field = name;
-  return error;
-}
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+using json::for_member;
+using json::parse_object;
+using json::string_member;
 
 Result<std::optional<std::int64_t>> optional_time_member(const Json& object, const char* name) {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) return std::optional<std::int64_t>();
   if (!it->is_string()) return make_error(Errc::syntax, "member must be a date-time or null", name);
   TTE_ASSIGN_OR_RETURN(std::int64_t seconds,
-                       in_member(parse_rfc3339(it->get_ref<const std::string&>()), name));
+                       for_member(parse_rfc3339(it->get_ref<const std::string&>()), name));
   return std::optional<std::int64_t>(seconds);
 }
 
-Json time_or_null(const std::optional<std::int64_t>& seconds) {
-  return seconds ? Json(format_rfc3339(*seconds)) : Json(nullptr);
+OrderedJson time_or_null(const std::optional<std::int64_t>& seconds) {
+  return seconds ? OrderedJson(format_rfc3339(*seconds)) : OrderedJson(nullptr);
 }
 
 std::string hex_of(ByteView bytes) {
@@ -61,8 +42,8 @@ Result<Psk> parse_psk(std::string_view text, const char* field) {
   return psk;
 }
 
-Json state_to_json(const StateObject& state) {
-  Json json;
+OrderedJson state_to_json(const StateObject& state) {
+  OrderedJson json;
   json["devid"] = std::string(state.dev_id.to_string().view());
   json["urn"] = std::string(state.urn.view());
   json["fingerprint"] = std::string(state.fingerprint.to_string().view());
@@ -75,12 +56,12 @@ Json state_to_json(const StateObject& state) {
 Result<StateObject> state_from_json(const Json& json) {
   if (!json.is_object()) return make_error(Errc::syntax, "a JSON object was expected", "device");
   TTE_ASSIGN_OR_RETURN(std::string_view devid, string_member(json, "devid"));
-  TTE_ASSIGN_OR_RETURN(DevId dev_id, in_member(DevId::parse(devid), "devid"));
+  TTE_ASSIGN_OR_RETURN(DevId dev_id, for_member(DevId::parse(devid), "devid"));
   TTE_ASSIGN_OR_RETURN(std::string_view urn_text, string_member(json, "urn"));
-  TTE_ASSIGN_OR_RETURN(DevUrn urn, in_member(DevUrn::parse(urn_text), "urn"));
+  TTE_ASSIGN_OR_RETURN(DevUrn urn, for_member(DevUrn::parse(urn_text), "urn"));
   TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
   TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
-                       in_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
+                       for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
   TTE_ASSIGN_OR_RETURN(std::string_view state_text, string_member(json, "state"));
   TTE_ASSIGN_OR_RETURN(DeviceState state, parse_device_state(state_text));
   TTE_ASSIGN_OR_RETURN(auto mapped_at, optional_time_member(json, "mapped_at"));
@@ -151,7 +132,7 @@ Result<StateObject> StateObject::from_json(std::string_view text) {
 }
 
 std::string enrollment_answer_to_json(const EnrollmentAnswer& answer) {
-  Json json;
+  OrderedJson json;
   json["cip"] = std::string(answer.controller.ip.to_string().view());
   json["cport"] = answer.controller.port;
   json["cfingerprint"] = std::string(answer.controller_fingerprint.to_string().view());
@@ -163,7 +144,7 @@ Result<EnrollmentAnswer> enrollment_answer_from_json(std::string_view text) {
   TTE_ASSIGN_OR_RETURN(Json json, parse_object(text));
   EnrollmentAnswer answer;
   TTE_ASSIGN_OR_RETURN(std::string_view cip, string_member(json, "cip"));
-  TTE_ASSIGN_OR_RETURN(answer.controller.ip, in_member(IpAddress::parse(cip), "cip"));
+  TTE_ASSIGN_OR_RETURN(answer.controller.ip, for_member(IpAddress::parse(cip), "cip"));
   auto port = json.find("cport");
   if (port == json.end()) return make_error(Errc::missing, "member missing", "cport");
   if (!port->is_number_unsigned())
@@ -175,7 +156,7 @@ Result<EnrollmentAnswer> enrollment_answer_from_json(std::string_view text) {
   answer.controller.port = static_cast<std::uint16_t>(port_value);
   TTE_ASSIGN_OR_RETURN(std::string_view fingerprint, string_member(json, "cfingerprint"));
   TTE_ASSIGN_OR_RETURN(answer.controller_fingerprint,
-                       in_member(Fingerprint::parse(fingerprint), "cfingerprint"));
+                       for_member(Fingerprint::parse(fingerprint), "cfingerprint"));
   if (json.contains("cpsk")) {
     TTE_ASSIGN_OR_RETURN(std::string_view psk, string_member(json, "cpsk"));
     TTE_ASSIGN_OR_RETURN(answer.psk, parse_psk(psk, "cpsk"));
@@ -185,7 +166,7 @@ Result<EnrollmentAnswer> enrollment_answer_from_json(std::string_view text) {
 }
 
 std::string DeviceNotice::to_json() const {
-  Json json;
+  OrderedJson json;
   json["urn"] = std::string(urn.view());
   json["fingerprint"] = std::string(fingerprint.to_string().view());
   json["devid"] = std::string(dev_id.to_string().view());
@@ -199,16 +180,16 @@ std::string DeviceNotice::to_json() const {
 Result<DeviceNotice> DeviceNotice::from_json(std::string_view text, IdPolicy policy) {
   TTE_ASSIGN_OR_RETURN(Json json, parse_object(text));
   TTE_ASSIGN_OR_RETURN(std::string_view urn_text, string_member(json, "urn"));
-  TTE_ASSIGN_OR_RETURN(DevUrn urn, in_member(DevUrn::parse(urn_text), "urn"));
+  TTE_ASSIGN_OR_RETURN(DevUrn urn, for_member(DevUrn::parse(urn_text), "urn"));
   TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
   TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
-                       in_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
+                       for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
   TTE_ASSIGN_OR_RETURN(std::string_view devid, string_member(json, "devid"));
-  TTE_ASSIGN_OR_RETURN(DevId dev_id, in_member(DevId::parse(devid), "devid"));
+  TTE_ASSIGN_OR_RETURN(DevId dev_id, for_member(DevId::parse(devid), "devid"));
   TTE_ASSIGN_OR_RETURN(std::string_view otp_text, string_member(json, "otp"));
-  TTE_ASSIGN_OR_RETURN(Otp otp, in_member(Otp::parse(otp_text), "otp"));
+  TTE_ASSIGN_OR_RETURN(Otp otp, for_member(Otp::parse(otp_text), "otp"));
   TTE_ASSIGN_OR_RETURN(std::string_view host, string_member(json, "mothership"));
-  TTE_ASSIGN_OR_RETURN(MsId ms_id, in_member(MsId::from_host(host, policy), "mothership"));
+  TTE_ASSIGN_OR_RETURN(MsId ms_id, for_member(MsId::from_host(host, policy), "mothership"));
   DeviceNotice notice{urn, fingerprint, dev_id, otp, ms_id.host(), {}, {}};
   if (json.contains("description")) {
     TTE_ASSIGN_OR_RETURN(std::string_view description, string_member(json, "description"));
@@ -288,10 +269,10 @@ Result<ClaimRequest> ClaimRequest::parse(std::string_view query, std::string_vie
   }
   TTE_ASSIGN_OR_RETURN(DevId dev_id, DevId::parse(devid.value));
   TTE_ASSIGN_OR_RETURN(Otp otp_value, Otp::parse(otp.value));
-  TTE_ASSIGN_OR_RETURN(IpAddress ip, in_member(IpAddress::parse(cip.value), "cip"));
+  TTE_ASSIGN_OR_RETURN(IpAddress ip, for_member(IpAddress::parse(cip.value), "cip"));
   TTE_ASSIGN_OR_RETURN(std::uint16_t port, parse_port(cport.value, "cport"));
   TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
-                       in_member(Fingerprint::parse(cfingerprint.value), "cfingerprint"));
+                       for_member(Fingerprint::parse(cfingerprint.value), "cfingerprint"));
   TTE_TRY(validate_description(description.value));
   ClaimRequest request{dev_id,      otp_value,         ControllerAddress{ip, port},
                        fingerprint, description.value, std::nullopt};
@@ -325,7 +306,7 @@ std::string ClaimRequest::to_query() const {
 }
 
 std::string Problem::to_json() const {
-  Json json;
+  OrderedJson json;
   json["type"] = type;
   json["title"] = title;
   json["status"] = status;

@@ -13,7 +13,8 @@ namespace {
 static_assert(sizeof(SHA256_CTX) <= 112, "SHA256_CTX grew: enlarge HmacSha256's buffers");
 
 void put_be32(std::uint8_t* out, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
 }
 
 }  // namespace
@@ -74,7 +75,8 @@ Result<Otp> box_device_otp(const BoxUrl::Key& box_key, DevId dev_id) {
   put_be32(message, dev_id.value());
   auto mac = hmac.mac(message);
   std::uint64_t value = 0;
-  for (std::size_t i = 0; i < 8; ++i) value = (value << 8) | mac[i];
+  for (std::size_t i = 0; i < 8; ++i)
+    value = (value << 8) | mac[i];
   return Otp(value);
 }
 

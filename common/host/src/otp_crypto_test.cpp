@@ -25,7 +25,8 @@ TEST(OtpDigest, Vectors) {
 TEST(HmacSha256, Rfc4231) {
   std::string key = "Jefe";
   std::string data = "what do ya want for nothing?";
-  auto hmac = HmacSha256::with_key(ByteView(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+  auto hmac =
+      HmacSha256::with_key(ByteView(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
   ASSERT_TRUE(hmac.ok());
   auto mac = hmac->mac(ByteView(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
   EXPECT_EQ(testing::to_hex(mac.data(), mac.size()),

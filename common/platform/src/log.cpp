@@ -86,6 +86,14 @@ void Logger::log(LogLevel level, std::string_view message, const LogField* begin
                           : value;
             } else if constexpr (std::is_same_v<T, bool>) {
               line += value ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, double>) {
+              char number[32];
+              std::snprintf(number, sizeof number, "%.3f", value);
+              std::string text = number;
+              while (text.back() == '0')
+                text.pop_back();
+              if (text.back() == '.') text.pop_back();
+              line += text;
             } else {
               line += std::to_string(value);
             }

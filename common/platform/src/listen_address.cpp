@@ -1,0 +1,39 @@
+#include "tte/platform/listen_address.hpp"
+
+#include "tte/ip_address.hpp"
+#include "tte/platform/command_line.hpp"
+
+namespace tte {
+
+ListenAddress ListenAddress::parse(const std::string& text, const std::string& option) {
+  auto fail = [&](const std::string& why) -> ListenAddress {
+    throw UsageError("--" + option + " " + text + ": " + why +
+                     " (expected ADDR:PORT, e.g. 0.0.0.0:443 or [::]:443)");
+  };
+  std::string host, port;
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return fail("malformed");
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return fail("no port");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (!IpAddress::parse(host).ok()) return fail("not an IP address");
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+    return fail("not a port (0-65535)");
+  }
+  return ListenAddress{host, static_cast<std::uint16_t>(std::stoul(port))};
+}
+
+std::string ListenAddress::to_string() const {
+  bool v6 = address.find(':') != std::string::npos;
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+}  // namespace tte

@@ -1,0 +1,44 @@
+// The manufacturer's admin API (message 2, docs/protocol.md section 7): on its
+// own listener, behind its own bearer token, never on the public one.
+//
+//   POST /admin/v1/devices                 device records as JSON lines: all or none
+//   GET  /admin/v1/devices/{devid}         one device, with what only the manufacturer sees
+//   POST /admin/v1/devices/{devid}/revoke  revoke
+//   POST /admin/v1/devices/{devid}/unrevoke
+//   GET  /admin/v1/audit?after=N&limit=M   audit entries as JSON lines
+#ifndef TTE_MOTHERSHIP_ADMIN_API_HPP
+#define TTE_MOTHERSHIP_ADMIN_API_HPP
+
+#include <string>
+
+#include "read_pool.hpp"
+#include "tte/platform/http.hpp"
+#include "writer.hpp"
+
+namespace tte::mothership {
+
+// The admin view of a device: the state object plus revocation, the mapped
+// Controller, the description and the throttling state.
+std::string admin_device_json(const DeviceRecord& device, const ThrottleState& throttle);
+
+class AdminApi {
+ public:
+  AdminApi(std::string token, ReadPool& reads, Writer& writer, Clock clock);
+
+  void handle(const http::Request& request, http::Respond respond);
+
+ private:
+  void add_devices(const http::Request& request, http::Respond respond);
+  void show_device(DevId dev_id, http::Respond respond);
+  void revoke(DevId dev_id, bool revoke, http::Respond respond);
+  void audit(const http::Request& request, http::Respond respond);
+
+  std::string token_;
+  ReadPool& reads_;
+  Writer& writer_;
+  Clock clock_;
+};
+
+}  // namespace tte::mothership
+
+#endif  // TTE_MOTHERSHIP_ADMIN_API_HPP

@@ -1,0 +1,141 @@
+#include "data_dir.hpp"
+
+#include <ctime>
+
+#include "store.hpp"
+#include "tte/hex.hpp"
+#include "tte/platform/files.hpp"
+#include "tte/platform/startup_error.hpp"
+#include "tte/platform/x509.hpp"
+
+namespace tte::mothership {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<std::uint8_t> random(bytes);
+  if (!random_bytes(random).ok()) throw StartupError("the CSPRNG failed");
+  std::string text(2 * bytes, '\0');
+  write_hex_lower(random, text.data());
+  return text;
+}
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+void DataDir::require_initialised() const {
+  if (!file_exists(config()) || !file_exists(database())) {
+    throw StartupError(root_ +
+                       " is not a MotherShip data directory (run: tte-mothership init --data-dir " +
+                       root_ + " --ms-id N)");
+  }
+}
+
+OtpHasher DataDir::otp_hasher() const {
+  std::string hex = trim(read_file(path("otp.key")));
+  std::array<std::uint8_t, 32> key{};
+  if (!parse_hex_bytes(hex, key, "otp.key").ok()) {
+    throw StartupError(path("otp.key") + " must hold 64 hex digits");
+  }
+  auto hmac = HmacSha256::with_key(key);
+  if (!hmac.ok()) throw StartupError("cannot use " + path("otp.key"));
+  return OtpHasher(hmac.value());
+}
+
+std::string DataDir::admin_token() const {
+  return trim(read_file(path("admin.token")));
+}
+
+std::string DataDir::resolve(const std::string& name) const {
+  return !name.empty() && name[0] == '/' ? name : path(name);
+}
+
+InitResult initialise(const InitOptions& o) {
+  DataDir dir(o.data_dir);
+  if (file_exists(dir.database()) || file_exists(dir.config())) {
+    throw StartupError(o.data_dir + " already holds a MotherShip; refusing to overwrite it");
+  }
+  if (o.https_cert.has_value() != o.https_key.has_value()) {
+    throw StartupError("--https-cert and --https-key go together");
+  }
+  make_private_directory(o.data_dir);
+  const std::string host(o.ms_id.host().view());
+  const std::int64_t now = std::time(nullptr);
+  InitResult result;
+  result.host = host;
+
+  // The DTLS key pair devices pin by fingerprint. The certificate only carries
+  // the key, so its validity is long.
+  auto dtls_key = x509::PrivateKey::generate_p256();
+  x509::Subject dtls;
+  dtls.common_name = host + " DTLS";
+  dtls.not_before = now - kDay;
+  dtls.not_after = now + 100 * 365 * kDay;
+  write_file_atomic(dir.path("dtls.key"), dtls_key.to_pem(), 0600, false);
+  write_file_atomic(dir.path("dtls.crt"), x509::self_signed(dtls_key, dtls).to_pem(), 0644, false);
+  result.dtls_fingerprint = dtls_key.fingerprint();
+
+  if (o.https_cert) {
+    write_file_atomic(dir.path("https.crt"), read_file(*o.https_cert), 0644, false);
+    write_file_atomic(dir.path("https.key"), read_file(*o.https_key), 0600, false);
+  } else {
+    // For local use: a CA of our own, and a certificate for tte-XXXXXX.net from it.
+    auto ca_key = x509::PrivateKey::generate_p256();
+    x509::Subject ca;
+    ca.common_name = "TTE local CA for " + host;
+    ca.not_before = now - kDay;
+    ca.not_after = now + 10 * 365 * kDay;
+    ca.is_ca = true;
+    auto ca_cert = x509::self_signed(ca_key, ca);
+    auto https_key = x509::PrivateKey::generate_p256();
+    x509::Subject https;
+    https.common_name = host;
+    https.dns_names = {host};
+    for (const auto& name : o.https_extra_names)
+      https.dns_names.push_back(name);
+    https.not_before = now - kDay;
+    https.not_after = now + 825 * kDay;
+    write_file_atomic(dir.path("ca.key"), ca_key.to_pem(), 0600, false);
+    write_file_atomic(dir.path("ca.crt"), ca_cert.to_pem(), 0644, false);
+    write_file_atomic(dir.path("https.key"), https_key.to_pem(), 0600, false);
+    write_file_atomic(dir.path("https.crt"),
+                      x509::issue(ca_key, ca_cert, https_key, https).to_pem(), 0644, false);
+    result.ca_file = dir.path("ca.crt");
+  }
+
+  write_file_atomic(dir.path("otp.key"), random_hex(32) + "\n", 0600, false);
+  write_file_atomic(dir.path("admin.token"), random_hex(32) + "\n", 0600, false);
+  result.admin_token_file = dir.path("admin.token");
+
+  std::string coaps_public = o.coaps_public;
+  std::string config =
+      "# tte-mothership configuration, written by `tte-mothership init`.\n"
+      "# Any `serve` option can be set here as \"name = value\"; the command line wins.\n"
+      "ms-id = " +
+      std::to_string(o.ms_id.value()) + "\n" +
+      (o.allow_example_id ? "allow-example-id = true\n" : "") + "https = " + o.https +
+      "\n"
+      "coaps = " +
+      o.coaps +
+      "\n"
+      "admin = " +
+      o.admin +
+      "\n"
+      "# Where devices reach the CoAPS listener (put into factory bundles).\n"
+      "coaps-public = " +
+      coaps_public +
+      "\n"
+      "https-cert = https.crt\n"
+      "https-key = https.key\n";
+  Store::initialize(dir.database(), o.ms_id);
+  write_file_atomic(dir.config(), config, 0644, false);
+  return result;
+}
+
+}  // namespace tte::mothership

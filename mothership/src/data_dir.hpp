@@ -1,0 +1,69 @@
+// A MotherShip's data directory (docs/operations.md lists it):
+//
+//   mothership.conf   options for `serve` (ms-id, listeners, ...), as "name = value"
+//   mothership.db     SQLite database (with -wal and -shm beside it while in use)
+//   otp.key           the HMAC key for stored OTPs, 32 bytes as hex         (0600)
+//   admin.token       the admin API's bearer token                           (0600)
+//   dtls.key/.crt     the DTLS key pair devices pin (self-signed, P-256)     (key 0600)
+//   https.key/.crt    the HTTPS key and certificate for tte-XXXXXX.net       (key 0600)
+//   ca.key/.crt       the local CA that signed https.crt (local use only)    (key 0600)
+#ifndef TTE_MOTHERSHIP_DATA_DIR_HPP
+#define TTE_MOTHERSHIP_DATA_DIR_HPP
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tte/host/otp_crypto.hpp"
+#include "tte/identifiers.hpp"
+
+namespace tte::mothership {
+
+class DataDir {
+ public:
+  explicit DataDir(std::string root) : root_(std::move(root)) {}
+
+  std::string path(const std::string& name) const { return root_ + "/" + name; }
+  std::string config() const { return path("mothership.conf"); }
+  std::string database() const { return path("mothership.db"); }
+  const std::string& root() const { return root_; }
+
+  // Throws StartupError unless `init` has run here.
+  void require_initialised() const;
+  // The OTP HMAC key. Throws StartupError.
+  OtpHasher otp_hasher() const;
+  std::string admin_token() const;
+  // A file named in the configuration: relative names are inside the data dir.
+  std::string resolve(const std::string& name) const;
+
+ private:
+  std::string root_;
+};
+
+struct InitOptions {
+  std::string data_dir;
+  MsId ms_id;
+  bool allow_example_id = false;
+  std::string https = "0.0.0.0:443";
+  std::string coaps = "0.0.0.0:5684";
+  std::string admin = "127.0.0.1:8443";
+  std::string coaps_public;  // where devices reach the CoAPS listener (factory bundles)
+  std::optional<std::string> https_cert;       // production: the operator's certificate chain ...
+  std::optional<std::string> https_key;        // ... and key, copied into the data dir
+  std::vector<std::string> https_extra_names;  // more DNS names for the local HTTPS certificate
+};
+
+struct InitResult {
+  std::string host;
+  Fingerprint dtls_fingerprint;
+  std::string ca_file;  // empty when the operator supplied the HTTPS certificate
+  std::string admin_token_file;
+};
+
+// Creates the data directory. Refuses a directory that already holds a
+// MotherShip. Throws StartupError.
+InitResult initialise(const InitOptions& options);
+
+}  // namespace tte::mothership
+
+#endif  // TTE_MOTHERSHIP_DATA_DIR_HPP

@@ -1,0 +1,39 @@
+#include "device_record.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "tte/host/json_fields.hpp"
+
+namespace tte::mothership {
+using json::for_member;
+using json::string_member;
+
+StateObject DeviceRecord::state_object() const {
+  return StateObject{dev_id,    urn,          fingerprint, revoked() ? DeviceState::revoked : state,
+                     mapped_at, registered_at};
+}
+
+std::string FactoryRecord::to_json() const {
+  nlohmann::ordered_json json;
+  json["devid"] = std::string(dev_id.to_string().view());
+  json["urn"] = std::string(urn.view());
+  json["fingerprint"] = std::string(fingerprint.to_string().view());
+  json["otp"] = std::string(otp.to_string().view());
+  return json.dump();
+}
+
+Result<FactoryRecord> FactoryRecord::from_json(std::string_view line) {
+  TTE_ASSIGN_OR_RETURN(nlohmann::json json, json::parse_object(line));
+  TTE_ASSIGN_OR_RETURN(std::string_view devid, string_member(json, "devid"));
+  TTE_ASSIGN_OR_RETURN(DevId dev_id, for_member(DevId::parse(devid), "devid"));
+  TTE_ASSIGN_OR_RETURN(std::string_view urn_text, string_member(json, "urn"));
+  TTE_ASSIGN_OR_RETURN(DevUrn urn, for_member(DevUrn::parse(urn_text), "urn"));
+  TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
+  TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
+                       for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
+  TTE_ASSIGN_OR_RETURN(std::string_view otp_text, string_member(json, "otp"));
+  TTE_ASSIGN_OR_RETURN(Otp otp, for_member(Otp::parse(otp_text), "otp"));
+  return FactoryRecord{dev_id, urn, fingerprint, otp};
+}
+
+}  // namespace tte::mothership

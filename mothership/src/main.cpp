@@ -1,0 +1,484 @@
+// tte-mothership: the manufacturer's server and tools. A thin layer over the
+// mothership library: parse the command line, open the data directory, run.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "admin_api.hpp"
+#include "coap_server.hpp"
+#include "data_dir.hpp"
+#include "public_api.hpp"
+#include "tte/platform/command_line.hpp"
+#include "tte/platform/files.hpp"
+#include "tte/platform/http_server.hpp"
+#include "tte/platform/listen_address.hpp"
+
+namespace tte::mothership {
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit status: 0 success, 1 failure (the message says why), 2 wrong usage.";
+
+std::int64_t wall_clock() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::vector<std::string> args_after(int argc, char** argv, int first) {
+  return std::vector<std::string>(argv + first, argv + argc);
+}
+
+IdPolicy policy_of(const CommandLine& cli) {
+  return cli.has("allow-example-id") ? IdPolicy::allow_example : IdPolicy::operational;
+}
+
+int parse_int_option(const CommandLine& cli, const std::string& name, int minimum) {
+  std::string text = cli.require(name);
+  try {
+    std::size_t used = 0;
+    int value = std::stoi(text, &used);
+    if (used != text.size() || value < minimum) throw std::invalid_argument(text);
+    return value;
+  } catch (const std::exception&) {
+    throw UsageError("--" + name + " must be a whole number >= " + std::to_string(minimum) +
+                     ", not '" + text + "'");
+  }
+}
+
+void print_json_or_text(bool json, const nlohmann::ordered_json& value, const std::string& text) {
+  std::cout << (json ? value.dump() + "\n" : text);
+  std::cout.flush();
+}
+
+// --- init ------------------------------------------------------------------
+
+int run_init(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-mothership init --data-dir DIR --ms-id N [options]",
+      "Creates a MotherShip's data directory: the SQLite database, the DTLS key pair devices pin, "
+      "the OTP HMAC key, the admin token and, unless you bring your own HTTPS certificate, a "
+      "small local CA with a certificate for the MotherShip's host name tte-XXXXXX.net.");
+  cli.option("data-dir", "DIR", "the directory to create (mode 0700)")
+      .option("ms-id", "N", "the MotherShip ID: decimal or 0x-hex; its host is tte-XXXXXX.net")
+      .flag("allow-example-id", "accept MS ID 0, reserved for examples (demos and tests only)")
+      .option("https", "ADDR:PORT", "HTTPS listener for installers, written to the configuration",
+              "0.0.0.0:443")
+      .option("coaps", "ADDR:PORT", "CoAPS listener for devices, written to the configuration",
+              "0.0.0.0:5684")
+      .option("admin", "ADDR:PORT", "admin API listener, written to the configuration",
+              "127.0.0.1:8443")
+      .option(
+          "coaps-public", "ADDR:PORT",
+          "where devices reach the CoAPS listener (goes into factory bundles; default: the --coaps "
+          "address, with 0.0.0.0 read as 127.0.0.1)")
+      .option("https-cert", "FILE", "production: your certificate chain for tte-XXXXXX.net (PEM)")
+      .option("https-key", "FILE", "production: its private key (PEM)")
+      .option("https-name", "NAME",
+              "another DNS name for the local HTTPS certificate (e.g. localhost)")
+      .flag("json", "print the result as JSON")
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  InitOptions options{.data_dir = cli.require("data-dir"),
+                      .ms_id = MsId::from_value(1, IdPolicy::operational).value()};
+  auto ms_id = MsId::parse_number(cli.require("ms-id"), policy_of(cli));
+  if (!ms_id.ok()) {
+    throw UsageError(
+        std::string("--ms-id: ") + ms_id.error().message +
+        (cli.get("ms-id") == "0" ? " (add --allow-example-id for demos and tests)" : ""));
+  }
+  options.ms_id = ms_id.value();
+  options.allow_example_id = cli.has("allow-example-id");
+  options.https = ListenAddress::parse(cli.require("https"), "https").to_string();
+  ListenAddress coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
+  options.coaps = coaps.to_string();
+  options.admin = ListenAddress::parse(cli.require("admin"), "admin").to_string();
+  if (auto coaps_public = cli.get("coaps-public")) {
+    ListenAddress given = ListenAddress::parse(*coaps_public, "coaps-public");
+    if (given.port == 0) throw UsageError("--coaps-public needs a real port");
+    options.coaps_public = given.to_string();
+  } else {
+    ListenAddress public_address = coaps;
+    if (public_address.address == "0.0.0.0") public_address.address = "127.0.0.1";
+    if (public_address.address == "::") public_address.address = "::1";
+    options.coaps_public = public_address.to_string();
+  }
+  options.https_cert = cli.get("https-cert");
+  options.https_key = cli.get("https-key");
+  if (auto name = cli.get("https-name")) options.https_extra_names.push_back(*name);
+
+  InitResult result = initialise(options);
+  nlohmann::ordered_json json{
+      {"data_dir", options.data_dir},
+      {"ms_id", options.ms_id.value()},
+      {"host", result.host},
+      {"dtls_fingerprint", std::string(result.dtls_fingerprint.to_string().view())},
+      {"ca_file", result.ca_file},
+      {"admin_token_file", result.admin_token_file}};
+  std::string text =
+      "Created MotherShip " + result.host + " in " + options.data_dir + "\n" +
+      "  DTLS fingerprint (devices pin it): " +
+      std::string(result.dtls_fingerprint.to_string().view()) + "\n" +
+      (result.ca_file.empty() ? std::string()
+                              : "  CA an Introducer should trust:     " + result.ca_file + "\n") +
+      "  Admin token:                       " + result.admin_token_file + "\n" +
+      "Start it with: tte-mothership serve --data-dir " + options.data_dir + "\n";
+  print_json_or_text(cli.has("json"), json, text);
+  return 0;
+}
+
+// --- serve -----------------------------------------------------------------
+
+int run_serve(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-mothership serve --data-dir DIR [options]",
+      "Runs the MotherShip: HTTPS for installers (the form page, claims, status), CoAPS for "
+      "devices (where is my Controller?) and the admin API on its own listener. Options not "
+      "given here come from --config, then from DIR/mothership.conf. When every listener is up, "
+      "one JSON line with the bound addresses is printed on standard output; logs go to "
+      "standard error. SIGTERM or SIGINT stop it after the requests in flight.");
+  cli.option("data-dir", "DIR", "the MotherShip's data directory (see init)")
+      .option("https", "ADDR:PORT", "HTTPS listener for installers (port 0: any free port)")
+      .option("coaps", "ADDR:PORT", "CoAPS listener for devices")
+      .option("admin", "ADDR:PORT", "admin API listener (HTTPS, bearer token)")
+      .option("https-cert", "FILE", "HTTPS certificate chain (PEM)")
+      .option("https-key", "FILE", "HTTPS private key (PEM)")
+      .option("ms-id", "N", "the MotherShip ID (normally from the configuration)")
+      .option("coaps-public", "ADDR:PORT",
+              "where devices reach CoAPS (used by the factory; unused here)")
+      .flag("allow-example-id", "accept MS ID 0 (demos and tests)")
+      .option("threads", "N", "HTTP worker threads", "2")
+      .option("max-age", "SECONDS", "how long an unmapped device is told to wait (CoAP Max-Age)",
+              "60")
+      .option("lock-after", "N", "wrong OTPs per Dev ID within --failure-window before it locks",
+              "10")
+      .option("failure-window", "SECONDS", "the window wrong OTPs are counted in", "3600")
+      .option("lock-seconds", "SECONDS", "the first lock's length; each further lock doubles it",
+              "3600")
+      .option("client-failure-limit", "N",
+              "failed credential checks per client address per minute (0: no limit)", "30")
+      .option("log-format", "text|json", "log line format", "text")
+      .config_file()
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  DataDir dir(cli.require("data-dir"));
+  dir.require_initialised();
+  cli.read_config_file(dir.config());
+
+  Logger logger("tte-mothership", parse_log_format(cli.require("log-format")));
+  const IdPolicy policy = policy_of(cli);
+  Store probe(dir.database(), Store::Access::read_only);
+  MsId ms_id = probe.ms_id(policy);
+  const std::string host(ms_id.host().view());
+
+  WriterOptions writer_options;
+  writer_options.throttle.max_failures = parse_int_option(cli, "lock-after", 1);
+  writer_options.throttle.window = parse_int_option(cli, "failure-window", 1);
+  writer_options.throttle.first_lock = parse_int_option(cli, "lock-seconds", 1);
+  writer_options.throttle.max_lock =
+      std::max<std::int64_t>(86400, writer_options.throttle.first_lock);
+  OtpHasher hasher = dir.otp_hasher();
+  Writer writer(dir.database(), hasher, wall_clock, logger, writer_options);
+  ReadPool reads(dir.database());
+  ClientThrottle clients(parse_int_option(cli, "client-failure-limit", 0));
+
+  PublicApi public_api(PublicApiOptions{ms_id.host(), hasher, wall_clock}, reads, writer, clients);
+  AdminApi admin_api(dir.admin_token(), reads, writer, wall_clock);
+
+  http::Server server(logger, parse_int_option(cli, "threads", 1));
+  http::TlsFiles tls{dir.resolve(cli.require("https-cert")), dir.resolve(cli.require("https-key"))};
+  ListenAddress https = ListenAddress::parse(cli.require("https"), "https");
+  ListenAddress admin = ListenAddress::parse(cli.require("admin"), "admin");
+  ListenAddress coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
+
+  http::ListenerOptions public_options;
+  public_options.name = "https";
+  public_options.address = https.address;
+  public_options.port = https.port;
+  public_options.tls = tls;
+  https.port = server.listen(public_options, [&](http::Request request, http::Respond respond) {
+    public_api.handle(request, std::move(respond));
+  });
+  http::ListenerOptions admin_options;
+  admin_options.name = "admin";
+  admin_options.address = admin.address;
+  admin_options.port = admin.port;
+  admin_options.tls = tls;
+  admin_options.body_limit = 64 * 1024 * 1024;  // bulk device records
+  admin.port = server.listen(admin_options, [&](http::Request request, http::Respond respond) {
+    admin_api.handle(request, std::move(respond));
+  });
+
+  CoapServerOptions coap_options;
+  coap_options.address = coaps.address;
+  coap_options.port = coaps.port;
+  coap_options.certificate_file = dir.path("dtls.crt");
+  coap_options.private_key_file = dir.path("dtls.key");
+  coap_options.database = dir.database();
+  coap_options.retry_after = static_cast<std::uint32_t>(parse_int_option(cli, "max-age", 0));
+  CoapServer coap(coap_options, writer, logger);
+  coaps.port = coap.port();
+  coap.start();
+
+  nlohmann::ordered_json ready{{"ready", true},
+                               {"host", host},
+                               {"https", https.to_string()},
+                               {"coaps", coaps.to_string()},
+                               {"admin", admin.to_string()},
+                               {"pid", static_cast<int>(::getpid())}};
+  std::cout << ready.dump() << std::endl;
+  logger.info("serving", {{"host", host},
+                          {"https", https.to_string()},
+                          {"coaps", coaps.to_string()},
+                          {"admin", admin.to_string()}});
+  server.run_until_signal();
+  coap.stop();
+  writer.stop();
+  logger.info("stopped", {{"transactions", static_cast<std::int64_t>(writer.transactions())},
+                          {"jobs", static_cast<std::int64_t>(writer.jobs())}});
+  return 0;
+}
+
+// --- import ----------------------------------------------------------------
+
+int run_import(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-mothership import --data-dir DIR FILE",
+      "Loads device records (the factory's output: one JSON object per line with devid, urn, "
+      "fingerprint and otp) into the database, all or none, in one transaction. OTPs are stored "
+      "only as HMACs. A Dev ID or URN that is already stored refuses the whole file and is "
+      "named. FILE may be - for standard input. Works while the server runs.");
+  cli.option("data-dir", "DIR", "the MotherShip's data directory")
+      .positional("FILE", "the device records (JSON lines), or - for standard input")
+      .flag("json", "print the result as JSON")
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  DataDir dir(cli.require("data-dir"));
+  dir.require_initialised();
+  std::string file = cli.require("FILE");
+  std::ifstream in_file;
+  if (file != "-") {
+    in_file.open(file);
+    if (!in_file) throw_errno("cannot read " + file);
+  }
+  std::istream& in = file == "-" ? std::cin : in_file;
+
+  auto started = std::chrono::steady_clock::now();
+  OtpHasher hasher = dir.otp_hasher();
+  Store store(dir.database(), Store::Access::read_write);
+  store.tune_for_bulk_load();
+  if (!store.begin_immediate().ok())
+    throw StartupError("cannot lock the database: " + store.last_error());
+  std::size_t count = 0;
+  std::string line;
+  int line_number = 0;
+  std::vector<FactoryRecord> chunk;
+  chunk.reserve(4096);
+  bool progress = ::isatty(STDERR_FILENO);
+  auto last_progress = started;
+  auto flush = [&] {
+    auto outcome = insert_factory_records(store, hasher, chunk.begin(), chunk.end());
+    if (!outcome.status.ok()) {
+      store.rollback();
+      if (outcome.status.error().code == Errc::duplicate) {
+        throw StartupError(outcome.which + " is already stored; nothing was imported");
+      }
+      throw StartupError("cannot import: " + store.last_error() + "; nothing was imported");
+    }
+    count += chunk.size();
+    chunk.clear();
+    auto now = std::chrono::steady_clock::now();
+    if (progress && now - last_progress > std::chrono::milliseconds(500)) {
+      double seconds = std::chrono::duration<double>(now - started).count();
+      std::fprintf(stderr, "\rimported %zu devices (%.0f/s)", count, count / seconds);
+      last_progress = now;
+    }
+  };
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.empty() || line == "\r") continue;
+    auto record = FactoryRecord::from_json(line);
+    if (!record.ok()) {
+      store.rollback();
+      const Error& e = record.error();
+      throw StartupError(file + ":" + std::to_string(line_number) + ": " +
+                         (e.field ? e.field : "record") + ": " + e.message +
+                         "; nothing was imported");
+    }
+    chunk.push_back(std::move(record.value()));
+    if (chunk.size() == 4096) flush();
+  }
+  flush();
+  auto head = store.audit_head();
+  AuditEntry entry = import_audit_entry(count, "import", wall_clock());
+  if (!head.ok() || !store.append_audit(entry, head.value()).ok() || !store.commit().ok()) {
+    store.rollback();
+    throw StartupError("cannot commit the import: " + store.last_error() +
+                       "; nothing was imported");
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (progress) std::fprintf(stderr, "\r\033[K");
+  nlohmann::ordered_json json{{"imported", count}, {"seconds", seconds}};
+  print_json_or_text(
+      cli.has("json"), json,
+      "Imported " + std::to_string(count) + " devices in " + std::to_string(seconds) + " s\n");
+  return 0;
+}
+
+// --- device ----------------------------------------------------------------
+
+int run_device(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-mothership device show|revoke|unrevoke DEVID --data-dir DIR",
+      "Shows a device as the manufacturer sees it, or revokes it (its claims then get 410 and "
+      "the device itself 4.03), or lifts a revocation. Changes are written to the audit log. "
+      "Works while the server runs.");
+  cli.option("data-dir", "DIR", "the MotherShip's data directory")
+      .positional("ACTION", "show, revoke or unrevoke")
+      .positional("DEVID", "the Dev ID (hex)")
+      .flag("json", "print the device as JSON")
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  DataDir dir(cli.require("data-dir"));
+  dir.require_initialised();
+  std::string action = cli.require("ACTION");
+  if (action != "show" && action != "revoke" && action != "unrevoke") {
+    throw UsageError("ACTION must be show, revoke or unrevoke, not '" + action + "'");
+  }
+  auto dev_id = DevId::parse(cli.require("DEVID"));
+  if (!dev_id.ok()) throw UsageError(std::string("DEVID: ") + dev_id.error().message);
+
+  std::optional<DeviceRecord> device;
+  if (action == "show") {
+    Store store(dir.database(), Store::Access::read_only);
+    auto found = store.device(*dev_id);
+    if (!found.ok()) throw StartupError("cannot read the database: " + store.last_error());
+    device = found.value();
+  } else {
+    Logger logger("tte-mothership", LogFormat::text);
+    Writer writer(dir.database(), dir.otp_hasher(), wall_clock, logger);
+    std::promise<Result<std::optional<DeviceRecord>>> done;
+    writer.submit(RevocationJob{
+        *dev_id, action == "revoke", "cli",
+        [&done](Result<std::optional<DeviceRecord>> result) { done.set_value(result); }});
+    auto result = done.get_future().get();
+    writer.stop();
+    if (!result.ok())
+      throw StartupError(std::string("cannot change the device: ") + result.error().message);
+    device = result.value();
+  }
+  if (!device)
+    throw StartupError("no device with Dev ID " + std::string(dev_id->to_string().view()));
+  Store store(dir.database(), Store::Access::read_only);
+  ThrottleState throttle = store.throttle(*dev_id).value_or(ThrottleState{});
+  std::string json = admin_device_json(*device, throttle);
+  if (cli.has("json")) {
+    std::cout << json << "\n";
+  } else {
+    std::cout << nlohmann::ordered_json::parse(json).dump(2) << "\n";
+  }
+  return 0;
+}
+
+// --- audit -----------------------------------------------------------------
+
+int run_audit(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-mothership audit verify|list --data-dir DIR",
+      "verify: recomputes the audit log's hash chain from the first entry and reports the first "
+      "entry that does not match (exit 1), or the number of entries and the head hash (keep it "
+      "somewhere else: it lets you later prove the log was not cut short). list: prints entries "
+      "as JSON lines.");
+  cli.option("data-dir", "DIR", "the MotherShip's data directory")
+      .positional("ACTION", "verify or list")
+      .option("after", "SEQ", "list: entries after this sequence number", "0")
+      .option("limit", "N", "list: at most this many entries", "1000")
+      .flag("json", "print the result as JSON")
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  DataDir dir(cli.require("data-dir"));
+  dir.require_initialised();
+  std::string action = cli.require("ACTION");
+  Store store(dir.database(), Store::Access::read_only);
+  if (action == "list") {
+    auto entries =
+        store.audit_after(parse_int_option(cli, "after", 0), parse_int_option(cli, "limit", 1));
+    if (!entries.ok()) throw StartupError("cannot read the audit log: " + store.last_error());
+    for (const auto& [entry, hash] : entries.value())
+      std::cout << entry.to_json(hash) << "\n";
+    return 0;
+  }
+  if (action != "verify") throw UsageError("ACTION must be verify or list, not '" + action + "'");
+  auto verification = store.verify_audit();
+  if (!verification.ok()) throw StartupError("cannot read the audit log: " + store.last_error());
+  const auto& v = verification.value();
+  nlohmann::ordered_json json{{"ok", v.ok},
+                              {"entries", v.entries},
+                              {"head_seq", v.head.seq},
+                              {"head_hash", hash_hex(v.head.hash)}};
+  if (!v.ok) json["first_bad_seq"] = v.first_bad_seq;
+  print_json_or_text(cli.has("json"), json,
+                     v.ok ? "audit log ok: " + std::to_string(v.entries) + " entries, head " +
+                                std::to_string(v.head.seq) + " " + hash_hex(v.head.hash) + "\n"
+                          : "audit log BROKEN at entry " + std::to_string(v.first_bad_seq) +
+                                " (the " + std::to_string(v.entries) +
+                                " entries before it verify)\n");
+  return v.ok ? 0 : 1;
+}
+
+constexpr const char* kUsage =
+    "Usage: tte-mothership COMMAND [options]\n"
+    "\n"
+    "The MotherShip of TTE (Transitive Trust Enrollment): the manufacturer's server that "
+    "installers\n"
+    "tell which Controller a device belongs to, and that devices ask on first boot.\n"
+    "\n"
+    "Commands:\n"
+    "  init      create a data directory (keys, database, configuration)\n"
+    "  serve     run the HTTPS, CoAPS and admin listeners\n"
+    "  import    load the factory's device records\n"
+    "  device    show, revoke or un-revoke a device\n"
+    "  audit     verify or list the hash-chained audit log\n"
+    "\n"
+    "Run `tte-mothership COMMAND --help` for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+      std::string(argv[1]) == "help") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  // Everything the MotherShip writes (database, keys, tokens) is for its owner only.
+  ::umask(077);
+  try {
+    auto args = args_after(argc, argv, 2);
+    if (command == "init") return run_init(args);
+    if (command == "serve") return run_serve(args);
+    if (command == "import") return run_import(args);
+    if (command == "device") return run_device(args);
+    if (command == "audit") return run_audit(args);
+    std::cerr << "tte-mothership: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "tte-mothership " << command << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tte-mothership " << command << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace tte::mothership
+
+int main(int argc, char** argv) {
+  return tte::mothership::main(argc, argv);
+}

@@ -1,0 +1,31 @@
+// The MotherShip's HTML pages for Introducers that are web browsers (docs/protocol.md
+// section 5.1): plain HTML and inline CSS, nothing loaded from elsewhere, usable on a phone.
+#ifndef TTE_MOTHERSHIP_PAGES_HPP
+#define TTE_MOTHERSHIP_PAGES_HPP
+
+#include <string>
+
+#include "tte/host/messages.hpp"
+
+namespace tte::mothership::pages {
+
+// Values to show again in the form after a mistake.
+struct FormValues {
+  std::string cip;
+  std::string cport = "5684";
+  std::string cfingerprint;
+  std::string description;
+};
+
+std::string home(const std::string& host);
+// The claim form; `problem` (if not empty) explains what was wrong with the last submission.
+std::string form(const std::string& host, const std::string& devid, const FormValues& values,
+                 const std::string& problem, const std::string& field);
+std::string mapped(const std::string& host, const StateObject& device);
+std::string already_used(const std::string& host, const StateObject& device);
+std::string error(const std::string& host, int status, const std::string& title,
+                  const std::string& message);
+
+}  // namespace tte::mothership::pages
+
+#endif  // TTE_MOTHERSHIP_PAGES_HPP

@@ -1,0 +1,321 @@
+#include "public_api.hpp"
+
+#include "pages.hpp"
+#include "tte/ascii.hpp"
+#include "tte/enrollment_url.hpp"
+#include "tte/query.hpp"
+
+namespace tte::mothership {
+namespace {
+
+constexpr const char* kProblemBase = "https://iana.org/assignments/http-problem-types#tte-";
+
+// The form values a browser sent, to show them again after a mistake.
+pages::FormValues form_values_of(std::string_view body) {
+  pages::FormValues values;
+  values.cport.clear();
+  QueryReader reader(body, QueryStyle::form);
+  QueryParameter parameter;
+  while (reader.next(parameter)) {
+    std::string decoded(parameter.value.size(), '\0');
+    auto value = percent_decode(parameter.value, decoded, QueryStyle::form, "form");
+    if (!value.ok()) continue;
+    std::string text(value.value());
+    if (parameter.name == "cip") values.cip = text;
+    if (parameter.name == "cport") values.cport = text;
+    if (parameter.name == "cfingerprint") values.cfingerprint = text;
+    if (parameter.name == "description") values.description = text;
+  }
+  return values;
+}
+
+bool is_form_body(const http::Request& request) {
+  if (request.body.empty()) return true;
+  auto type = request.header("Content-Type");
+  if (!type) return false;
+  std::string_view media = type->substr(0, type->find(';'));
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  return ascii::equals_ignoring_case(media, "application/x-www-form-urlencoded");
+}
+
+std::string field_label(const char* field) {
+  if (field == nullptr) return "request";
+  return field;
+}
+
+}  // namespace
+
+void add_security_headers(http::Response& response) {
+  response.set_header("Cache-Control", "no-store");
+  response.set_header("Referrer-Policy", "no-referrer");
+  response.set_header("X-Content-Type-Options", "nosniff");
+  response.set_header("Strict-Transport-Security", "max-age=31536000");
+}
+
+http::Response problem_response(int status, const std::string& type, const std::string& title,
+                                const std::string& detail, const std::string& field,
+                                const std::optional<StateObject>& device) {
+  Problem problem;
+  problem.status = status;
+  problem.type = type.empty() ? "about:blank" : kProblemBase + type;
+  problem.title = title;
+  problem.detail = detail;
+  problem.field = field;
+  problem.device = device;
+  http::Response response =
+      http::make_response(status, "application/problem+json", problem.to_json());
+  add_security_headers(response);
+  return response;
+}
+
+PublicApi::PublicApi(PublicApiOptions options, ReadPool& reads, Writer& writer,
+                     ClientThrottle& clients)
+    : options_(std::move(options)),
+      host_(options_.host.view()),
+      reads_(reads),
+      writer_(writer),
+      clients_(clients) {}
+
+http::Response PublicApi::page(int status, std::string html) const {
+  http::Response response =
+      http::make_response(status, "text/html; charset=utf-8", std::move(html));
+  add_security_headers(response);
+  // The pages need nothing but their own inline style; forms post back here only.
+  response.set_header("Content-Security-Policy",
+                      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                      "base-uri 'none'; frame-ancestors 'none'");
+  return response;
+}
+
+// One fixed answer for an unknown Dev ID and a wrong OTP: same status, same
+// bytes, so that the answers reveal nothing about which Dev IDs exist.
+http::Response PublicApi::not_authorized(bool html) const {
+  if (html) {
+    return page(403,
+                pages::error(host_, 403, "Not recognised",
+                             "This label's device is unknown here, or its one-time password is "
+                             "wrong. Check that you scanned the whole label."));
+  }
+  return problem_response(403, "not-authorized", "Unknown device or wrong OTP",
+                          "The Dev ID is unknown or the OTP is wrong.");
+}
+
+http::Response PublicApi::locked(bool html, std::int64_t retry_after) const {
+  http::Response response =
+      html ? page(429,
+                  pages::error(host_, 429, "Too many attempts",
+                               "Too many wrong attempts were made for this device. Try again in " +
+                                   std::to_string(retry_after) + " seconds."))
+           : problem_response(429, "throttled", "Too many attempts",
+                              "Too many failed attempts; try again after Retry-After seconds.");
+  response.set_header("Retry-After", std::to_string(retry_after));
+  return response;
+}
+
+http::Response PublicApi::unavailable(bool html) const {
+  http::Response response =
+      html ? page(503, pages::error(host_, 503, "Try again",
+                                    "The MotherShip could not store that. Try again."))
+           : problem_response(503, "", "Service Unavailable",
+                              "The database is unavailable; try again.");
+  response.set_header("Retry-After", "5");
+  return response;
+}
+
+http::Response PublicApi::bad_request(bool html, const Error& error) const {
+  std::string field = field_label(error.field);
+  if (html) {
+    return page(400, pages::error(host_, 400, "Check the label", field + ": " + error.message));
+  }
+  return problem_response(400, "bad-parameter", "Malformed request", field + ": " + error.message,
+                          field);
+}
+
+void PublicApi::handle(const http::Request& request, http::Respond respond) {
+  std::string_view path = request.path();
+  auto method_not_allowed = [&](const char* allow) {
+    http::Response response =
+        problem_response(405, "", "Method Not Allowed", std::string("use ") + allow);
+    response.set_header("Allow", allow);
+    respond(std::move(response));
+  };
+  if (path == kEnrollmentPath) {
+    if (request.method == "POST") return claim(request, std::move(respond));
+    if (request.method == "GET") return form(request, std::move(respond));
+    return method_not_allowed("GET, POST");
+  }
+  if (path == kStatusPath) {
+    if (request.method == "GET") return status(request, std::move(respond));
+    return method_not_allowed("GET");
+  }
+  if (path == "/") {
+    if (request.method == "GET") return respond(page(200, pages::home(host_)));
+    return method_not_allowed("GET");
+  }
+  respond(problem_response(404, "", "Not Found", "There is nothing here."));
+}
+
+void PublicApi::refuse(const http::Request& request, DevId dev_id, bool html,
+                       http::Respond respond) {
+  clients_.record_failure(request.client_address, options_.clock());
+  http::Response refusal = not_authorized(html);
+  refusal.log_fields.emplace_back("devid", std::string(dev_id.to_string().view()));
+  refusal.log_fields.emplace_back("outcome", "not_authorized");
+  writer_.submit(FailureJob{dev_id, [this, html, refusal, respond](bool stored) {
+                              respond(stored ? refusal : unavailable(html));
+                            }});
+}
+
+void PublicApi::claim(const http::Request& request, http::Respond respond) {
+  const bool html = http::prefers_html(request);
+  std::int64_t now = options_.clock();
+  if (auto wait = clients_.refused_for(request.client_address, now))
+    return respond(locked(html, *wait));
+  if (!is_form_body(request)) {
+    return respond(
+        problem_response(415, "", "Unsupported Media Type",
+                         "send the claim in the URL or as application/x-www-form-urlencoded"));
+  }
+  auto parsed = ClaimRequest::parse(request.query(), request.body);
+  if (!parsed.ok()) {
+    if (!html) return respond(bad_request(false, parsed.error()));
+    // A browser gets the form again, with its values and the problem named.
+    auto credentials = parse_device_credentials(request.query());
+    if (!credentials.ok()) return respond(bad_request(true, parsed.error()));
+    std::string field = field_label(parsed.error().field);
+    return respond(
+        page(400, pages::form(host_, std::string(credentials->dev_id.to_string().view()),
+                              form_values_of(request.body),
+                              "Please check " + field + ": " + parsed.error().message, field)));
+  }
+  const ClaimRequest& claim = parsed.value();
+  ClaimJob job;
+  job.dev_id = claim.dev_id;
+  job.presented = options_.hasher.digest(claim.dev_id, claim.otp);
+  job.controller = ControllerBinding{claim.controller, claim.controller_fingerprint, claim.psk};
+  job.description = claim.description;
+  job.client = request.client_address;
+  std::string devid(claim.dev_id.to_string().view());
+  job.done = [this, html, devid, client = request.client_address, respond](ClaimResult result) {
+    http::Response response;
+    if (result.storage_failed) {
+      response = unavailable(html);
+    } else {
+      switch (result.outcome) {
+        case ClaimOutcome::mapped:
+          response = html ? page(200, pages::mapped(host_, *result.device))
+                          : http::make_response(200, "application/json", result.device->to_json());
+          add_security_headers(response);
+          break;
+        case ClaimOutcome::already_used:
+          response =
+              html ? page(409, pages::already_used(host_, *result.device))
+                   : problem_response(409, "otp-used", "OTP already used",
+                                      "This device's OTP has already been used to map it to a "
+                                      "Controller.",
+                                      "", result.device);
+          break;
+        case ClaimOutcome::revoked:
+          response = html ? page(410, pages::error(host_, 410, "Device revoked",
+                                                   "The manufacturer has revoked this device."))
+                          : problem_response(410, "revoked", "Device revoked",
+                                             "The manufacturer has revoked this device.");
+          break;
+        case ClaimOutcome::not_authorized:
+          clients_.record_failure(client, options_.clock());
+          response = not_authorized(html);
+          break;
+        case ClaimOutcome::locked:
+          response = locked(html, result.retry_after);
+          break;
+      }
+    }
+    response.log_fields.emplace_back("devid", devid);
+    response.log_fields.emplace_back(
+        "outcome", result.storage_failed ? "storage_failed" : claim_outcome_name(result.outcome));
+    respond(std::move(response));
+  };
+  writer_.submit(std::move(job));
+}
+
+PublicApi::Checked PublicApi::check_credentials(const DeviceCredentials& credentials,
+                                                std::int64_t now) {
+  Checked checked;
+  auto digest = options_.hasher.digest(credentials.dev_id, credentials.otp);
+  ThrottleState throttle;
+  {
+    auto store = reads_.acquire();
+    auto found = store->device(credentials.dev_id);
+    auto throttled = store->throttle(credentials.dev_id);
+    if (!found.ok() || !throttled.ok()) {
+      checked.storage_failed = true;
+      return checked;
+    }
+    checked.device = found.value();
+    throttle = throttled.value();
+  }
+  bool matches = checked.device && equal_constant_time(checked.device->otp_digest, digest);
+  std::optional<DeviceStatus> known;
+  if (checked.device) known = checked.device->status();
+  checked.access = check_access(known, matches, throttle, now);
+  checked.retry_after = locked_for(throttle, now).value_or(1);
+  return checked;
+}
+
+void PublicApi::status(const http::Request& request, http::Respond respond) {
+  const bool html = http::prefers_html(request);
+  std::int64_t now = options_.clock();
+  if (auto wait = clients_.refused_for(request.client_address, now))
+    return respond(locked(html, *wait));
+  auto credentials = parse_device_credentials(request.query());
+  if (!credentials.ok()) return respond(bad_request(html, credentials.error()));
+  Checked checked = check_credentials(*credentials, now);
+  if (checked.storage_failed) return respond(unavailable(html));
+  switch (checked.access) {
+    case Access::locked:
+      return respond(locked(html, checked.retry_after));
+    case Access::not_authorized:
+      return refuse(request, credentials->dev_id, html, std::move(respond));
+    case Access::granted:
+      break;
+  }
+  http::Response response =
+      http::make_response(200, "application/json", checked.device->state_object().to_json());
+  add_security_headers(response);
+  response.log_fields.emplace_back("devid", std::string(credentials->dev_id.to_string().view()));
+  respond(std::move(response));
+}
+
+void PublicApi::form(const http::Request& request, http::Respond respond) {
+  std::int64_t now = options_.clock();
+  if (auto wait = clients_.refused_for(request.client_address, now))
+    return respond(locked(true, *wait));
+  auto credentials = parse_device_credentials(request.query());
+  if (!credentials.ok()) return respond(bad_request(true, credentials.error()));
+  Checked checked = check_credentials(*credentials, now);
+  if (checked.storage_failed) return respond(unavailable(true));
+  switch (checked.access) {
+    case Access::locked:
+      return respond(locked(true, checked.retry_after));
+    case Access::not_authorized:
+      return refuse(request, credentials->dev_id, true, std::move(respond));
+    case Access::granted:
+      break;
+  }
+  const DeviceRecord& device = *checked.device;
+  std::string devid(credentials->dev_id.to_string().view());
+  http::Response response;
+  if (device.revoked()) {
+    response = page(410, pages::error(host_, 410, "Device revoked",
+                                      "The manufacturer has revoked this device."));
+  } else if (device.state != DeviceState::unmapped) {
+    response = page(200, pages::already_used(host_, device.state_object()));
+  } else {
+    response = page(200, pages::form(host_, devid, pages::FormValues{}, "", ""));
+  }
+  response.log_fields.emplace_back("devid", devid);
+  respond(std::move(response));
+}
+
+}  // namespace tte::mothership

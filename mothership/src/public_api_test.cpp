@@ -1,0 +1,200 @@
+#include "public_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace tte::mothership {
+namespace {
+
+using testing::call;
+using testing::FakeClock;
+using testing::kControllerFingerprint;
+using testing::quiet_logger;
+using testing::request;
+using testing::TempDatabase;
+using testing::test_hasher;
+
+const http::Headers kBrowser{{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
+const http::Headers kForm{{"Content-Type", "application/x-www-form-urlencoded"}};
+
+std::string claim_target(std::uint32_t devid, std::uint64_t otp, const std::string& extra = "") {
+  char credentials[64];
+  std::snprintf(credentials, sizeof credentials, "otp=%016llx&devid=%08x",
+                static_cast<unsigned long long>(otp), devid);
+  return std::string("/.well-known/tte?") + credentials +
+         "&cip=192.0.2.7&cport=5684&cfingerprint=" + kControllerFingerprint + extra;
+}
+
+std::string status_target(std::uint32_t devid, std::uint64_t otp) {
+  char credentials[64];
+  std::snprintf(credentials, sizeof credentials, "otp=%016llx&devid=%08x",
+                static_cast<unsigned long long>(otp), devid);
+  return std::string("/.well-known/tte/status?") + credentials;
+}
+
+class PublicApiTest : public ::testing::Test {
+ protected:
+  PublicApiTest()
+      : db_(3),
+        writer_(db_.path(), test_hasher(), clock_.clock(), quiet_logger()),
+        reads_(db_.path()),
+        clients_(30),
+        api_(PublicApiOptions{MsId::from_value(10, IdPolicy::operational)->host(), test_hasher(),
+                              clock_.clock()},
+             reads_, writer_, clients_) {}
+
+  TempDatabase db_;
+  FakeClock clock_;
+  Writer writer_;
+  ReadPool reads_;
+  ClientThrottle clients_;
+  PublicApi api_;
+};
+
+TEST_F(PublicApiTest, ClaimThenAlreadyUsed) {
+  http::Response first = call(api_, request("POST", claim_target(1, 0x1001)));
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.header("Content-Type"), "application/json");
+  auto state = StateObject::from_json(first.body);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->state, DeviceState::mapped);
+  EXPECT_EQ(first.header("Cache-Control"), "no-store");
+
+  http::Response second = call(api_, request("POST", claim_target(1, 0x1001)));
+  EXPECT_EQ(second.status, 409);
+  EXPECT_EQ(second.header("Content-Type"), "application/problem+json");
+  auto problem = Problem::from_json(second.body);
+  ASSERT_TRUE(problem.ok());
+  EXPECT_EQ(problem->type, "https://iana.org/assignments/http-problem-types#tte-otp-used");
+  ASSERT_TRUE(problem->device);
+  EXPECT_EQ(problem->device->state, DeviceState::mapped);
+}
+
+TEST_F(PublicApiTest, UnknownDeviceAndWrongOtpAreByteIdentical) {
+  http::Response wrong = call(api_, request("POST", claim_target(1, 0x9999)));
+  http::Response unknown = call(api_, request("POST", claim_target(0x77, 0x9999)));
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(unknown.status, 403);
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_EQ(wrong.headers, unknown.headers);
+  http::Response wrong_status = call(api_, request("GET", status_target(1, 0x9999)));
+  http::Response unknown_status = call(api_, request("GET", status_target(0x77, 0x9999)));
+  EXPECT_EQ(wrong_status.status, 403);
+  EXPECT_EQ(wrong_status.body, unknown_status.body);
+  EXPECT_EQ(wrong_status.body, wrong.body);
+}
+
+TEST_F(PublicApiTest, MalformedFieldsAreNamed) {
+  http::Response response = call(
+      api_, request("POST", "/.well-known/tte?otp=1&devid=1&cip=192.0.2.7&cport=0&cfingerprint=" +
+                                std::string(kControllerFingerprint)));
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(Problem::from_json(response.body)->field, "cport");
+  response = call(api_, request("POST", "/.well-known/tte?otp=1&devid=1"));
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(Problem::from_json(response.body)->field, "cip");
+  response = call(api_, request("GET", "/.well-known/tte/status?devid=1"));
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(Problem::from_json(response.body)->field, "otp");
+  response = call(
+      api_, request("POST", claim_target(1, 0x1001), "{}", {{"Content-Type", "application/json"}}));
+  EXPECT_EQ(response.status, 415);
+}
+
+TEST_F(PublicApiTest, FormBodyFromABrowserGetsPages) {
+  http::Headers headers = kBrowser;
+  headers.insert(headers.end(), kForm.begin(), kForm.end());
+  std::string body =
+      "cip=192.0.2.7&cport=5684&cfingerprint=" + std::string(kControllerFingerprint) +
+      "&description=Hall+light";
+  http::Response page = call(
+      api_, request("GET", "/.well-known/tte?otp=0000000000001002&devid=00000002", "", kBrowser));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<form method=\"post\""), std::string::npos);
+  EXPECT_NE(page.header("Content-Security-Policy")->find("default-src 'none'"), std::string::npos);
+
+  http::Response bad =
+      call(api_, request("POST", "/.well-known/tte?otp=0000000000001002&devid=00000002",
+                         "cip=192.0.2.7&cport=99999&cfingerprint=x", headers));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("Please check cport"), std::string::npos);
+  EXPECT_NE(bad.body.find("value=\"192.0.2.7\""), std::string::npos);  // the values come back
+
+  http::Response mapped = call(
+      api_, request("POST", "/.well-known/tte?otp=0000000000001002&devid=00000002", body, headers));
+  EXPECT_EQ(mapped.status, 200);
+  EXPECT_NE(mapped.body.find("Device mapped"), std::string::npos);
+  EXPECT_NE(mapped.body.find("urn:dev:ops:32473-Test-2"), std::string::npos);
+
+  http::Response again = call(
+      api_, request("POST", "/.well-known/tte?otp=0000000000001002&devid=00000002", body, headers));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("already been used"), std::string::npos);
+  http::Response form_again = call(
+      api_, request("GET", "/.well-known/tte?otp=0000000000001002&devid=00000002", "", kBrowser));
+  EXPECT_EQ(form_again.status, 200);
+  EXPECT_NE(form_again.body.find("already been used"), std::string::npos);
+  EXPECT_EQ(form_again.body.find("<form"), std::string::npos);
+}
+
+TEST_F(PublicApiTest, StatusFollowsTheDevice) {
+  EXPECT_EQ(
+      StateObject::from_json(call(api_, request("GET", status_target(3, 0x1003))).body)->state,
+      DeviceState::unmapped);
+  ASSERT_EQ(call(api_, request("POST", claim_target(3, 0x1003))).status, 200);
+  EXPECT_EQ(
+      StateObject::from_json(call(api_, request("GET", status_target(3, 0x1003))).body)->state,
+      DeviceState::mapped);
+}
+
+TEST_F(PublicApiTest, TenWrongOtpsLockTheDevice) {
+  for (int i = 0; i < 10; ++i) {
+    auto r = request("POST", claim_target(1, 0x5000 + i));
+    r.client_address = "192.0.2." + std::to_string(100 + i);  // spread over addresses
+    EXPECT_EQ(call(api_, r).status, 403);
+  }
+  http::Response locked = call(api_, request("POST", claim_target(1, 0x1001)));
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.header("Retry-After"), "3600");
+  EXPECT_EQ(call(api_, request("GET", status_target(1, 0x1001))).status, 429);
+}
+
+TEST_F(PublicApiTest, OneClientFailingTooOftenIsRefused) {
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(call(api_, request("GET", status_target(0x100 + i, 0x9999))).status, 403);
+  }
+  http::Response refused = call(api_, request("GET", status_target(1, 0x1001)));
+  EXPECT_EQ(refused.status, 429);
+  auto other = request("GET", status_target(1, 0x1001));
+  other.client_address = "192.0.2.99";
+  EXPECT_EQ(call(api_, other).status, 200);
+  clock_.advance(60);
+  EXPECT_EQ(call(api_, request("GET", status_target(1, 0x1001))).status, 200);
+}
+
+TEST_F(PublicApiTest, RevokedDevicesAnswer410) {
+  std::promise<Result<std::optional<DeviceRecord>>> done;
+  writer_.submit(RevocationJob{DevId(2), true, "test", [&](auto r) { done.set_value(r); }});
+  ASSERT_TRUE(done.get_future().get().ok());
+  EXPECT_EQ(call(api_, request("POST", claim_target(2, 0x1002))).status, 410);
+  EXPECT_EQ(
+      StateObject::from_json(call(api_, request("GET", status_target(2, 0x1002))).body)->state,
+      DeviceState::revoked);
+  EXPECT_EQ(call(api_, request("GET", "/.well-known/tte?otp=0000000000001002&devid=00000002", "",
+                               kBrowser))
+                .status,
+            410);
+}
+
+TEST_F(PublicApiTest, OtherPathsAndMethods) {
+  EXPECT_EQ(call(api_, request("GET", "/nothing")).status, 404);
+  http::Response put = call(api_, request("PUT", claim_target(1, 0x1001)));
+  EXPECT_EQ(put.status, 405);
+  EXPECT_EQ(put.header("Allow"), "GET, POST");
+  EXPECT_EQ(call(api_, request("POST", status_target(1, 0x1001))).status, 405);
+  EXPECT_EQ(call(api_, request("GET", "/")).status, 200);
+}
+
+}  // namespace
+}  // namespace tte::mothership

@@ -1,0 +1,60 @@
+// Read-only database connections for request threads: SQLite connections are
+// not shared between threads, so each request borrows one.
+#ifndef TTE_MOTHERSHIP_READ_POOL_HPP
+#define TTE_MOTHERSHIP_READ_POOL_HPP
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store.hpp"
+
+namespace tte::mothership {
+
+class ReadPool {
+ public:
+  explicit ReadPool(std::string path) : path_(std::move(path)) {}
+
+  class Lease {
+   public:
+    Lease(ReadPool& pool, std::unique_ptr<Store> store) : pool_(pool), store_(std::move(store)) {}
+    ~Lease() { pool_.give_back(std::move(store_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Store& operator*() { return *store_; }
+    Store* operator->() { return store_.get(); }
+
+   private:
+    ReadPool& pool_;
+    std::unique_ptr<Store> store_;
+  };
+
+  // A connection, opened on first use. Throws StartupError if the database cannot be opened.
+  Lease acquire() {
+    std::unique_ptr<Store> store;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!free_.empty()) {
+        store = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    if (!store) store = std::make_unique<Store>(path_, Store::Access::read_only);
+    return Lease(*this, std::move(store));
+  }
+
+ private:
+  void give_back(std::unique_ptr<Store> store) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(store));
+  }
+
+  std::string path_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Store>> free_;
+};
+
+}  // namespace tte::mothership
+
+#endif  // TTE_MOTHERSHIP_READ_POOL_HPP

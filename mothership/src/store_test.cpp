@@ -1,0 +1,152 @@
+#include "store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "test_support.hpp"
+#include "tte/platform/startup_error.hpp"
+
+namespace tte::mothership {
+namespace {
+
+using testing::TempDatabase;
+using testing::test_controller;
+using testing::test_hasher;
+using testing::test_record;
+
+TEST(Store, RoundTripsDevices) {
+  TempDatabase db(3);
+  Store store(db.path(), Store::Access::read_write);
+  EXPECT_EQ(store.ms_id(IdPolicy::operational).value(), 10u);
+  EXPECT_EQ(*store.device_count(), 3);
+  auto device = store.device(DevId(2));
+  ASSERT_TRUE(device.ok() && device.value());
+  EXPECT_EQ(device.value()->urn.view(), "urn:dev:ops:32473-Test-2");
+  EXPECT_EQ(device.value()->otp_digest, test_hasher().digest(DevId(2), Otp(0x1002)));
+  EXPECT_EQ(device.value()->state, DeviceState::unmapped);
+  EXPECT_FALSE(device.value()->controller);
+  auto by_urn = store.device_by_urn("urn:dev:ops:32473-Test-3");
+  ASSERT_TRUE(by_urn.ok() && by_urn.value());
+  EXPECT_EQ(by_urn.value()->dev_id, DevId(3));
+  EXPECT_FALSE(store.device(DevId(4)).value());
+  EXPECT_FALSE(store.device_by_urn("urn:dev:ops:32473-Test-4").value());
+}
+
+TEST(Store, RefusesDuplicateDevIdsAndUrns) {
+  TempDatabase db(2);
+  Store store(db.path(), Store::Access::read_write);
+  ASSERT_TRUE(store.begin_immediate().ok());
+  auto same_devid = test_record(3);
+  same_devid.dev_id = DevId(2);
+  EXPECT_EQ(store.insert_device(same_devid, OtpDigest{}).error().code, Errc::duplicate);
+  auto same_urn = test_record(2);
+  same_urn.dev_id = DevId(9);
+  EXPECT_EQ(store.insert_device(same_urn, OtpDigest{}).error().code, Errc::duplicate);
+  store.rollback();
+  std::vector<FactoryRecord> records{test_record(7), test_record(2)};
+  ASSERT_TRUE(store.begin_immediate().ok());
+  auto outcome = insert_factory_records(store, test_hasher(), records.begin(), records.end());
+  EXPECT_EQ(outcome.status.error().code, Errc::duplicate);
+  EXPECT_EQ(outcome.which, "Dev ID 00000002 or URN urn:dev:ops:32473-Test-2");
+  store.rollback();
+  EXPECT_FALSE(store.device(DevId(7)).value());  // all or none
+}
+
+TEST(Store, MapsOnlyUnmappedUnrevokedDevicesOnce) {
+  TempDatabase db(2);
+  Store store(db.path(), Store::Access::read_write);
+  ASSERT_TRUE(store.begin_immediate().ok());
+  EXPECT_TRUE(*store.map_device(DevId(1), test_controller(), "hall", 100));
+  EXPECT_FALSE(*store.map_device(DevId(1), test_controller(), "again", 101));
+  ASSERT_TRUE(*store.set_revoked(DevId(2), 102));
+  EXPECT_FALSE(*store.map_device(DevId(2), test_controller(), "", 103));
+  ASSERT_TRUE(store.mark_registered(DevId(1), 104).ok());
+  ASSERT_TRUE(store.commit().ok());
+  auto one = store.device(DevId(1)).value();
+  EXPECT_EQ(one->state, DeviceState::registered);
+  EXPECT_EQ(one->description, "hall");
+  EXPECT_EQ(one->mapped_at, 100);
+  EXPECT_EQ(one->registered_at, 104);
+  EXPECT_EQ(one->controller->address.to_string(), "192.0.2.7:5684");
+  EXPECT_EQ(one->state_object().state, DeviceState::registered);
+  auto two = store.device(DevId(2)).value();
+  EXPECT_EQ(two->revoked_at, 102);
+  EXPECT_EQ(two->state_object().state, DeviceState::revoked);
+}
+
+TEST(Store, ThrottleStateIsPersistent) {
+  TempDatabase db;
+  {
+    Store store(db.path(), Store::Access::read_write);
+    EXPECT_EQ(*store.throttle(DevId(5)), ThrottleState{});
+    ASSERT_TRUE(store.begin_immediate().ok());
+    ASSERT_TRUE(store.save_throttle(DevId(5), ThrottleState{3, 10, 20, 1}).ok());
+    ASSERT_TRUE(store.save_throttle(DevId(5), ThrottleState{4, 10, 30, 2}).ok());
+    ASSERT_TRUE(store.commit().ok());
+  }
+  Store reopened(db.path(), Store::Access::read_only);
+  EXPECT_EQ(*reopened.throttle(DevId(5)), (ThrottleState{4, 10, 30, 2}));
+}
+
+TEST(Store, AuditChainVerifiesAndDetectsTampering) {
+  TempDatabase db;
+  Store store(db.path(), Store::Access::read_write);
+  ASSERT_TRUE(store.begin_immediate().ok());
+  AuditHead head = *store.audit_head();
+  EXPECT_EQ(head.seq, 0);
+  for (int i = 0; i < 5; ++i) {
+    AuditEntry entry;
+    entry.time = 1000 + i;
+    entry.actor = "192.0.2.50";
+    entry.action = "claim";
+    entry.dev_id = DevId(static_cast<std::uint32_t>(i));
+    entry.outcome = "mapped";
+    head = *store.append_audit(entry, head);
+  }
+  ASSERT_TRUE(store.commit().ok());
+  auto verified = store.verify_audit();
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok);
+  EXPECT_EQ(verified->entries, 5);
+  EXPECT_EQ(verified->head.hash, head.hash);
+  EXPECT_EQ(store.audit_after(3, 10)->size(), 2u);
+
+  // The log refuses edits through SQL ...
+  sqlite::Database raw(db.path(), sqlite::Database::Mode::read_write);
+  EXPECT_THROW(raw.exec_or_throw("UPDATE audit SET outcome = 'already_used' WHERE seq = 3"),
+               StartupError);
+  EXPECT_THROW(raw.exec_or_throw("DELETE FROM audit WHERE seq = 5"), StartupError);
+  // ... and an edit made around the triggers breaks the chain at that entry.
+  raw.exec_or_throw(
+      "DROP TRIGGER audit_no_update; UPDATE audit SET outcome = 'already_used' WHERE seq = 3;");
+  verified = store.verify_audit();
+  ASSERT_TRUE(verified.ok());
+  EXPECT_FALSE(verified->ok);
+  EXPECT_EQ(verified->first_bad_seq, 3);
+  EXPECT_EQ(verified->entries, 2);
+}
+
+TEST(Store, RefusesWhatIsNotItsDatabase) {
+  TempDatabase db;
+  std::string other = db.dir() + "/other.db";
+  {
+    sqlite::Database raw(other, sqlite::Database::Mode::read_write_create);
+    raw.exec_or_throw("CREATE TABLE meta (key TEXT, value TEXT)");
+  }
+  EXPECT_THROW(Store(other, Store::Access::read_only), StartupError);
+  EXPECT_THROW(Store(db.dir() + "/missing.db", Store::Access::read_only), StartupError);
+}
+
+TEST(Store, TheExampleMsIdNeedsThePolicy) {
+  TempDatabase db;
+  std::string path = db.dir() + "/example.db";
+  Store::initialize(path, MsId::from_value(0, IdPolicy::allow_example).value());
+  Store store(path, Store::Access::read_only);
+  EXPECT_THROW(store.ms_id(IdPolicy::operational), StartupError);
+  EXPECT_EQ(store.ms_id(IdPolicy::allow_example).value(), 0u);
+}
+
+}  // namespace
+}  // namespace tte::mothership

@@ -1,0 +1,131 @@
+// Helpers for the MotherShip's unit tests: a temporary database with devices,
+// a clock the test moves, and a synchronous way to call asynchronous handlers.
+#ifndef TTE_MOTHERSHIP_TEST_SUPPORT_HPP
+#define TTE_MOTHERSHIP_TEST_SUPPORT_HPP
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <memory>
+
+#include "store.hpp"
+#include "tte/platform/http.hpp"
+#include "writer.hpp"
+
+namespace tte::mothership::testing {
+
+inline const std::array<std::uint8_t, 32> kServerKey = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                                        12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                                        23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+inline constexpr const char* kDeviceFingerprint =
+    "9e80f80b941243c01cd0b430ce21f52b0158ad296e91a4e4ab72891729226486";
+inline constexpr const char* kControllerFingerprint =
+    "98a0ecb70f640b791f6c97619565196f82cd4826d4223620d19bce9339f66be4";
+
+inline OtpHasher test_hasher() {
+  return OtpHasher(HmacSha256::with_key(kServerKey).value());
+}
+
+// Device n: Dev ID n, URN urn:dev:ops:32473-Test-<n>, OTP 0x1000 + n.
+inline FactoryRecord test_record(std::uint32_t n) {
+  return FactoryRecord{DevId(n),
+                       DevUrn::parse("urn:dev:ops:32473-Test-" + std::to_string(n)).value(),
+                       Fingerprint::parse(kDeviceFingerprint).value(), Otp(0x1000 + n)};
+}
+
+// A fresh database in a temporary directory, removed at the end.
+class TempDatabase {
+ public:
+  explicit TempDatabase(std::uint32_t devices = 0) {
+    static std::atomic<int> counter{0};
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tte-ms-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "mothership.db").string();
+    Store::initialize(path_, MsId::from_value(10, IdPolicy::operational).value());
+    if (devices > 0) {
+      Store store(path_, Store::Access::read_write);
+      std::vector<FactoryRecord> records;
+      for (std::uint32_t n = 1; n <= devices; ++n)
+        records.push_back(test_record(n));
+      EXPECT_TRUE(store.begin_immediate().ok());
+      auto outcome = insert_factory_records(store, test_hasher(), records.begin(), records.end());
+      EXPECT_TRUE(outcome.status.ok());
+      EXPECT_TRUE(store.commit().ok());
+    }
+  }
+  ~TempDatabase() { std::filesystem::remove_all(dir_); }
+  const std::string& path() const { return path_; }
+  std::string dir() const { return dir_.string(); }
+
+ private:
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+// A clock that only moves when the test moves it.
+class FakeClock {
+ public:
+  explicit FakeClock(std::int64_t start = 1795843720) : now_(start) {}
+  Clock clock() {
+    return [this] { return now_.load(); };
+  }
+  void advance(std::int64_t seconds) { now_ += seconds; }
+  std::int64_t now() const { return now_.load(); }
+
+ private:
+  std::atomic<std::int64_t> now_;
+};
+
+// A logger that writes nowhere (tests that care about logs open their own).
+inline Logger& quiet_logger() {
+  static std::FILE* sink = std::fopen("/dev/null", "w");
+  static Logger logger("test", LogFormat::text, LogLevel::error, sink);
+  return logger;
+}
+
+inline ControllerBinding test_controller() {
+  return ControllerBinding{ControllerAddress::parse("192.0.2.7:5684").value(),
+                           Fingerprint::parse(kControllerFingerprint).value(), std::nullopt};
+}
+
+// Submits a claim and waits for its result.
+inline ClaimResult claim_now(Writer& writer, std::uint32_t devid, std::uint64_t otp,
+                             const std::string& client = "192.0.2.50") {
+  std::promise<ClaimResult> promise;
+  ClaimJob job;
+  job.dev_id = DevId(devid);
+  job.presented = test_hasher().digest(DevId(devid), Otp(otp));
+  job.controller = test_controller();
+  job.client = client;
+  job.done = [&promise](ClaimResult result) { promise.set_value(result); };
+  writer.submit(std::move(job));
+  return promise.get_future().get();
+}
+
+// Calls an asynchronous handler and waits for its response.
+template <typename Api>
+http::Response call(Api& api, http::Request request) {
+  std::promise<http::Response> promise;
+  api.handle(request,
+             [&promise](http::Response response) { promise.set_value(std::move(response)); });
+  return promise.get_future().get();
+}
+
+inline http::Request request(std::string method, std::string target, std::string body = "",
+                             http::Headers headers = {}) {
+  http::Request r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  r.client_address = "192.0.2.50";
+  return r;
+}
+
+}  // namespace tte::mothership::testing
+
+#endif  // TTE_MOTHERSHIP_TEST_SUPPORT_HPP

@@ -1,0 +1,313 @@
+#include "writer.hpp"
+
+#include "tte/hex.hpp"
+
+namespace tte::mothership {
+namespace {
+
+// Compared against when the Dev ID is unknown, so that the work done for an
+// unknown Dev ID and for a wrong OTP is the same.
+const OtpDigest kNoDigest{};
+
+std::string fingerprint_hex(const Fingerprint& fingerprint) {
+  return std::string(fingerprint.to_string().view());
+}
+
+template <typename... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <typename... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
+
+void fail_job(Job& job) {
+  std::visit(
+      Overloaded{
+          [](ClaimJob& j) {
+            ClaimResult result;
+            result.storage_failed = true;
+            if (j.done) j.done(result);
+          },
+          [](FailureJob& j) {
+            if (j.done) j.done(false);
+          },
+          [](RegisteredJob&) {},
+          [](RevocationJob& j) {
+            if (j.done)
+              j.done(make_error(Errc::unavailable, "the MotherShip is stopping", "database"));
+          },
+          [](ImportJob& j) {
+            if (j.done)
+              j.done(make_error(Errc::unavailable, "the MotherShip is stopping", "database"), "");
+          },
+      },
+      job);
+}
+
+Writer::Writer(const std::string& database, OtpHasher hasher, Clock clock, Logger& logger,
+               WriterOptions options)
+    : store_(database, Store::Access::read_write),
+      hasher_(hasher),
+      clock_(std::move(clock)),
+      logger_(logger),
+      options_(options),
+      thread_([this] { run(); }) {}
+
+Writer::~Writer() {
+  stop();
+}
+
+void Writer::submit(Job job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      wake_.notify_one();
+      return;
+    }
+  }
+  fail_job(job);
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::run() {
+  while (true) {
+    std::deque<Job> batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is done
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    process_batch(batch);
+  }
+}
+
+void Writer::process_batch(std::deque<Job>& batch) {
+  std::vector<std::function<void(bool)>> callbacks;
+  callbacks.reserve(batch.size());
+  bool committed = false;
+  if (store_.begin_immediate().ok()) {
+    auto head = store_.audit_head();
+    if (head.ok()) {
+      AuditHead current = head.value();
+      std::int64_t now = clock_();
+      for (Job& job : batch)
+        callbacks.push_back(apply(job, current, now));
+      committed = store_.commit().ok();
+    }
+    if (!committed) {
+      logger_.error("database transaction failed", {{"error", store_.last_error()}});
+      store_.rollback();
+    }
+  } else {
+    logger_.error("cannot begin a database transaction", {{"error", store_.last_error()}});
+    for (Job& job : batch)
+      fail_job(job);
+    return;
+  }
+  transactions_ += 1;
+  jobs_ += batch.size();
+  for (auto& callback : callbacks) {
+    if (callback) callback(committed);
+  }
+}
+
+std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t now) {
+  if (!store_.savepoint().ok()) {
+    fail_job(job);
+    return nullptr;
+  }
+  const AuditHead head_before = head;
+  bool savepoint_open = true;
+  // Undoes the job's changes (and its audit entries) but not the batch's others.
+  auto undo = [&] {
+    store_.rollback_to_savepoint();
+    head = head_before;
+    savepoint_open = false;
+  };
+  auto storage_error = [&](const char* what) -> std::function<void(bool)> {
+    logger_.error(what, {{"error", store_.last_error()}});
+    undo();
+    fail_job(job);
+    return nullptr;
+  };
+  std::function<void(bool)> callback = std::visit(
+      Overloaded{
+          [&](ClaimJob& claim) -> std::function<void(bool)> {
+            auto device = store_.device(claim.dev_id);
+            auto throttle = store_.throttle(claim.dev_id);
+            if (!device.ok() || !throttle.ok()) return storage_error("cannot read a device");
+            const OtpDigest& stored = device.value() ? device.value()->otp_digest : kNoDigest;
+            bool matches =
+                equal_constant_time(stored, claim.presented) && device.value().has_value();
+            std::optional<DeviceStatus> status;
+            if (device.value()) status = device.value()->status();
+            ClaimResult result;
+            result.outcome = decide_claim(status, matches, throttle.value(), now);
+            switch (result.outcome) {
+              case ClaimOutcome::not_authorized:
+                if (!store_
+                         .save_throttle(claim.dev_id,
+                                        after_failure(throttle.value(), now, options_.throttle))
+                         .ok()) {
+                  return storage_error("cannot record a failed attempt");
+                }
+                break;
+              case ClaimOutcome::locked:
+                result.retry_after = locked_for(throttle.value(), now).value_or(1);
+                break;
+              case ClaimOutcome::mapped: {
+                auto changed =
+                    store_.map_device(claim.dev_id, claim.controller, claim.description, now);
+                if (!changed.ok()) return storage_error("cannot map a device");
+                if (!changed.value()) {
+                  result.outcome =
+                      ClaimOutcome::already_used;  // cannot happen inside one transaction
+                }
+                auto updated = store_.device(claim.dev_id);
+                if (!updated.ok() || !updated.value())
+                  return storage_error("cannot re-read a device");
+                result.device = updated.value()->state_object();
+                break;
+              }
+              case ClaimOutcome::already_used:
+                result.device = device.value()->state_object();
+                break;
+              case ClaimOutcome::revoked:
+                break;
+            }
+            AuditEntry entry;
+            entry.time = now;
+            entry.actor = claim.client;
+            entry.action = "claim";
+            entry.dev_id = claim.dev_id;
+            entry.outcome = claim_outcome_name(result.outcome);
+            entry.controller_fingerprint = fingerprint_hex(claim.controller.fingerprint);
+            auto next = store_.append_audit(entry, head);
+            if (!next.ok()) return storage_error("cannot append to the audit log");
+            head = next.value();
+            auto done = std::move(claim.done);
+            return [done, result](bool committed) {
+              if (committed) {
+                done(result);
+              } else {
+                ClaimResult failed;
+                failed.storage_failed = true;
+                done(failed);
+              }
+            };
+          },
+          [&](FailureJob& failure) -> std::function<void(bool)> {
+            auto throttle = store_.throttle(failure.dev_id);
+            if (!throttle.ok()) return storage_error("cannot read throttling state");
+            if (!store_
+                     .save_throttle(failure.dev_id,
+                                    after_failure(throttle.value(), now, options_.throttle))
+                     .ok()) {
+              return storage_error("cannot record a failed attempt");
+            }
+            auto done = std::move(failure.done);
+            return [done](bool committed) {
+              if (done) done(committed);
+            };
+          },
+          [&](RegisteredJob& registered) -> std::function<void(bool)> {
+            auto device = store_.device(registered.dev_id);
+            if (!device.ok()) return storage_error("cannot read a device");
+            if (!device.value() || device.value()->state != DeviceState::mapped) return nullptr;
+            if (!store_.mark_registered(registered.dev_id, now).ok()) {
+              return storage_error("cannot record a registration");
+            }
+            AuditEntry entry;
+            entry.time = now;
+            entry.actor = "device";
+            entry.action = "registered";
+            entry.dev_id = registered.dev_id;
+            entry.outcome = "registered";
+            entry.controller_fingerprint = fingerprint_hex(device.value()->controller->fingerprint);
+            auto next = store_.append_audit(entry, head);
+            if (!next.ok()) return storage_error("cannot append to the audit log");
+            head = next.value();
+            return nullptr;
+          },
+          [&](RevocationJob& revocation) -> std::function<void(bool)> {
+            auto changed = store_.set_revoked(
+                revocation.dev_id,
+                revocation.revoke ? std::optional<std::int64_t>(now) : std::nullopt);
+            if (!changed.ok()) return storage_error("cannot change revocation");
+            auto device = store_.device(revocation.dev_id);
+            if (!device.ok()) return storage_error("cannot read a device");
+            if (changed.value()) {
+              AuditEntry entry;
+              entry.time = now;
+              entry.actor = revocation.actor;
+              entry.action = revocation.revoke ? "revoke" : "unrevoke";
+              entry.dev_id = revocation.dev_id;
+              entry.outcome = "done";
+              auto next = store_.append_audit(entry, head);
+              if (!next.ok()) return storage_error("cannot append to the audit log");
+              head = next.value();
+            }
+            auto done = std::move(revocation.done);
+            auto record = device.value();
+            return [done, record](bool committed) {
+              if (!done) return;
+              if (committed) {
+                done(record);
+              } else {
+                done(make_error(Errc::io, "the database did not commit", "database"));
+              }
+            };
+          },
+          [&](ImportJob& import) -> std::function<void(bool)> {
+            auto inserted = insert_factory_records(store_, hasher_, import.records.begin(),
+                                                   import.records.end());
+            if (!inserted.status.ok()) {
+              if (inserted.status.error().code != Errc::duplicate) {
+                return storage_error("cannot import devices");
+              }
+              undo();
+              auto done = std::move(import.done);
+              if (done) done(inserted.status, inserted.which);
+              return nullptr;
+            }
+            AuditEntry entry = import_audit_entry(import.records.size(), import.actor, now);
+            auto next = store_.append_audit(entry, head);
+            if (!next.ok()) return storage_error("cannot append to the audit log");
+            head = next.value();
+            auto done = std::move(import.done);
+            return [done](bool committed) {
+              if (!done) return;
+              done(committed
+                       ? ok_status()
+                       : Status(make_error(Errc::io, "the database did not commit", "database")),
+                   "");
+            };
+          },
+      },
+      job);
+  if (savepoint_open && !store_.release_savepoint().ok()) {
+    logger_.error("cannot release a savepoint", {{"error", store_.last_error()}});
+    undo();
+    if (callback) callback(false);
+    return nullptr;
+  }
+  return callback;
+}
+
+}  // namespace tte::mothership

@@ -1,0 +1,124 @@
+// The MotherShip's single writer: every change to the database goes through
+// one thread that commits in groups (docs/protocol.md section 11).
+//
+// Requests queue jobs; the writer takes all that are waiting, runs them in one
+// BEGIN IMMEDIATE transaction (each in its own savepoint, so one failing job
+// does not undo the others), commits (one fsync for the group) and only then
+// calls each job's `done`. A claim's answer is therefore never sent before
+// the claim is on disk, and throughput grows with concurrency instead of
+// being capped at one fsync per claim.
+#ifndef TTE_MOTHERSHIP_WRITER_HPP
+#define TTE_MOTHERSHIP_WRITER_HPP
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "rules.hpp"
+#include "store.hpp"
+#include "tte/platform/log.hpp"
+
+namespace tte::mothership {
+
+using Clock = std::function<std::int64_t()>;  // seconds since the epoch
+
+struct ClaimResult {
+  ClaimOutcome outcome = ClaimOutcome::not_authorized;
+  std::optional<StateObject> device;  // for mapped and already_used
+  std::int64_t retry_after = 0;       // for locked
+  bool storage_failed = false;        // nothing was decided: answer 503
+};
+
+// Message 4. The OTP arrives as its digest, computed by the request's thread.
+struct ClaimJob {
+  DevId dev_id{0};
+  OtpDigest presented;
+  ControllerBinding controller;
+  std::string description;
+  std::string client;
+  std::function<void(ClaimResult)> done;
+};
+
+// A wrong OTP or unknown Dev ID seen outside a claim (status query, form page).
+struct FailureJob {
+  DevId dev_id;
+  std::function<void(bool stored)> done;
+};
+
+// The MotherShip answered a Device with its Controller (message 10).
+struct RegisteredJob {
+  DevId dev_id;
+};
+
+// An administrator revokes or un-revokes a device.
+struct RevocationJob {
+  DevId dev_id;
+  bool revoke;
+  std::string actor;
+  std::function<void(Result<std::optional<DeviceRecord>>)> done;  // nullopt: no such device
+};
+
+// The factory adds devices (all or none).
+struct ImportJob {
+  std::vector<FactoryRecord> records;
+  std::string actor;
+  // On a duplicate, `which` names the record that is already there.
+  std::function<void(Status status, std::string which)> done;
+};
+
+using Job = std::variant<ClaimJob, FailureJob, RegisteredJob, RevocationJob, ImportJob>;
+
+struct WriterOptions {
+  std::size_t max_batch = 512;
+  ThrottlePolicy throttle;
+};
+
+class Writer {
+ public:
+  Writer(const std::string& database, OtpHasher hasher, Clock clock, Logger& logger,
+         WriterOptions options = {});
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Thread-safe. After stop(), jobs are refused (their `done` gets a storage failure).
+  void submit(Job job);
+  // Finishes every queued job, then stops the thread.
+  void stop();
+
+  // Counters for benchmarks and logs.
+  std::uint64_t transactions() const { return transactions_; }
+  std::uint64_t jobs() const { return jobs_; }
+
+ private:
+  void run();
+  void process_batch(std::deque<Job>& batch);
+  // Runs one job inside the open transaction; returns the callback to run after commit.
+  std::function<void(bool committed)> apply(Job& job, AuditHead& head, std::int64_t now);
+
+  Store store_;
+  OtpHasher hasher_;
+  Clock clock_;
+  Logger& logger_;
+  WriterOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::uint64_t transactions_ = 0;
+  std::uint64_t jobs_ = 0;
+  std::thread thread_;
+};
+
+// Fails a job without running it (used after stop()).
+void fail_job(Job& job);
+
+}  // namespace tte::mothership
+
+#endif  // TTE_MOTHERSHIP_WRITER_HPP

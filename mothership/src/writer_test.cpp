@@ -1,0 +1,180 @@
+#include "writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace tte::mothership {
+namespace {
+
+using testing::claim_now;
+using testing::FakeClock;
+using testing::quiet_logger;
+using testing::TempDatabase;
+using testing::test_hasher;
+
+TEST(Writer, ClaimsMapOnceThenReportTheState) {
+  TempDatabase db(2);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  ClaimResult first = claim_now(writer, 1, 0x1001);
+  ASSERT_FALSE(first.storage_failed);
+  EXPECT_EQ(first.outcome, ClaimOutcome::mapped);
+  EXPECT_EQ(first.device->state, DeviceState::mapped);
+  EXPECT_EQ(first.device->mapped_at, clock.now());
+  ClaimResult second = claim_now(writer, 1, 0x1001);
+  EXPECT_EQ(second.outcome, ClaimOutcome::already_used);
+  EXPECT_EQ(second.device->state, DeviceState::mapped);
+  EXPECT_EQ(claim_now(writer, 1, 0x9999).outcome, ClaimOutcome::not_authorized);
+  EXPECT_EQ(claim_now(writer, 77, 0x1001).outcome, ClaimOutcome::not_authorized);
+  writer.stop();
+
+  Store store(db.path(), Store::Access::read_only);
+  auto audit = store.audit_after(0, 100).value();
+  ASSERT_EQ(audit.size(), 4u);
+  EXPECT_EQ(audit[0].first.outcome, "mapped");
+  EXPECT_EQ(audit[1].first.outcome, "already_used");
+  EXPECT_EQ(audit[2].first.outcome, "not_authorized");
+  EXPECT_EQ(audit[3].first.dev_id, DevId(77));
+  EXPECT_TRUE(store.verify_audit()->ok);
+  // Unknown Dev IDs are throttled exactly like known ones.
+  EXPECT_EQ(store.throttle(DevId(77))->failures, 1);
+  EXPECT_EQ(store.throttle(DevId(1))->failures, 1);
+}
+
+TEST(Writer, TenWrongOtpsLockEvenTheRightOneAcrossRestarts) {
+  TempDatabase db(1);
+  FakeClock clock;
+  {
+    Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+    for (int i = 0; i < 10; ++i)
+      EXPECT_EQ(claim_now(writer, 1, 0x5000 + i).outcome, ClaimOutcome::not_authorized);
+    ClaimResult locked = claim_now(writer, 1, 0x1001);
+    EXPECT_EQ(locked.outcome, ClaimOutcome::locked);
+    EXPECT_EQ(locked.retry_after, 3600);
+  }
+  clock.advance(1800);
+  {
+    Writer restarted(db.path(), test_hasher(), clock.clock(), quiet_logger());
+    ClaimResult still = claim_now(restarted, 1, 0x1001);
+    EXPECT_EQ(still.outcome, ClaimOutcome::locked);
+    EXPECT_EQ(still.retry_after, 1800);
+    clock.advance(1800);
+    EXPECT_EQ(claim_now(restarted, 1, 0x1001).outcome, ClaimOutcome::mapped);
+  }
+}
+
+TEST(Writer, RevokedDevicesAnswerRevokedOnlyToTheRightOtp) {
+  TempDatabase db(1);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  std::promise<Result<std::optional<DeviceRecord>>> revoked;
+  writer.submit(
+      RevocationJob{DevId(1), true, "test", [&](auto result) { revoked.set_value(result); }});
+  auto record = revoked.get_future().get();
+  ASSERT_TRUE(record.ok() && record.value());
+  EXPECT_TRUE(record.value()->revoked());
+  EXPECT_EQ(claim_now(writer, 1, 0x1001).outcome, ClaimOutcome::revoked);
+  EXPECT_EQ(claim_now(writer, 1, 0x1002).outcome, ClaimOutcome::not_authorized);
+  std::promise<Result<std::optional<DeviceRecord>>> unrevoked;
+  writer.submit(
+      RevocationJob{DevId(1), false, "test", [&](auto result) { unrevoked.set_value(result); }});
+  EXPECT_FALSE(unrevoked.get_future().get().value()->revoked());
+  EXPECT_EQ(claim_now(writer, 1, 0x1001).outcome, ClaimOutcome::mapped);
+  std::promise<Result<std::optional<DeviceRecord>>> missing;
+  writer.submit(
+      RevocationJob{DevId(9), true, "test", [&](auto result) { missing.set_value(result); }});
+  EXPECT_FALSE(missing.get_future().get().value());
+}
+
+TEST(Writer, RacingClaimsHaveExactlyOneWinner) {
+  TempDatabase db(1);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  std::vector<std::thread> installers;
+  std::atomic<int> mapped{0}, used{0};
+  for (int i = 0; i < 64; ++i) {
+    installers.emplace_back([&] {
+      auto outcome = claim_now(writer, 1, 0x1001).outcome;
+      if (outcome == ClaimOutcome::mapped) ++mapped;
+      if (outcome == ClaimOutcome::already_used) ++used;
+    });
+  }
+  for (auto& t : installers)
+    t.join();
+  EXPECT_EQ(mapped.load(), 1);
+  EXPECT_EQ(used.load(), 63);
+}
+
+TEST(Writer, CommitsConcurrentJobsInGroups) {
+  TempDatabase db(400);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  std::vector<std::promise<ClaimResult>> promises(400);
+  for (std::uint32_t n = 1; n <= 400; ++n) {
+    ClaimJob job;
+    job.dev_id = DevId(n);
+    job.presented = test_hasher().digest(DevId(n), Otp(0x1000 + n));
+    job.controller = testing::test_controller();
+    job.client = "192.0.2.50";
+    job.done = [&promises, n](ClaimResult result) { promises[n - 1].set_value(result); };
+    writer.submit(std::move(job));
+  }
+  for (auto& promise : promises)
+    EXPECT_EQ(promise.get_future().get().outcome, ClaimOutcome::mapped);
+  EXPECT_EQ(writer.jobs(), 400u);
+  EXPECT_LT(writer.transactions(), 400u);  // several claims per fsync
+}
+
+TEST(Writer, RegistrationIsRecordedOnceForMappedDevices) {
+  TempDatabase db(2);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  ASSERT_EQ(claim_now(writer, 1, 0x1001).outcome, ClaimOutcome::mapped);
+  clock.advance(60);
+  writer.submit(RegisteredJob{DevId(1)});
+  writer.submit(RegisteredJob{DevId(1)});
+  writer.submit(RegisteredJob{DevId(2)});  // unmapped: nothing to record
+  writer.stop();
+  Store store(db.path(), Store::Access::read_only);
+  EXPECT_EQ(store.device(DevId(1)).value()->state, DeviceState::registered);
+  EXPECT_EQ(store.device(DevId(1)).value()->registered_at, clock.now());
+  EXPECT_EQ(store.device(DevId(2)).value()->state, DeviceState::unmapped);
+  EXPECT_EQ(store.audit_after(0, 10)->size(), 2u);  // the claim and one registration
+}
+
+TEST(Writer, ImportsAllOrNothing) {
+  TempDatabase db(1);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  std::promise<std::pair<Status, std::string>> bad;
+  writer.submit(ImportJob{
+      {testing::test_record(5), testing::test_record(1)}, "test", [&](Status s, std::string which) {
+        bad.set_value({s, which});
+      }});
+  auto [status, which] = bad.get_future().get();
+  EXPECT_EQ(status.error().code, Errc::duplicate);
+  EXPECT_NE(which.find("00000001"), std::string::npos);
+  std::promise<Status> good;
+  writer.submit(ImportJob{{testing::test_record(5), testing::test_record(6)},
+                          "test",
+                          [&](Status s, std::string) { good.set_value(s); }});
+  EXPECT_TRUE(good.get_future().get().ok());
+  writer.stop();
+  Store store(db.path(), Store::Access::read_only);
+  EXPECT_EQ(*store.device_count(), 3);
+  EXPECT_TRUE(store.verify_audit()->ok);
+}
+
+TEST(Writer, JobsAfterStopFailCleanly) {
+  TempDatabase db(1);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  writer.stop();
+  EXPECT_TRUE(claim_now(writer, 1, 0x1001).storage_failed);
+}
+
+}  // namespace
+}  // namespace tte::mothership
