@@ -263,14 +263,21 @@ Result<ClaimRequest> ClaimRequest::parse(std::string_view query, std::string_vie
                  {"cpsk", &cpsk}};
   TTE_TRY(collect_fields(query, QueryStyle::url, fields));
   TTE_TRY(collect_fields(form_body, QueryStyle::form, fields));
-  for (auto& [name, field] : fields) {
-    bool optional = field == &description || field == &cpsk;
-    if (!field->seen && !optional) return make_error(Errc::missing, "parameter missing", name);
-  }
-  TTE_ASSIGN_OR_RETURN(DevId dev_id, DevId::parse(devid.value));
+  // Fields are checked in order, so the first problem reported is the first
+  // field with one, whether it is missing or malformed.
+  auto present = [](const Field& field, const char* name) -> Status {
+    if (!field.seen) return make_error(Errc::missing, "parameter missing", name);
+    return ok_status();
+  };
+  TTE_TRY(present(otp, "otp"));
   TTE_ASSIGN_OR_RETURN(Otp otp_value, Otp::parse(otp.value));
+  TTE_TRY(present(devid, "devid"));
+  TTE_ASSIGN_OR_RETURN(DevId dev_id, DevId::parse(devid.value));
+  TTE_TRY(present(cip, "cip"));
   TTE_ASSIGN_OR_RETURN(IpAddress ip, for_member(IpAddress::parse(cip.value), "cip"));
+  TTE_TRY(present(cport, "cport"));
   TTE_ASSIGN_OR_RETURN(std::uint16_t port, parse_port(cport.value, "cport"));
+  TTE_TRY(present(cfingerprint, "cfingerprint"));
   TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
                        for_member(Fingerprint::parse(cfingerprint.value), "cfingerprint"));
   TTE_TRY(validate_description(description.value));

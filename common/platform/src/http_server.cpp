@@ -296,11 +296,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(Logger& log, int thread_count) : logger(log), threads(thread_count) {}
+  explicit Impl(Logger& log, int thread_count)
+      : logger(log), threads(thread_count), signals(io, SIGINT, SIGTERM) {}
 
   Logger& logger;
   int threads;
   asio::io_context io;
+  // Registered at construction, so that a SIGTERM arriving before
+  // run_until_signal() is queued instead of killing the process.
+  asio::signal_set signals;
   std::vector<std::shared_ptr<Listener>> listeners;
   std::atomic<bool> draining{false};
   std::atomic<int> active{0};
@@ -355,8 +359,7 @@ void Server::stop() {
 }
 
 void Server::run_until_signal(std::chrono::seconds drain) {
-  asio::signal_set signals(impl_->io, SIGINT, SIGTERM);
-  signals.async_wait([this](beast::error_code ec, int signal) {
+  impl_->signals.async_wait([this](beast::error_code ec, int signal) {
     if (ec) return;
     impl_->logger.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     stop();
@@ -372,7 +375,7 @@ void Server::run_until_signal(std::chrono::seconds drain) {
   impl_->draining = true;
   for (auto& listener : impl_->listeners)
     listener->stop();
-  signals.cancel();
+  impl_->signals.cancel();
   impl_->registry.close_idle();
   auto deadline = Clock::now() + drain;
   while (impl_->active.load() > 0 && Clock::now() < deadline) {

@@ -1,0 +1,433 @@
+// tte-mothership as a user runs it: the real daemon on free ports, driven by
+// independent clients (curl for HTTPS, libcoap's coap-client-openssl for CoAPS,
+// the sqlite3 shell for the database).
+#include "support/mothership.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "support/process.hpp"
+
+namespace tte::test {
+namespace {
+
+// curl -o body -w "%{http_code}": the status code, with the body in `body`.
+int status_and_body(const MotherShipProcess& ms, std::vector<std::string> args, std::string& body,
+                    const TempDir& dir) {
+  std::string file = dir.file("body");
+  args.insert(args.begin(), {"-o", file, "-w", "%{http_code}"});
+  RunResult result = ms.curl(args);
+  body = read_text(file);
+  return std::atoi(result.out.c_str());
+}
+
+nlohmann::json json_of(const std::string& text) {
+  return nlohmann::json::parse(text);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    lines.push_back(line);
+  return lines;
+}
+
+class MotherShipTest : public ::testing::Test {
+ protected:
+  explicit MotherShipTest(std::vector<std::string> serve_args = {})
+      : ms_(dir_, std::move(serve_args)) {}
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "--- mothership log ---\n" << read_text(ms_.log()) << "\n";
+  }
+  int post(const std::string& query, std::string& body, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"-X", "POST"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(ms_.url("/.well-known/tte?" + query));
+    return status_and_body(ms_, args, body, dir_);
+  }
+  int get(const std::string& path_and_query, std::string& body,
+          std::vector<std::string> extra = {}) {
+    extra.push_back(ms_.url(path_and_query));
+    return status_and_body(ms_, extra, body, dir_);
+  }
+
+  TempDir dir_;
+  MotherShipProcess ms_;
+};
+
+TEST_F(MotherShipTest, EveryHttpsPathAndErrorWithCurl) {
+  ms_.import(device_record(1) + device_record(2));
+  ms_.start();
+  std::string body;
+
+  EXPECT_EQ(get("/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1), body,
+                {"-H", "Accept: text/html"}),
+            200);
+  EXPECT_NE(body.find("<form method=\"post\""), std::string::npos);
+
+  EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(1) + "&devid=" + devid_of(1), body), 200);
+  EXPECT_EQ(json_of(body)["state"], "unmapped");
+
+  EXPECT_EQ(post(claim_query(1), body), 200);
+  EXPECT_EQ(json_of(body)["state"], "mapped");
+  EXPECT_EQ(json_of(body)["urn"], "urn:dev:ops:32473-Test-1");
+  EXPECT_EQ(json_of(body)["fingerprint"], kDeviceFingerprint);
+
+  EXPECT_EQ(post(claim_query(1), body), 409);
+  EXPECT_EQ(json_of(body)["type"], "https://iana.org/assignments/http-problem-types#tte-otp-used");
+  EXPECT_EQ(json_of(body)["device"]["state"], "mapped");
+
+  EXPECT_EQ(post(claim_query(2, "00000000000000ff"), body), 403);
+  EXPECT_EQ(post(claim_query(3), body), 403);
+
+  EXPECT_EQ(post("otp=" + otp_of(2) + "&devid=" + devid_of(2) +
+                     "&cip=127.0.0.1&cport=99999&cfingerprint=" + kControllerFingerprint,
+                 body),
+            400);
+  EXPECT_EQ(json_of(body)["field"], "cport");
+  EXPECT_EQ(post("otp=" + otp_of(2) + "&devid=zz", body), 400);
+  EXPECT_EQ(json_of(body)["field"], "devid");
+
+  // The claim's fields may come in a form body, as the HTML form sends them.
+  EXPECT_EQ(post("otp=" + otp_of(2) + ",DevID=" + devid_of(2), body,
+                 {"--data",
+                  std::string("cip=%3A%3A1&cport=5684&cfingerprint=") + kControllerFingerprint}),
+            200);
+  EXPECT_EQ(json_of(body)["state"], "mapped");
+  EXPECT_EQ(post(claim_query(2), body, {"-H", "Content-Type: application/json", "--data", "{}"}),
+            415);
+  EXPECT_EQ(post(claim_query(2), body, {"--data", std::string(10000, 'x')}), 413);
+
+  EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(1) + "&devid=" + devid_of(1), body), 200);
+  EXPECT_EQ(json_of(body)["state"], "mapped");
+  EXPECT_EQ(get("/nowhere", body), 404);
+  EXPECT_EQ(get("/.well-known/tte?" + claim_query(1), body, {"-X", "PUT"}), 405);
+  EXPECT_EQ(get("/.well-known/tte/status?x", body, {"-X", "POST"}), 405);
+  // The MotherShip's certificate is for its own name only.
+  RunResult wrong_name = run({"curl", "-s", "--cacert", ms_.data_dir() + "/ca.crt", "--resolve",
+                              "tte-00000B.net:" + std::to_string(ms_.https_port()) + ":127.0.0.1",
+                              "https://tte-00000B.net:" + std::to_string(ms_.https_port()) + "/"});
+  EXPECT_EQ(wrong_name.exit_code, 60);  // curl: peer certificate cannot be authenticated
+  EXPECT_EQ(ms_.stop(), 0);
+  // The log names requests and outcomes, never an OTP.
+  std::string log = read_text(ms_.log());
+  EXPECT_NE(log.find("outcome=mapped"), std::string::npos);
+  EXPECT_EQ(log.find(otp_of(1)), std::string::npos);
+}
+
+TEST_F(MotherShipTest, DevicesAskOverCoapsWithAnIndependentClient) {
+  ms_.import(device_record(1));
+  ms_.start();
+  const std::string urn = "urn:dev:ops:32473-Test-1";
+
+  RunResult unmapped = ms_.coap_query(urn, "device");
+  EXPECT_NE(unmapped.out.find("c:5.03"), std::string::npos) << unmapped.out << unmapped.err;
+  EXPECT_NE(unmapped.out.find("Max-Age:60"), std::string::npos) << unmapped.out;
+
+  std::string body;
+  ASSERT_EQ(post(claim_query(1), body), 200);
+
+  RunResult wrong_key = ms_.coap_query(urn, "controller");
+  EXPECT_NE(wrong_key.out.find("4.03"), std::string::npos) << wrong_key.out;
+  EXPECT_EQ(wrong_key.out.find("cfingerprint"), std::string::npos);
+  RunResult unknown = ms_.coap_query("urn:dev:ops:32473-Test-99", "device");
+  EXPECT_NE(unknown.out.find("4.03"), std::string::npos);
+
+  RunResult json = ms_.coap_query(urn, "device", "50");
+  EXPECT_NE(json.out.find(std::string("{\"cip\":\"127.0.0.1\",\"cport\":5684,\"cfingerprint\":\"") +
+                          kControllerFingerprint + "\"}"),
+            std::string::npos)
+      << json.out;
+  RunResult cbor = ms_.coap_query(urn, "device");
+  EXPECT_NE(cbor.out.find("Content-Format:application/cbor"), std::string::npos) << cbor.out;
+  EXPECT_NE(cbor.out.find(std::string(
+                "a301447f0000010219163403582098a0ecb70f640b791f6c97619565196f82cd4826d4223620d19bc"
+                "e9339f66be4")),
+            std::string::npos)
+      << cbor.out;
+  RunResult bad = ms_.coap_query("not-a-urn", "device");
+  EXPECT_NE(bad.out.find("4.00"), std::string::npos);
+
+  // The successful answer moved the device to registered.
+  EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(1) + "&devid=" + devid_of(1), body), 200);
+  EXPECT_EQ(json_of(body)["state"], "registered");
+  EXPECT_FALSE(json_of(body)["registered_at"].is_null());
+}
+
+TEST_F(MotherShipTest, AdminApiAddsShowsAndRevokes) {
+  ms_.start();
+  std::string body;
+  auto admin = [&](std::vector<std::string> args) {
+    auto auth = ms_.admin_auth();
+    args.insert(args.begin(), auth.begin(), auth.end());
+    return status_and_body(ms_, args, body, dir_);
+  };
+  EXPECT_EQ(status_and_body(ms_, {ms_.admin_url("/admin/v1/devices/1")}, body, dir_), 401);
+  EXPECT_EQ(admin({"--data-binary", device_record(1) + device_record(2),
+                   ms_.admin_url("/admin/v1/devices")}),
+            200);
+  EXPECT_EQ(json_of(body)["added"], 2);
+  EXPECT_EQ(admin({"--data-binary", device_record(3) + device_record(2),
+                   ms_.admin_url("/admin/v1/devices")}),
+            409);
+  EXPECT_NE(body.find("00000002"), std::string::npos);
+  EXPECT_EQ(admin({ms_.admin_url("/admin/v1/devices/3")}), 404);  // all or nothing
+  // The admin API is not on the public listener.
+  EXPECT_EQ(get("/admin/v1/devices/1", body, ms_.admin_auth()), 404);
+
+  EXPECT_EQ(admin({"-X", "POST", ms_.admin_url("/admin/v1/devices/1/revoke")}), 200);
+  EXPECT_EQ(json_of(body)["state"], "revoked");
+  EXPECT_EQ(post(claim_query(1), body), 410);
+  EXPECT_EQ(admin({"-X", "POST", ms_.admin_url("/admin/v1/devices/1/unrevoke")}), 200);
+  EXPECT_EQ(post(claim_query(1), body), 200);
+  EXPECT_EQ(admin({"-X", "POST", ms_.admin_url("/admin/v1/devices/2/revoke")}), 200);
+  ASSERT_EQ(post(claim_query(2), body), 410);
+  RunResult revoked = ms_.coap_query("urn:dev:ops:32473-Test-2", "device");
+  EXPECT_NE(revoked.out.find("4.03"), std::string::npos);
+  EXPECT_NE(revoked.out.find("revoked"), std::string::npos) << revoked.out;
+
+  EXPECT_EQ(admin({ms_.admin_url("/admin/v1/devices/1")}), 200);
+  EXPECT_EQ(json_of(body)["controller"]["fingerprint"], kControllerFingerprint);
+  EXPECT_EQ(admin({ms_.admin_url("/admin/v1/audit?after=0")}), 200);
+  auto entries = lines_of(body);
+  ASSERT_GE(entries.size(), 5u);
+  EXPECT_EQ(json_of(entries[0])["action"], "import");
+  EXPECT_EQ(ms_.stop(), 0);
+  RunResult verify = ms_.cli({"audit", "verify", "--json"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_EQ(json_of(verify.out)["ok"], true);
+}
+
+TEST_F(MotherShipTest, RacingClaimsHaveExactlyOneWinnerEveryTime) {
+  constexpr int kRounds = 100;
+  constexpr int kRacers = 64;
+  std::string records;
+  for (int n = 1; n <= kRounds; ++n)
+    records += device_record(static_cast<std::uint32_t>(n));
+  ms_.import(records);
+  ms_.start();
+  for (int n = 1; n <= kRounds; ++n) {
+    // One curl process, 64 connections at once, all with the right OTP.
+    std::vector<std::string> args{
+        "--parallel", "--parallel-immediate", "--parallel-max", std::to_string(kRacers),
+        "-w",         "%{http_code}\\n"};
+    for (int i = 0; i < kRacers; ++i) {
+      args.insert(args.end(),
+                  {"-X", "POST", "-o", "/dev/null",
+                   ms_.url("/.well-known/tte?" + claim_query(static_cast<std::uint32_t>(n)))});
+    }
+    RunResult result = ms_.curl(args);
+    std::map<std::string, int> codes;
+    for (const auto& code : lines_of(result.out))
+      codes[code]++;
+    ASSERT_EQ(codes["200"], 1) << "round " << n << ": " << result.out;
+    ASSERT_EQ(codes["409"], kRacers - 1) << "round " << n << ": " << result.out;
+  }
+}
+
+TEST_F(MotherShipTest, UnknownDevIdAndWrongOtpAreByteIdentical) {
+  ms_.import(device_record(1));
+  ms_.start();
+  auto raw = [&](const std::string& method, const std::string& target) {
+    return ms_.curl({"-i", "-X", method, ms_.url(target)}).out;
+  };
+  std::string wrong = raw("POST", "/.well-known/tte?" + claim_query(1, "00000000000000ff"));
+  std::string unknown = raw("POST", "/.well-known/tte?" + claim_query(2, "00000000000000ff"));
+  EXPECT_EQ(wrong, unknown);
+  EXPECT_NE(wrong.find("403"), std::string::npos);
+  EXPECT_EQ(raw("GET", "/.well-known/tte/status?otp=00000000000000ff&devid=00000001"),
+            raw("GET", "/.well-known/tte/status?otp=00000000000000ff&devid=00000002"));
+}
+
+TEST_F(MotherShipTest, KillNineDuringClaimsLosesNoAnsweredClaim) {
+  constexpr int kDevices = 2000;
+  std::string records;
+  for (int n = 1; n <= kDevices; ++n)
+    records += device_record(static_cast<std::uint32_t>(n));
+  ms_.import(records);
+  ms_.start();
+  // 16 installers at once claim 2,000 devices; the server dies mid-way.
+  std::vector<std::string> argv{
+      "curl",
+      "-s",
+      "--cacert",
+      ms_.data_dir() + "/ca.crt",
+      "--resolve",
+      std::string(MotherShipProcess::kHost) + ":" + std::to_string(ms_.https_port()) + ":127.0.0.1",
+      "--parallel",
+      "--parallel-max",
+      "16",
+      "-w",
+      "%{http_code} %{url}\\n"};
+  for (int n = 1; n <= kDevices; ++n) {
+    argv.insert(argv.end(),
+                {"-X", "POST", "-o", "/dev/null",
+                 ms_.url("/.well-known/tte?" + claim_query(static_cast<std::uint32_t>(n)))});
+  }
+  Process client(argv, dir_.file("curl.log"));
+  std::vector<std::string> answers;
+  while (answers.size() < 500)
+    answers.push_back(client.read_line(60s));
+  ms_.kill9();
+  while (true) {
+    try {
+      answers.push_back(client.read_line(60s));
+    } catch (const std::exception&) {
+      break;  // curl finished: the rest failed to connect
+    }
+  }
+  client.wait(60s);
+  std::set<std::string> confirmed;
+  for (const auto& answer : answers) {
+    if (answer.rfind("200 ", 0) == 0) {
+      auto devid = answer.substr(answer.find("devid=") + 6, 8);
+      confirmed.insert(devid);
+    }
+  }
+  ASSERT_GE(confirmed.size(), 500u);
+  ASSERT_LT(confirmed.size(), static_cast<std::size_t>(kDevices))
+      << "the server died too late to test anything";
+
+  RunResult integrity =
+      run({"sqlite3", ms_.data_dir() + "/mothership.db", "PRAGMA integrity_check;"});
+  EXPECT_EQ(integrity.out, "ok\n") << integrity.err;
+  RunResult mapped = run({"sqlite3", ms_.data_dir() + "/mothership.db",
+                          "SELECT printf('%08x', devid) FROM devices WHERE state = 1;"});
+  std::set<std::string> stored;
+  for (const auto& line : lines_of(mapped.out))
+    stored.insert(line);
+  for (const auto& devid : confirmed)
+    EXPECT_TRUE(stored.count(devid)) << devid << " got 200 but is not stored";
+  RunResult verify = ms_.cli({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+
+  // After a restart the MotherShip answers as before.
+  ms_.start();
+  std::string body;
+  EXPECT_EQ(
+      post(claim_query(static_cast<std::uint32_t>(std::stoul(*confirmed.begin(), nullptr, 16))),
+           body),
+      409);
+}
+
+class MotherShipLockTest : public MotherShipTest {
+ protected:
+  MotherShipLockTest() : MotherShipTest({"--client-failure-limit", "0"}) {}
+};
+
+TEST_F(MotherShipLockTest, TenWrongOtpsLockTheDeviceAcrossARestart) {
+  ms_.import(device_record(1));
+  ms_.start();
+  std::string body;
+  for (int i = 0; i < 10; ++i) {
+    char wrong[17];
+    std::snprintf(wrong, sizeof wrong, "%016x", 0xbad0 + i);
+    ASSERT_EQ(post(claim_query(1, wrong), body), 403);
+  }
+  RunResult locked = ms_.curl({"-i", "-X", "POST", ms_.url("/.well-known/tte?" + claim_query(1))});
+  EXPECT_NE(locked.out.find("HTTP/1.1 429"), std::string::npos) << locked.out;
+  EXPECT_NE(locked.out.find("Retry-After: 3600"), std::string::npos) << locked.out;
+  EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(1) + "&devid=" + devid_of(1), body), 429);
+
+  EXPECT_EQ(ms_.stop(), 0);
+  ms_.start();
+  EXPECT_EQ(post(claim_query(1), body), 429);
+
+  // The database holds no OTP in clear, in any form.
+  ms_.stop();
+  std::string database = read_text(ms_.data_dir() + "/mothership.db") +
+                         read_text(ms_.data_dir() + "/mothership.db-wal");
+  ASSERT_GT(database.size(), 0u);
+  std::string otp = otp_of(1);
+  std::string upper = otp;
+  for (auto& c : upper)
+    c = static_cast<char>(std::toupper(c));
+  std::string raw_bytes;
+  for (int i = 0; i < 8; ++i)
+    raw_bytes += static_cast<char>(std::stoi(otp.substr(2 * i, 2), nullptr, 16));
+  EXPECT_EQ(database.find(otp), std::string::npos);
+  EXPECT_EQ(database.find(upper), std::string::npos);
+  EXPECT_EQ(database.find(raw_bytes), std::string::npos);
+}
+
+TEST_F(MotherShipTest, SigtermFinishesCleanly) {
+  ms_.start();
+  EXPECT_EQ(ms_.stop(), 0);
+  std::string log = read_text(ms_.log());
+  EXPECT_NE(log.find("stopping signal=SIGTERM"), std::string::npos);
+  EXPECT_NE(log.find("stopped"), std::string::npos);
+}
+
+TEST(MotherShipCli, EveryCommandHasHelp) {
+  RunResult top = run({TTE_MOTHERSHIP_BIN, "--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* command : {"init", "serve", "import", "device", "audit"}) {
+    EXPECT_NE(top.out.find(command), std::string::npos);
+    RunResult help = run({TTE_MOTHERSHIP_BIN, command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find("--data-dir"), std::string::npos) << command;
+    EXPECT_NE(help.out.find("Exit status"), std::string::npos) << command;
+  }
+  RunResult serve = run({TTE_MOTHERSHIP_BIN, "serve", "--help"});
+  for (const char* flag :
+       {"--https", "--coaps", "--admin", "--log-format", "--config", "--max-age"}) {
+    EXPECT_NE(serve.out.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_EQ(run({TTE_MOTHERSHIP_BIN, "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run({TTE_MOTHERSHIP_BIN, "serve", "--bogus"}).exit_code, 2);
+}
+
+TEST(MotherShipCli, InitRefusesTheExampleIdAndAnExistingDirectory) {
+  TempDir dir;
+  RunResult example =
+      run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir.file("a"), "--ms-id", "0"});
+  EXPECT_EQ(example.exit_code, 2);
+  EXPECT_NE(example.err.find("--allow-example-id"), std::string::npos) << example.err;
+  EXPECT_EQ(run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir.file("a"), "--ms-id", "0x1000000"})
+                .exit_code,
+            2);
+  RunResult ok = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir.file("a"), "--ms-id", "0",
+                      "--allow-example-id", "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(json_of(ok.out)["host"], "tte-000000.net");
+  EXPECT_EQ(json_of(ok.out)["dtls_fingerprint"].get<std::string>().size(), 64u);
+  RunResult again = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir.file("a"), "--ms-id", "10"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already"), std::string::npos);
+  RunResult not_a_dir = run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", dir.file("b")});
+  EXPECT_EQ(not_a_dir.exit_code, 1);
+  EXPECT_NE(not_a_dir.err.find("tte-mothership init"), std::string::npos);
+}
+
+TEST(MotherShipCli, ImportNamesTheBadLineAndTheDuplicate) {
+  TempDir dir;
+  MotherShipProcess ms(dir);
+  write_text(dir.file("bad.jsonl"), device_record(1) + "{\"devid\":\"2\"}\n");
+  RunResult bad = ms.cli({"import", dir.file("bad.jsonl")});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad.jsonl:2: urn"), std::string::npos) << bad.err;
+  write_text(dir.file("good.jsonl"), device_record(1) + device_record(2));
+  RunResult good = ms.cli({"import", dir.file("good.jsonl"), "--json"});
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_EQ(json_of(good.out)["imported"], 2);
+  write_text(dir.file("dup.jsonl"), device_record(3) + device_record(2));
+  RunResult duplicate = ms.cli({"import", dir.file("dup.jsonl")});
+  EXPECT_EQ(duplicate.exit_code, 1);
+  EXPECT_NE(duplicate.err.find("00000002"), std::string::npos) << duplicate.err;
+  RunResult shown = ms.cli({"device", "show", "3", "--json"});
+  EXPECT_EQ(shown.exit_code, 1);  // the duplicate file imported nothing
+  RunResult revoke = ms.cli({"device", "revoke", "1", "--json"});
+  EXPECT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_EQ(json_of(revoke.out)["state"], "revoked");
+  EXPECT_EQ(ms.cli({"audit", "verify"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace tte::test

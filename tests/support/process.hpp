@@ -1,0 +1,68 @@
+// Running the real programs from multi-process tests: start a daemon, wait for
+// its readiness line, signal it; run a client to completion. No fixed sleeps:
+// waits are on pipes and exit statuses, with timeouts.
+#ifndef TTE_TESTS_PROCESS_HPP
+#define TTE_TESTS_PROCESS_HPP
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace tte::test {
+
+using namespace std::chrono_literals;
+
+struct RunResult {
+  int exit_code = -1;  // negative: killed by that signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv to completion (killing it after `timeout`), feeding `input` on stdin.
+RunResult run(const std::vector<std::string>& argv, const std::string& input = "",
+              std::chrono::milliseconds timeout = 120s);
+
+class Process {
+ public:
+  // Starts argv with stdout on a pipe (read_line) and stderr appended to stderr_path.
+  Process(const std::vector<std::string>& argv, const std::string& stderr_path);
+  ~Process();  // kills the process if it still runs
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // The next line of stdout, without the newline. Throws std::runtime_error on
+  // timeout or end of output.
+  std::string read_line(std::chrono::milliseconds timeout = 30s);
+  void signal(int sig);
+  // Waits for the exit; returns the exit code (negative: the signal). Throws on timeout.
+  int wait(std::chrono::milliseconds timeout = 30s);
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+// A temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_text(const std::string& path);
+void write_text(const std::string& path, const std::string& text);
+
+}  // namespace tte::test
+
+#endif  // TTE_TESTS_PROCESS_HPP
