@@ -28,6 +28,7 @@ button { width: 100%; margin-top: 1.5rem; padding: 0.85rem; font: inherit; font-
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 0.8rem; }
 dt { font-weight: 600; }
 dd { margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, monospace; font-size: 0.9rem; }
+@media (max-width: 30rem) { dl { grid-template-columns: 1fr; gap: 0; } dd { margin-bottom: 0.5rem; } }
 )css";
 
 std::string page(const std::string& host, const std::string& title, const std::string& body) {

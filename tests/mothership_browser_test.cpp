@@ -1,0 +1,70 @@
+// The MotherShip's form page in a real browser (Debian's headless Chromium):
+// an installer who scanned the label with a phone fills in the Controller,
+// submits, sees the success page; submitting again shows the warning.
+#include <gtest/gtest.h>
+
+#include "support/browser.hpp"
+#include "support/mothership.hpp"
+
+namespace tte::test {
+namespace {
+
+TEST(MotherShipBrowser, FormOnAPhoneMapsTheDeviceAndWarnsOnTheSecondSubmit) {
+  ASSERT_TRUE(Browser::available()) << "Debian's chromium is needed (./tte test installs it)";
+  TempDir dir;
+  MotherShipProcess ms(dir);
+  ms.import(device_record(1));
+  ms.start();
+  BrowserOptions options;
+  options.host_resolver_rules = std::string("MAP ") + MotherShipProcess::kHost + " 127.0.0.1";
+  options.trusted_spki = {spki_sha256_base64(ms.data_dir() + "/https.crt")};
+  Browser browser(dir, options);
+  const std::string form_url =
+      ms.url("/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1));
+
+  // Two tabs hold the form: the installer submits one, then the other.
+  browser.navigate(form_url);
+  int second = browser.open_tab();
+  browser.navigate(form_url);
+  browser.switch_to(0);
+
+  EXPECT_EQ(browser.evaluate("document.title"), "Enroll device 00000001 - tte-00000A.net");
+  EXPECT_EQ(browser.evaluate("document.querySelectorAll('input').length"), 4);
+  // Usable on a phone: nothing wider than the 390-pixel screen, nothing loaded from elsewhere.
+  EXPECT_EQ(browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), true);
+  EXPECT_EQ(browser.evaluate("performance.getEntriesByType('resource').length"), 0);
+  write_text(TTE_ARTIFACT_DIR "/mothership-form.png", browser.screenshot_png());
+
+  // An invalid fingerprint is caught by the browser itself (the pattern attribute).
+  EXPECT_EQ(browser.evaluate("document.getElementById('cfingerprint').value = 'abc';"
+                             "document.querySelector('form').checkValidity()"),
+            false);
+
+  const std::string fill = std::string(
+                               "document.getElementById('cip').value = '127.0.0.1';"
+                               "document.getElementById('cport').value = '5684';"
+                               "document.getElementById('cfingerprint').value = '") +
+                           kControllerFingerprint +
+                           "';"
+                           "document.getElementById('description').value = 'Hall light';";
+  browser.act_and_wait_for_load(fill + "document.querySelector('button[type=submit]').click();");
+  std::string page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("Device mapped"), std::string::npos) << page;
+  EXPECT_NE(page.find("urn:dev:ops:32473-Test-1"), std::string::npos) << page;
+  write_text(TTE_ARTIFACT_DIR "/mothership-mapped.png", browser.screenshot_png());
+
+  browser.switch_to(second);
+  browser.act_and_wait_for_load(fill + "document.querySelector('button[type=submit]').click();");
+  page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("already been used"), std::string::npos) << page;
+  EXPECT_NE(page.find("may belong to someone else"), std::string::npos) << page;
+  write_text(TTE_ARTIFACT_DIR "/mothership-already-used.png", browser.screenshot_png());
+
+  // The MotherShip agrees: one mapping, stored with the description.
+  RunResult shown = ms.cli({"device", "show", "1", "--json"});
+  EXPECT_NE(shown.out.find("\"description\":\"Hall light\""), std::string::npos) << shown.out;
+  EXPECT_EQ(ms.stop(), 0);
+}
+
+}  // namespace
+}  // namespace tte::test
