@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 #include <coap3/coap.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <chrono>
 #include <cstring>
@@ -16,8 +19,25 @@ namespace {
 
 Logger* g_coap_logger = nullptr;  // libcoap's log handler takes no context argument
 
+// libcoap 4.3.1 loads the server certificate and key from their files for
+// every DTLS handshake (setup_pki_ssl, from its ClientHello callback), parsing
+// PEM each time: with OpenSSL 3.0 that was half of the MotherShip's CPU per
+// handshake. We give libcoap no files (it then logs this line and carries on,
+// ignoring the failure) and install the key pair, parsed once at start-up,
+// ourselves in the additional-setup callback that follows.
+constexpr std::string_view kExpectedNoCertificate =
+    "*** setup_pki: (D)TLS: No Server Certificate defined";
+
+// RFC 7252's mandatory cipher suite first (where the client offers it), then
+// the AEAD suites OpenSSL's clients offer by default.
+constexpr const char* kCipherPreference =
+    "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-CCM";
+
 void forward_libcoap_log(coap_log_t level, const char* message) {
   if (g_coap_logger == nullptr) return;
+  if (std::string_view(message).substr(0, kExpectedNoCertificate.size()) == kExpectedNoCertificate)
+    return;
   std::string text(message);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();
@@ -66,15 +86,51 @@ struct CoapServer::Impl {
         store(options.database, Store::Access::read_only) {}
   ~Impl() {
     if (context) coap_free_context(context);
+    X509_free(certificate);
+    EVP_PKEY_free(private_key);
   }
 
-  // DTLS hands over the peer's certificate: remember its key's fingerprint on
-  // the session. Authorisation happens per request, so an unknown device gets
-  // a clean 4.03 instead of a failed handshake.
-  static int on_certificate(const char*, const uint8_t* der, size_t length, coap_session_t* session,
-                            unsigned depth, int, void*) {
-    if (depth != 0) return 1;
-    auto fingerprint = fingerprint_of_certificate_der(ByteView(der, length));
+  // The MotherShip's DTLS identity, parsed once.
+  X509* certificate = nullptr;
+  EVP_PKEY* private_key = nullptr;
+  std::atomic<bool> context_configured{false};
+
+  // Called by libcoap for each new DTLS session, in OpenSSL's ClientHello callback.
+  static int on_tls_setup(void* tls, coap_dtls_pki_t* setup) {
+    auto* self = static_cast<Impl*>(setup->cn_call_back_arg);
+    SSL* ssl = static_cast<SSL*>(tls);
+    if (SSL_use_certificate(ssl, self->certificate) != 1 ||
+        SSL_use_PrivateKey(ssl, self->private_key) != 1) {
+      return 0;
+    }
+    if (!self->context_configured.exchange(true)) {
+      // Once, on the context libcoap created: later sessions inherit it.
+      SSL_CTX* context = SSL_get_SSL_CTX(ssl);
+      SSL_CTX_set_cipher_list(context, kCipherPreference);
+      SSL_CTX_set_options(context, SSL_OP_CIPHER_SERVER_PREFERENCE);
+      SSL_CTX_set_cert_verify_callback(context, &Impl::verify_peer, self);
+      SSL_set_cipher_list(ssl, kCipherPreference);
+      SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    }
+    // Ask for the Device's certificate, and check it with verify_peer() below
+    // instead of OpenSSL's chain building: trust is the pinned fingerprint, not
+    // a CA. (OpenSSL still checks the Device's CertificateVerify signature, so
+    // the Device proves it holds the key.)
+    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE,
+                   nullptr);
+    return 1;
+  }
+
+  // Remembers the fingerprint of the Device's key on its session. Authorisation
+  // happens per request, so that an unknown device gets a clean 4.03 rather
+  // than a failed handshake.
+  static int verify_peer(X509_STORE_CTX* store, void*) {
+    X509* peer = X509_STORE_CTX_get0_cert(store);
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* session = ssl ? static_cast<coap_session_t*>(SSL_get_app_data(ssl)) : nullptr;
+    if (peer == nullptr || session == nullptr) return 0;
+    auto fingerprint = fingerprint_of_x509(peer);
     if (!fingerprint.ok()) return 0;
     delete static_cast<Fingerprint*>(coap_session_get_app_data(session));
     coap_session_set_app_data(session, new Fingerprint(fingerprint.value()));
@@ -82,7 +138,7 @@ struct CoapServer::Impl {
   }
 
   static int on_event(coap_session_t* session, const coap_event_t event) {
-    if (event == COAP_EVENT_SERVER_SESSION_DEL) {
+    if (event == COAP_EVENT_SERVER_SESSION_DEL || event == COAP_EVENT_DTLS_CLOSED) {
       delete static_cast<Fingerprint*>(coap_session_get_app_data(session));
       coap_session_set_app_data(session, nullptr);
     }
@@ -157,23 +213,36 @@ CoapServer::CoapServer(CoapServerOptions options, Writer& writer, Logger& logger
   coap_context_set_max_handshake_sessions(impl_->context, o.max_handshakes);
   coap_register_event_handler(impl_->context, &Impl::on_event);
 
+  // The DTLS identity, loaded once (see on_tls_setup).
+  {
+    std::FILE* file = std::fopen(o.certificate_file.c_str(), "r");
+    impl_->certificate = file ? PEM_read_X509(file, nullptr, nullptr, nullptr) : nullptr;
+    if (file) std::fclose(file);
+    file = std::fopen(o.private_key_file.c_str(), "r");
+    impl_->private_key = file ? PEM_read_PrivateKey(file, nullptr, nullptr, nullptr) : nullptr;
+    if (file) std::fclose(file);
+    if (!impl_->certificate || !impl_->private_key ||
+        X509_check_private_key(impl_->certificate, impl_->private_key) != 1) {
+      throw StartupError("cannot load the DTLS certificate " + o.certificate_file + " and key " +
+                         o.private_key_file + " (or they do not match)");
+    }
+  }
+  static const char kNoFile[] = "";
   coap_dtls_pki_t pki;
   std::memset(&pki, 0, sizeof pki);
   pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  pki.verify_peer_cert = 1;     // ask for the Device's certificate ...
-  pki.allow_self_signed = 1;    // ... which is self-signed: trust is the pinned fingerprint
-  pki.allow_expired_certs = 1;  // a certificate only carries the key; its dates mean nothing here
+  pki.verify_peer_cert = 1;
+  pki.allow_self_signed = 1;
+  pki.allow_expired_certs = 1;
   pki.allow_no_crl = 1;
   pki.allow_expired_crl = 1;
-  pki.cert_chain_validation = 0;
-  pki.validate_cn_call_back = &Impl::on_certificate;
+  pki.cn_call_back_arg = impl_.get();
+  pki.additional_tls_setup_call_back = &Impl::on_tls_setup;
   pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-  pki.pki_key.key.pem.public_cert = o.certificate_file.c_str();
-  pki.pki_key.key.pem.private_key = o.private_key_file.c_str();
-  if (!coap_context_set_pki(impl_->context, &pki)) {
-    throw StartupError("cannot load the DTLS certificate " + o.certificate_file + " and key " +
-                       o.private_key_file);
-  }
+  pki.pki_key.key.pem.public_cert = kNoFile;
+  pki.pki_key.key.pem.private_key = kNoFile;
+  if (!coap_context_set_pki(impl_->context, &pki))
+    throw StartupError("libcoap refused the DTLS set-up");
 
   coap_address_t address;
   coap_address_init(&address);

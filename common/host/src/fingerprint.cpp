@@ -23,26 +23,28 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 
-Result<Fingerprint> fingerprint_of_key(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int length = i2d_PUBKEY(key, &der);
-  if (length <= 0) return make_error(Errc::crypto, "cannot encode the public key", "key");
+Result<Fingerprint> sha256_fingerprint(const unsigned char* der, int length) {
   Fingerprint::Bytes digest{};
   unsigned int digest_length = 0;
-  int ok = EVP_Digest(der, static_cast<std::size_t>(length), digest.data(), &digest_length,
-                      EVP_sha256(), nullptr);
-  OPENSSL_free(der);
-  if (ok != 1 || digest_length != digest.size()) {
+  if (EVP_Digest(der, static_cast<std::size_t>(length), digest.data(), &digest_length, EVP_sha256(),
+                 nullptr) != 1 ||
+      digest_length != digest.size()) {
     return make_error(Errc::crypto, "SHA-256 failed", "key");
   }
   return Fingerprint(digest);
 }
 
+Result<Fingerprint> fingerprint_of_key(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  int length = i2d_PUBKEY(key, &der);
+  if (length <= 0) return make_error(Errc::crypto, "cannot encode the public key", "key");
+  auto fingerprint = sha256_fingerprint(der, length);
+  OPENSSL_free(der);
+  return fingerprint;
+}
+
 Result<Fingerprint> fingerprint_of_certificate(X509* cert) {
-  EVP_PKEY* key = X509_get0_pubkey(cert);
-  if (key == nullptr)
-    return make_error(Errc::syntax, "the certificate has no usable public key", "certificate");
-  return fingerprint_of_key(key);
+  return fingerprint_of_x509(cert);
 }
 
 BioPtr memory_bio(ByteView bytes) {
@@ -50,6 +52,19 @@ BioPtr memory_bio(ByteView bytes) {
 }
 
 }  // namespace
+
+Result<Fingerprint> fingerprint_of_x509(const x509_st* certificate) {
+  // The SubjectPublicKeyInfo as the certificate carries it: re-encoding the
+  // parsed structure needs no key decoding.
+  X509_PUBKEY* spki = X509_get_X509_PUBKEY(const_cast<X509*>(certificate));
+  unsigned char* der = nullptr;
+  int length = spki ? i2d_X509_PUBKEY(spki, &der) : -1;
+  if (length <= 0)
+    return make_error(Errc::crypto, "cannot encode the certificate's key", "certificate");
+  auto fingerprint = sha256_fingerprint(der, length);
+  OPENSSL_free(der);
+  return fingerprint;
+}
 
 Result<Fingerprint> fingerprint_of_certificate_der(ByteView der) {
   const unsigned char* p = der.data();

@@ -8,7 +8,15 @@
 #include "tte/result.hpp"
 #include "tte/span.hpp"
 
+// OpenSSL's X509, without including OpenSSL's headers here.
+struct x509_st;
+
 namespace tte {
+
+// SHA-256 over the certificate's DER SubjectPublicKeyInfo, as encoded in the
+// certificate (no key decoding: cheap enough for every DTLS handshake).
+// Errors: crypto.
+Result<Fingerprint> fingerprint_of_x509(const x509_st* certificate);
 
 // SHA-256 over the DER SubjectPublicKeyInfo of the certificate's key.
 // Errors: syntax (not a DER X.509 certificate).
