@@ -365,6 +365,38 @@ TEST_F(MotherShipTest, SigtermFinishesCleanly) {
   EXPECT_NE(log.find("stopped"), std::string::npos);
 }
 
+class MotherShipJsonLogTest : public MotherShipTest {
+ protected:
+  MotherShipJsonLogTest() : MotherShipTest({"--log-format", "json"}) {}
+};
+
+TEST_F(MotherShipJsonLogTest, LogsOneJsonLinePerRequest) {
+  ms_.import(device_record(1));
+  ms_.start();
+  std::string body;
+  ASSERT_EQ(post(claim_query(1), body), 200);
+  ASSERT_EQ(get("/nowhere", body), 404);
+  ms_.coap_query("urn:dev:ops:32473-Test-1", "device");
+  EXPECT_EQ(ms_.stop(), 0);
+  int requests = 0;
+  for (const auto& line : lines_of(read_text(ms_.log()))) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(json.is_discarded()) << line;
+    EXPECT_TRUE(json.contains("time") && json.contains("level") && json.contains("msg")) << line;
+    if (json["msg"] != "request") continue;
+    ++requests;
+    if (json["listener"] == "https" && json["path"] == "/.well-known/tte") {
+      EXPECT_EQ(json["status"], 200);
+      EXPECT_EQ(json["outcome"], "mapped");
+      EXPECT_EQ(json["devid"], devid_of(1));
+    }
+    if (json["listener"] == "coaps") {
+      EXPECT_EQ(json["code"], "2.05");
+    }
+  }
+  EXPECT_EQ(requests, 3);
+}
+
 TEST(MotherShipCli, EveryCommandHasHelp) {
   RunResult top = run({TTE_MOTHERSHIP_BIN, "--help"});
   EXPECT_EQ(top.exit_code, 0);

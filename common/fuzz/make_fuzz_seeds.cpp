@@ -90,6 +90,12 @@ int main(int argc, char** argv) {
     write_seeds(corpus, "cbor_fuzz", cbor);
     write_seeds(corpus, "ip_address_fuzz", ip);
     write_seeds(corpus, "messages_fuzz", message);
+    write_seeds(
+        corpus, "mothership_fuzz",
+        {"urn=urn:dev:ops:32473-Fuzz-1", "<urn=urn:dev:ops:32473-Fuzz-1&urn=x",
+         "{\"devid\":\"abcdef01\",\"urn\":\"urn:dev:ops:32473-Light-0001\",\"fingerprint\":\"" +
+             std::string(64, 'a') + "\",\"otp\":\"123456789abcdef0\"}",
+         "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"});
   } catch (const std::exception& e) {
     std::cerr << "make_fuzz_seeds: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,47 @@
+// The MotherShip's own parsers of untrusted input: factory device records (the
+// admin API's body), the device query's URI query and Accept option, and the
+// HTTP Accept header. None may crash; what parses must be well formed.
+#include <cstdint>
+#include <string_view>
+
+#include "device_query.hpp"
+#include "device_record.hpp"
+#include "fuzz_check.hpp"
+#include "tte/platform/http.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  using namespace tte;
+  using namespace tte::mothership;
+
+  if (auto record = FactoryRecord::from_json(text); record.ok()) {
+    auto again = FactoryRecord::from_json(record->to_json());
+    FUZZ_CHECK(again.ok() && again->to_json() == record->to_json());
+  }
+
+  // A device query against one known device; the first byte picks the Accept option.
+  static const DeviceRecord known = [] {
+    DeviceRecord record{DevId(1), DevUrn::parse("urn:dev:ops:32473-Fuzz-1").value(),
+                        Fingerprint::parse(std::string(64, 'a')).value(), OtpDigest{},
+                        DeviceState::mapped};
+    record.controller =
+        ControllerBinding{ControllerAddress::parse("192.0.2.7:5684").value(),
+                          Fingerprint::parse(std::string(64, 'b')).value(), std::nullopt};
+    return record;
+  }();
+  std::optional<unsigned> accept;
+  if (!text.empty() && text[0] != 'u') accept = static_cast<unsigned char>(text[0]);
+  auto lookup = [](std::string_view urn) -> Result<std::optional<DeviceRecord>> {
+    if (urn == known.urn.view()) return std::optional<DeviceRecord>(known);
+    return std::optional<DeviceRecord>();
+  };
+  auto answer = answer_device_query(text, accept, known.fingerprint, lookup, 60);
+  FUZZ_CHECK(answer.code != 0);
+  if (answer.code == coap_code::content)
+    FUZZ_CHECK(!answer.payload.empty() && answer.content_format);
+
+  http::Request request;
+  request.headers.emplace_back("Accept", std::string(text));
+  (void)http::prefers_html(request);
+  return 0;
+}
