@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     Json codes = load(vectors, "manual_code.json");
     Json answers = load(vectors, "enrollment_answer.json");
     Json messages = load(vectors, "messages.json");
+    Json images = load(vectors, "provisioning_image.json");
 
     std::vector<std::string> url, urn, manual, cbor, ip, message;
     add_inputs(url, urls["enrollment_url"]);

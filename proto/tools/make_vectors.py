@@ -664,6 +664,71 @@ def messages():
     })
 
 
+def provisioning_images():
+    import struct
+    import zlib
+    key_der = openssl("ec", "-in", os.path.join(KEYS, "device-test.key"), "-outform", "DER")
+    cert_der = openssl("x509", "-in", os.path.join(KEYS, "device-test.crt"), "-outform", "DER")
+    ms_fp = bytes.fromhex("9bb17f2d42aac35857dab4dd02a7feb5bebd89ab6001bd261dc30783430be327")
+
+    def image(ms_id, devid, otp, urn, family, address, port, key, cert):
+        header = b"TTEP" + bytes([1, 1 if key else 0])
+        size = 143 + len(key) + len(cert) + 4
+        body = header + struct.pack(">HIIQ", size, ms_id, devid, otp)
+        body += bytes([len(urn)]) + urn.encode().ljust(63, b"\0")
+        body += bytes([family]) + address.ljust(16, b"\0") + struct.pack(">H", port) + ms_fp
+        body += struct.pack(">HH", len(key), len(cert)) + key + cert
+        assert len(body) == size - 4
+        return body + struct.pack(">I", zlib.crc32(body))
+
+    valid = []
+    for ms_id, devid, otp, urn, ip, port, with_key in [
+        (10, 0xABCDEF01, 0x123456789ABCDEF0, "urn:dev:ops:32473-Light-0001", "192.0.2.1", 5684, True),
+        (10, 2, 1, "urn:dev:mac:0024beffff000002", "2001:db8::1", 5684, True),
+        (0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF, "urn:dev:os:32473-1", "127.0.0.1", 65535, False),
+    ]:
+        address = ipaddress.ip_address(ip)
+        key, cert = (key_der, cert_der) if with_key else (b"", b"")
+        data = image(ms_id, devid, otp, urn, address.version, address.packed, port, key, cert)
+        valid.append({"ms_id": ms_id, "devid": "%08x" % devid, "otp": "%016x" % otp, "urn": urn,
+                      "mothership": ("[%s]:%d" if address.version == 6 else "%s:%d") % (address, port),
+                      "mothership_fingerprint": ms_fp.hex(), "private_key": key.hex(),
+                      "certificate": cert.hex(), "image": data.hex()})
+    good = bytes.fromhex(valid[0]["image"])
+    bad_crc = good[:-1] + bytes([good[-1] ^ 1])
+    bad_magic = b"TTEX" + good[4:]
+    bad_version = good[:4] + bytes([2]) + good[5:]
+    bad_version = bad_version[:-4] + struct.pack(">I", zlib.crc32(bad_version[:-4]))
+    long_length = good[:6] + struct.pack(">H", len(good) + 1) + good[8:]
+    no_urn = bytearray(good)
+    no_urn[24] = 0
+    no_urn = bytes(no_urn[:-4]) + struct.pack(">I", zlib.crc32(bytes(no_urn[:-4])))
+    flags = bytearray(good)
+    flags[5] = 0
+    flags = bytes(flags[:-4]) + struct.pack(">I", zlib.crc32(bytes(flags[:-4])))
+    reserved = bytes.fromhex(valid[2]["image"])
+    reserved = reserved[:8] + struct.pack(">I", 0x01000001) + reserved[12:-4]
+    reserved = reserved + struct.pack(">I", zlib.crc32(reserved))
+    invalid = [
+        {"image": bad_crc.hex(), "error": "checksum"},
+        {"image": bad_magic.hex(), "error": "syntax"},
+        {"image": bad_version.hex(), "error": "unsupported"},
+        {"image": long_length.hex(), "error": "syntax"},
+        {"image": good[:100].hex(), "error": "syntax"},
+        {"image": no_urn.hex(), "error": "syntax"},
+        {"image": flags.hex(), "error": "syntax"},
+        {"image": reserved.hex(), "error": "reserved"},
+    ]
+    crc = [{"input_hex": b"123456789".hex(), "crc32": "%08x" % zlib.crc32(b"123456789")},
+           {"input_hex": "", "crc32": "%08x" % zlib.crc32(b"")},
+           {"input_hex": good[:-4].hex(), "crc32": "%08x" % zlib.crc32(good[:-4])}]
+    write("provisioning_image.json", {
+        "description": "Provisioning images (what the factory flashes into a Device; docs/device-provisioning.md), "
+                       "and CRC-32 (IEEE, as zlib).",
+        "valid": valid, "invalid": invalid, "crc32": crc,
+    })
+
+
 def draft_example():
     d = DRAFT
     write("draft_example.json", {
@@ -687,4 +752,5 @@ if __name__ == "__main__":
     enrollment_answer()
     key_vectors()
     messages()
+    provisioning_images()
     draft_example()

@@ -1,0 +1,45 @@
+// The provisioning image: what the factory flashes into a Device (message 1)
+// and the firmware reads at boot. A fixed layout, big-endian, protected by a
+// CRC-32; docs/device-provisioning.md describes it byte by byte.
+//
+// Decoding needs no heap: the keys and certificate are views into the image.
+#ifndef TTE_PROVISIONING_IMAGE_HPP
+#define TTE_PROVISIONING_IMAGE_HPP
+
+#include <cstdint>
+
+#include "tte/dev_urn.hpp"
+#include "tte/identifiers.hpp"
+#include "tte/ip_address.hpp"
+#include "tte/result.hpp"
+#include "tte/span.hpp"
+
+namespace tte {
+
+struct ProvisioningImage {
+  static constexpr std::uint8_t kMagic[4] = {'T', 'T', 'E', 'P'};
+  static constexpr std::uint8_t kVersion = 1;
+  static constexpr std::size_t kHeaderSize = 143;
+  static constexpr std::size_t kMaxPrivateKey = 256;
+  static constexpr std::size_t kMaxCertificate = 1024;
+  static constexpr std::size_t kMaxSize = kHeaderSize + kMaxPrivateKey + kMaxCertificate + 4;
+
+  MsId ms_id;
+  DevId dev_id;
+  Otp otp;
+  DevUrn urn;
+  ControllerAddress mothership;  // where the Device reaches the MotherShip's CoAPS
+  Fingerprint mothership_fingerprint;
+  ByteView private_key;  // DER (SEC1 or PKCS#8); empty when the key never left the Device
+  ByteView certificate;  // DER; empty when the key never left the Device
+
+  // Errors: too_long (key or certificate over the limits, or out too small).
+  Result<ByteView> encode(MutableByteView out) const;
+  // Errors: syntax (magic, lengths), unsupported (version), checksum (CRC),
+  // reserved (MS ID under the policy), and the identifiers' own errors.
+  static Result<ProvisioningImage> decode(ByteView image, IdPolicy policy);
+};
+
+}  // namespace tte
+
+#endif  // TTE_PROVISIONING_IMAGE_HPP
