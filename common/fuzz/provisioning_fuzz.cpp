@@ -8,7 +8,8 @@
 #include "tte/provisioning_image.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  auto image = tte::ProvisioningImage::decode(tte::ByteView(data, size), tte::IdPolicy::allow_example);
+  auto image =
+      tte::ProvisioningImage::decode(tte::ByteView(data, size), tte::IdPolicy::allow_example);
   if (!image.ok()) return 0;
   std::vector<std::uint8_t> buffer(tte::ProvisioningImage::kMaxSize);
   auto encoded = image->encode(buffer);

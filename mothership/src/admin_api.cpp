@@ -67,8 +67,34 @@ std::string admin_device_json(const DeviceRecord& device, const ThrottleState& t
   return json.dump();
 }
 
-AdminApi::AdminApi(std::string token, ReadPool& reads, Writer& writer, Clock clock)
-    : token_(std::move(token)), reads_(reads), writer_(writer), clock_(std::move(clock)) {}
+AdminApi::AdminApi(std::string token, MotherShipIdentity identity, ReadPool& reads, Writer& writer,
+                   Clock clock)
+    : token_(std::move(token)),
+      identity_(std::move(identity)),
+      reads_(reads),
+      writer_(writer),
+      clock_(std::move(clock)) {}
+
+void AdminApi::identity(http::Respond respond) {
+  std::optional<DevId> next;
+  {
+    auto store = reads_.acquire();
+    auto free = store->next_free_dev_id();
+    if (!free.ok()) {
+      return respond(
+          problem_response(503, "", "Service Unavailable", "the database is unavailable"));
+    }
+    next = free.value();
+  }
+  nlohmann::ordered_json json{
+      {"ms_id", identity_.ms_id.value()},
+      {"host", std::string(identity_.ms_id.host().view())},
+      {"dtls_fingerprint", std::string(identity_.dtls_fingerprint.to_string().view())},
+      {"coaps", identity_.coaps_public},
+      {"next_devid", next ? nlohmann::ordered_json(std::string(next->to_string().view()))
+                          : nlohmann::ordered_json(nullptr)}};
+  respond(json_response(200, json.dump()));
+}
 
 void AdminApi::handle(const http::Request& request, http::Respond respond) {
   if (!authorized(request, token_)) {
@@ -82,6 +108,12 @@ void AdminApi::handle(const http::Request& request, http::Respond respond) {
     if (request.method == "POST") return add_devices(request, std::move(respond));
     http::Response response = problem_response(405, "", "Method Not Allowed", "use POST");
     response.set_header("Allow", "POST");
+    return respond(std::move(response));
+  }
+  if (path == "/admin/v1/mothership") {
+    if (request.method == "GET") return identity(std::move(respond));
+    http::Response response = problem_response(405, "", "Method Not Allowed", "use GET");
+    response.set_header("Allow", "GET");
     return respond(std::move(response));
   }
   if (path == kAuditPath) {

@@ -6,6 +6,8 @@
 //   POST /admin/v1/devices/{devid}/revoke  revoke
 //   POST /admin/v1/devices/{devid}/unrevoke
 //   GET  /admin/v1/audit?after=N&limit=M   audit entries as JSON lines
+//   GET  /admin/v1/mothership              what the factory needs: MS ID, host, DTLS fingerprint,
+//                                          where devices reach CoAPS, the next free Dev ID
 #ifndef TTE_MOTHERSHIP_ADMIN_API_HPP
 #define TTE_MOTHERSHIP_ADMIN_API_HPP
 
@@ -21,9 +23,17 @@ namespace tte::mothership {
 // Controller, the description and the throttling state.
 std::string admin_device_json(const DeviceRecord& device, const ThrottleState& throttle);
 
+// What the MotherShip tells its factory about itself.
+struct MotherShipIdentity {
+  MsId ms_id;
+  Fingerprint dtls_fingerprint;
+  std::string coaps_public;  // "ADDR:PORT" devices use
+};
+
 class AdminApi {
  public:
-  AdminApi(std::string token, ReadPool& reads, Writer& writer, Clock clock);
+  AdminApi(std::string token, MotherShipIdentity identity, ReadPool& reads, Writer& writer,
+           Clock clock);
 
   void handle(const http::Request& request, http::Respond respond);
 
@@ -32,8 +42,10 @@ class AdminApi {
   void show_device(DevId dev_id, http::Respond respond);
   void revoke(DevId dev_id, bool revoke, http::Respond respond);
   void audit(const http::Request& request, http::Respond respond);
+  void identity(http::Respond respond);
 
   std::string token_;
+  MotherShipIdentity identity_;
   ReadPool& reads_;
   Writer& writer_;
   Clock clock_;

@@ -26,7 +26,11 @@ class AdminApiTest : public ::testing::Test {
       : db_(1),
         writer_(db_.path(), test_hasher(), clock_.clock(), quiet_logger()),
         reads_(db_.path()),
-        api_("s3cret-token", reads_, writer_, clock_.clock()) {}
+        api_("s3cret-token",
+             MotherShipIdentity{MsId::from_value(10, IdPolicy::operational).value(),
+                                Fingerprint::parse(testing::kControllerFingerprint).value(),
+                                "192.0.2.1:5684"},
+             reads_, writer_, clock_.clock()) {}
 
   TempDatabase db_;
   FakeClock clock_;
@@ -87,6 +91,18 @@ TEST_F(AdminApiTest, ShowsRevokesAndUnrevokes) {
   EXPECT_EQ(call(api_, request("GET", "/admin/v1/devices/xyz", "", kAuth)).status, 400);
   EXPECT_EQ(call(api_, request("DELETE", "/admin/v1/devices/1", "", kAuth)).status, 405);
   EXPECT_EQ(call(api_, request("GET", "/admin/v1/other", "", kAuth)).status, 404);
+}
+
+TEST_F(AdminApiTest, TellsTheFactoryAboutTheMotherShip) {
+  http::Response response = call(api_, request("GET", "/admin/v1/mothership", "", kAuth));
+  EXPECT_EQ(response.status, 200);
+  auto json = nlohmann::json::parse(response.body);
+  EXPECT_EQ(json["ms_id"], 10);
+  EXPECT_EQ(json["host"], "tte-00000A.net");
+  EXPECT_EQ(json["dtls_fingerprint"], testing::kControllerFingerprint);
+  EXPECT_EQ(json["coaps"], "192.0.2.1:5684");
+  EXPECT_EQ(json["next_devid"], "00000002");  // device 1 exists
+  EXPECT_EQ(call(api_, request("GET", "/admin/v1/mothership")).status, 401);
 }
 
 TEST_F(AdminApiTest, ListsTheAuditLog) {

@@ -1,9 +1,11 @@
 #include "data_dir.hpp"
 
 #include <ctime>
+#include <sstream>
 
 #include "store.hpp"
 #include "tte/hex.hpp"
+#include "tte/host/fingerprint.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/startup_error.hpp"
 #include "tte/platform/x509.hpp"
@@ -29,6 +31,26 @@ std::string trim(std::string text) {
 
 }  // namespace
 
+std::map<std::string, std::string> DataDir::read_config() const {
+  std::map<std::string, std::string> settings;
+  std::istringstream lines(read_file(config()));
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto hash = line.find('#');
+    if (hash != std::string::npos) line = line.substr(0, hash);
+    auto equals = line.find('=');
+    auto strip = [](std::string text) {
+      auto begin = text.find_first_not_of(" \t\r");
+      auto end = text.find_last_not_of(" \t\r");
+      return begin == std::string::npos ? std::string() : text.substr(begin, end - begin + 1);
+    };
+    std::string name = strip(line.substr(0, equals));
+    if (name.empty()) continue;
+    settings[name] = equals == std::string::npos ? "true" : strip(line.substr(equals + 1));
+  }
+  return settings;
+}
+
 void DataDir::require_initialised() const {
   if (!file_exists(config()) || !file_exists(database())) {
     throw StartupError(root_ +
@@ -50,6 +72,14 @@ OtpHasher DataDir::otp_hasher() const {
 
 std::string DataDir::admin_token() const {
   return trim(read_file(path("admin.token")));
+}
+
+Fingerprint DataDir::dtls_fingerprint() const {
+  std::string pem = read_file(path("dtls.crt"));
+  auto fingerprint = fingerprint_of_key_material(
+      ByteView(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()));
+  if (!fingerprint.ok()) throw StartupError(path("dtls.crt") + " is not a certificate");
+  return fingerprint.value();
 }
 
 std::string DataDir::resolve(const std::string& name) const {

@@ -10,6 +10,7 @@
 #ifndef TTE_MOTHERSHIP_DATA_DIR_HPP
 #define TTE_MOTHERSHIP_DATA_DIR_HPP
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +29,16 @@ class DataDir {
   std::string database() const { return path("mothership.db"); }
   const std::string& root() const { return root_; }
 
+  // The settings of mothership.conf ("name = value" lines). Throws StartupError.
+  std::map<std::string, std::string> read_config() const;
+
   // Throws StartupError unless `init` has run here.
   void require_initialised() const;
   // The OTP HMAC key. Throws StartupError.
   OtpHasher otp_hasher() const;
   std::string admin_token() const;
+  // The fingerprint of dtls.crt's key, which devices pin. Throws StartupError.
+  Fingerprint dtls_fingerprint() const;
   // A file named in the configuration: relative names are inside the data dir.
   std::string resolve(const std::string& name) const;
 

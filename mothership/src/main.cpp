@@ -14,6 +14,7 @@
 #include "admin_api.hpp"
 #include "coap_server.hpp"
 #include "data_dir.hpp"
+#include "manufacture_command.hpp"
 #include "public_api.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
@@ -188,7 +189,9 @@ int run_serve(const std::vector<std::string>& args) {
   ClientThrottle clients(parse_int_option(cli, "client-failure-limit", 0));
 
   PublicApi public_api(PublicApiOptions{ms_id.host(), hasher, wall_clock}, reads, writer, clients);
-  AdminApi admin_api(dir.admin_token(), reads, writer, wall_clock);
+  AdminApi admin_api(dir.admin_token(),
+                     MotherShipIdentity{ms_id, dir.dtls_fingerprint(), cli.require("coaps-public")},
+                     reads, writer, wall_clock);
 
   http::Server server(logger, parse_int_option(cli, "threads", 1));
   http::TlsFiles tls{dir.resolve(cli.require("https-cert")), dir.resolve(cli.require("https-key"))};
@@ -443,6 +446,7 @@ constexpr const char* kUsage =
     "  init      create a data directory (keys, database, configuration)\n"
     "  serve     run the HTTPS, CoAPS and admin listeners\n"
     "  import    load the factory's device records\n"
+    "  manufacture  mint devices: keys, bundles, labels, records\n"
     "  device    show, revoke or un-revoke a device\n"
     "  audit     verify or list the hash-chained audit log\n"
     "\n"
@@ -464,6 +468,7 @@ int main(int argc, char** argv) {
     if (command == "init") return run_init(args);
     if (command == "serve") return run_serve(args);
     if (command == "import") return run_import(args);
+    if (command == "manufacture") return run_manufacture(args);
     if (command == "device") return run_device(args);
     if (command == "audit") return run_audit(args);
     std::cerr << "tte-mothership: unknown command '" << command << "'\n\n" << kUsage;

@@ -263,6 +263,20 @@ Result<std::int64_t> Store::device_count() {
   return row ? statement.column_int(0) : 0;
 }
 
+Result<std::optional<DevId>> Store::next_free_dev_id() {
+  auto statement = db_.prepare("SELECT max(devid) FROM devices");
+  TTE_ASSIGN_OR_RETURN(bool row, statement.step());
+  if (!row || statement.is_null(0)) return std::optional<DevId>(DevId(1));
+  std::int64_t highest = statement.column_int(0);
+  if (highest >= 0xffffffff) return std::optional<DevId>();
+  return std::optional<DevId>(DevId(static_cast<std::uint32_t>(highest + 1)));
+}
+
+Result<bool> Store::urn_exists(std::string_view urn) {
+  TTE_ASSIGN_OR_RETURN(auto device, device_by_urn(urn));
+  return device.has_value();
+}
+
 Status Store::begin_immediate() {
   return db_.exec("BEGIN IMMEDIATE");
 }

@@ -47,6 +47,10 @@ class Store {
   // Audit entries with seq > after, oldest first, at most limit.
   Result<std::vector<std::pair<AuditEntry, AuditHash>>> audit_after(std::int64_t after, int limit);
   Result<std::int64_t> device_count();
+  // One past the highest Dev ID stored (1 for an empty database); nothing if ffffffff is taken.
+  Result<std::optional<DevId>> next_free_dev_id();
+  // Whether a device with this URN is stored.
+  Result<bool> urn_exists(std::string_view urn);
 
   // For bulk loads: a 256 MiB page cache keeps the URN index in memory.
   void tune_for_bulk_load() { db_.exec_or_throw("PRAGMA cache_size=-262144;"); }

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include "tte/labels/label.hpp"
+#include "vectors.hpp"
+
+namespace tte::labels {
+namespace {
+
+EnrollmentUrl draft_device() {
+  return *EnrollmentUrl::parse(
+      testing::load_vectors("draft_example.json")["enrollment_url"].get<std::string>(),
+      IdPolicy::allow_example);
+}
+
+TEST(Qr, VersionsForTheDraftExample) {
+  std::string url(draft_device().to_string().view());
+  auto high = encode_qr(url, QrLevel::H);
+  ASSERT_TRUE(high.ok());
+  // Byte mode, 74 bytes: version 8 (49 modules, 57 with the quiet zone) at H,
+  // version 4 (33 modules, 41 with the quiet zone) at L.
+  EXPECT_EQ(high->version, 8);
+  EXPECT_EQ(high->size, 49);
+  EXPECT_EQ(encode_qr(url, QrLevel::L)->version, 4);
+  EXPECT_EQ(encode_qr(url, QrLevel::L)->size, 33);
+  EXPECT_EQ(encode_qr(std::string(3000, 'x'), QrLevel::H).error().code, Errc::too_long);
+  EXPECT_EQ(*parse_qr_level("q"), QrLevel::Q);
+  EXPECT_FALSE(parse_qr_level("X").ok());
+}
+
+TEST(Label, PngHasQuietZoneFinderAndText) {
+  auto label = make_label(draft_device(), QrLevel::H);
+  ASSERT_TRUE(label.ok());
+  EXPECT_EQ(label->lines[0], "DEV ID ABCDEF01");
+  EXPECT_EQ(label->lines[1] + "-" + label->lines[2],
+            testing::load_vectors("draft_example.json")["manual_code"]);
+  Image image = render_png(*label, 6);
+  const int qr_px = (49 + 8) * 6;
+  EXPECT_EQ(image.width, qr_px);
+  EXPECT_GT(image.height, qr_px);
+  const int left = (image.width - qr_px) / 2;
+  for (int y = 0; y < 4 * 6; ++y)
+    EXPECT_EQ(image.at(left + 30, y), 255);             // quiet zone
+  EXPECT_EQ(image.at(left + 4 * 6 + 1, 4 * 6 + 1), 0);  // finder pattern corner
+  int dark_below = 0;
+  for (int y = qr_px; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x)
+      dark_below += image.at(x, y) == 0;
+  }
+  EXPECT_GT(dark_below, 500);  // the printed lines
+  Image again = decode_png(encode_png(image));
+  EXPECT_EQ(again.width, image.width);
+  EXPECT_EQ(again.pixels, image.pixels);
+  EXPECT_THROW(decode_png("not a png"), std::runtime_error);
+}
+
+TEST(Label, SvgAndPdf) {
+  auto label = make_label(draft_device(), QrLevel::H);
+  std::string svg = render_svg(*label);
+  EXPECT_NE(svg.find("<title>" + label->url + "</title>"), std::string::npos);
+  EXPECT_NE(svg.find("DEV ID ABCDEF01"), std::string::npos);
+  PdfSheet sheet;
+  for (int i = 0; i < 20; ++i)
+    sheet.add(*label);
+  std::string pdf = sheet.finish();
+  EXPECT_EQ(pdf.substr(0, 8), "%PDF-1.4");
+  EXPECT_NE(pdf.find("/Count 2"), std::string::npos);  // 18 labels per page
+  EXPECT_EQ(pdf.substr(pdf.size() - 6), "%%EOF\n");
+}
+
+}  // namespace
+}  // namespace tte::labels

@@ -1,0 +1,192 @@
+// The only translation unit with Beast's client side (compiling Beast is slow).
+#include "tte/platform/http_client.hpp"
+
+#include <openssl/err.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <utility>  // before Asio: Boost 1.74's headers use std::exchange
+
+namespace tte::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+struct Target {
+  bool tls = true;
+  std::string host;
+  std::string port;
+  std::string path;  // with query
+};
+
+std::optional<Target> parse_url(const std::string& url) {
+  Target target;
+  std::string rest;
+  if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    target.tls = false;
+    rest = url.substr(7);
+  } else {
+    return std::nullopt;
+  }
+  std::size_t slash = rest.find_first_of("/?");
+  std::string authority = rest.substr(0, slash);
+  target.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (target.path[0] == '?') target.path = "/" + target.path;
+  if (!authority.empty() && authority[0] == '[') {
+    std::size_t close = authority.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    target.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      target.port = authority.substr(close + 2);
+  } else {
+    std::size_t colon = authority.rfind(':');
+    target.host = authority.substr(0, colon);
+    if (colon != std::string::npos) target.port = authority.substr(colon + 1);
+  }
+  if (target.host.empty()) return std::nullopt;
+  if (target.port.empty()) target.port = target.tls ? "443" : "80";
+  return target;
+}
+
+FetchResult failed(FetchResult::Failure failure, std::string error) {
+  FetchResult result;
+  result.failure = failure;
+  result.error = std::move(error);
+  return result;
+}
+
+// The reason OpenSSL gives for a failed handshake ("certificate verify failed ...").
+std::string tls_reason(const beast::error_code& ec, SSL* ssl) {
+  std::string reason = ec.message();
+  if (ssl) {
+    long verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK)
+      reason += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+  }
+  return reason;
+}
+
+template <typename Stream>
+FetchResult exchange(Stream& stream, const std::string& method, const Target& target,
+                     const Headers& headers, const std::string& body,
+                     std::chrono::seconds timeout) {
+  bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(method), target.path, 11};
+  bool default_port = target.port == (target.tls ? "443" : "80");
+  std::string host_header =
+      target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host;
+  request.set(bhttp::field::host, default_port ? host_header : host_header + ":" + target.port);
+  request.set(bhttp::field::user_agent, "tte");
+  for (const auto& [name, value] : headers)
+    request.set(name, value);
+  request.body() = body;
+  if (!body.empty() || method == "POST" || method == "PUT") request.prepare_payload();
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  bhttp::write(stream, request, ec);
+  if (ec) return failed(FetchResult::Failure::protocol, "cannot send the request: " + ec.message());
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  bhttp::read(stream, buffer, parser, ec);
+  if (ec == beast::error::timeout)
+    return failed(FetchResult::Failure::timeout, "no answer in time");
+  if (ec) return failed(FetchResult::Failure::protocol, "cannot read the answer: " + ec.message());
+  FetchResult result;
+  auto& message = parser.get();
+  result.response.status = static_cast<int>(message.result_int());
+  for (const auto& field : message) {
+    result.response.headers.emplace_back(std::string(field.name_string()),
+                                         std::string(field.value()));
+  }
+  result.response.body = std::move(message.body());
+  return result;
+}
+
+}  // namespace
+
+FetchResult fetch(const std::string& method, const std::string& url, const Headers& headers,
+                  const std::string& body, const ClientOptions& options) {
+  auto target = parse_url(url);
+  if (!target) return failed(FetchResult::Failure::url, "not an http:// or https:// URL: " + url);
+  std::string connect_host = target->host, connect_port = target->port;
+  if (options.connect_to) {
+    // HOST:PORT:ADDRESS:PORT; an empty HOST or PORT matches any.
+    const std::string& rule = *options.connect_to;
+    std::size_t a = rule.find(':'), b = rule.find(':', a + 1), c = rule.rfind(':');
+    if (a == std::string::npos || b == std::string::npos || c <= b) {
+      return failed(FetchResult::Failure::url,
+                    "--connect-to must be HOST:PORT:ADDRESS:PORT, not " + rule);
+    }
+    std::string host = rule.substr(0, a), port = rule.substr(a + 1, b - a - 1);
+    if ((host.empty() || host == target->host) && (port.empty() || port == target->port)) {
+      connect_host = rule.substr(b + 1, c - b - 1);
+      if (!connect_host.empty() && connect_host.front() == '[')
+        connect_host = connect_host.substr(1, connect_host.size() - 2);
+      connect_port = rule.substr(c + 1);
+    }
+  }
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::error_code ec;
+  auto endpoints = resolver.resolve(connect_host, connect_port, ec);
+  if (ec)
+    return failed(FetchResult::Failure::resolve,
+                  "cannot resolve " + connect_host + ": " + ec.message());
+
+  if (!target->tls) {
+    beast::tcp_stream stream(io);
+    stream.expires_after(options.timeout);
+    stream.connect(endpoints, ec);
+    if (ec) {
+      return failed(FetchResult::Failure::connect,
+                    "cannot connect to " + connect_host + ":" + connect_port + ": " + ec.message());
+    }
+    auto result = exchange(stream, method, *target, headers, body, options.timeout);
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    return result;
+  }
+
+  ssl::context tls(ssl::context::tls_client);
+  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  if (options.ca_file) {
+    tls.load_verify_file(*options.ca_file, ec);
+    if (ec)
+      return failed(FetchResult::Failure::tls,
+                    "cannot read the CA file " + *options.ca_file + ": " + ec.message());
+  } else {
+    tls.set_default_verify_paths(ec);
+  }
+  tls.set_verify_mode(ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  // The name on the certificate must be the URL's host (the draft's MUST).
+  SSL_set_tlsext_host_name(stream.native_handle(), target->host.c_str());
+  X509_VERIFY_PARAM_set1_host(SSL_get0_param(stream.native_handle()), target->host.c_str(), 0);
+  beast::get_lowest_layer(stream).expires_after(options.timeout);
+  beast::get_lowest_layer(stream).connect(endpoints, ec);
+  if (ec) {
+    return failed(FetchResult::Failure::connect,
+                  "cannot connect to " + connect_host + ":" + connect_port + ": " + ec.message());
+  }
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) {
+    return failed(FetchResult::Failure::tls, "TLS with " + target->host + " failed: " +
+                                                 tls_reason(ec, stream.native_handle()));
+  }
+  auto result = exchange(stream, method, *target, headers, body, options.timeout);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  stream.shutdown(ec);  // the peer may just close: not an error worth reporting
+  return result;
+}
+
+}  // namespace tte::http

@@ -1,0 +1,59 @@
+// What the factory writes for each device (docs/factory.md): the provisioning
+// bundle (JSON, for people and for the simulator) and the provisioning image
+// (binary, what the firmware reads; docs/device-provisioning.md).
+#ifndef TTE_FACTORY_BUNDLE_HPP
+#define TTE_FACTORY_BUNDLE_HPP
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device_keys.hpp"
+#include "tte/dev_urn.hpp"
+#include "tte/enrollment_url.hpp"
+#include "tte/ip_address.hpp"
+
+namespace tte::factory {
+
+// The MotherShip a batch is minted for.
+struct MotherShipInfo {
+  MsId ms_id;
+  Fingerprint dtls_fingerprint;
+  ControllerAddress coaps;  // where devices reach its CoAPS listener
+};
+
+struct MintedDevice {
+  DevId dev_id;
+  DevUrn urn;
+  Otp otp;
+  Fingerprint fingerprint;                       // of the device's key
+  std::optional<DeviceCredentials> credentials;  // absent when the key was made on the device
+
+  EnrollmentUrl enrollment_url(const MotherShipInfo& mothership) const {
+    return EnrollmentUrl(mothership.ms_id, dev_id, otp);
+  }
+};
+
+std::string bundle_json(const MintedDevice& device, const MotherShipInfo& mothership);
+std::vector<std::uint8_t> provisioning_image(const MintedDevice& device,
+                                             const MotherShipInfo& mothership);
+
+// A bundle read back (by the device simulator, and by tests).
+struct Bundle {
+  DevId dev_id;
+  DevUrn urn;
+  Otp otp;
+  MsId ms_id;
+  ControllerAddress mothership;
+  Fingerprint mothership_fingerprint;
+  Fingerprint fingerprint;
+  std::string private_key_pem;  // empty when the key was made on the device
+  std::string certificate_pem;
+
+  // Errors name the member. IdPolicy applies to the MS ID.
+  static Result<Bundle> from_json(std::string_view text, IdPolicy policy);
+};
+
+}  // namespace tte::factory
+
+#endif  // TTE_FACTORY_BUNDLE_HPP

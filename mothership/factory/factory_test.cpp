@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+#include <openssl/x509.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "bundle.hpp"
+#include "device_keys.hpp"
+#include "manufacture.hpp"
+#include "public_keys.hpp"
+#include "tte/host/fingerprint.hpp"
+#include "tte/platform/command_line.hpp"
+#include "tte/provisioning_image.hpp"
+#include "urn_plan.hpp"
+#include "vectors.hpp"
+
+namespace tte::factory {
+namespace {
+
+ByteView bytes_of(const std::string& text) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+}
+
+TEST(UrnPlan, MacRangesGiveTheirLow32BitsAsDevIds) {
+  auto plan = UrnPlan::parse("mac:0024BEFFFFFFFFFE", 1, 6, 3);
+  ASSERT_TRUE(plan.ok()) << testing::describe(plan);
+  EXPECT_TRUE(plan->dev_id_from_urn());
+  EXPECT_EQ(plan->urn(0).view(), "urn:dev:mac:0024befffffffffe");
+  EXPECT_EQ(plan->urn(2).view(), "urn:dev:mac:0024bf0000000000");
+  EXPECT_EQ(plan->dev_id(1), DevId(0xffffffff));
+  EXPECT_EQ(plan->dev_id(2), DevId(0));
+  auto eui48 = UrnPlan::parse("mac:0024befffffe", 1, 6, 2);
+  EXPECT_EQ(eui48->urn(1).view(), "urn:dev:mac:0024beffffff");
+  EXPECT_EQ(UrnPlan::parse("mac:ffffffffffff", 1, 6, 2).error().code, Errc::out_of_range);
+  EXPECT_EQ(UrnPlan::parse("mac:0024be", 1, 6, 2).error().code, Errc::syntax);
+}
+
+TEST(UrnPlan, SerialPatterns) {
+  auto ops = UrnPlan::parse("ops:32473-Light", 7, 4, 2);
+  ASSERT_TRUE(ops.ok());
+  EXPECT_FALSE(ops->dev_id_from_urn());
+  EXPECT_EQ(ops->urn(0).view(), "urn:dev:ops:32473-Light-0007");
+  EXPECT_EQ(ops->urn(1).view(), "urn:dev:ops:32473-Light-0008");
+  EXPECT_EQ(UrnPlan::parse("os:32473", 1, 3, 1)->urn(0).view(), "urn:dev:os:32473-001");
+  EXPECT_FALSE(UrnPlan::parse("ops:32473-Bad Product", 1, 6, 1).ok());
+  EXPECT_FALSE(UrnPlan::parse("ops:032473-Light", 1, 6, 1).ok());
+  EXPECT_EQ(UrnPlan::parse("ops:32473-" + std::string(40, 'x'), 1, 6, 1).error().code,
+            Errc::too_long);
+  EXPECT_FALSE(UrnPlan::parse("uuid:123", 1, 6, 1).ok());
+}
+
+TEST(DeviceKeys, CertificatesAreValidSelfSignedAndCarryTheKey) {
+  DeviceKeyMaker maker;
+  DeviceCredentials credentials = maker.make("urn:dev:ops:32473-Light-000001", 1795843720);
+  const unsigned char* p = credentials.certificate_der.data();
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(credentials.certificate_der.size()));
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(p, credentials.certificate_der.data() + credentials.certificate_der.size());
+  EXPECT_EQ(X509_verify(cert, X509_get0_pubkey(cert)), 1);  // the self-signature checks out
+  char cn[128];
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  EXPECT_STREQ(cn, "urn:dev:ops:32473-Light-000001");
+  X509_free(cert);
+  EXPECT_EQ(*fingerprint_of_certificate_der(credentials.certificate_der), credentials.fingerprint);
+  EXPECT_EQ(*fingerprint_of_key_material(bytes_of(credentials.private_key_pem())),
+            credentials.fingerprint);
+  EXPECT_EQ(*fingerprint_of_key_material(bytes_of(credentials.certificate_pem())),
+            credentials.fingerprint);
+  EXPECT_NE(maker.make("urn:dev:ops:32473-Light-000002", 1795843720).fingerprint,
+            credentials.fingerprint);
+}
+
+MotherShipInfo test_mothership() {
+  return MotherShipInfo{
+      MsId::from_value(10, IdPolicy::operational).value(),
+      Fingerprint::parse("9bb17f2d42aac35857dab4dd02a7feb5bebd89ab6001bd261dc30783430be327")
+          .value(),
+      ControllerAddress::parse("192.0.2.1:5684").value()};
+}
+
+TEST(Bundle, JsonAndImageCarryTheSameDevice) {
+  DeviceKeyMaker maker;
+  MintedDevice device{DevId(0xabcdef01), DevUrn::parse("urn:dev:ops:32473-Light-000001").value(),
+                      Otp(0x123456789abcdef0), Fingerprint(),
+                      maker.make("urn:dev:ops:32473-Light-000001", 0)};
+  device.fingerprint = device.credentials->fingerprint;
+  auto bundle = Bundle::from_json(bundle_json(device, test_mothership()), IdPolicy::operational);
+  ASSERT_TRUE(bundle.ok()) << testing::describe(bundle);
+  EXPECT_EQ(bundle->dev_id, device.dev_id);
+  EXPECT_EQ(bundle->otp, device.otp);
+  EXPECT_EQ(bundle->mothership.to_string(), "192.0.2.1:5684");
+  EXPECT_EQ(*fingerprint_of_key_material(bytes_of(bundle->certificate_pem)), bundle->fingerprint);
+  auto image_bytes = provisioning_image(device, test_mothership());
+  auto image = ProvisioningImage::decode(image_bytes, IdPolicy::operational);
+  ASSERT_TRUE(image.ok()) << testing::describe(image);
+  EXPECT_EQ(image->urn, device.urn);
+  EXPECT_EQ(image->otp, device.otp);
+  EXPECT_EQ(*fingerprint_of_certificate_der(image->certificate), device.fingerprint);
+  EXPECT_EQ(Bundle::from_json("{\"format\":\"other\"}", IdPolicy::operational).error().code,
+            Errc::unsupported);
+}
+
+TEST(Plan, AllocatesDevIdsOrTakesThemFromMacUrns) {
+  BatchOptions options;
+  options.count = 3;
+  auto plan = plan_batch(options, {}, DevId(41));
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0].dev_id, DevId(41));
+  EXPECT_EQ(plan[2].urn.view(), "urn:dev:ops:32473-Device-000003");
+  options.first_dev_id = DevId(0xfffffffe);
+  EXPECT_THROW(plan_batch(options, {}, DevId(41)), UsageError);
+  options.first_dev_id.reset();
+  options.urn_spec = "mac:0024beffff000010";
+  EXPECT_EQ(plan_batch(options, {}, DevId(41))[1].dev_id, DevId(0xff000011));
+  options.count = 0;
+  EXPECT_THROW(plan_batch(options, {}, DevId(1)), UsageError);
+}
+
+TEST(PublicKeys, DirectoriesPemFilesAndCsv) {
+  auto dir = std::filesystem::temp_directory_path() / ("tte-keys-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "keys");
+  std::string device = testing::read_proto_file("keys/device-test.crt");
+  std::string controller = testing::read_proto_file("keys/controller-test.pub");
+  std::ofstream(dir / "keys" / "b.pem") << controller;
+  std::ofstream(dir / "keys" / "a.pem") << device;
+  auto from_dir = read_public_keys((dir / "keys").string());
+  ASSERT_EQ(from_dir.size(), 2u);
+  EXPECT_EQ(from_dir[0].fingerprint.to_string(),
+            "9e80f80b941243c01cd0b430ce21f52b0158ad296e91a4e4ab72891729226486");
+  std::ofstream(dir / "both.pem") << device << controller;
+  EXPECT_EQ(read_public_keys((dir / "both.pem").string()).size(), 2u);
+  std::ofstream(dir / "list.csv")
+      << "urn,fingerprint\nurn:dev:ops:32473-A-1,"
+      << "9E80F80B941243C01CD0B430CE21F52B0158AD296E91A4E4AB72891729226486\n# comment\n";
+  auto csv = read_public_keys((dir / "list.csv").string());
+  ASSERT_EQ(csv.size(), 1u);
+  EXPECT_EQ(csv[0].urn->view(), "urn:dev:ops:32473-A-1");
+  std::ofstream(dir / "bad.csv") << "9e80\n";
+  EXPECT_THROW(read_public_keys((dir / "bad.csv").string()), StartupError);
+  BatchOptions options;
+  options.count = 5;
+  EXPECT_THROW(plan_batch(options, from_dir, DevId(1)), UsageError);  // 5 devices, 2 keys
+  options.count = 0;
+  auto plan = plan_batch(options, csv, DevId(9));
+  EXPECT_EQ(plan[0].urn.view(), "urn:dev:ops:32473-A-1");
+  EXPECT_EQ(plan[0].fingerprint->to_string(),
+            "9e80f80b941243c01cd0b430ce21f52b0158ad296e91a4e4ab72891729226486");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tte::factory

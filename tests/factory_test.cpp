@@ -1,0 +1,251 @@
+// `tte-mothership manufacture` as a production line runs it, checked with
+// independent tools: zbarimg reads the labels, pdftoppm renders the sheets,
+// openssl fingerprints the certificates, coap-client-openssl plays a device.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "support/mothership.hpp"
+#include "support/process.hpp"
+
+namespace tte::test {
+namespace {
+
+nlohmann::json json_of(const std::string& text) {
+  return nlohmann::json::parse(text);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  return st.st_mode & 0777;
+}
+
+// The SPKI fingerprint of a PEM certificate, computed by the openssl command.
+std::string openssl_fingerprint(const std::string& certificate_file) {
+  RunResult result = run({"sh", "-c",
+                          "openssl x509 -in '" + certificate_file +
+                              "' -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum"});
+  return result.out.substr(0, 64);
+}
+
+class FactoryTest : public ::testing::Test {
+ protected:
+  FactoryTest() : ms_(dir_) {}
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "--- mothership log ---\n" << read_text(ms_.log()) << "\n";
+  }
+  RunResult manufacture(std::vector<std::string> args, bool local = true) {
+    std::vector<std::string> argv{TTE_MOTHERSHIP_BIN, "manufacture", "--json"};
+    if (local) argv.insert(argv.end(), {"--data-dir", ms_.data_dir()});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, "", 600s);
+  }
+  TempDir dir_;
+  MotherShipProcess ms_;
+};
+
+TEST_F(FactoryTest, EveryLabelDecodesToItsDevicesEnrollmentUrl) {
+  RunResult made =
+      manufacture({"--count", "25", "--out", dir_.file("batch"), "--urn", "ops:32473-Light"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_EQ(json_of(made.out)["count"], 25);
+  auto manifest = lines_of(read_text(dir_.file("batch/manifest.csv")));
+  ASSERT_EQ(manifest.size(), 26u);
+  EXPECT_EQ(manifest[0], "devid,urn,fingerprint,bundle,image,label_png,label_svg");
+  std::set<std::string> expected_urls;
+  for (std::size_t i = 1; i < manifest.size(); ++i) {
+    std::string devid = manifest[i].substr(0, 8);
+    auto bundle = json_of(read_text(dir_.file("batch/bundles/" + devid + ".json")));
+    const std::string url = bundle["enrollment_url"];
+    expected_urls.insert(url);
+    EXPECT_EQ(url, "https://tte-00000A.net/.well-known/tte?otp=" +
+                       bundle["otp"].get<std::string>() + "&devid=" + devid);
+    // zbarimg, an independent decoder, reads exactly that URL off the PNG label.
+    RunResult decoded = run({"zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable",
+                             dir_.file("batch/labels/" + devid + ".png")});
+    EXPECT_EQ(decoded.out, url + "\n") << devid << decoded.err;
+    // The manual code printed under the code (and in the SVG) leads to the same device.
+    const std::string code = bundle["manual_code"];
+    std::string svg = read_text(dir_.file("batch/labels/" + devid + ".svg"));
+    EXPECT_NE(svg.find(code.substr(0, 18)), std::string::npos);
+    EXPECT_NE(svg.find(code.substr(19)), std::string::npos);
+  }
+  // The printable sheet, rendered at 300 dpi, carries every label.
+  RunResult rendered = run({"pdftoppm", "-r", "300", "-png",
+                            dir_.file("batch/labels/sheet-0001.pdf"), dir_.file("sheet")});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+  std::set<std::string> on_sheets;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.path().filename().string().rfind("sheet-", 0) != 0) continue;
+    RunResult page =
+        run({"zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", entry.path().string()});
+    for (const auto& url : lines_of(page.out))
+      on_sheets.insert(url);
+  }
+  EXPECT_EQ(on_sheets, expected_urls);
+}
+
+TEST_F(FactoryTest, BundlesCarryTheKeyTheDevicePresentsAndSecretsAre0600) {
+  RunResult made =
+      manufacture({"--count", "3", "--out", dir_.file("batch"), "--urn", "mac:0024beffff000001"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto manifest = lines_of(read_text(dir_.file("batch/manifest.csv")));
+  std::string devid = manifest[1].substr(0, 8);
+  EXPECT_EQ(devid, "ff000001");  // the low 32 bits of the EUI-64
+  auto bundle = json_of(read_text(dir_.file("batch/bundles/" + devid + ".json")));
+  EXPECT_EQ(bundle["urn"], "urn:dev:mac:0024beffff000001");
+  write_text(dir_.file("device.crt"), bundle["device"]["certificate_pem"]);
+  write_text(dir_.file("device.key"), bundle["device"]["private_key_pem"]);
+  EXPECT_EQ(openssl_fingerprint(dir_.file("device.crt")), bundle["device"]["fingerprint"]);
+  // The MotherShip stored that same fingerprint.
+  RunResult shown = ms_.cli({"device", "show", devid, "--json"});
+  EXPECT_EQ(json_of(shown.out)["fingerprint"], bundle["device"]["fingerprint"]);
+  // And the device pins the MotherShip's DTLS key.
+  EXPECT_EQ(bundle["mothership"]["fingerprint"], openssl_fingerprint(ms_.data_dir() + "/dtls.crt"));
+  for (const char* secret : {"bundles/ff000001.json", "bundles/ff000001.nv", "labels/ff000001.png",
+                             "labels/ff000001.svg", "labels/sheet-0001.pdf"}) {
+    EXPECT_EQ(mode_of(dir_.file("batch/") + secret), 0600u) << secret;
+  }
+  EXPECT_EQ(mode_of(dir_.file("batch/manifest.csv")), 0644u);
+  std::string manifest_text = read_text(dir_.file("batch/manifest.csv"));
+  EXPECT_EQ(manifest_text.find(bundle["otp"].get<std::string>()), std::string::npos);  // no secrets
+
+  // The device's key works: mapped at the MotherShip, it gets its Controller over CoAPS.
+  ms_.start();
+  RunResult claim = ms_.curl(
+      {"-X", "POST", "-o", "/dev/null", "-w", "%{http_code}",
+       ms_.url("/.well-known/tte?otp=" + bundle["otp"].get<std::string>() + "&devid=" + devid +
+               "&cip=127.0.0.1&cport=5684&cfingerprint=" + kControllerFingerprint)});
+  EXPECT_EQ(claim.out, "200");
+  RunResult query = run({"coap-client-openssl", "-A", "50", "-c", dir_.file("device.crt"), "-j",
+                         dir_.file("device.key"),
+                         "coaps://127.0.0.1:" + std::to_string(ms_.coaps_port()) +
+                             "/.well-known/tte?urn=urn:dev:mac:0024beffff000001"});
+  EXPECT_NE(query.out.find(kControllerFingerprint), std::string::npos) << query.out << query.err;
+}
+
+TEST_F(FactoryTest, MintingTheSameBatchTwiceIsRefusedAndNamesTheCollision) {
+  ASSERT_EQ(manufacture({"--count", "4", "--out", dir_.file("a"), "--urn", "mac:0024beffff000001",
+                         "--no-labels"})
+                .exit_code,
+            0);
+  RunResult again = manufacture(
+      {"--count", "4", "--out", dir_.file("b"), "--urn", "mac:0024beffff000003", "--no-labels"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("Dev ID ff000003 is already stored"), std::string::npos) << again.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("b")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("b.partial")));
+
+  ASSERT_EQ(manufacture({"--count", "2", "--out", dir_.file("c"), "--no-labels"}).exit_code, 0);
+  RunResult same_serials = manufacture({"--count", "2", "--out", dir_.file("d"), "--no-labels"});
+  EXPECT_EQ(same_serials.exit_code, 1);
+  EXPECT_NE(same_serials.err.find("URN urn:dev:ops:32473-Device-000001 is already stored"),
+            std::string::npos)
+      << same_serials.err;
+  // Another range of serials gets new Dev IDs after the ones taken.
+  RunResult next =
+      manufacture({"--count", "2", "--out", dir_.file("e"), "--no-labels", "--first-serial", "3"});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  auto c = lines_of(read_text(dir_.file("c/manifest.csv")));
+  auto e = lines_of(read_text(dir_.file("e/manifest.csv")));
+  std::set<std::string> dev_ids;
+  for (const auto& manifest : {lines_of(read_text(dir_.file("a/manifest.csv"))), c, e}) {
+    for (std::size_t i = 1; i < manifest.size(); ++i) {
+      EXPECT_TRUE(dev_ids.insert(manifest[i].substr(0, 8)).second) << manifest[i];
+    }
+  }
+  EXPECT_EQ(dev_ids.size(), 8u);
+  EXPECT_EQ(ms_.cli({"audit", "verify"}).exit_code, 0);
+}
+
+TEST_F(FactoryTest, ThroughTheAdminApiAndAsAnImportFile) {
+  ms_.start();
+  write_text(dir_.file("token"), read_text(ms_.data_dir() + "/admin.token"));
+  RunResult remote =
+      manufacture({"--admin", "https://tte-00000A.net:" + std::to_string(ms_.admin_port()),
+                   "--token-file", dir_.file("token"), "--cafile", ms_.data_dir() + "/ca.crt",
+                   "--connect-to", "tte-00000A.net::127.0.0.1:" + std::to_string(ms_.admin_port()),
+                   "--count", "3", "--out", dir_.file("remote"), "--no-labels"},
+                  /*local=*/false);
+  ASSERT_EQ(remote.exit_code, 0) << remote.err;
+  EXPECT_EQ(json_of(remote.out)["stored"], "the admin API");
+  RunResult shown = ms_.cli({"device", "show", "1", "--json"});
+  EXPECT_EQ(json_of(shown.out)["urn"], "urn:dev:ops:32473-Device-000001");
+  RunResult wrong_token =
+      manufacture({"--admin", "https://tte-00000A.net:" + std::to_string(ms_.admin_port()),
+                   "--token", "nope", "--cafile", ms_.data_dir() + "/ca.crt", "--connect-to",
+                   "tte-00000A.net::127.0.0.1:" + std::to_string(ms_.admin_port()), "--count", "1",
+                   "--out", dir_.file("never")},
+                  false);
+  EXPECT_EQ(wrong_token.exit_code, 1);
+  EXPECT_NE(wrong_token.err.find("401"), std::string::npos) << wrong_token.err;
+
+  RunResult file = manufacture({"--records-only", "--count", "2", "--first-serial", "10", "--out",
+                                dir_.file("file"), "--no-labels"});
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  EXPECT_EQ(mode_of(dir_.file("file/records.jsonl")), 0600u);
+  auto records = lines_of(read_text(dir_.file("file/records.jsonl")));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(json_of(records[0])["devid"], "00000004");  // after the admin batch
+  RunResult imported = ms_.cli({"import", dir_.file("file/records.jsonl")});
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(json_of(ms_.cli({"device", "show", "5", "--json"}).out)["urn"],
+            "urn:dev:ops:32473-Device-000011");
+}
+
+TEST_F(FactoryTest, KeysMadeOnTheDevicesStayThere) {
+  std::filesystem::create_directories(dir_.file("keys"));
+  for (int i = 0; i < 3; ++i) {
+    std::string key = dir_.file("keys/device" + std::to_string(i) + ".pem");
+    ASSERT_EQ(run({"sh", "-c",
+                   "openssl ecparam -name prime256v1 -genkey -noout | openssl pkey -pubout > '" +
+                       key + "'"})
+                  .exit_code,
+              0);
+  }
+  RunResult made =
+      manufacture({"--public-keys", dir_.file("keys"), "--out", dir_.file("batch"), "--no-labels"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_EQ(json_of(made.out)["count"], 3);
+  auto bundle = json_of(read_text(dir_.file("batch/bundles/00000002.json")));
+  EXPECT_FALSE(bundle["device"].contains("private_key_pem"));
+  RunResult fingerprint = run(
+      {"sh", "-c",
+       "openssl pkey -pubin -in '" + dir_.file("keys/device1.pem") + "' -outform DER | sha256sum"});
+  EXPECT_EQ(bundle["device"]["fingerprint"], fingerprint.out.substr(0, 64));
+  RunResult wrong_count =
+      manufacture({"--public-keys", dir_.file("keys"), "--count", "4", "--out", dir_.file("x")});
+  EXPECT_EQ(wrong_count.exit_code, 2);
+}
+
+TEST(FactoryCli, HelpAndUsage) {
+  RunResult help = run({TTE_MOTHERSHIP_BIN, "manufacture", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag :
+       {"--count", "--out", "--urn", "--first-devid", "--admin", "--token", "--public-keys",
+        "--mothership-coaps", "--qr-level", "--records-only", "--json"}) {
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  }
+  TempDir dir;
+  EXPECT_EQ(
+      run({TTE_MOTHERSHIP_BIN, "manufacture", "--count", "1", "--out", dir.file("x")}).exit_code,
+      2);
+}
+
+}  // namespace
+}  // namespace tte::test
