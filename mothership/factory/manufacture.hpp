@@ -31,7 +31,7 @@ struct BatchOptions {
   std::optional<DevId> first_dev_id;  // for allocated Dev IDs; default: the MotherShip's next free
   std::optional<std::string> public_keys;
   bool labels = true;
-  labels::QrLevel qr_level = labels::QrLevel::H;
+  labels::QrLevel qr_level = labels::QrLevel::Q;
   int module_px = 6;
   int threads = 0;  // 0: one per core
   bool progress = false;

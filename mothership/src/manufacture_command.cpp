@@ -111,7 +111,7 @@ int run_manufacture(const std::vector<std::string>& args) {
               "where devices reach the MotherShip's CoAPS (default: its "
               "configuration's coaps-public)")
       .flag("no-labels", "skip labels and sheets")
-      .option("qr-level", "L|M|Q|H", "QR error-correction level (docs/qr-levels.md)", "H")
+      .option("qr-level", "L|M|Q|H", "QR error-correction level (docs/qr-levels.md)", "Q")
       .option("module-pixels", "N", "PNG label pixels per QR module", "6")
       .flag("records-only", "store nothing; write OUTDIR/records.jsonl for tte-mothership import")
       .option("threads", "N", "worker threads (default: one per core)")
