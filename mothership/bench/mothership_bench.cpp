@@ -521,6 +521,7 @@ int main(int argc, char** argv) {
       .positional("WHAT", "handshakes, import, claims or all", false);
   try {
     if (!cli.parse(std::vector<std::string>(argv + 1, argv + argc))) return 0;
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures as they come, even into a file
     std::string what = cli.get_or("WHAT", "all");
     std::string work = cli.require("work");
     std::string binary = cli.require("mothership");

@@ -1,9 +1,10 @@
 // The MotherShip's own parsers of untrusted input: factory device records (the
-// admin API's body), the device query's URI query and Accept option, and the
-// HTTP Accept header. None may crash; what parses must be well formed.
+// admin API's body), provisioning bundles, the device query's URI query and
+// Accept option, and the HTTP Accept header. None may crash; what parses must be well formed.
 #include <cstdint>
 #include <string_view>
 
+#include "bundle.hpp"
 #include "device_query.hpp"
 #include "device_record.hpp"
 #include "fuzz_check.hpp"
@@ -14,6 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace tte;
   using namespace tte::mothership;
 
+  if (auto bundle = factory::Bundle::from_json(text, IdPolicy::allow_example); bundle.ok()) {
+    FUZZ_CHECK(bundle->private_key_pem.empty() == bundle->certificate_pem.empty());
+  }
   if (auto record = FactoryRecord::from_json(text); record.ok()) {
     auto again = FactoryRecord::from_json(record->to_json());
     FUZZ_CHECK(again.ok() && again->to_json() == record->to_json());
