@@ -8,12 +8,22 @@
 
 namespace tte::test {
 
-MotherShipProcess::MotherShipProcess(const TempDir& dir, std::vector<std::string> serve_args)
-    : data_dir_(dir.file("ms")),
-      log_(dir.file("mothership.log")),
+MotherShipProcess::MotherShipProcess(const TempDir& dir, std::vector<std::string> serve_args,
+                                     int ms_id)
+    : data_dir_(dir.file(ms_id == 10 ? "ms" : "ms-" + std::to_string(ms_id))),
+      log_(dir.file(ms_id == 10 ? "mothership.log"
+                                : "mothership-" + std::to_string(ms_id) + ".log")),
       serve_args_(std::move(serve_args)) {
-  RunResult init = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", data_dir_, "--ms-id", "10"});
+  char host[32];
+  std::snprintf(host, sizeof host, "tte-%06X.net", static_cast<unsigned>(ms_id));
+  host_ = host;
+  RunResult init =
+      run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", data_dir_, "--ms-id", std::to_string(ms_id)});
   if (init.exit_code != 0) throw std::runtime_error("tte-mothership init failed: " + init.err);
+}
+
+std::string MotherShipProcess::connect_to() const {
+  return host_ + ":443:127.0.0.1:" + std::to_string(https_port_);
 }
 
 MotherShipProcess::~MotherShipProcess() = default;
@@ -60,18 +70,18 @@ RunResult MotherShipProcess::curl(std::vector<std::string> args) const {
   std::vector<std::string> argv{
       "curl",      "-s",
       "--cacert",  data_dir_ + "/ca.crt",
-      "--resolve", std::string(kHost) + ":" + std::to_string(https_port_) + ":127.0.0.1",
-      "--resolve", std::string(kHost) + ":" + std::to_string(admin_port_) + ":127.0.0.1"};
+      "--resolve", host_ + ":" + std::to_string(https_port_) + ":127.0.0.1",
+      "--resolve", host_ + ":" + std::to_string(admin_port_) + ":127.0.0.1"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
 }
 
 std::string MotherShipProcess::url(const std::string& path_and_query) const {
-  return "https://" + std::string(kHost) + ":" + std::to_string(https_port_) + path_and_query;
+  return "https://" + host_ + ":" + std::to_string(https_port_) + path_and_query;
 }
 
 std::string MotherShipProcess::admin_url(const std::string& path) const {
-  return "https://" + std::string(kHost) + ":" + std::to_string(admin_port_) + path;
+  return "https://" + host_ + ":" + std::to_string(admin_port_) + path;
 }
 
 std::vector<std::string> MotherShipProcess::admin_auth() const {

@@ -15,8 +15,9 @@ namespace tte::test {
 
 class MotherShipProcess {
  public:
-  // Runs `tte-mothership init` (MS ID 10) in dir/ms.
-  explicit MotherShipProcess(const TempDir& dir, std::vector<std::string> serve_args = {});
+  // Runs `tte-mothership init --ms-id <ms_id>` in dir/ms (dir/ms-<id> for other IDs than 10).
+  explicit MotherShipProcess(const TempDir& dir, std::vector<std::string> serve_args = {},
+                             int ms_id = 10);
   ~MotherShipProcess();
 
   void start();  // serve on 127.0.0.1 port 0; returns once the ready line arrived
@@ -38,15 +39,20 @@ class MotherShipProcess {
   void import(const std::string& records) const;
 
   const std::string& data_dir() const { return data_dir_; }
+  std::string ca_file() const { return data_dir_ + "/ca.crt"; }
+  // For an Introducer: "tte-XXXXXX.net:443:127.0.0.1:<https port>" (curl's --connect-to).
+  std::string connect_to() const;
   const std::string& log() const { return log_; }
   std::uint16_t https_port() const { return https_port_; }
   std::uint16_t coaps_port() const { return coaps_port_; }
   std::uint16_t admin_port() const { return admin_port_; }
-  static constexpr const char* kHost = "tte-00000A.net";
+  const std::string& host() const { return host_; }
+  static constexpr const char* kHost = "tte-00000A.net";  // the host of MS ID 10
 
  private:
   std::string data_dir_;
   std::string log_;
+  std::string host_;
   std::vector<std::string> serve_args_;
   std::unique_ptr<Process> process_;
   std::uint16_t https_port_ = 0, coaps_port_ = 0, admin_port_ = 0;
