@@ -97,6 +97,17 @@ int main(int argc, char** argv) {
          "{\"devid\":\"abcdef01\",\"urn\":\"urn:dev:ops:32473-Light-0001\",\"fingerprint\":\"" +
              std::string(64, 'a') + "\",\"otp\":\"123456789abcdef0\"}",
          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"});
+    // introducer_fuzz: device texts, answers (two status bytes, then the body), a site list.
+    std::vector<std::string> introducer = url;
+    introducer.insert(introducer.end(), manual.begin(), manual.end());
+    for (const auto& c : messages["state_object"])
+      introducer.push_back(std::string("\x00\x64", 2) + c["json"].dump());  // 200
+    for (const auto& c : messages["problem"])
+      introducer.push_back(std::string("\x01\x35", 2) + c["json"].dump());  // 409
+    introducer.push_back(
+        "{\"sites\":{\"bld30\":{\"controller\":\"192.0.2.7:5684\",\"controller_fingerprint\":\"" +
+        std::string(64, 'a') + "\",\"notify\":\"http://192.0.2.7:8080\",\"token\":\"t\"}}}");
+    write_seeds(corpus, "introducer_fuzz", introducer);
   } catch (const std::exception& e) {
     std::cerr << "make_fuzz_seeds: " << e.what() << "\n";
     return 1;

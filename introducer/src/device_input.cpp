@@ -1,0 +1,116 @@
+#define ZX_USE_UTF8
+#include "device_input.hpp"
+
+#include <ZXing/ReadBarcode.h>
+#include <jpeglib.h>
+
+#include <csetjmp>
+#include <cstdio>
+#include <memory>
+
+#include "tte/ascii.hpp"
+#include "tte/labels/raster.hpp"
+#include "tte/manual_code.hpp"
+#include "tte/platform/files.hpp"
+#include "tte/platform/startup_error.hpp"
+
+namespace tte::introducer {
+namespace {
+
+bool looks_like_path(std::string_view text) {
+  if (text.find('/') != std::string_view::npos) return true;
+  for (std::string_view suffix : {".png", ".jpg", ".jpeg"}) {
+    if (text.size() > suffix.size() &&
+        ascii::equals_ignoring_case(text.substr(text.size() - suffix.size()), suffix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct JpegError {
+  jpeg_error_mgr manager;
+  std::jmp_buf jump;
+};
+
+[[noreturn]] void on_jpeg_error(j_common_ptr info) {
+  std::longjmp(reinterpret_cast<JpegError*>(info->err)->jump, 1);
+}
+
+labels::Image decode_jpeg(const std::string& data) {
+  jpeg_decompress_struct info;
+  JpegError error;
+  info.err = jpeg_std_error(&error.manager);
+  error.manager.error_exit = on_jpeg_error;
+  labels::Image image;
+  if (setjmp(error.jump)) {
+    jpeg_destroy_decompress(&info);
+    throw StartupError("not a readable JPEG");
+  }
+  jpeg_create_decompress(&info);
+  jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(data.data()),
+               static_cast<unsigned long>(data.size()));
+  jpeg_read_header(&info, TRUE);
+  info.out_color_space = JCS_GRAYSCALE;
+  jpeg_start_decompress(&info);
+  image = labels::Image(static_cast<int>(info.output_width), static_cast<int>(info.output_height));
+  while (info.output_scanline < info.output_height) {
+    JSAMPROW row =
+        image.pixels.data() + static_cast<std::size_t>(info.output_scanline) * info.output_width;
+    jpeg_read_scanlines(&info, &row, 1);
+  }
+  jpeg_finish_decompress(&info);
+  jpeg_destroy_decompress(&info);
+  return image;
+}
+
+}  // namespace
+
+InputKind classify_input(std::string_view input, bool is_file) {
+  if (ascii::starts_with_ignoring_case(input, "https://")) return InputKind::url;
+  if (is_file || looks_like_path(input)) return InputKind::image;
+  if (input.empty()) return InputKind::unknown;
+  return InputKind::manual_code;
+}
+
+Result<EnrollmentUrl> device_from_text(std::string_view text, IdPolicy policy) {
+  if (ascii::starts_with_ignoring_case(text, "https://")) return EnrollmentUrl::parse(text, policy);
+  return manual_code::decode(text, policy);
+}
+
+std::vector<std::string> read_qr_codes(const std::string& path) {
+  std::string data = read_file(path);
+  try {
+    return qr_codes_in(data);
+  } catch (const StartupError&) {
+    throw StartupError(path + " is not a PNG or JPEG image");
+  }
+}
+
+std::vector<std::string> qr_codes_in(const std::string& data) {
+  labels::Image image;
+  const bool jpeg = data.size() > 3 && static_cast<unsigned char>(data[0]) == 0xff &&
+                    static_cast<unsigned char>(data[1]) == 0xd8;
+  try {
+    image = jpeg ? decode_jpeg(data) : labels::decode_png(data);
+  } catch (const std::exception&) {
+    throw StartupError("not a PNG or JPEG image");
+  }
+  ZXing::DecodeHints hints;
+  hints.setFormats(ZXing::BarcodeFormat::QRCode);
+  hints.setTryHarder(true);
+  hints.setTryRotate(true);
+  hints.setTryDownscale(true);
+  auto results = ZXing::ReadBarcodes(
+      ZXing::ImageView(image.pixels.data(), image.width, image.height, ZXing::ImageFormat::Lum),
+      hints);
+  std::vector<std::string> texts;
+  for (const auto& result : results) {
+    if (!result.isValid()) continue;
+    const auto& bytes = result.bytes();
+    texts.emplace_back(bytes.begin(), bytes.end());
+  }
+  return texts;
+}
+
+}  // namespace tte::introducer

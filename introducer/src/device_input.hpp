@@ -1,0 +1,34 @@
+// What an installer hands the Introducer: the Enrollment URL, the manual code
+// typed from the label, or a photo or scan of the label (docs/introducer.md).
+#ifndef TTE_INTRODUCER_DEVICE_INPUT_HPP
+#define TTE_INTRODUCER_DEVICE_INPUT_HPP
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tte/enrollment_url.hpp"
+
+namespace tte::introducer {
+
+enum class InputKind { url, manual_code, image, unknown };
+
+// url: starts with https:// (any case). image: names an existing file, or
+// looks like a file name (has a '/' or ends in .png/.jpg/.jpeg), so that a
+// mistyped path is reported as a missing file. manual_code: anything else;
+// its parser says what is wrong with it.
+InputKind classify_input(std::string_view input, bool is_file);
+
+// A device from an Enrollment URL or a manual code. Errors: the parsers'.
+Result<EnrollmentUrl> device_from_text(std::string_view text, IdPolicy policy);
+
+// The texts of every QR code in an image file (PNG or JPEG), found by
+// zxing-cpp, which copes with rotation, blur and a label amid other things.
+// Throws StartupError if the file is not a readable image.
+std::vector<std::string> read_qr_codes(const std::string& path);
+// The same for the bytes of an image. Throws StartupError if they are not one.
+std::vector<std::string> qr_codes_in(const std::string& image_bytes);
+
+}  // namespace tte::introducer
+
+#endif  // TTE_INTRODUCER_DEVICE_INPUT_HPP

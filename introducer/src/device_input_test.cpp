@@ -1,0 +1,101 @@
+#include "device_input.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "tte/labels/label.hpp"
+#include "tte/labels/raster.hpp"
+#include "tte/manual_code.hpp"
+#include "tte/platform/files.hpp"
+#include "tte/platform/startup_error.hpp"
+#include "vectors.hpp"
+
+namespace tte::introducer {
+namespace {
+
+constexpr const char* kUrl =
+    "https://tte-00000A.net/.well-known/tte?otp=123456789abcdef0&devid=abcdef01";
+
+TEST(ClassifyInput, UrlsCodesAndImages) {
+  EXPECT_EQ(classify_input(kUrl, false), InputKind::url);
+  EXPECT_EQ(classify_input("HTTPS://tte-00000A.net/.well-known/tte?otp=1&devid=2", false),
+            InputKind::url);
+  EXPECT_EQ(classify_input("TTE-0000-1AYD-XW0H-4D2P-F2DB-SQQG-P", false), InputKind::manual_code);
+  EXPECT_EQ(classify_input("0000 1ayd xw0h 4d2p f2db sqqg p", false), InputKind::manual_code);
+  EXPECT_EQ(classify_input("label.png", true), InputKind::image);
+  EXPECT_EQ(classify_input("whatever", true), InputKind::image);
+  // A path that does not exist is still a path: the user hears the file is missing,
+  // not that it is a bad manual code.
+  EXPECT_EQ(classify_input("photos/label", false), InputKind::image);
+  EXPECT_EQ(classify_input("IMG_0042.JPG", false), InputKind::image);
+  EXPECT_EQ(classify_input("", false), InputKind::unknown);
+}
+
+TEST(DeviceFromText, ReadsUrlsAndManualCodesAlike) {
+  auto from_url = device_from_text(kUrl, IdPolicy::operational);
+  ASSERT_TRUE(from_url.ok()) << testing::describe(from_url);
+  auto code = manual_code::encode(from_url.value());
+  auto from_code = device_from_text(code.view(), IdPolicy::operational);
+  ASSERT_TRUE(from_code.ok()) << testing::describe(from_code);
+  EXPECT_EQ(from_code->to_string().view(), from_url->to_string().view());
+}
+
+TEST(DeviceFromText, NamesWhatIsWrong) {
+  std::string code(
+      manual_code::encode(device_from_text(kUrl, IdPolicy::operational).value()).view());
+  code[6] = code[6] == 'A' ? 'B' : 'A';  // a typing error
+  auto typo = device_from_text(code, IdPolicy::operational);
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().code, Errc::checksum);
+  EXPECT_EQ(device_from_text("TTE-0000", IdPolicy::operational).error().code, Errc::syntax);
+  auto example =
+      device_from_text("https://tte-000000.net/.well-known/tte?otp=123456789abcdef0&devid=abcdef01",
+                       IdPolicy::operational);
+  ASSERT_FALSE(example.ok());
+  EXPECT_EQ(example.error().code, Errc::reserved);
+}
+
+class QrImages : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "qr-images-" + std::to_string(::getpid());
+    make_private_directory(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(QrImages, FindsTheLabelInAPng) {
+  auto device = EnrollmentUrl::parse(kUrl, IdPolicy::operational).value();
+  auto label = labels::make_label(device, labels::QrLevel::Q);
+  ASSERT_TRUE(label.ok());
+  std::string path = dir_ + "/label.png";
+  write_file_atomic(path, labels::encode_png(labels::render_png(label.value(), 4)), 0600);
+  auto texts = read_qr_codes(path);
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_EQ(texts[0], kUrl);
+}
+
+TEST_F(QrImages, AnImageWithoutCodesHasNone) {
+  labels::Image blank(200, 200);
+  std::fill(blank.pixels.begin(), blank.pixels.end(), 255);
+  std::string path = dir_ + "/blank.png";
+  write_file_atomic(path, labels::encode_png(blank), 0600);
+  EXPECT_TRUE(read_qr_codes(path).empty());
+}
+
+TEST_F(QrImages, RefusesWhatIsNotAnImage) {
+  std::string path = dir_ + "/notes.png";
+  write_file_atomic(path, "this is text", 0600);
+  EXPECT_THROW(read_qr_codes(path), StartupError);
+  std::string truncated_jpeg = dir_ + "/cut.jpg";
+  write_file_atomic(truncated_jpeg, std::string("\xff\xd8\xff\xe0\x00\x10JFIF", 10), 0600);
+  EXPECT_THROW(read_qr_codes(truncated_jpeg), StartupError);
+  EXPECT_THROW(read_qr_codes(dir_ + "/missing.png"), StartupError);
+}
+
+}  // namespace
+}  // namespace tte::introducer

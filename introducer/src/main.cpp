@@ -1,0 +1,687 @@
+// tte-introducer: the installer's agent (draft messages 3-6 and the status
+// query). A thin command line over device input, the MotherShip client, the
+// notice queue and site profiles.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "device_input.hpp"
+#include "mothership_client.hpp"
+#include "notices.hpp"
+#include "sites.hpp"
+#include "tte/host/rfc3339.hpp"
+#include "tte/manual_code.hpp"
+#include "tte/platform/command_line.hpp"
+#include "tte/platform/files.hpp"
+#include "tte/platform/log.hpp"
+
+namespace tte::introducer {
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit status:\n"
+    "   0  done (enroll: the device is mapped; with --notify the Controller has the notice or it "
+    "is queued)\n"
+    "   1  failure the message explains (a file, the queue, ...)\n"
+    "   2  wrong usage\n"
+    "   3  THE OTP HAS ALREADY BEEN USED: someone mapped this device first; it may be compromised\n"
+    "   4  the MotherShip does not recognise the device (unknown Dev ID or wrong OTP)\n"
+    "   5  the manufacturer has revoked the device\n"
+    "   6  too many attempts: the MotherShip asks to wait (Retry-After)\n"
+    "   7  the MotherShip refused a field (it is named)\n"
+    "   8  the MotherShip's certificate cannot be trusted (wrong name or unknown CA): nothing was "
+    "sent\n"
+    "   9  the MotherShip cannot be reached\n"
+    "  10  the MotherShip failed (5xx) or answered nonsense\n"
+    "  11  mapped, but the Controller refused the notice (wrong token?); notify: a notice was "
+    "refused\n"
+    "  12  no valid TTE label: none in the image, or the URL or manual code is malformed";
+
+// Messages for the installer on stderr: plain text, or JSON lines with --log-format json.
+class Say {
+ public:
+  void set_format(LogFormat format) { format_ = format; }
+  void error(const std::string& message, std::initializer_list<LogField> fields = {}) const {
+    if (format_ == LogFormat::json) {
+      Logger("tte-introducer", LogFormat::json).log(LogLevel::error, message, fields);
+    } else {
+      std::cerr << message << "\n";
+    }
+  }
+  void note(const std::string& message) const {
+    if (format_ == LogFormat::json) {
+      Logger("tte-introducer", LogFormat::json).log(LogLevel::warning, message);
+    } else {
+      std::cerr << message << "\n";
+    }
+  }
+  // A warning no installer can miss.
+  void alarm(const std::vector<std::string>& lines, std::initializer_list<LogField> fields) const {
+    if (format_ == LogFormat::json) {
+      std::string message;
+      for (const auto& line : lines)
+        message += (message.empty() ? "" : " ") + line;
+      Logger("tte-introducer", LogFormat::json).log(LogLevel::error, message, fields);
+      return;
+    }
+    std::size_t width = 0;
+    for (const auto& line : lines)
+      width = std::max(width, line.size());
+    const std::string rule(width + 8, '!');
+    std::cerr << "\n" << rule << "\n";
+    for (const auto& line : lines)
+      std::cerr << "!!  " << line << std::string(width - line.size(), ' ') << "  !!\n";
+    std::cerr << rule << "\n\n";
+  }
+
+ private:
+  LogFormat format_ = LogFormat::text;
+};
+Say say;
+
+std::string default_data_dir() {
+  const char* config = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  if (config && *config) return std::string(config) + "/tte-introducer";
+  return std::string(home && *home ? home : ".") + "/.config/tte-introducer";
+}
+
+void output_options(CommandLine& cli) {
+  cli.flag("json", "print the result on stdout as one JSON document")
+      .option("log-format", "text|json", "how messages on stderr look", "text")
+      .epilog(kExitCodes);
+}
+
+void common_options(CommandLine& cli) {
+  cli.option("data-dir", "DIR", "where site profiles and queued notices live", default_data_dir())
+      .option("cafile", "PEM", "trust only this CA for the MotherShip (default: the system's CAs)")
+      .option("connect-to", "HOST:PORT:ADDR:PORT",
+              "reach HOST:PORT at ADDR:PORT, still checking HOST's certificate (like curl; for "
+              "test beds "
+              "without DNS)")
+      .flag("allow-example-id", "accept labels of the example MotherShip ID 0 (demos and tests)");
+  output_options(cli);
+}
+
+bool parse(CommandLine& cli, const std::vector<std::string>& args) {
+  if (!cli.parse(args)) return false;
+  try {
+    say.set_format(parse_log_format(cli.require("log-format")));
+  } catch (const UsageError&) {
+    throw;
+  } catch (const StartupError& e) {
+    throw UsageError(std::string("--log-format: ") + e.what());
+  }
+  return true;
+}
+
+http::ClientOptions client_options(const CommandLine& cli) {
+  http::ClientOptions options;
+  options.ca_file = cli.get("cafile");
+  options.connect_to = cli.get("connect-to");
+  return options;
+}
+
+IdPolicy policy_of(const CommandLine& cli) {
+  return cli.has("allow-example-id") ? IdPolicy::allow_example : IdPolicy::operational;
+}
+
+std::string data_file(const CommandLine& cli, const char* name) {
+  std::string dir = cli.require("data-dir");
+  make_private_directory(dir);
+  return dir + "/" + name;
+}
+
+// A file name as stored for later runs (from any working directory).
+std::string absolute_path(const std::string& path) {
+  return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
+}
+
+struct Failure {
+  int code;
+  std::string message;
+};
+
+// The device on the label: from its URL, its manual code, or a picture of it.
+EnrollmentUrl device_of(const std::string& input, IdPolicy policy) {
+  const bool is_file = std::filesystem::is_regular_file(input);
+  const InputKind kind = classify_input(input, is_file);
+  if (kind == InputKind::url || kind == InputKind::manual_code) {
+    auto device = device_from_text(input, policy);
+    if (device.ok()) return device.value();
+    const Error& e = device.error();
+    std::string hint = e.code == Errc::checksum ? " (check the characters you typed)"
+                       : e.code == Errc::reserved && policy == IdPolicy::operational
+                           ? " (example labels need --allow-example-id)"
+                           : "";
+    if (kind == InputKind::manual_code)
+      throw Failure{exit_code::no_label,
+                    std::string("not a valid manual code: ") + e.message + hint};
+    throw Failure{exit_code::no_label, std::string("not a valid Enrollment URL: ") +
+                                           (e.field ? std::string(e.field) + ": " : "") +
+                                           e.message + hint};
+  }
+  if (kind == InputKind::image) {
+    std::vector<EnrollmentUrl> devices;
+    for (const auto& text : read_qr_codes(input)) {
+      auto device = EnrollmentUrl::parse(text, policy);
+      if (device.ok()) devices.push_back(device.value());
+    }
+    if (devices.empty()) throw Failure{exit_code::no_label, "no TTE label found in " + input};
+    if (devices.size() > 1) {
+      throw Failure{exit_code::no_label, input + " shows " + std::to_string(devices.size()) +
+                                             " TTE labels: photograph one, or give its URL"};
+    }
+    return devices[0];
+  }
+  throw UsageError(
+      "say which device: its Enrollment URL, an image of its label, or its manual code");
+}
+
+nlohmann::ordered_json state_json(const StateObject& state) {
+  return nlohmann::ordered_json::parse(state.to_json());
+}
+
+std::string when(const std::optional<std::int64_t>& time) {
+  return time ? format_rfc3339(*time) : "-";
+}
+
+// Says what went wrong at the MotherShip, loudly for a used OTP. Returns the exit code.
+int report_problem(const MotherShipAnswer& answer, const EnrollmentUrl& device, bool json,
+                   bool claiming) {
+  const std::string devid(device.dev_id().to_string().view());
+  const std::string host(device.ms_id().host().view());
+  if (json) {
+    nlohmann::ordered_json out{
+        {"outcome", verdict_name(answer.verdict)}, {"devid", devid}, {"detail", answer.detail}};
+    if (!answer.field.empty()) out["field"] = answer.field;
+    if (answer.device) out["device"] = state_json(*answer.device);
+    if (answer.verdict == Verdict::throttled) out["retry_after"] = answer.retry_after;
+    std::cout << out.dump() << "\n";
+  }
+  const char* outcome = verdict_name(answer.verdict);
+  switch (answer.verdict) {
+    case Verdict::already_used: {
+      std::string when_mapped = answer.device && answer.device->mapped_at
+                                    ? " on " + when(answer.device->mapped_at)
+                                    : std::string();
+      say.alarm(
+          {"WARNING: THIS DEVICE'S ONE-TIME PASSWORD HAS ALREADY BEEN USED.",
+           "Someone mapped device " + devid + " to a Controller before you" + when_mapped + ".",
+           "If that was not you or your organisation, the device may be compromised:",
+           "do not install it; return it to the manufacturer."},
+          {{"outcome", outcome}, {"devid", devid}});
+      break;
+    }
+    case Verdict::not_recognised:
+      say.error("The MotherShip does not recognise device " + devid +
+                    ": the label is not from it, or its OTP is wrong. Check that the whole label "
+                    "was read.",
+                {{"outcome", outcome}, {"devid", devid}});
+      break;
+    case Verdict::revoked:
+      say.error("The manufacturer has revoked device " + devid + ". Do not install it.",
+                {{"outcome", outcome}, {"devid", devid}});
+      break;
+    case Verdict::throttled:
+      say.error("Too many attempts for device " + devid + ": the MotherShip asks to wait " +
+                    std::to_string(answer.retry_after) + " seconds.",
+                {{"outcome", outcome}, {"devid", devid}, {"retry_after", answer.retry_after}});
+      break;
+    case Verdict::rejected:
+      say.error("The MotherShip refused the request: " + answer.detail,
+                {{"outcome", outcome}, {"devid", devid}, {"field", answer.field}});
+      break;
+    case Verdict::certificate:
+      say.error("The MotherShip " + host +
+                    " could not be verified, so nothing was sent to it: " + answer.detail +
+                    "\n(Is this really the manufacturer's server? Use --cafile for a private CA.)",
+                {{"outcome", outcome}, {"devid", devid}});
+      break;
+    case Verdict::unreachable:
+      say.error("The MotherShip " + host + " cannot be reached: " + answer.detail,
+                {{"outcome", outcome}, {"devid", devid}});
+      break;
+    case Verdict::mothership_error:
+      say.error("The MotherShip failed: " + answer.detail,
+                {{"outcome", outcome}, {"devid", devid}});
+      break;
+    case Verdict::ok:
+      break;
+  }
+  if (answer.answer_lost && claiming) {
+    say.note(
+        "The claim may have reached the MotherShip before the connection failed. Run "
+        "`tte-introducer status` "
+        "first: if the device shows as mapped just now, this claim was probably stored, and "
+        "enrolling again will "
+        "report its OTP as used.");
+  }
+  return exit_code_of(answer.verdict);
+}
+
+// --- enroll ----------------------------------------------------------------
+
+int run_enroll(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-introducer enroll <URL|IMAGE|CODE> (--controller IP:PORT --controller-fingerprint HEX | "
+      "--site NAME) [options]",
+      "Maps a device to a Controller at its MotherShip (draft messages 4 and 5). The device comes "
+      "from "
+      "its label: the Enrollment URL, a photo or scan of the QR code (PNG or JPEG), or the manual "
+      "code "
+      "typed by hand. The MotherShip's certificate must verify and name the label's host before "
+      "anything "
+      "is sent. With --notify (or a site that has one), the Controller is then told to expect the "
+      "device "
+      "(message 6); if it cannot be reached, the notice is queued for `tte-introducer notify "
+      "--pending`.");
+  cli.positional("DEVICE", "the Enrollment URL, an image of the label, or the manual code")
+      .option("controller", "IP:PORT",
+              "the Controller's CoAPS address, e.g. 192.0.2.7:5684 or [2001:db8::7]:5684")
+      .option("controller-fingerprint", "HEX",
+              "the fingerprint of the Controller's DTLS key (tte-controller info)")
+      .option("site", "NAME", "take the Controller (and notice) settings from a site profile")
+      .option("description", "TEXT",
+              "where the device is, e.g. \"BLD30/2/361 - Thermostat\" (at most 256 bytes)")
+      .option("notify", "URL",
+              "the Controller's intake, e.g. http://192.0.2.7:8080, to send message 6 to")
+      .option("token", "TOKEN", "the Controller's intake token")
+      .option("notify-cafile", "PEM",
+              "trust this CA for an https:// intake (default: the system's CAs)");
+  common_options(cli);
+  if (!parse(cli, args)) return exit_code::ok;
+  const bool json = cli.has("json");
+  EnrollmentUrl device = device_of(cli.require("DEVICE"), policy_of(cli));
+
+  Site site{};
+  if (auto name = cli.get("site")) {
+    if (cli.given("controller") || cli.given("controller-fingerprint")) {
+      throw UsageError("give either --site or --controller and --controller-fingerprint, not both");
+    }
+    Sites sites(data_file(cli, "sites.json"));
+    auto found = sites.find(*name);
+    if (!found) throw UsageError("no site called '" + *name + "' (see tte-introducer site list)");
+    site = *found;
+  } else {
+    auto controller = ControllerAddress::parse(cli.require("controller"));
+    if (!controller.ok())
+      throw UsageError(std::string("--controller: ") + controller.error().message);
+    auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
+    if (!fingerprint.ok())
+      throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
+    site.controller = controller.value();
+    site.controller_fingerprint = fingerprint.value();
+  }
+  if (auto notify = cli.get("notify")) site.notify_url = *notify;
+  if (auto token = cli.get("token")) site.token = *token;
+  if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
+  std::string description = cli.get_or("description", "");
+  if (auto valid = validate_description(description); !valid.ok()) {
+    throw UsageError(std::string("--description: ") + valid.error().message);
+  }
+
+  // Open the queue before the OTP is spent, so that a queue that cannot be
+  // written is found while the claim can still be made.
+  std::unique_ptr<NoticeQueue> queue;
+  if (!site.notify_url.empty()) queue = std::make_unique<NoticeQueue>(data_file(cli, "notices.db"));
+
+  ClaimRequest request{device.dev_id(), device.otp(), site.controller, site.controller_fingerprint,
+                       description,     std::nullopt};
+  http::ClientOptions client = client_options(cli);
+  MotherShipAnswer answer = claim(device, request, client);
+  if (answer.verdict != Verdict::ok) return report_problem(answer, device, json, true);
+  const StateObject& state = *answer.device;
+
+  // Message 6, if there is a Controller to tell. The notice is queued first
+  // and leaves the queue only once delivered.
+  std::string notice_outcome = "none";
+  DeliveryReport delivery;
+  if (queue) {
+    DeviceNotice notice{state.urn,    state.fingerprint,     state.dev_id,
+                        device.otp(), device.ms_id().host(), description,
+                        std::nullopt};
+    NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};
+    const std::int64_t id = queue->add(target, notice, std::time(nullptr));
+    delivery = send_notice(target, notice, client);
+    if (delivery.delivery == Delivery::delivered) {
+      queue->remove(id);
+      notice_outcome = "delivered";
+    } else {
+      queue->record_failure(id, delivery.detail);
+      notice_outcome = delivery.delivery == Delivery::refused ? "refused" : "queued";
+    }
+  }
+  if (json) {
+    nlohmann::ordered_json out{{"outcome", "mapped"},
+                               {"device", state_json(state)},
+                               {"controller", std::string(site.controller.to_string().view())},
+                               {"notice", notice_outcome}};
+    if (!delivery.detail.empty()) out["notice_detail"] = delivery.detail;
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << "Mapped device " << state.dev_id.to_string().view() << " (" << state.urn.view()
+              << ") to Controller " << site.controller.to_string().view() << ".\n"
+              << "  Device key fingerprint: " << state.fingerprint.to_string().view() << "\n";
+    if (notice_outcome == "delivered")
+      std::cout << "  The Controller has been told to expect it.\n";
+    if (notice_outcome == "queued") {
+      std::cout << "  The Controller could not be reached (" << delivery.detail
+                << "); the notice is queued: run `tte-introducer notify --pending` later.\n";
+    }
+  }
+  if (notice_outcome == "refused") {
+    say.error(
+        "The device is mapped, but the Controller refused the notice: " + delivery.detail +
+            "\nThe notice is kept: fix the token or address, then run `tte-introducer notify "
+            "--pending "
+            "--token ...`.",
+        {{"outcome", "notice_refused"}, {"devid", std::string(state.dev_id.to_string().view())}});
+    return exit_code::notice_refused;
+  }
+  return exit_code::ok;
+}
+
+// --- status ----------------------------------------------------------------
+
+int run_status(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-introducer status <URL|IMAGE|CODE> [options]",
+      "Asks the device's MotherShip how far the device has come: unmapped, mapped (a Controller is "
+      "stored), registered (the device has fetched it) or revoked.");
+  cli.positional("DEVICE", "the Enrollment URL, an image of the label, or the manual code");
+  common_options(cli);
+  if (!parse(cli, args)) return exit_code::ok;
+  EnrollmentUrl device = device_of(cli.require("DEVICE"), policy_of(cli));
+  MotherShipAnswer answer = query_status(device, client_options(cli));
+  if (answer.verdict != Verdict::ok) return report_problem(answer, device, cli.has("json"), false);
+  const StateObject& state = *answer.device;
+  if (cli.has("json")) {
+    std::cout << state.to_json() << "\n";
+  } else {
+    std::cout << "Device " << state.dev_id.to_string().view() << " (" << state.urn.view()
+              << "): " << device_state_name(state.state) << "\n"
+              << "  mapped:      " << when(state.mapped_at) << "\n"
+              << "  registered:  " << when(state.registered_at) << "\n"
+              << "  fingerprint: " << state.fingerprint.to_string().view() << "\n";
+  }
+  return exit_code::ok;
+}
+
+// --- decode ----------------------------------------------------------------
+
+int run_decode(const std::vector<std::string>& args) {
+  CommandLine cli("tte-introducer decode IMAGE [--json]",
+                  "Prints the Enrollment URL of every TTE label in a photo or scan (with --json "
+                  "also its Dev ID "
+                  "and manual code). Nothing is sent anywhere.");
+  cli.positional("IMAGE", "a PNG or JPEG image")
+      .flag("allow-example-id", "accept the example MotherShip ID 0");
+  output_options(cli);
+  if (!parse(cli, args)) return exit_code::ok;
+  const bool json = cli.has("json");
+  const std::string image = cli.require("IMAGE");
+  nlohmann::ordered_json labels = nlohmann::ordered_json::array();
+  for (const auto& text : read_qr_codes(image)) {
+    auto device = EnrollmentUrl::parse(text, policy_of(cli));
+    if (!device.ok()) continue;  // some other QR code in the picture
+    std::string url(device->to_string().view());
+    std::string code(manual_code::encode(device.value()).view());
+    labels.push_back({{"url", url},
+                      {"devid", std::string(device->dev_id().to_string().view())},
+                      {"code", code}});
+    if (!json) std::cout << url << "\n";
+  }
+  if (json) std::cout << labels.dump() << "\n";
+  if (labels.empty()) throw Failure{exit_code::no_label, "no TTE label found in " + image};
+  return exit_code::ok;
+}
+
+// --- notify ----------------------------------------------------------------
+
+int run_notify(const std::vector<std::string>& args) {
+  CommandLine cli("tte-introducer notify (--pending | --list) [options]",
+                  "Sends the queued notices (message 6) to their Controllers: those whose "
+                  "Controller could not be "
+                  "reached or refused them. Delivered ones leave the queue; the others stay, with "
+                  "the reason, for "
+                  "the next run. --notify, --token and --notify-cafile replace the stored values "
+                  "of every queued "
+                  "notice (a Controller that moved, a token that was wrong).");
+  cli.flag("pending", "send every queued notice")
+      .flag("list", "show the queue without sending anything")
+      .option("notify", "URL", "send to this intake instead (and remember it)")
+      .option("token", "TOKEN", "use this intake token instead (and remember it)")
+      .option("notify-cafile", "PEM",
+              "trust this CA for an https:// intake instead (and remember it)");
+  common_options(cli);
+  if (!parse(cli, args)) return exit_code::ok;
+  const bool json = cli.has("json");
+  if (cli.has("pending") == cli.has("list"))
+    throw UsageError("say --pending (send the queue) or --list (show it)");
+  NoticeQueue queue(data_file(cli, "notices.db"));
+
+  if (cli.has("list")) {
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (const auto& queued : queue.pending()) {
+      auto notice = DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
+      std::string devid = notice.ok() ? std::string(notice->dev_id.to_string().view()) : "?";
+      if (json) {
+        all.push_back({{"devid", devid},
+                       {"controller", queued.target.url},
+                       {"queued_at", format_rfc3339(queued.queued_at)},
+                       {"attempts", queued.attempts},
+                       {"last_error", queued.last_error}});
+      } else {
+        std::cout << "device " << devid << " -> " << queued.target.url << "  queued "
+                  << format_rfc3339(queued.queued_at) << ", " << queued.attempts << " attempt(s)"
+                  << (queued.last_error.empty() ? "" : ", last: " + queued.last_error) << "\n";
+      }
+    }
+    if (json) std::cout << all.dump() << "\n";
+    return exit_code::ok;
+  }
+
+  http::ClientOptions client = client_options(cli);
+  int delivered = 0, waiting = 0, refused = 0;
+  nlohmann::ordered_json report = nlohmann::ordered_json::array();
+  for (auto queued : queue.pending()) {
+    if (cli.given("notify") || cli.given("token") || cli.given("notify-cafile")) {
+      if (auto url = cli.get("notify")) queued.target.url = *url;
+      if (auto token = cli.get("token")) queued.target.token = *token;
+      if (auto ca = cli.get("notify-cafile")) queued.target.ca_file = absolute_path(*ca);
+      queue.retarget(queued.id, queued.target);
+    }
+    auto notice = DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
+    if (!notice.ok()) {
+      queue.record_failure(queued.id, "the queued notice is unreadable");
+      ++refused;
+      continue;
+    }
+    DeliveryReport result = send_notice(queued.target, *notice, client);
+    std::string devid(notice->dev_id.to_string().view());
+    const char* outcome = result.delivery == Delivery::delivered   ? "delivered"
+                          : result.delivery == Delivery::transient ? "waiting"
+                                                                   : "refused";
+    if (result.delivery == Delivery::delivered) {
+      queue.remove(queued.id);
+      ++delivered;
+    } else {
+      queue.record_failure(queued.id, result.detail);
+      ++(result.delivery == Delivery::transient ? waiting : refused);
+    }
+    if (json) {
+      report.push_back({{"devid", devid},
+                        {"controller", queued.target.url},
+                        {"outcome", outcome},
+                        {"attempts", queued.attempts + 1},
+                        {"detail", result.detail}});
+    } else {
+      std::cout << "device " << devid << " -> " << queued.target.url << ": " << outcome
+                << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
+    }
+  }
+  if (json) {
+    std::cout << nlohmann::ordered_json{{"delivered", delivered},
+                                        {"waiting", waiting},
+                                        {"refused", refused},
+                                        {"notices", report}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << delivered << " delivered, " << waiting << " still waiting, " << refused
+              << " refused.\n";
+  }
+  if (refused > 0) {
+    say.error(
+        "Refused notices stay in the queue: fix the Controller's token or address (--token, "
+        "--notify), "
+        "then run this again.");
+    return exit_code::notice_refused;
+  }
+  return exit_code::ok;
+}
+
+// --- site ------------------------------------------------------------------
+
+int run_site(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-introducer site add|list|show|remove [NAME] [options]",
+      "Site profiles hold a Controller's address, fingerprint and notice settings, so that "
+      "`tte-introducer enroll --site NAME IMAGE` needs nothing else. They are kept in "
+      "DATA-DIR/sites.json "
+      "(mode 0600: they may hold intake tokens).");
+  cli.positional("ACTION", "add, list, show or remove")
+      .positional("NAME", "the site's name (letters, digits, - _ .)", false)
+      .option("controller", "IP:PORT", "add: the Controller's CoAPS address")
+      .option("controller-fingerprint", "HEX", "add: the Controller's DTLS key fingerprint")
+      .option("notify", "URL", "add: the Controller's intake URL for message 6")
+      .option("token", "TOKEN", "add: the intake token")
+      .option("notify-cafile", "PEM", "add: the CA of an https:// intake")
+      .option("data-dir", "DIR", "where site profiles live", default_data_dir());
+  output_options(cli);
+  if (!parse(cli, args)) return exit_code::ok;
+  const std::string action = cli.require("ACTION");
+  const bool json = cli.has("json");
+  Sites sites(data_file(cli, "sites.json"));
+  auto site_json = [](const Site& site) {
+    return nlohmann::ordered_json{
+        {"controller", std::string(site.controller.to_string().view())},
+        {"controller_fingerprint", std::string(site.controller_fingerprint.to_string().view())},
+        {"notify", site.notify_url},
+        {"token", site.token.empty() ? "" : "(set)"},
+        {"notify_cafile", site.notify_ca_file}};
+  };
+  if (action == "list") {
+    nlohmann::ordered_json all = nlohmann::ordered_json::object();
+    for (const auto& [name, site] : sites.all()) {
+      if (json) {
+        all[name] = site_json(site);
+      } else {
+        std::cout << name << "  " << site.controller.to_string().view()
+                  << (site.notify_url.empty() ? "" : "  notify " + site.notify_url) << "\n";
+      }
+    }
+    if (json) std::cout << all.dump() << "\n";
+    return exit_code::ok;
+  }
+  if (action != "add" && action != "show" && action != "remove") {
+    throw UsageError("ACTION must be add, list, show or remove");
+  }
+  const std::string name = cli.require("NAME");
+  if (!valid_site_name(name))
+    throw UsageError("site names are 1-64 letters, digits, '-', '_' or '.'");
+  if (action == "add") {
+    auto controller = ControllerAddress::parse(cli.require("controller"));
+    if (!controller.ok())
+      throw UsageError(std::string("--controller: ") + controller.error().message);
+    auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
+    if (!fingerprint.ok())
+      throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
+    if (cli.given("token") && !cli.given("notify")) throw UsageError("--token needs --notify");
+    sites.put(name, Site{controller.value(), fingerprint.value(), cli.get_or("notify", ""),
+                         cli.get_or("token", ""), absolute_path(cli.get_or("notify-cafile", ""))});
+    sites.save();
+    if (json) {
+      std::cout << nlohmann::ordered_json{{"saved", name}}.dump() << "\n";
+    } else {
+      std::cout << "Saved site " << name << ".\n";
+    }
+    return exit_code::ok;
+  }
+  auto site = sites.find(name);
+  if (!site) throw UsageError("no site called '" + name + "' (see tte-introducer site list)");
+  if (action == "show") {
+    std::cout << site_json(*site).dump(json ? -1 : 2) << "\n";
+    return exit_code::ok;
+  }
+  sites.remove(name);
+  sites.save();
+  if (json) {
+    std::cout << nlohmann::ordered_json{{"removed", name}}.dump() << "\n";
+  } else {
+    std::cout << "Removed site " << name << ".\n";
+  }
+  return exit_code::ok;
+}
+
+constexpr const char* kUsage =
+    "Usage: tte-introducer COMMAND [options]\n"
+    "\n"
+    "The installer's side of TTE (Transitive Trust Enrollment): read a device's label and tell "
+    "its\n"
+    "manufacturer's MotherShip which Controller the device belongs to.\n"
+    "\n"
+    "Commands:\n"
+    "  enroll   map a device (label URL, photo, or manual code) to a Controller\n"
+    "  status   ask the MotherShip how far a device has come\n"
+    "  decode   print the Enrollment URLs in a photo of labels\n"
+    "  notify   send notices queued for Controllers that could not be reached\n"
+    "  site     keep a Controller's details under a name\n"
+    "\n"
+    "Run `tte-introducer COMMAND --help` for a command's options and exit statuses.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+      std::string(argv[1]) == "help") {
+    std::cout << kUsage;
+    return argc < 2 ? exit_code::usage : exit_code::ok;
+  }
+  const std::string command = argv[1];
+  ::umask(077);  // sites and the queue hold tokens and OTPs
+  try {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (command == "enroll") return run_enroll(args);
+    if (command == "status") return run_status(args);
+    if (command == "decode") return run_decode(args);
+    if (command == "notify") return run_notify(args);
+    if (command == "site") return run_site(args);
+    std::cerr << "tte-introducer: unknown command '" << command << "'\n\n" << kUsage;
+    return exit_code::usage;
+  } catch (const Failure& failure) {
+    say.error("tte-introducer " + command + ": " + failure.message, {{"exit", failure.code}});
+    return failure.code;
+  } catch (const UsageError& e) {
+    say.error("tte-introducer " + command + ": " + e.what() + " (see --help)",
+              {{"exit", exit_code::usage}});
+    return exit_code::usage;
+  } catch (const std::exception& e) {
+    say.error("tte-introducer " + command + ": " + e.what(), {{"exit", exit_code::failure}});
+    return exit_code::failure;
+  }
+}
+
+}  // namespace tte::introducer
+
+int main(int argc, char** argv) {
+  return tte::introducer::main(argc, argv);
+}

@@ -1,0 +1,151 @@
+#include "mothership_client.hpp"
+
+#include "tte/enrollment_url.hpp"
+
+namespace tte::introducer {
+namespace {
+
+std::string base_url(const EnrollmentUrl& device) {
+  return "https://" + std::string(device.ms_id().host().view());
+}
+
+}  // namespace
+
+MotherShipAnswer interpret(const http::FetchResult& result) {
+  MotherShipAnswer answer;
+  switch (result.failure) {
+    case http::FetchResult::Failure::none:
+      break;
+    case http::FetchResult::Failure::tls:
+      answer.verdict = Verdict::certificate;
+      answer.detail = result.error;
+      return answer;
+    case http::FetchResult::Failure::url:
+    case http::FetchResult::Failure::resolve:
+    case http::FetchResult::Failure::connect:
+      answer.verdict = Verdict::unreachable;
+      answer.detail = result.error;
+      return answer;
+    case http::FetchResult::Failure::timeout:
+      answer.verdict = Verdict::unreachable;
+      answer.detail = result.error;
+      answer.answer_lost = true;
+      return answer;
+    case http::FetchResult::Failure::protocol:
+      answer.verdict = Verdict::mothership_error;
+      answer.detail = result.error;
+      answer.answer_lost = true;
+      return answer;
+  }
+  const http::Response& response = result.response;
+  answer.status = response.status;
+  if (response.status == 200) {
+    auto state = StateObject::from_json(response.body);
+    if (!state.ok()) {
+      answer.verdict = Verdict::mothership_error;
+      answer.detail =
+          std::string("the MotherShip's answer is not a state object: ") + state.error().message;
+      return answer;
+    }
+    answer.verdict = Verdict::ok;
+    answer.device = state.value();
+    return answer;
+  }
+  auto problem = Problem::from_json(response.body);
+  if (problem.ok()) {
+    answer.detail = problem->detail.empty() ? problem->title : problem->detail;
+    answer.field = problem->field;
+    answer.device = problem->device;
+  } else {
+    answer.detail = "HTTP " + std::to_string(response.status);
+  }
+  switch (response.status) {
+    case 400:
+      answer.verdict = Verdict::rejected;
+      break;
+    case 403:
+      answer.verdict = Verdict::not_recognised;
+      break;
+    case 409:
+      answer.verdict = Verdict::already_used;
+      break;
+    case 410:
+      answer.verdict = Verdict::revoked;
+      break;
+    case 429: {
+      answer.verdict = Verdict::throttled;
+      auto retry = response.header("Retry-After");
+      if (retry) answer.retry_after = std::atoll(std::string(*retry).c_str());
+      break;
+    }
+    default:
+      answer.verdict = Verdict::mothership_error;
+      break;
+  }
+  return answer;
+}
+
+int exit_code_of(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::ok:
+      return exit_code::ok;
+    case Verdict::already_used:
+      return exit_code::already_used;
+    case Verdict::not_recognised:
+      return exit_code::not_recognised;
+    case Verdict::revoked:
+      return exit_code::revoked;
+    case Verdict::throttled:
+      return exit_code::throttled;
+    case Verdict::rejected:
+      return exit_code::rejected;
+    case Verdict::certificate:
+      return exit_code::certificate;
+    case Verdict::unreachable:
+      return exit_code::unreachable;
+    case Verdict::mothership_error:
+      return exit_code::mothership_error;
+  }
+  return exit_code::failure;
+}
+
+const char* verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::ok:
+      return "ok";
+    case Verdict::already_used:
+      return "already_used";
+    case Verdict::not_recognised:
+      return "not_recognised";
+    case Verdict::revoked:
+      return "revoked";
+    case Verdict::throttled:
+      return "throttled";
+    case Verdict::rejected:
+      return "rejected";
+    case Verdict::certificate:
+      return "certificate";
+    case Verdict::unreachable:
+      return "unreachable";
+    case Verdict::mothership_error:
+      return "mothership_error";
+  }
+  return "unknown";
+}
+
+MotherShipAnswer claim(const EnrollmentUrl& device, const ClaimRequest& request,
+                       const http::ClientOptions& client) {
+  return interpret(http::fetch(
+      "POST", base_url(device) + std::string(kEnrollmentPath) + "?" + request.to_query(),
+      {{"Accept", "application/json"}}, "", client));
+}
+
+MotherShipAnswer query_status(const EnrollmentUrl& device, const http::ClientOptions& client) {
+  return interpret(http::fetch("GET",
+                               base_url(device) + std::string(kStatusPath) +
+                                   "?otp=" + std::string(device.otp().to_string().view()) +
+                                   "&devid=" + std::string(device.dev_id().to_string().view()),
+                               {{"Accept", "application/json"}}, "", client));
+}
+
+}  // namespace tte::introducer

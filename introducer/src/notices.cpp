@@ -1,0 +1,136 @@
+#include "notices.hpp"
+
+#include <sys/stat.h>
+
+#include "tte/platform/sqlite.hpp"
+#include "tte/platform/startup_error.hpp"
+
+namespace tte::introducer {
+
+std::string intake_url(const std::string& notify_url) {
+  std::string url = notify_url;
+  std::size_t scheme = url.find("://");
+  std::size_t path = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
+  if (path == std::string::npos) return url + "/.well-known/tte/devices";
+  return url;
+}
+
+DeliveryReport interpret_delivery(const http::FetchResult& result) {
+  DeliveryReport report;
+  if (!result.ok()) {
+    // A certificate the Introducer cannot trust will not become trustworthy by waiting.
+    report.delivery = result.failure == http::FetchResult::Failure::tls ||
+                              result.failure == http::FetchResult::Failure::url
+                          ? Delivery::refused
+                          : Delivery::transient;
+    report.detail = result.error;
+    return report;
+  }
+  report.status = result.response.status;
+  if (report.status == 200 || report.status == 201) {
+    report.delivery = Delivery::delivered;
+    return report;
+  }
+  auto problem = Problem::from_json(result.response.body);
+  report.detail = problem.ok() && !problem->detail.empty()
+                      ? problem->detail
+                      : "HTTP " + std::to_string(report.status);
+  report.delivery =
+      report.status >= 500 || report.status == 429 ? Delivery::transient : Delivery::refused;
+  return report;
+}
+
+DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notice,
+                           http::ClientOptions client) {
+  client.ca_file =
+      target.ca_file.empty() ? std::nullopt : std::optional<std::string>(target.ca_file);
+  http::Headers headers{{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  if (!target.token.empty()) headers.emplace_back("Authorization", "Bearer " + target.token);
+  return interpret_delivery(
+      http::fetch("POST", intake_url(target.url), headers, notice.to_json(), client));
+}
+
+namespace {
+constexpr std::int64_t kSchemaVersion = 1;
+}
+
+NoticeQueue::NoticeQueue(const std::string& path) {
+  mode_t previous = ::umask(077);  // the queue holds OTPs and tokens
+  db_ = std::make_unique<sqlite::Database>(path, sqlite::Database::Mode::read_write_create);
+  ::umask(previous);
+  db_->exec_or_throw("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  auto version = db_->prepare("PRAGMA user_version");
+  auto row = version.step();
+  const std::int64_t found = row.ok() && row.value() ? version.column_int(0) : -1;
+  auto tables = db_->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'notices'");
+  auto counted = tables.step();
+  const bool has_table = counted.ok() && counted.value() && tables.column_int(0) > 0;
+  if (found == 0 && !has_table) {
+    db_->exec_or_throw(
+        "BEGIN IMMEDIATE;"
+        "CREATE TABLE notices (id INTEGER PRIMARY KEY, queued_at INTEGER NOT NULL, url TEXT NOT "
+        "NULL,"
+        " token TEXT NOT NULL, ca_file TEXT NOT NULL, notice TEXT NOT NULL, attempts INTEGER NOT "
+        "NULL DEFAULT 0,"
+        " last_error TEXT NOT NULL DEFAULT '');"
+        "PRAGMA user_version = 1;"
+        "COMMIT;");
+  } else if (found != kSchemaVersion) {
+    throw StartupError(path + " is not a notice queue this tte-introducer knows (schema " +
+                       std::to_string(found) + ", expected " + std::to_string(kSchemaVersion) +
+                       ")");
+  }
+}
+
+NoticeQueue::~NoticeQueue() = default;
+
+std::int64_t NoticeQueue::add(const NoticeTarget& target, const DeviceNotice& notice,
+                              std::int64_t now) {
+  auto insert = db_->prepare(
+      "INSERT INTO notices (queued_at, url, token, ca_file, notice) VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, now)
+      .bind(2, target.url)
+      .bind(3, target.token)
+      .bind(4, target.ca_file)
+      .bind(5, notice.to_json());
+  if (!insert.run().ok()) throw StartupError("cannot queue the notice: " + db_->error_message());
+  return db_->last_insert_rowid();
+}
+
+void NoticeQueue::retarget(std::int64_t id, const NoticeTarget& target) {
+  auto update = db_->prepare("UPDATE notices SET url = ?, token = ?, ca_file = ? WHERE id = ?");
+  update.bind(1, target.url).bind(2, target.token).bind(3, target.ca_file).bind(4, id);
+  if (!update.run().ok()) throw StartupError("cannot update the queue: " + db_->error_message());
+}
+
+std::vector<QueuedNotice> NoticeQueue::pending() {
+  auto select = db_->prepare(
+      "SELECT id, queued_at, url, token, ca_file, notice, attempts, last_error FROM notices ORDER "
+      "BY id");
+  std::vector<QueuedNotice> notices;
+  while (true) {
+    auto row = select.step();
+    if (!row.ok()) throw StartupError("cannot read the queue: " + db_->error_message());
+    if (!row.value()) break;
+    notices.push_back(QueuedNotice{
+        select.column_int(0), select.column_int(1),
+        NoticeTarget{select.column_text(2), select.column_text(3), select.column_text(4)},
+        select.column_text(5), static_cast<int>(select.column_int(6)), select.column_text(7)});
+  }
+  return notices;
+}
+
+void NoticeQueue::remove(std::int64_t id) {
+  auto statement = db_->prepare("DELETE FROM notices WHERE id = ?");
+  statement.bind(1, id);
+  if (!statement.run().ok()) throw StartupError("cannot update the queue: " + db_->error_message());
+}
+
+void NoticeQueue::record_failure(std::int64_t id, const std::string& error) {
+  auto statement =
+      db_->prepare("UPDATE notices SET attempts = attempts + 1, last_error = ? WHERE id = ?");
+  statement.bind(1, error).bind(2, id);
+  if (!statement.run().ok()) throw StartupError("cannot update the queue: " + db_->error_message());
+}
+
+}  // namespace tte::introducer

@@ -1,0 +1,79 @@
+// Message 6: telling a Controller to expect a device, now or later. Notices
+// that cannot be delivered wait in a queue (SQLite, so a crash loses none)
+// until `tte-introducer notify --pending`.
+#ifndef TTE_INTRODUCER_NOTICES_HPP
+#define TTE_INTRODUCER_NOTICES_HPP
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tte/host/messages.hpp"
+#include "tte/platform/http_client.hpp"
+
+namespace tte::sqlite {
+class Database;
+}
+
+namespace tte::introducer {
+
+// Where a notice goes: the Controller's intake URL and its bearer token.
+struct NoticeTarget {
+  std::string url;  // "http://192.0.2.7:8080" (the intake path is added) or a full URL
+  std::string token;
+  std::string ca_file;  // for an https:// intake with a private CA; empty: the system's CAs
+};
+
+// The full intake URL: notify URLs without a path get /.well-known/tte/devices.
+std::string intake_url(const std::string& notify_url);
+
+enum class Delivery {
+  delivered,  // 200 or 201
+  transient,  // unreachable, timeout, 5xx: worth trying later
+  refused,    // 4xx: trying again will not help (wrong token, malformed notice)
+};
+
+struct DeliveryReport {
+  Delivery delivery = Delivery::transient;
+  int status = 0;
+  std::string detail;
+};
+
+DeliveryReport interpret_delivery(const http::FetchResult& result);  // pure
+// Sends the notice. client's ca_file is replaced by the target's (the
+// Controller's CA is not the MotherShip's); connect_to and timeout are kept.
+DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notice,
+                           http::ClientOptions client);
+
+struct QueuedNotice {
+  std::int64_t id = 0;
+  std::int64_t queued_at = 0;
+  NoticeTarget target;
+  std::string notice_json;
+  int attempts = 0;
+  std::string last_error;
+};
+
+class NoticeQueue {
+ public:
+  // Opens (creating) the queue database at path, mode 0600. Throws StartupError,
+  // also for a database that is not a queue of this schema.
+  explicit NoticeQueue(const std::string& path);
+  ~NoticeQueue();
+
+  // Queues a notice before its first delivery attempt, so that a crash
+  // between the claim and the delivery loses nothing. Returns its id.
+  std::int64_t add(const NoticeTarget& target, const DeviceNotice& notice, std::int64_t now);
+  std::vector<QueuedNotice> pending();
+  void remove(std::int64_t id);  // delivered
+  void record_failure(std::int64_t id, const std::string& error);
+  void retarget(std::int64_t id, const NoticeTarget& target);  // a new URL, token or CA
+
+ private:
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+}  // namespace tte::introducer
+
+#endif  // TTE_INTRODUCER_NOTICES_HPP

@@ -1,0 +1,131 @@
+#include "notices.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "tte/platform/files.hpp"
+#include "tte/platform/sqlite.hpp"
+#include "tte/platform/startup_error.hpp"
+#include "vectors.hpp"
+
+namespace tte::introducer {
+namespace {
+
+DeviceNotice example_notice() {
+  auto notice = DeviceNotice::from_json(
+      testing::load_vectors("messages.json")["device_notice"][0]["json"].dump(),
+      IdPolicy::operational);
+  EXPECT_TRUE(notice.ok()) << testing::describe(notice);
+  return notice.value();
+}
+
+TEST(IntakeUrl, AddsTheWellKnownPathOnlyToBareOrigins) {
+  EXPECT_EQ(intake_url("http://192.0.2.7:8080"), "http://192.0.2.7:8080/.well-known/tte/devices");
+  EXPECT_EQ(intake_url("https://[2001:db8::7]:8443"),
+            "https://[2001:db8::7]:8443/.well-known/tte/devices");
+  EXPECT_EQ(intake_url("http://192.0.2.7:8080/custom/intake"),
+            "http://192.0.2.7:8080/custom/intake");
+}
+
+http::FetchResult answered(int status, std::string body = "") {
+  http::FetchResult result;
+  result.response.status = status;
+  result.response.body = std::move(body);
+  return result;
+}
+
+TEST(InterpretDelivery, DeliveredRefusedOrWorthRetrying) {
+  EXPECT_EQ(interpret_delivery(answered(201)).delivery, Delivery::delivered);
+  EXPECT_EQ(interpret_delivery(answered(200)).delivery, Delivery::delivered);
+  EXPECT_EQ(interpret_delivery(answered(401)).delivery, Delivery::refused);
+  EXPECT_EQ(interpret_delivery(answered(400)).delivery, Delivery::refused);
+  EXPECT_EQ(interpret_delivery(answered(503)).delivery, Delivery::transient);
+  EXPECT_EQ(interpret_delivery(answered(429)).delivery, Delivery::transient);
+  Problem problem;
+  problem.status = 401;
+  problem.type = "about:blank";
+  problem.title = "Unauthorized";
+  problem.detail = "wrong intake token";
+  EXPECT_EQ(interpret_delivery(answered(401, problem.to_json())).detail, "wrong intake token");
+  EXPECT_EQ(interpret_delivery(answered(401, "nope")).detail, "HTTP 401");
+
+  using F = http::FetchResult::Failure;
+  http::FetchResult down;
+  down.failure = F::connect;
+  down.error = "connection refused";
+  EXPECT_EQ(interpret_delivery(down).delivery, Delivery::transient);
+  EXPECT_EQ(interpret_delivery(down).detail, "connection refused");
+  down.failure = F::timeout;
+  EXPECT_EQ(interpret_delivery(down).delivery, Delivery::transient);
+  down.failure = F::tls;  // waiting will not make an untrusted certificate trusted
+  EXPECT_EQ(interpret_delivery(down).delivery, Delivery::refused);
+}
+
+class NoticeQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "notice-queue-" + std::to_string(::getpid());
+    make_private_directory(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path() const { return dir_ + "/notices.db"; }
+  std::string dir_;
+};
+
+TEST_F(NoticeQueueTest, KeepsNoticesAcrossReopeningUntilRemoved) {
+  const DeviceNotice notice = example_notice();
+  std::int64_t first = 0, second = 0;
+  {
+    NoticeQueue queue(path());
+    first = queue.add(NoticeTarget{"http://192.0.2.7:8080", "secret", ""}, notice, 1000);
+    second = queue.add(NoticeTarget{"https://192.0.2.8:8443", "", "/etc/tte/controller-ca.pem"},
+                       notice, 1001);
+    queue.record_failure(first, "connection refused");
+  }
+  NoticeQueue queue(path());  // as after a crash or a new run
+  auto pending = queue.pending();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, first);
+  EXPECT_EQ(pending[0].target.url, "http://192.0.2.7:8080");
+  EXPECT_EQ(pending[0].target.token, "secret");
+  EXPECT_EQ(pending[0].queued_at, 1000);
+  EXPECT_EQ(pending[0].attempts, 1);
+  EXPECT_EQ(pending[0].last_error, "connection refused");
+  EXPECT_EQ(pending[1].target.ca_file, "/etc/tte/controller-ca.pem");
+  EXPECT_EQ(pending[1].attempts, 0);
+  auto stored = DeviceNotice::from_json(pending[0].notice_json, IdPolicy::operational);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->to_json(), notice.to_json());
+
+  queue.record_failure(first, "still down");
+  queue.retarget(first, NoticeTarget{"http://192.0.2.9:8080", "new-token", ""});
+  queue.remove(second);
+  pending = queue.pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].attempts, 2);
+  EXPECT_EQ(pending[0].last_error, "still down");
+  EXPECT_EQ(pending[0].target.url, "http://192.0.2.9:8080");
+  EXPECT_EQ(pending[0].target.token, "new-token");
+}
+
+TEST_F(NoticeQueueTest, RefusesADatabaseThatIsNotAQueue) {
+  {
+    sqlite::Database other(path(), sqlite::Database::Mode::read_write_create);
+    other.exec_or_throw("CREATE TABLE notices (id INTEGER PRIMARY KEY, url TEXT);");
+  }
+  EXPECT_THROW(NoticeQueue{path()}, StartupError);
+}
+
+TEST_F(NoticeQueueTest, OnlyItsOwnerMayReadIt) {  // it holds OTPs and tokens
+  NoticeQueue queue(path());
+  queue.add(NoticeTarget{"http://192.0.2.7:8080", "secret", ""}, example_notice(), 1000);
+  struct stat info {};
+  ASSERT_EQ(::stat(path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+}  // namespace
+}  // namespace tte::introducer
