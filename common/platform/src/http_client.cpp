@@ -170,8 +170,19 @@ FetchResult fetch(const std::string& method, const std::string& url, const Heade
   tls.set_verify_mode(ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(io, tls);
   // The name on the certificate must be the URL's host (the draft's MUST).
-  SSL_set_tlsext_host_name(stream.native_handle(), target->host.c_str());
-  X509_VERIFY_PARAM_set1_host(SSL_get0_param(stream.native_handle()), target->host.c_str(), 0);
+  // The certificate must name the URL's host: an IP address literal is checked
+  // against the IP entries of subjectAltName, a name against the DNS entries.
+  std::string ip_literal = target->host;
+  if (!ip_literal.empty() && ip_literal.front() == '[')
+    ip_literal = ip_literal.substr(1, ip_literal.size() - 2);
+  asio::ip::make_address(ip_literal, ec);
+  if (!ec) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), ip_literal.c_str());
+  } else {
+    ec = {};
+    SSL_set_tlsext_host_name(stream.native_handle(), target->host.c_str());
+    X509_VERIFY_PARAM_set1_host(SSL_get0_param(stream.native_handle()), target->host.c_str(), 0);
+  }
   beast::get_lowest_layer(stream).expires_after(options.timeout);
   beast::get_lowest_layer(stream).connect(endpoints, ec);
   if (ec) {
