@@ -1,0 +1,46 @@
+// The Controller's parsers of untrusted input: Resource Directory registrations
+// and updates from Devices (Uri-Query options and link-format payloads), and
+// controller codes. None may crash; what parses must print and parse back the same.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "directory.hpp"
+#include "fuzz_check.hpp"
+#include "link_format.hpp"
+#include "tte/host/controller_code.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string text(reinterpret_cast<const char*>(data), size);
+  using namespace tte;
+  using namespace tte::controller;
+
+  if (auto links = parse_link_format(text); links.ok()) {
+    auto again = parse_link_format(format_link_format(links.value()));
+    FUZZ_CHECK(again.ok() &&
+               format_link_format(again.value()) == format_link_format(links.value()));
+  }
+  // A registration: query options up to the first newline, '&'-separated; the payload after it.
+  std::size_t newline = text.find('\n');
+  std::vector<std::string> query;
+  std::string head = text.substr(0, newline);
+  for (std::size_t start = 0; start <= head.size();) {
+    std::size_t end = head.find('&', start);
+    if (end == std::string::npos) end = head.size();
+    query.push_back(head.substr(start, end - start));
+    start = end + 1;
+  }
+  std::string payload = newline == std::string::npos ? std::string() : text.substr(newline + 1);
+  if (auto request = parse_registration(query, payload, std::nullopt); request.ok()) {
+    Directory directory;
+    auto registered = directory.register_endpoint(request.value(), Fingerprint(), 0);
+    FUZZ_CHECK(registered.ok() && directory.size() == 1);
+    FUZZ_CHECK(directory.find_endpoint(request->endpoint, request->sector) != nullptr);
+  }
+  (void)parse_update(query, payload);
+  if (auto code = ControllerCode::parse(text); code.ok()) {
+    auto again = ControllerCode::parse(code->to_string());
+    FUZZ_CHECK(again.ok() && again->to_string() == code->to_string());
+  }
+  return 0;
+}

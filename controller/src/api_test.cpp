@@ -1,0 +1,256 @@
+#include "api.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tte/platform/files.hpp"
+#include "vectors.hpp"
+
+namespace tte::controller {
+namespace {
+
+using Json = nlohmann::json;
+
+// Stands in for the CoAP side: records requests and answers as told.
+class FakeGateway : public DeviceGateway {
+ public:
+  void request(DeviceRequest request, std::function<void(DeviceReply)> done) override {
+    requests.push_back(request);
+    done(next_reply);
+  }
+  void observe(const std::string& urn, const std::string& path) override {
+    observed.push_back(urn + path);
+  }
+  void bindings_changed() override { ++binding_changes; }
+
+  std::vector<DeviceRequest> requests;
+  std::vector<std::string> observed;
+  int binding_changes = 0;
+  DeviceReply next_reply;
+};
+
+const std::string kIntakeToken = "intake-token";
+const std::string kApiToken = "api-token";
+const std::string kNotice =
+    testing::load_vectors("messages.json")["device_notice"][0]["json"].dump();
+const std::string kUrn = "urn:dev:ops:32473-Light-0001";
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "api-" + std::to_string(::getpid());
+    make_private_directory(dir_);
+    registry_ = std::make_unique<Registry>(dir_ + "/controller.db", Policy::strict);
+    ControllerIdentity identity{Fingerprint::parse(std::string(64, 'f')).value(), "192.0.2.7:5684",
+                                "http://192.0.2.7:8080"};
+    api_ =
+        std::make_unique<Api>(ApiOptions{kIntakeToken, kApiToken, identity, [this] { return now_; },
+                                         [this] { return now_ * 1000; }, 5},
+                              *registry_, gateway_, observations_);
+  }
+  void TearDown() override {
+    api_.reset();
+    registry_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  http::Response call(const std::string& method, const std::string& target,
+                      const std::string& body = "", http::Headers headers = {}) {
+    http::Request request{method, target, std::move(headers), body, "192.0.2.1"};
+    std::optional<http::Response> got;
+    api_->handle(
+        request, [&](http::Response response) { got = std::move(response); }, false);
+    if (!got) return http::Response{-1, {}, "(no answer yet)", {}};
+    return *got;
+  }
+  http::Headers api_auth() const { return {{"Authorization", "Bearer " + kApiToken}}; }
+  http::Response announce(const std::string& body = kNotice,
+                          const std::string& token = kIntakeToken) {
+    return call("POST", "/.well-known/tte/devices", body,
+                {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  }
+
+  std::string dir_;
+  std::int64_t now_ = 1795843720;
+  std::unique_ptr<Registry> registry_;
+  FakeGateway gateway_;
+  Observations observations_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiTest, IntakeCreatesOnceAndRepeatsIdempotently) {
+  auto first = announce();
+  EXPECT_EQ(first.status, 201) << first.body;
+  auto device = Json::parse(first.body);
+  EXPECT_EQ(device["urn"], kUrn);
+  EXPECT_EQ(device["state"], "announced");
+  EXPECT_FALSE(device.contains("otp"));  // never echoed
+  EXPECT_EQ(announce().status, 200);
+  EXPECT_EQ(registry_->devices().size(), 1u);
+}
+
+TEST_F(ApiTest, IntakeRefusalsAreClear) {
+  EXPECT_EQ(announce(kNotice, "wrong").status, 401);
+  EXPECT_EQ(call("POST", "/.well-known/tte/devices", kNotice).status, 401);
+  EXPECT_EQ(announce("{not json").status, 400);
+  auto missing = announce(R"({"urn":"urn:dev:ops:32473-Light-0001"})");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(Json::parse(missing.body)["field"], "fingerprint");
+  EXPECT_EQ(call("POST", "/.well-known/tte/devices", kNotice,
+                 {{"Authorization", "Bearer " + kIntakeToken}, {"Content-Type", "text/plain"}})
+                .status,
+            415);
+  EXPECT_EQ(call("GET", "/.well-known/tte/devices").status, 405);
+  ASSERT_EQ(announce().status, 201);
+  auto other_key = Json::parse(kNotice);
+  other_key["fingerprint"] = std::string(64, 'b');
+  auto conflict = announce(other_key.dump());
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(Json::parse(conflict.body)["field"], "urn");
+}
+
+TEST_F(ApiTest, TheApiNeedsItsToken) {
+  EXPECT_EQ(call("GET", "/api/v1/devices").status, 401);
+  EXPECT_EQ(
+      call("GET", "/api/v1/devices", "", {{"Authorization", "Bearer " + kIntakeToken}}).status,
+      401);
+  EXPECT_EQ(call("GET", "/api/v1/devices", "", api_auth()).status, 200);
+  auto info = Json::parse(call("GET", "/api/v1/controller", "", api_auth()).body);
+  EXPECT_EQ(info["coaps"], "192.0.2.7:5684");
+  EXPECT_EQ(info["policy"], "strict");
+}
+
+TEST_F(ApiTest, ResourceRequestsGoToTheDevice) {
+  ASSERT_EQ(announce().status, 201);
+  gateway_.next_reply = DeviceReply{DeviceReply::Failure::none, "", 69, 0u, "on"};
+  auto got = call("GET", "/api/v1/devices/" + kUrn + "/resources/light", "", api_auth());
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto reply = Json::parse(got.body);
+  EXPECT_EQ(reply["code"], "2.05");
+  EXPECT_EQ(reply["payload"], "on");
+  ASSERT_EQ(gateway_.requests.size(), 1u);
+  EXPECT_EQ(gateway_.requests[0].urn, kUrn);
+  EXPECT_EQ(gateway_.requests[0].path, "/light");
+  EXPECT_EQ(gateway_.requests[0].method, Method::get);
+
+  auto headers = api_auth();
+  headers.emplace_back("Content-Type", "application/json");
+  gateway_.next_reply = DeviceReply{DeviceReply::Failure::none, "", 68, std::nullopt, ""};
+  EXPECT_EQ(
+      call("PUT", "/api/v1/devices/" + kUrn + "/resources/light", "{\"on\":true}", headers).status,
+      200);
+  EXPECT_EQ(gateway_.requests[1].method, Method::put);
+  EXPECT_EQ(gateway_.requests[1].content_format, 50u);
+  EXPECT_EQ(gateway_.requests[1].payload, "{\"on\":true}");
+
+  gateway_.next_reply =
+      DeviceReply{DeviceReply::Failure::none, "", 69, 42u, std::string("\x00\xff", 2)};
+  EXPECT_EQ(Json::parse(call("GET", "/api/v1/devices/" + kUrn + "/resources/raw", "", api_auth())
+                            .body)["payload_hex"],
+            "00ff");
+}
+
+TEST_F(ApiTest, DeviceFailuresMapToHttpStatuses) {
+  struct Case {
+    DeviceReply::Failure failure;
+    int status;
+  };
+  for (Case c :
+       {Case{DeviceReply::Failure::unknown_device, 404},
+        Case{DeviceReply::Failure::not_connected, 409}, Case{DeviceReply::Failure::timeout, 504},
+        Case{DeviceReply::Failure::refused, 502}}) {
+    gateway_.next_reply = DeviceReply{c.failure, "because", 0, std::nullopt, ""};
+    EXPECT_EQ(call("GET", "/api/v1/devices/" + kUrn + "/resources/light", "", api_auth()).status,
+              c.status);
+  }
+  EXPECT_EQ(call("GET", "/api/v1/devices/" + kUrn + "/resources/a%20b", "", api_auth()).status,
+            400);
+  EXPECT_EQ(call("PUT", "/api/v1/devices/" + kUrn + "/resources/light", "x",
+                 {{"Authorization", "Bearer " + kApiToken}, {"Content-Type", "image/png"}})
+                .status,
+            415);
+}
+
+TEST_F(ApiTest, ObserveLongPollsAnswerWithNotifications) {
+  ASSERT_EQ(announce().status, 201);
+  std::optional<http::Response> got;
+  http::Request request{"GET", "/api/v1/devices/" + kUrn + "/observe/switch?wait=10", api_auth(),
+                        "", "192.0.2.1"};
+  api_->handle(
+      request, [&](http::Response response) { got = std::move(response); }, false);
+  EXPECT_FALSE(got);  // waiting
+  ASSERT_EQ(gateway_.observed.size(), 1u);
+  EXPECT_EQ(gateway_.observed[0], kUrn + "/switch");
+  observations_.publish(Observations::key(kUrn, "/switch"), Notification{0, now_, 69, 0u, "on"});
+  ASSERT_TRUE(got);
+  auto notifications = Json::parse(got->body)["notifications"];
+  ASSERT_EQ(notifications.size(), 1u);
+  EXPECT_EQ(notifications[0]["payload"], "on");
+  EXPECT_EQ(notifications[0]["seq"], 1);
+  EXPECT_EQ(
+      call("GET", "/api/v1/devices/urn:dev:ops:1-none-1/observe/switch", "", api_auth()).status,
+      404);
+  EXPECT_EQ(
+      call("GET", "/api/v1/devices/" + kUrn + "/observe/switch?wait=9999", "", api_auth()).status,
+      400);
+}
+
+TEST_F(ApiTest, BindingsAreAddedListedAndRemoved) {
+  ASSERT_EQ(announce().status, 201);
+  auto switch_notice = Json::parse(kNotice);
+  switch_notice["urn"] = "urn:dev:ops:32473-Switch-0001";
+  switch_notice["fingerprint"] = std::string(64, 'c');
+  ASSERT_EQ(announce(switch_notice.dump()).status, 201);
+  Json binding{{"source", {{"urn", "urn:dev:ops:32473-Switch-0001"}, {"path", "/switch"}}},
+               {"target", {{"urn", kUrn}, {"path", "/light"}}}};
+  auto created = call("POST", "/api/v1/bindings", binding.dump(), api_auth());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(gateway_.binding_changes, 1);
+  EXPECT_EQ(call("POST", "/api/v1/bindings", binding.dump(), api_auth()).status, 409);
+  binding["target"]["urn"] = "urn:dev:ops:1-none-1";
+  EXPECT_EQ(call("POST", "/api/v1/bindings", binding.dump(), api_auth()).status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/bindings", "{}", api_auth()).status, 400);
+  auto list = Json::parse(call("GET", "/api/v1/bindings", "", api_auth()).body)["bindings"];
+  ASSERT_EQ(list.size(), 1u);
+  const std::string id = std::to_string(list[0]["id"].get<std::int64_t>());
+  EXPECT_EQ(call("DELETE", "/api/v1/bindings/" + id, "", api_auth()).status, 204);
+  EXPECT_EQ(call("DELETE", "/api/v1/bindings/" + id, "", api_auth()).status, 404);
+}
+
+TEST_F(ApiTest, TheDashboardNeedsASignInWithTheApiToken) {
+  ASSERT_EQ(announce().status, 201);
+  auto anonymous = call("GET", "/");
+  EXPECT_EQ(anonymous.status, 303);
+  EXPECT_EQ(anonymous.header("Location"), "/login");
+  EXPECT_EQ(call("GET", "/login").status, 200);
+  EXPECT_EQ(call("POST", "/login", "token=wrong").status, 401);
+  auto signed_in = call("POST", "/login", "token=" + kApiToken);
+  ASSERT_EQ(signed_in.status, 303);
+  std::string cookie(*signed_in.header("Set-Cookie"));
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  cookie = cookie.substr(0, cookie.find(';'));
+  auto page = call("GET", "/", "", {{"Cookie", cookie}});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find(kUrn), std::string::npos);
+  EXPECT_NE(page.body.find("BLD30/2/361 - Thermostat"), std::string::npos);
+  EXPECT_EQ(page.body.find("123456789abcdef0"), std::string::npos);  // no OTP on the page
+  // The cookie reads the API, but cannot change anything (no CSRF through it).
+  EXPECT_EQ(call("GET", "/api/v1/devices", "", {{"Cookie", cookie}}).status, 200);
+  EXPECT_EQ(call("DELETE", "/api/v1/devices/" + kUrn, "", {{"Cookie", cookie}}).status, 401);
+  EXPECT_EQ(call("POST", "/logout", "", {{"Cookie", cookie}}).status, 303);
+  EXPECT_EQ(call("GET", "/", "", {{"Cookie", cookie}}).status, 303);
+}
+
+TEST_F(ApiTest, DevicesCanBeRemoved) {
+  ASSERT_EQ(announce().status, 201);
+  EXPECT_EQ(call("DELETE", "/api/v1/devices/" + kUrn, "", api_auth()).status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/devices/" + kUrn, "", api_auth()).status, 404);
+  EXPECT_EQ(call("DELETE", "/api/v1/devices/" + kUrn, "", api_auth()).status, 404);
+}
+
+}  // namespace
+}  // namespace tte::controller

@@ -1,0 +1,879 @@
+#include "coap_server.hpp"
+
+#include <arpa/inet.h>
+#include <coap3/coap.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "tte/host/fingerprint.hpp"
+#include "tte/platform/startup_error.hpp"
+
+namespace tte::controller {
+namespace {
+
+Logger* g_coap_logger = nullptr;  // libcoap's log handler takes no context argument
+
+// See mothership/src/coap_server.cpp: the key pair is installed per session
+// from memory, so libcoap is given no files and logs this line, harmlessly.
+constexpr std::string_view kExpectedNoCertificate =
+    "*** setup_pki: (D)TLS: No Server Certificate defined";
+
+constexpr const char* kCipherPreference =
+    "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-CCM";
+
+void forward_libcoap_log(coap_log_t level, const char* message) {
+  if (g_coap_logger == nullptr) return;
+  if (std::string_view(message).substr(0, kExpectedNoCertificate.size()) == kExpectedNoCertificate)
+    return;
+  std::string text(message);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
+  g_coap_logger->log(level <= LOG_ERR ? LogLevel::error : LogLevel::warning, "libcoap",
+                     {{"detail", text}});
+}
+
+void start_libcoap_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    coap_startup();
+    coap_set_log_level(LOG_WARNING);
+    coap_dtls_set_log_level(LOG_WARNING);
+    coap_set_log_handler(forward_libcoap_log);
+  });
+}
+
+std::string remote_address(const coap_session_t* session) {
+  const coap_address_t* remote = coap_session_get_addr_remote(session);
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (remote->addr.sa.sa_family == AF_INET) {
+    inet_ntop(AF_INET, &remote->addr.sin.sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(ntohs(remote->addr.sin.sin_port));
+  }
+  if (remote->addr.sa.sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof text);
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(remote->addr.sin6.sin6_port));
+  }
+  return text;
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the DTLS layer learnt about the peer of a session (its app data).
+struct Peer {
+  Fingerprint key;
+  bool admitted = false;
+};
+
+Peer* peer_of(const coap_session_t* session) {
+  return static_cast<Peer*>(coap_session_get_app_data(session));
+}
+
+std::uint64_t token_value(const coap_pdu_t* pdu) {
+  coap_bin_const_t token = coap_pdu_get_token(pdu);
+  if (token.length != 8) return 0;
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    value = (value << 8) | token.s[i];
+  return value;
+}
+
+std::optional<unsigned> uint_option(const coap_pdu_t* pdu, coap_option_num_t number) {
+  coap_opt_iterator_t iterator;
+  coap_opt_t* option = coap_check_option(pdu, number, &iterator);
+  if (!option) return std::nullopt;
+  return coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
+}
+
+std::vector<std::string> query_options(const coap_pdu_t* pdu) {
+  std::vector<std::string> options;
+  coap_opt_iterator_t iterator;
+  coap_opt_filter_t filter;
+  coap_option_filter_clear(&filter);
+  coap_option_filter_set(&filter, COAP_OPTION_URI_QUERY);
+  coap_option_iterator_init(pdu, &iterator, &filter);
+  while (coap_opt_t* option = coap_option_next(&iterator)) {
+    options.emplace_back(reinterpret_cast<const char*>(coap_opt_value(option)),
+                         coap_opt_length(option));
+  }
+  return options;
+}
+
+std::string payload_of(const coap_pdu_t* pdu) {
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  if (!coap_get_data(pdu, &length, &data) || data == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(data), length);
+}
+
+std::string uri_path_of(const coap_pdu_t* pdu) {
+  coap_string_t* path = coap_get_uri_path(pdu);
+  if (!path) return {};
+  std::string text(reinterpret_cast<const char*>(path->s), path->length);
+  coap_delete_string(path);
+  return text;
+}
+
+void answer_error(coap_pdu_t* response, int code, const std::string& diagnostic) {
+  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
+  if (!diagnostic.empty()) {
+    std::uint8_t buffer[4];
+    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
+                    coap_encode_var_safe(buffer, sizeof buffer, 0), buffer);
+    coap_add_data(response, diagnostic.size(), reinterpret_cast<const uint8_t*>(diagnostic.data()));
+  }
+}
+
+int code_of(const Error& error) {
+  switch (error.code) {
+    case Errc::forbidden:
+      return COAP_RESPONSE_CODE(403);
+    case Errc::not_found:
+      return COAP_RESPONSE_CODE(404);
+    case Errc::unsupported:
+      return COAP_RESPONSE_CODE(415);
+    default:
+      return COAP_RESPONSE_CODE(400);
+  }
+}
+
+std::string diagnostic_of(const Error& error) {
+  std::string text = error.message;
+  if (error.field) text = std::string(error.field) + ": " + text;
+  return text;
+}
+
+}  // namespace
+
+struct CoapServer::Impl {
+  CoapServerOptions options;
+  Registry& registry;
+  Observations& observations;
+  Logger& logger;
+  Clock clock;
+  coap_context_t* context = nullptr;
+  X509* certificate = nullptr;
+  EVP_PKEY* private_key = nullptr;
+  std::atomic<bool> context_configured{false};
+  std::atomic<bool> running{false};
+  int wake_fd = -1;
+
+  // --- CoAP thread only ---------------------------------------------------
+  Directory directory;
+  std::map<Fingerprint::Bytes, coap_session_t*> session_of_key;  // referenced while registered
+  std::vector<coap_session_t*> to_release;                       // released after coap_io_process
+
+  struct Pending {
+    std::function<void(DeviceReply)> done;
+    std::int64_t deadline_ms = 0;
+    coap_session_t* session = nullptr;
+  };
+  std::unordered_map<std::uint64_t, Pending> pending;
+  std::uint64_t next_token = 0;
+  std::int64_t next_deadline_check_ms = 0;
+
+  struct Observation {
+    std::string urn, path;
+    bool for_api = false;
+    bool for_binding = false;
+    std::uint64_t token = 0;  // of the running observation; 0: none
+    coap_session_t* session = nullptr;
+  };
+  std::map<std::string, Observation> observations_wanted;  // by Observations::key
+  std::unordered_map<std::uint64_t, std::string> observation_of_token;
+  std::vector<Binding> bindings;
+
+  // --- any thread ------------------------------------------------------------
+  std::mutex jobs_mutex;
+  std::vector<std::function<void()>> jobs;
+  std::atomic<std::uint64_t> requests_sent{0}, replies{0}, notifications{0}, registrations{0};
+
+  Impl(CoapServerOptions o, Registry& r, Observations& obs, Logger& l, Clock c)
+      : options(std::move(o)), registry(r), observations(obs), logger(l), clock(std::move(c)) {
+    std::uint8_t random[8];
+    coap_prng(random, sizeof random);
+    for (std::uint8_t byte : random)
+      next_token = (next_token << 8) | byte;
+  }
+  ~Impl() {
+    for (auto& [key, session] : session_of_key)
+      coap_session_release(session);
+    session_of_key.clear();
+    if (context) coap_free_context(context);
+    if (wake_fd >= 0) ::close(wake_fd);
+    X509_free(certificate);
+    EVP_PKEY_free(private_key);
+  }
+
+  void post(std::function<void()> job) {
+    {
+      std::lock_guard lock(jobs_mutex);
+      jobs.push_back(std::move(job));
+    }
+    std::uint64_t one = 1;
+    (void)!::write(wake_fd, &one, sizeof one);
+  }
+
+  void run_jobs() {
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock(jobs_mutex);
+      ready.swap(jobs);
+    }
+    for (auto& job : ready)
+      job();
+  }
+
+  // --- DTLS ----------------------------------------------------------------
+
+  static int on_tls_setup(void* tls, coap_dtls_pki_t* setup) {
+    auto* self = static_cast<Impl*>(setup->cn_call_back_arg);
+    SSL* ssl = static_cast<SSL*>(tls);
+    if (SSL_use_certificate(ssl, self->certificate) != 1 ||
+        SSL_use_PrivateKey(ssl, self->private_key) != 1) {
+      return 0;
+    }
+    if (!self->context_configured.exchange(true)) {
+      SSL_CTX* ssl_context = SSL_get_SSL_CTX(ssl);
+      SSL_CTX_set_cipher_list(ssl_context, kCipherPreference);
+      SSL_CTX_set_options(ssl_context, SSL_OP_CIPHER_SERVER_PREFERENCE);
+      SSL_CTX_set_cert_verify_callback(ssl_context, &Impl::verify_peer, self);
+      SSL_set_cipher_list(ssl, kCipherPreference);
+      SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    }
+    // Trust is the Device's key fingerprint, checked in verify_peer, not a CA.
+    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE,
+                   nullptr);
+    return 1;
+  }
+
+  // Computes the Device's key fingerprint and applies the policy: under
+  // strict, a key no Introducer announced fails the handshake.
+  static int verify_peer(X509_STORE_CTX* store, void* arg) {
+    auto* self = static_cast<Impl*>(arg);
+    X509* certificate = X509_STORE_CTX_get0_cert(store);
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* session = ssl ? static_cast<coap_session_t*>(SSL_get_app_data(ssl)) : nullptr;
+    if (certificate == nullptr || session == nullptr) return 0;
+    auto fingerprint = fingerprint_of_x509(certificate);
+    if (!fingerprint.ok()) return 0;
+    const bool admitted = self->registry.admits(fingerprint.value());
+    if (!admitted) {
+      self->logger.warning("refused",
+                           {{"listener", "coaps"},
+                            {"client", remote_address(session)},
+                            {"fingerprint", std::string(fingerprint->to_string().view())},
+                            {"reason", "not announced (policy strict)"}});
+      X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+      return 0;
+    }
+    delete peer_of(session);
+    coap_session_set_app_data(session, new Peer{fingerprint.value(), true});
+    return 1;
+  }
+
+  static int on_event(coap_session_t* session, const coap_event_t event) {
+    auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    Peer* peer = peer_of(session);
+    switch (event) {
+      case COAP_EVENT_DTLS_CONNECTED:
+        if (peer) {
+          const std::string address = remote_address(session);
+          self->registry.joined(peer->key, address, self->clock());
+          self->logger.info("joined", {{"listener", "coaps"},
+                                       {"client", address},
+                                       {"fingerprint", std::string(peer->key.to_string().view())}});
+        }
+        break;
+      case COAP_EVENT_DTLS_CLOSED:
+      case COAP_EVENT_DTLS_ERROR:
+      case COAP_EVENT_SESSION_CLOSED:
+        if (peer) self->session_gone(session, peer->key);
+        break;
+      case COAP_EVENT_SERVER_SESSION_DEL:
+        if (peer) {
+          self->session_gone(session, peer->key);
+          delete peer;
+          coap_session_set_app_data(session, nullptr);
+        }
+        break;
+      default:
+        break;
+    }
+    return 0;
+  }
+
+  // The Device's session ended: its requests fail, its observations stop.
+  void session_gone(coap_session_t* session, const Fingerprint& key) {
+    if (auto it = session_of_key.find(key.bytes());
+        it != session_of_key.end() && it->second == session) {
+      to_release.push_back(session);
+      session_of_key.erase(it);
+      registry.disconnected(key);
+    }
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (it->second.session == session) {
+        DeviceReply reply;
+        reply.failure = DeviceReply::Failure::not_connected;
+        reply.error = "the device's DTLS session ended";
+        auto done = std::move(it->second.done);
+        it = pending.erase(it);
+        done(std::move(reply));
+      } else {
+        ++it;
+      }
+    }
+    for (auto& [key_text, observation] : observations_wanted) {
+      if (observation.session == session) {
+        observation_of_token.erase(observation.token);
+        observation.session = nullptr;
+        observation.token = 0;
+      }
+    }
+  }
+
+  void hold_session(const Fingerprint& key, coap_session_t* session) {
+    auto it = session_of_key.find(key.bytes());
+    if (it != session_of_key.end()) {
+      if (it->second == session) return;
+      to_release.push_back(it->second);
+    }
+    session_of_key[key.bytes()] = coap_session_reference(session);
+  }
+
+  void drop_session(const Fingerprint& key) {
+    if (auto it = session_of_key.find(key.bytes()); it != session_of_key.end()) {
+      to_release.push_back(it->second);
+      session_of_key.erase(it);
+    }
+  }
+
+  void release_sessions() {
+    std::vector<coap_session_t*> sessions;
+    sessions.swap(to_release);
+    for (coap_session_t* session : sessions)
+      coap_session_release(session);
+  }
+
+  coap_session_t* session_of_urn(const std::string& urn, DeviceReply& failure) {
+    const Registration* registration = directory.find_endpoint(urn);
+    if (!registration) {
+      bool known = registry.device(urn).has_value();
+      failure.failure =
+          known ? DeviceReply::Failure::not_connected : DeviceReply::Failure::unknown_device;
+      failure.error = known ? "the device is not registered" : "no such device";
+      return nullptr;
+    }
+    auto it = session_of_key.find(registration->fingerprint.bytes());
+    if (it == session_of_key.end()) {
+      failure.failure = DeviceReply::Failure::not_connected;
+      failure.error = "the device has no DTLS session";
+      return nullptr;
+    }
+    return it->second;
+  }
+
+  // --- the Resource Directory ------------------------------------------------
+
+  static void on_register(coap_resource_t* resource, coap_session_t* session,
+                          const coap_pdu_t* request, const coap_string_t*, coap_pdu_t* response) {
+    static_cast<Impl*>(coap_resource_get_userdata(resource))
+        ->handle_register(session, request, response);
+  }
+
+  void handle_register(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response) {
+    Peer* peer = peer_of(session);
+    const std::int64_t now = clock();
+    if (!peer || !peer->admitted)
+      return answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
+    auto parsed = parse_registration(query_options(request), payload_of(request),
+                                     uint_option(request, COAP_OPTION_CONTENT_FORMAT));
+    auto refuse = [&](const Error& error) {
+      logger.warning("registration refused",
+                     {{"client", remote_address(session)},
+                      {"fingerprint", std::string(peer->key.to_string().view())},
+                      {"reason", diagnostic_of(error)}});
+      answer_error(response, code_of(error), diagnostic_of(error));
+    };
+    if (!parsed.ok()) return refuse(parsed.error());
+    Status allowed = check_endpoint_name(
+        parsed->endpoint, peer->key, registry.announced_urn(peer->key),
+        registry.key_of_announced(parsed->endpoint), registry.policy() == Policy::strict);
+    if (!allowed.ok()) return refuse(allowed.error());
+    auto registered = directory.register_endpoint(parsed.value(), peer->key, now);
+    if (!registered.ok()) return refuse(registered.error());
+    const Registration& registration = registered->registration;
+
+    coap_pdu_set_code(response, COAP_RESPONSE_CODE_CREATED);
+    std::size_t slash = registration.location.find('/');
+    std::string first = registration.location.substr(0, slash),
+                second = registration.location.substr(slash + 1);
+    coap_add_option(response, COAP_OPTION_LOCATION_PATH, first.size(),
+                    reinterpret_cast<const uint8_t*>(first.data()));
+    coap_add_option(response, COAP_OPTION_LOCATION_PATH, second.size(),
+                    reinterpret_cast<const uint8_t*>(second.data()));
+    hold_session(peer->key, session);
+    registry.registered(registration, now);
+    registrations = directory.size();
+    logger.info("registered", {{"client", remote_address(session)},
+                               {"ep", registration.endpoint},
+                               {"location", "/" + registration.location},
+                               {"lt", registration.lifetime},
+                               {"replaced", registered->replaced}});
+    for (auto& [key, observation] : observations_wanted) {
+      if (observation.urn == registration.endpoint) start_observation(key, observation);
+    }
+  }
+
+  // rd/<n>: registration updates (POST) and removal (DELETE). Anything else
+  // unknown is 4.04.
+  static void on_unknown(coap_resource_t* resource, coap_session_t* session,
+                         const coap_pdu_t* request, const coap_string_t*, coap_pdu_t* response) {
+    static_cast<Impl*>(coap_resource_get_userdata(resource))
+        ->handle_registration_resource(session, request, response);
+  }
+
+  void handle_registration_resource(coap_session_t* session, const coap_pdu_t* request,
+                                    coap_pdu_t* response) {
+    Peer* peer = peer_of(session);
+    const std::int64_t now = clock();
+    const std::string location = uri_path_of(request);
+    if (!peer || location.rfind("rd/", 0) != 0)
+      return answer_error(response, COAP_RESPONSE_CODE(404), "");
+    const coap_pdu_code_t method = coap_pdu_get_code(request);
+    if (method == COAP_REQUEST_CODE_POST) {
+      auto update = parse_update(query_options(request), payload_of(request));
+      if (!update.ok())
+        return answer_error(response, code_of(update.error()), diagnostic_of(update.error()));
+      auto updated = directory.update(location, update.value(), peer->key, now);
+      if (!updated.ok())
+        return answer_error(response, code_of(updated.error()), diagnostic_of(updated.error()));
+      coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+      hold_session(peer->key, session);  // the Device may have a new session since it registered
+      registry.registered(updated.value(), now);
+      logger.debug("registration updated", {{"ep", updated->endpoint}, {"lt", updated->lifetime}});
+      for (auto& [key, observation] : observations_wanted) {
+        if (observation.urn == updated->endpoint && observation.session != session) {
+          start_observation(key, observation);
+        }
+      }
+      return;
+    }
+    if (method == COAP_REQUEST_CODE_DELETE) {
+      auto removed = directory.remove(location, peer->key);
+      if (!removed.ok())
+        return answer_error(response, code_of(removed.error()), diagnostic_of(removed.error()));
+      coap_pdu_set_code(response, COAP_RESPONSE_CODE_DELETED);
+      ended(removed.value(), "removed");
+      return;
+    }
+    answer_error(response, COAP_RESPONSE_CODE(405), "");
+  }
+
+  void ended(const Registration& registration, const char* how) {
+    registry.registration_ended(registration.fingerprint, how);
+    drop_session(registration.fingerprint);
+    for (auto& [key, observation] : observations_wanted) {
+      if (observation.urn == registration.endpoint) {
+        observation_of_token.erase(observation.token);
+        observation.token = 0;
+        observation.session = nullptr;
+      }
+    }
+    registrations = directory.size();
+    logger.info(std::string("registration ") + how, {{"ep", registration.endpoint}});
+  }
+
+  static void on_ping(coap_session_t* session, const coap_pdu_t*, const coap_mid_t) {
+    auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    if (Peer* peer = peer_of(session)) self->registry.seen(peer->key, self->clock());
+  }
+
+  // --- requests to Devices ---------------------------------------------------
+
+  std::uint64_t send(coap_session_t* session, Method method, const std::string& path,
+                     const std::string& payload, std::optional<unsigned> content_format,
+                     std::optional<unsigned> accept, bool observe) {
+    coap_pdu_t* pdu =
+        coap_pdu_init(COAP_MESSAGE_CON, static_cast<coap_pdu_code_t>(method),
+                      coap_new_message_id(session), coap_session_max_pdu_size(session));
+    if (!pdu) return 0;
+    const std::uint64_t token = ++next_token == 0 ? ++next_token : next_token;
+    std::uint8_t token_bytes[8];
+    for (int i = 0; i < 8; ++i)
+      token_bytes[i] = static_cast<std::uint8_t>(token >> (56 - 8 * i));
+    coap_add_token(pdu, sizeof token_bytes, token_bytes);
+    std::uint8_t buffer[4];
+    if (observe)
+      coap_add_option(pdu, COAP_OPTION_OBSERVE, coap_encode_var_safe(buffer, sizeof buffer, 0),
+                      buffer);
+    std::size_t start = path.empty() || path[0] != '/' ? 0 : 1;
+    while (start < path.size()) {
+      std::size_t end = path.find('/', start);
+      if (end == std::string::npos) end = path.size();
+      if (end > start) {
+        coap_add_option(pdu, COAP_OPTION_URI_PATH, end - start,
+                        reinterpret_cast<const uint8_t*>(path.data() + start));
+      }
+      start = end + 1;
+    }
+    if (content_format) {
+      coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                      coap_encode_var_safe(buffer, sizeof buffer, *content_format), buffer);
+    }
+    if (accept)
+      coap_add_option(pdu, COAP_OPTION_ACCEPT, coap_encode_var_safe(buffer, sizeof buffer, *accept),
+                      buffer);
+    if (!payload.empty())
+      coap_add_data(pdu, payload.size(), reinterpret_cast<const uint8_t*>(payload.data()));
+    if (coap_send(session, pdu) == COAP_INVALID_MID) return 0;
+    ++requests_sent;
+    return token;
+  }
+
+  void start_request(DeviceRequest request, std::function<void(DeviceReply)> done) {
+    DeviceReply failure;
+    coap_session_t* session = session_of_urn(request.urn, failure);
+    if (!session) return done(std::move(failure));
+    std::uint64_t token = send(session, request.method, request.path, request.payload,
+                               request.content_format, request.accept, false);
+    if (token == 0) {
+      failure.failure = DeviceReply::Failure::failed;
+      failure.error = "the request could not be sent";
+      return done(std::move(failure));
+    }
+    pending.emplace(
+        token, Pending{std::move(done), steady_ms() + options.request_timeout.count(), session});
+  }
+
+  void start_observation(const std::string& key, Observation& observation) {
+    DeviceReply failure;
+    coap_session_t* session = session_of_urn(observation.urn, failure);
+    if (!session) return;
+    if (observation.token) observation_of_token.erase(observation.token);
+    observation.token =
+        send(session, Method::get, observation.path, "", std::nullopt, std::nullopt, true);
+    observation.session = observation.token ? session : nullptr;
+    if (observation.token) observation_of_token[observation.token] = key;
+  }
+
+  static coap_response_t on_response(coap_session_t* session, const coap_pdu_t*,
+                                     const coap_pdu_t* received, const coap_mid_t) {
+    auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    return self->handle_response(session, received);
+  }
+
+  coap_response_t handle_response(coap_session_t* session, const coap_pdu_t* received) {
+    const std::uint64_t token = token_value(received);
+    if (Peer* peer = peer_of(session)) registry.seen(peer->key, clock());
+    DeviceReply reply;
+    reply.code = coap_pdu_get_code(received);
+    reply.content_format = uint_option(received, COAP_OPTION_CONTENT_FORMAT);
+    reply.payload = payload_of(received);
+    if (auto it = pending.find(token); it != pending.end()) {
+      auto done = std::move(it->second.done);
+      pending.erase(it);
+      ++replies;
+      done(std::move(reply));
+      return COAP_RESPONSE_OK;
+    }
+    auto observed = observation_of_token.find(token);
+    if (observed == observation_of_token.end())
+      return COAP_RESPONSE_FAIL;  // RST: cancels a stale observation
+    const std::string key = observed->second;
+    Observation& observation = observations_wanted.at(key);
+    const bool still_observing =
+        uint_option(received, COAP_OPTION_OBSERVE).has_value() && reply.code < 128;
+    if (!still_observing) {
+      observation_of_token.erase(observed);
+      observation.token = 0;
+      observation.session = nullptr;
+    }
+    if (reply.code >= 64 && reply.code < 128) notify(key, observation, reply);
+    return COAP_RESPONSE_OK;
+  }
+
+  // A new value of an observed resource: to the API's long polls and to bindings.
+  void notify(const std::string& key, const Observation& observation, const DeviceReply& reply) {
+    ++notifications;
+    const std::int64_t now = clock();
+    observations.publish(key,
+                         Notification{0, now, reply.code, reply.content_format, reply.payload});
+    for (const Binding& binding : bindings) {
+      if (binding.source_urn != observation.urn || binding.source_path != observation.path)
+        continue;
+      const std::int64_t id = binding.id;
+      const std::string value = reply.payload;
+      DeviceRequest put{binding.target_urn, Method::put,          binding.target_path,
+                        reply.payload,      reply.content_format, std::nullopt};
+      logger.info("binding", {{"id", id},
+                              {"source", binding.source_urn + binding.source_path},
+                              {"target", binding.target_urn + binding.target_path},
+                              {"value", value}});
+      start_request(std::move(put), [this, id, value](DeviceReply result) {
+        std::string error;
+        if (result.failure != DeviceReply::Failure::none) {
+          error = result.error;
+        } else if (result.code >= 128) {
+          error = "the target answered " + coap_code_text(result.code);
+        }
+        if (!error.empty()) logger.warning("binding failed", {{"id", id}, {"error", error}});
+        registry.binding_fired(id, value, error, clock());
+      });
+    }
+  }
+
+  static void on_nack(coap_session_t* session, const coap_pdu_t* sent,
+                      const coap_nack_reason_t reason, const coap_mid_t) {
+    auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    if (!sent) return;
+    const std::uint64_t token = token_value(sent);
+    if (auto it = self->pending.find(token); it != self->pending.end()) {
+      DeviceReply reply;
+      reply.failure =
+          reason == COAP_NACK_RST ? DeviceReply::Failure::refused : DeviceReply::Failure::timeout;
+      reply.error = reason == COAP_NACK_RST ? "the device refused the request (RST)"
+                                            : "the device did not answer";
+      auto done = std::move(it->second.done);
+      self->pending.erase(it);
+      done(std::move(reply));
+    } else if (auto observed = self->observation_of_token.find(token);
+               observed != self->observation_of_token.end()) {
+      Observation& observation = self->observations_wanted.at(observed->second);
+      observation.token = 0;
+      observation.session = nullptr;
+      self->observation_of_token.erase(observed);
+    }
+  }
+
+  // --- housekeeping ------------------------------------------------------------
+
+  void housekeeping() {
+    const std::int64_t now = clock();
+    if (auto next = directory.next_expiry(); next && *next <= now) {
+      for (const Registration& registration : directory.expire(now))
+        ended(registration, "expired");
+    }
+    const std::int64_t now_ms = steady_ms();
+    if (now_ms >= next_deadline_check_ms) {
+      next_deadline_check_ms = now_ms + 100;
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (it->second.deadline_ms <= now_ms) {
+          DeviceReply reply;
+          reply.failure = DeviceReply::Failure::timeout;
+          reply.error = "the device did not answer in time";
+          auto done = std::move(it->second.done);
+          it = pending.erase(it);
+          done(std::move(reply));
+        } else {
+          ++it;
+        }
+      }
+      observations.expire(now_ms);
+    }
+  }
+
+  void loop() {
+    const int coap_fd = coap_context_get_coap_fd(context);
+    while (running.load()) {
+      if (coap_fd >= 0) {
+        pollfd fds[2] = {{coap_fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+        ::poll(fds, 2, pending.empty() ? 500 : 50);
+        if (fds[1].revents & POLLIN) {
+          std::uint64_t count;
+          (void)!::read(wake_fd, &count, sizeof count);
+        }
+        run_jobs();
+        coap_io_process(context, COAP_IO_NO_WAIT);
+      } else {  // libcoap without epoll: poll it briefly
+        run_jobs();
+        coap_io_process(context, 20);
+      }
+      housekeeping();
+      release_sessions();
+    }
+    run_jobs();
+    for (auto& [token, entry] : pending) {
+      DeviceReply reply;
+      reply.failure = DeviceReply::Failure::failed;
+      reply.error = "the Controller is stopping";
+      entry.done(std::move(reply));
+    }
+    pending.clear();
+    observations.release_all();
+  }
+};
+
+CoapServer::CoapServer(CoapServerOptions options, Registry& registry, Observations& observations,
+                       Logger& logger, Clock clock)
+    : impl_(std::make_unique<Impl>(std::move(options), registry, observations, logger,
+                                   std::move(clock))) {
+  start_libcoap_once();
+  g_coap_logger = &logger;
+  if (!coap_dtls_is_supported()) throw StartupError("libcoap was built without DTLS");
+  const CoapServerOptions& o = impl_->options;
+  impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl_->wake_fd < 0) throw StartupError("cannot create an eventfd");
+
+  impl_->context = coap_new_context(nullptr);
+  if (!impl_->context) throw StartupError("cannot create a CoAP context");
+  coap_set_app_data(impl_->context, impl_.get());
+  coap_context_set_max_idle_sessions(impl_->context, o.max_idle_sessions);
+  coap_context_set_session_timeout(impl_->context, o.session_timeout);
+  coap_context_set_max_handshake_sessions(impl_->context, o.max_handshakes);
+  coap_register_event_handler(impl_->context, &Impl::on_event);
+  coap_register_response_handler(impl_->context, &Impl::on_response);
+  coap_register_nack_handler(impl_->context, &Impl::on_nack);
+  coap_register_ping_handler(impl_->context, &Impl::on_ping);
+
+  {
+    std::FILE* file = std::fopen(o.certificate_file.c_str(), "r");
+    impl_->certificate = file ? PEM_read_X509(file, nullptr, nullptr, nullptr) : nullptr;
+    if (file) std::fclose(file);
+    file = std::fopen(o.private_key_file.c_str(), "r");
+    impl_->private_key = file ? PEM_read_PrivateKey(file, nullptr, nullptr, nullptr) : nullptr;
+    if (file) std::fclose(file);
+    if (!impl_->certificate || !impl_->private_key ||
+        X509_check_private_key(impl_->certificate, impl_->private_key) != 1) {
+      throw StartupError("cannot load the DTLS certificate " + o.certificate_file + " and key " +
+                         o.private_key_file + " (or they do not match)");
+    }
+  }
+  static const char kNoFile[] = "";
+  coap_dtls_pki_t pki;
+  std::memset(&pki, 0, sizeof pki);
+  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+  pki.verify_peer_cert = 1;
+  pki.allow_self_signed = 1;
+  pki.allow_expired_certs = 1;
+  pki.allow_no_crl = 1;
+  pki.allow_expired_crl = 1;
+  pki.cn_call_back_arg = impl_.get();
+  pki.additional_tls_setup_call_back = &Impl::on_tls_setup;
+  pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+  pki.pki_key.key.pem.public_cert = kNoFile;
+  pki.pki_key.key.pem.private_key = kNoFile;
+  if (!coap_context_set_pki(impl_->context, &pki))
+    throw StartupError("libcoap refused the DTLS set-up");
+
+  coap_address_t address;
+  coap_address_init(&address);
+  if (inet_pton(AF_INET, o.address.c_str(), &address.addr.sin.sin_addr) == 1) {
+    address.addr.sin.sin_family = AF_INET;
+    address.addr.sin.sin_port = htons(o.port);
+    address.size = sizeof(address.addr.sin);
+  } else if (inet_pton(AF_INET6, o.address.c_str(), &address.addr.sin6.sin6_addr) == 1) {
+    address.addr.sin6.sin6_family = AF_INET6;
+    address.addr.sin6.sin6_port = htons(o.port);
+    address.size = sizeof(address.addr.sin6);
+  } else {
+    throw StartupError("not an IP address for --coaps: " + o.address);
+  }
+  coap_endpoint_t* endpoint = coap_new_endpoint(impl_->context, &address, COAP_PROTO_DTLS);
+  if (!endpoint) {
+    throw StartupError("cannot listen for CoAPS on " + o.address + ":" + std::to_string(o.port) +
+                       " (address in use?)");
+  }
+  std::string bound = coap_endpoint_str(endpoint);
+  std::size_t colon = bound.rfind(':');
+  port_ = colon == std::string::npos
+              ? o.port
+              : static_cast<std::uint16_t>(std::atoi(bound.c_str() + colon + 1));
+
+  // The Resource Directory's registration interface, listed in /.well-known/core.
+  coap_resource_t* rd = coap_resource_init(coap_make_str_const("rd"), 0);
+  coap_resource_set_userdata(rd, impl_.get());
+  coap_register_request_handler(rd, COAP_REQUEST_POST, &Impl::on_register);
+  coap_add_attr(rd, coap_make_str_const("rt"), coap_make_str_const("\"core.rd\""), 0);
+  coap_add_attr(rd, coap_make_str_const("ct"), coap_make_str_const("40"), 0);
+  coap_add_resource(impl_->context, rd);
+  // Registration resources (rd/<n>) come and go; the unknown-resource handler serves them.
+  coap_resource_t* registrations = coap_resource_unknown_init(&Impl::on_unknown);
+  coap_resource_set_userdata(registrations, impl_.get());
+  coap_register_request_handler(registrations, COAP_REQUEST_POST, &Impl::on_unknown);
+  coap_register_request_handler(registrations, COAP_REQUEST_DELETE, &Impl::on_unknown);
+  coap_add_resource(impl_->context, registrations);
+}
+
+CoapServer::~CoapServer() {
+  stop();
+}
+
+void CoapServer::start() {
+  impl_->running = true;
+  Impl* impl = impl_.get();
+  impl->bindings = impl->registry.bindings();
+  for (const Binding& binding : impl->bindings) {
+    auto& observation =
+        impl->observations_wanted[Observations::key(binding.source_urn, binding.source_path)];
+    observation.urn = binding.source_urn;
+    observation.path = binding.source_path;
+    observation.for_binding = true;
+  }
+  thread_ = std::thread([impl] { impl->loop(); });
+}
+
+void CoapServer::stop() {
+  if (!thread_.joinable()) return;
+  impl_->running = false;
+  impl_->post([] {});
+  thread_.join();
+}
+
+void CoapServer::request(DeviceRequest request, std::function<void(DeviceReply)> done) {
+  Impl* impl = impl_.get();
+  impl->post([impl, request = std::move(request), done = std::move(done)]() mutable {
+    impl->start_request(std::move(request), std::move(done));
+  });
+}
+
+void CoapServer::observe(const std::string& urn, const std::string& path) {
+  Impl* impl = impl_.get();
+  impl->post([impl, urn, path] {
+    const std::string key = Observations::key(urn, path);
+    auto& observation = impl->observations_wanted[key];
+    observation.urn = urn;
+    observation.path = path;
+    observation.for_api = true;
+    if (!observation.session) impl->start_observation(key, observation);
+  });
+}
+
+void CoapServer::bindings_changed() {
+  Impl* impl = impl_.get();
+  impl->post([impl] {
+    impl->bindings = impl->registry.bindings();
+    for (auto& [key, observation] : impl->observations_wanted)
+      observation.for_binding = false;
+    for (const Binding& binding : impl->bindings) {
+      const std::string key = Observations::key(binding.source_urn, binding.source_path);
+      auto& observation = impl->observations_wanted[key];
+      observation.urn = binding.source_urn;
+      observation.path = binding.source_path;
+      observation.for_binding = true;
+      if (!observation.session) impl->start_observation(key, observation);
+    }
+  });
+}
+
+CoapServer::Stats CoapServer::stats() const {
+  return Stats{impl_->registrations.load(), impl_->requests_sent.load(), impl_->replies.load(),
+               impl_->notifications.load()};
+}
+
+}  // namespace tte::controller

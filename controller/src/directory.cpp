@@ -1,0 +1,248 @@
+#include "directory.hpp"
+
+#include <charconv>
+#include <iterator>
+
+#include "tte/dev_urn.hpp"
+
+namespace tte::controller {
+namespace {
+
+struct Parameter {
+  std::string_view name;
+  std::string_view value;
+  bool has_value;
+};
+
+Parameter split(std::string_view option) {
+  std::size_t equals = option.find('=');
+  if (equals == std::string_view::npos) return {option, {}, false};
+  return {option.substr(0, equals), option.substr(equals + 1), true};
+}
+
+Result<std::int64_t> parse_lifetime(std::string_view text) {
+  if (text.empty() || text.size() > 10)
+    return make_error(Errc::syntax, "lt must be a number of seconds", "lt");
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return make_error(Errc::syntax, "lt must be a number of seconds", "lt");
+  }
+  if (value < 1 || value > kMaxLifetime)
+    return make_error(Errc::out_of_range, "lt must be 1 to 4294967295", "lt");
+  return value;
+}
+
+std::string key_of(std::string_view sector, std::string_view endpoint) {
+  std::string key(sector);
+  key += '\0';
+  key += endpoint;
+  return key;
+}
+
+}  // namespace
+
+Result<RegistrationRequest> parse_registration(const std::vector<std::string>& query,
+                                               std::string_view payload,
+                                               std::optional<unsigned> content_format) {
+  RegistrationRequest request;
+  bool seen_ep = false, seen_lt = false, seen_d = false, seen_base = false;
+  for (const auto& option : query) {
+    Parameter p = split(option);
+    if (p.name.empty()) return make_error(Errc::syntax, "a query parameter has no name");
+    if (p.name == "ep") {
+      if (seen_ep) return make_error(Errc::duplicate, "ep is given twice", "ep");
+      seen_ep = true;
+      auto urn = DevUrn::parse(p.value);
+      if (!urn.ok())
+        return make_error(urn.error().code, "ep must be the Device's URN (RFC 9039)", "ep");
+      request.endpoint = std::string(urn->view());
+    } else if (p.name == "lt") {
+      if (seen_lt) return make_error(Errc::duplicate, "lt is given twice", "lt");
+      seen_lt = true;
+      TTE_ASSIGN_OR_RETURN(request.lifetime, parse_lifetime(p.value));
+    } else if (p.name == "d") {
+      if (seen_d) return make_error(Errc::duplicate, "d is given twice", "d");
+      seen_d = true;
+      if (p.value.empty() || p.value.size() > 63)
+        return make_error(Errc::syntax, "d must be 1-63 bytes", "d");
+      request.sector = std::string(p.value);
+    } else if (p.name == "base") {
+      if (seen_base) return make_error(Errc::duplicate, "base is given twice", "base");
+      seen_base = true;
+      if (p.value.empty() || p.value.size() > 255)
+        return make_error(Errc::syntax, "base must be a URI", "base");
+      request.base = std::string(p.value);
+    } else {
+      if (request.extra.size() >= 16)
+        return make_error(Errc::too_long, "too many endpoint attributes");
+      if (p.name.size() > 63 || p.value.size() > 255)
+        return make_error(Errc::too_long, "an attribute is too long");
+      request.extra.emplace_back(std::string(p.name), std::string(p.value));
+    }
+  }
+  if (!seen_ep) return make_error(Errc::missing, "ep (the Device's URN) is required", "ep");
+  if (content_format && *content_format != kLinkFormat) {
+    return make_error(Errc::unsupported, "the payload must be application/link-format (40)");
+  }
+  TTE_ASSIGN_OR_RETURN(request.links, parse_link_format(payload));
+  return request;
+}
+
+Result<UpdateRequest> parse_update(const std::vector<std::string>& query,
+                                   std::string_view payload) {
+  if (!payload.empty())
+    return make_error(Errc::unsupported, "a registration update has no payload (register again)");
+  UpdateRequest request;
+  for (const auto& option : query) {
+    Parameter p = split(option);
+    if (p.name == "lt") {
+      if (request.lifetime) return make_error(Errc::duplicate, "lt is given twice", "lt");
+      TTE_ASSIGN_OR_RETURN(request.lifetime, parse_lifetime(p.value));
+    } else if (p.name == "base") {
+      if (request.base) return make_error(Errc::duplicate, "base is given twice", "base");
+      if (p.value.empty() || p.value.size() > 255)
+        return make_error(Errc::syntax, "base must be a URI", "base");
+      request.base = std::string(p.value);
+    } else if (p.name == "ep" || p.name == "d") {
+      return make_error(Errc::unsupported, "an update cannot change ep or d (register again)");
+    }
+    // Other endpoint attributes in an update are ignored.
+  }
+  return request;
+}
+
+bool Registration::has_resource(std::string_view path) const {
+  for (const auto& link : links) {
+    if (link.target == path) return true;
+  }
+  return false;
+}
+
+Status check_endpoint_name(std::string_view endpoint, const Fingerprint& peer,
+                           const std::optional<std::string>& announced_urn,
+                           const std::optional<Fingerprint>& holder, bool strict) {
+  if (announced_urn && *announced_urn != endpoint) {
+    return make_error(Errc::forbidden,
+                      "ep must be the URN the Introducer announced for this device", "ep");
+  }
+  if (strict && !announced_urn)
+    return make_error(Errc::forbidden, "this device has not been announced", "ep");
+  if (holder && *holder != peer) {
+    return make_error(Errc::forbidden, "this URN was announced for another device's key", "ep");
+  }
+  return Status();
+}
+
+Result<Directory::Registered> Directory::register_endpoint(const RegistrationRequest& request,
+                                                           const Fingerprint& peer,
+                                                           std::int64_t now) {
+  Registered out;
+  std::string key = key_of(request.sector, request.endpoint);
+  std::string location;
+  if (auto it = location_of_endpoint_.find(key); it != location_of_endpoint_.end()) {
+    const Registration& existing = by_location_.at(it->second);
+    if (existing.fingerprint != peer) {
+      return make_error(Errc::forbidden, "this endpoint name is registered by another device",
+                        "ep");
+    }
+    location = it->second;
+    out.replaced = true;
+  }
+  // A Device has one registration: a new name from the same key replaces the old one.
+  if (auto it = location_of_key_.find(peer.bytes());
+      it != location_of_key_.end() && it->second != location) {
+    erase(by_location_.find(it->second));
+    out.replaced = true;
+  }
+  if (location.empty()) location = "rd/" + std::to_string(next_id_++);
+  Registration& registration = by_location_[location];
+  registration.location = location;
+  registration.endpoint = request.endpoint;
+  registration.sector = request.sector;
+  registration.base = request.base;
+  registration.fingerprint = peer;
+  registration.lifetime = request.lifetime;
+  registration.registered_at = now;
+  registration.updated_at = now;
+  registration.links = request.links;
+  registration.extra = request.extra;
+  location_of_endpoint_[key] = location;
+  location_of_key_[peer.bytes()] = location;
+  out.registration = registration;
+  return out;
+}
+
+Result<Registration> Directory::update(std::string_view location, const UpdateRequest& request,
+                                       const Fingerprint& peer, std::int64_t now) {
+  auto it = by_location_.find(location);
+  if (it == by_location_.end())
+    return make_error(Errc::not_found, "no such registration: register again");
+  Registration& registration = it->second;
+  if (registration.fingerprint != peer)
+    return make_error(Errc::forbidden, "another device's registration");
+  if (request.lifetime) registration.lifetime = *request.lifetime;
+  if (request.base) registration.base = *request.base;
+  registration.updated_at = now;
+  return registration;
+}
+
+Result<Registration> Directory::remove(std::string_view location, const Fingerprint& peer) {
+  auto it = by_location_.find(location);
+  if (it == by_location_.end()) return make_error(Errc::not_found, "no such registration");
+  if (it->second.fingerprint != peer)
+    return make_error(Errc::forbidden, "another device's registration");
+  Registration removed = it->second;
+  erase(it);
+  return removed;
+}
+
+void Directory::erase(std::map<std::string, Registration, std::less<>>::iterator it) {
+  location_of_endpoint_.erase(key_of(it->second.sector, it->second.endpoint));
+  location_of_key_.erase(it->second.fingerprint.bytes());
+  by_location_.erase(it);
+}
+
+std::vector<Registration> Directory::expire(std::int64_t now) {
+  std::vector<Registration> expired;
+  for (auto it = by_location_.begin(); it != by_location_.end();) {
+    if (it->second.expires_at() <= now) {
+      expired.push_back(it->second);
+      auto next = std::next(it);
+      erase(it);
+      it = next;
+    } else {
+      ++it;
+    }
+  }
+  return expired;
+}
+
+std::optional<Registration> Directory::drop_endpoint(std::string_view endpoint) {
+  const Registration* found = find_endpoint(endpoint);
+  if (!found) return std::nullopt;
+  Registration removed = *found;
+  erase(by_location_.find(removed.location));
+  return removed;
+}
+
+const Registration* Directory::find_endpoint(std::string_view endpoint,
+                                             std::string_view sector) const {
+  auto it = location_of_endpoint_.find(key_of(sector, endpoint));
+  return it == location_of_endpoint_.end() ? nullptr : find_location(it->second);
+}
+
+const Registration* Directory::find_location(std::string_view location) const {
+  auto it = by_location_.find(location);
+  return it == by_location_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::int64_t> Directory::next_expiry() const {
+  std::optional<std::int64_t> next;
+  for (const auto& [location, registration] : by_location_) {
+    if (!next || registration.expires_at() < *next) next = registration.expires_at();
+  }
+  return next;
+}
+
+}  // namespace tte::controller

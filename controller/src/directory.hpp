@@ -1,0 +1,123 @@
+// The Controller's CoRE Resource Directory (RFC 9176 simple registration, as
+// docs/protocol.md section 9 profiles it): what a registration request must
+// hold, and the registrations themselves with their lifetimes. Pure: the CoAP
+// layer hands in the Uri-Query options, the payload, the peer's key
+// fingerprint and the time; nothing here touches a socket or a clock.
+#ifndef TTE_CONTROLLER_DIRECTORY_HPP
+#define TTE_CONTROLLER_DIRECTORY_HPP
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "link_format.hpp"
+#include "tte/identifiers.hpp"
+#include "tte/result.hpp"
+
+namespace tte::controller {
+
+inline constexpr std::int64_t kDefaultLifetime = 90000;   // RFC 9176: 25 hours
+inline constexpr std::int64_t kMaxLifetime = 4294967295;  // RFC 9176: 2^32 - 1 seconds
+inline constexpr unsigned kLinkFormat = 40;               // application/link-format
+
+// POST /rd?ep=<urn>&lt=<s>[&d=<sector>][&base=<uri>] with a link-format payload.
+struct RegistrationRequest {
+  std::string endpoint;  // the Device's URN
+  std::string sector;    // "d"; empty if absent
+  std::int64_t lifetime = kDefaultLifetime;
+  std::string base;  // "base"; empty if absent (the Device's own address is meant)
+  std::vector<Link> links;
+  std::vector<std::pair<std::string, std::string>> extra;  // other endpoint attributes (et, ...)
+};
+
+// query: the value of each Uri-Query option ("ep=urn:dev:..."), in order.
+// Errors: missing (no ep; no payload), syntax (a malformed parameter, URN or
+// payload), duplicate (a parameter twice), out_of_range (lt), unsupported (a
+// Content-Format other than link-format).
+Result<RegistrationRequest> parse_registration(const std::vector<std::string>& query,
+                                               std::string_view payload,
+                                               std::optional<unsigned> content_format);
+
+// POST /rd/<n>[?lt=<s>][&base=<uri>] with an empty payload.
+struct UpdateRequest {
+  std::optional<std::int64_t> lifetime;
+  std::optional<std::string> base;
+};
+// Errors: syntax, duplicate, out_of_range, unsupported (a payload, or ep/d,
+// which an update cannot change).
+Result<UpdateRequest> parse_update(const std::vector<std::string>& query, std::string_view payload);
+
+struct Registration {
+  std::string location;  // "rd/7": the registration resource's path, without the leading '/'
+  std::string endpoint;
+  std::string sector;
+  std::string base;
+  Fingerprint fingerprint;  // of the DTLS key that registered it: only that key may change it
+  std::int64_t lifetime = kDefaultLifetime;
+  std::int64_t registered_at = 0;
+  std::int64_t updated_at = 0;
+  std::vector<Link> links;
+  std::vector<std::pair<std::string, std::string>> extra;
+
+  std::int64_t expires_at() const { return updated_at + lifetime; }
+  bool has_resource(std::string_view path) const;
+};
+
+// Whether a Device may register under an endpoint name. `announced_urn` is the
+// URN an Introducer announced for the Device's key (if any); `holder` is the
+// key of a Device already announced with that URN (if any).
+// strict: the name must be the Device's announced URN. open: any name, except
+// the URN announced for another key. Errors: forbidden (with the reason).
+Status check_endpoint_name(std::string_view endpoint, const Fingerprint& peer,
+                           const std::optional<std::string>& announced_urn,
+                           const std::optional<Fingerprint>& holder, bool strict);
+
+class Directory {
+ public:
+  struct Registered {
+    Registration registration;
+    bool replaced = false;  // an earlier registration of the same endpoint (or key) was replaced
+  };
+
+  // RFC 9176 section 5: a registration with the endpoint name and sector of an
+  // existing one replaces it and keeps its location; so does a new
+  // registration from the same key (a Device has one registration).
+  // Errors: forbidden (the endpoint name is registered by another key).
+  Result<Registered> register_endpoint(const RegistrationRequest& request, const Fingerprint& peer,
+                                       std::int64_t now);
+  // Errors: not_found (no such registration: RFC 9176 says register again),
+  // forbidden (another key's registration).
+  Result<Registration> update(std::string_view location, const UpdateRequest& request,
+                              const Fingerprint& peer, std::int64_t now);
+  Result<Registration> remove(std::string_view location, const Fingerprint& peer);
+  // Removes and returns every registration whose lifetime has passed.
+  std::vector<Registration> expire(std::int64_t now);
+  // Removes a registration without asking (the Controller's operator removed the device).
+  std::optional<Registration> drop_endpoint(std::string_view endpoint);
+
+  const Registration* find_endpoint(std::string_view endpoint, std::string_view sector = {}) const;
+  const Registration* find_location(std::string_view location) const;
+  std::optional<std::int64_t> next_expiry() const;
+  std::size_t size() const { return by_location_.size(); }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& [location, registration] : by_location_)
+      f(registration);
+  }
+
+ private:
+  std::map<std::string, Registration, std::less<>> by_location_;
+  std::map<std::string, std::string, std::less<>>
+      location_of_endpoint_;  // "sector\0endpoint" -> location
+  std::map<Fingerprint::Bytes, std::string> location_of_key_;
+  std::uint64_t next_id_ = 1;
+
+  void erase(std::map<std::string, Registration, std::less<>>::iterator it);
+};
+
+}  // namespace tte::controller
+
+#endif  // TTE_CONTROLLER_DIRECTORY_HPP

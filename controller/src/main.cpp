@@ -1,0 +1,727 @@
+// tte-controller: the Controller (draft messages 6, 7, 8, 11 and 12). A thin
+// command line over the registry, the CoAPS server, the MotherShip poller and
+// the HTTP API; `device` and `binding` are clients of that API.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api.hpp"
+#include "coap_server.hpp"
+#include "data_dir.hpp"
+#include "mothership_poller.hpp"
+#include "observations.hpp"
+#include "registry.hpp"
+#include "tte/host/controller_code.hpp"
+#include "tte/host/rfc3339.hpp"
+#include "tte/labels/qr.hpp"
+#include "tte/labels/raster.hpp"
+#include "tte/platform/command_line.hpp"
+#include "tte/platform/files.hpp"
+#include "tte/platform/http_client.hpp"
+#include "tte/platform/http_server.hpp"
+#include "tte/platform/listen_address.hpp"
+#include "tte/platform/log.hpp"
+
+namespace tte::controller {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kExitCodes =
+    "Exit status: 0 done; 1 a failure the message explains; 2 wrong usage;\n"
+    "3 (device, binding) the Controller refused the request or the device answered with an error;\n"
+    "4 the device is not connected or did not answer.";
+
+std::int64_t wall_clock() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t parse_int_option(const CommandLine& cli, const std::string& name,
+                              std::int64_t minimum) {
+  std::string text = cli.require(name);
+  char* end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < minimum) {
+    throw UsageError("--" + name + " must be a whole number of at least " +
+                     std::to_string(minimum));
+  }
+  return value;
+}
+
+// Reads DIR/controller.conf into the options not given on the command line.
+DataDir open_data_dir(CommandLine& cli) {
+  DataDir dir(cli.require("data-dir"));
+  dir.require_initialised();
+  cli.read_config_file(dir.config());
+  return dir;
+}
+
+std::string intake_url_of(const std::string& http_listener, bool tls) {
+  ListenAddress address = ListenAddress::parse(http_listener, tls ? "https" : "http");
+  std::string host = address.address;
+  if (host == "0.0.0.0" || host == "::") host = first_host_address();
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(address.port);
+}
+
+// --- init ------------------------------------------------------------------
+
+int run_init(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-controller init --data-dir DIR [options]",
+      "Creates a Controller's data directory: its DTLS key pair (P-256, self-signed) that Devices "
+      "pin, "
+      "the intake token Introducers present with message 6, the API token of the control API and "
+      "dashboard, a self-signed HTTPS certificate, the SQLite database and controller.conf.");
+  cli.option("data-dir", "DIR", "the directory to create")
+      .option("coaps", "ADDR:PORT", "CoAPS listener for Devices", "0.0.0.0:5684")
+      .option("coaps-public", "IP:PORT",
+              "where Devices reach it (default: this host's address and the CoAPS port)")
+      .option("http", "ADDR:PORT", "HTTP listener (intake, API, dashboard)", "127.0.0.1:8080")
+      .option("https", "ADDR:PORT", "also an HTTPS listener with https.crt")
+      .option("https-name", "NAMES",
+              "comma-separated DNS names or IPs for https.crt (default: host name, localhost, "
+              "loopback and the CoAPS address)")
+      .option("policy", "strict|open", "strict: only Devices an Introducer announced may join",
+              "strict")
+      .flag("json", "print the result as JSON")
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  InitOptions options;
+  options.data_dir = cli.require("data-dir");
+  options.coaps = cli.require("coaps");
+  options.coaps_public = cli.get_or("coaps-public", "");
+  options.http = cli.require("http");
+  options.https = cli.get_or("https", "");
+  options.policy = cli.require("policy");
+  if (auto names = cli.get("https-name")) {
+    std::string rest = *names;
+    while (!rest.empty()) {
+      std::size_t comma = rest.find(',');
+      if (!rest.substr(0, comma).empty()) options.https_names.push_back(rest.substr(0, comma));
+      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    }
+  }
+  ListenAddress::parse(options.coaps, "coaps");
+  ListenAddress::parse(options.http, "http");
+  if (!options.https.empty()) ListenAddress::parse(options.https, "https");
+  InitResult result = initialise(options);
+  DataDir dir(options.data_dir);
+  if (cli.has("json")) {
+    std::cout << Json{{"data_dir", options.data_dir},
+                      {"coaps_public", result.coaps_public},
+                      {"fingerprint", std::string(result.dtls_fingerprint.to_string().view())},
+                      {"intake_token_file", dir.path("intake.token")},
+                      {"api_token_file", dir.path("api.token")}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "Created a Controller in " << options.data_dir << "\n"
+              << "  Devices reach it at:      "
+              << (result.coaps_public.empty()
+                      ? "(the CoAPS port is chosen at start; set coaps-public for installers)"
+                      : result.coaps_public + " (CoAPS)")
+              << "\n"
+              << "  DTLS fingerprint:         " << result.dtls_fingerprint.to_string().view()
+              << "\n"
+              << "  Intake token (installers): " << dir.path("intake.token") << "\n"
+              << "  API token (you):          " << dir.path("api.token") << "\n"
+              << "Next: tte-controller serve --data-dir " << options.data_dir
+              << "; tte-controller info shows what installers need.\n";
+  }
+  return 0;
+}
+
+// --- info ------------------------------------------------------------------
+
+int run_info(const std::vector<std::string>& args) {
+  CommandLine cli("tte-controller info --data-dir DIR [--with-token] [--qr FILE] [--json]",
+                  "Prints what an installer needs: the CoAPS address Devices are given, the DTLS "
+                  "fingerprint, the "
+                  "intake URL, and all of it as one controller code (also as a QR code PNG) that "
+                  "`tte-introducer site add NAME --code CODE|IMAGE` takes.");
+  cli.option("data-dir", "DIR", "the Controller's data directory")
+      .option("coaps", "ADDR:PORT", "(from controller.conf)")
+      .option("coaps-public", "IP:PORT", "(from controller.conf)")
+      .option("http", "ADDR:PORT", "(from controller.conf)")
+      .option("https", "ADDR:PORT", "(from controller.conf)")
+      .option("policy", "strict|open", "(from controller.conf)")
+      .option("intake", "URL",
+              "the intake URL installers use (default: from the HTTPS or HTTP listener)")
+      .flag("with-token",
+            "put the intake token into the code (then the code and its QR image are secrets)")
+      .option("qr", "FILE", "where to write the QR code PNG (default: DIR/controller-code.png)")
+      .flag("json", "print as JSON")
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  DataDir dir = open_data_dir(cli);
+  const bool tls = cli.get("https").has_value();
+  std::string intake =
+      cli.get_or("intake", intake_url_of(tls ? cli.require("https") : cli.require("http"), tls));
+  auto public_address = cli.get("coaps-public");
+  if (!public_address) {
+    throw StartupError(
+        "controller.conf has no coaps-public (where Devices reach the Controller): set it, or pass "
+        "--coaps-public IP:PORT");
+  }
+  auto address = ControllerAddress::parse(*public_address);
+  if (!address.ok()) throw StartupError("coaps-public is not IP:PORT: " + *public_address);
+  ControllerCode code{address.value(), dir.dtls_fingerprint(), intake,
+                      cli.has("with-token") ? dir.intake_token() : std::string()};
+  const std::string text = code.to_string();
+  auto qr = labels::encode_qr(text, labels::QrLevel::M);
+  if (!qr.ok()) throw StartupError("the controller code does not fit a QR code");
+  const int module = 6, side = (qr->size + 2 * labels::kQuietZone) * module;
+  labels::Image image(side, side, 255);
+  for (int y = 0; y < qr->size; ++y) {
+    for (int x = 0; x < qr->size; ++x) {
+      if (qr->is_dark(x, y)) {
+        image.fill_rect((x + labels::kQuietZone) * module, (y + labels::kQuietZone) * module,
+                        module, module, 0);
+      }
+    }
+  }
+  const std::string qr_file = cli.get_or("qr", dir.path("controller-code.png"));
+  write_file_atomic(qr_file, labels::encode_png(image), cli.has("with-token") ? 0600 : 0644);
+  if (cli.has("json")) {
+    std::cout << Json{{"coaps", std::string(address->to_string().view())},
+                      {"fingerprint", std::string(code.fingerprint.to_string().view())},
+                      {"intake", intake},
+                      {"intake_token_file", dir.path("intake.token")},
+                      {"policy", cli.require("policy")},
+                      {"code", text},
+                      {"qr", qr_file}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "Devices reach this Controller at " << address->to_string().view() << " (CoAPS)\n"
+              << "  DTLS fingerprint: " << code.fingerprint.to_string().view() << "\n"
+              << "  Intake (message 6): " << intake << "  (token in " << dir.path("intake.token")
+              << ")\n"
+              << "  Policy: " << cli.require("policy") << "\n"
+              << "Controller code"
+              << (cli.has("with-token") ? " (holds the intake token: keep it secret)" : "")
+              << ":\n  " << text << "\n"
+              << "As a QR code: " << qr_file << "\n"
+              << "An installer saves it with: tte-introducer site add NAME --code '" << text << "'"
+              << (cli.has("with-token") ? "" : " --token TOKEN") << "\n";
+  }
+  return 0;
+}
+
+// --- serve -----------------------------------------------------------------
+
+int run_serve(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-controller serve --data-dir DIR [options]",
+      "Runs the Controller: CoAPS for Devices (DTLS with each Device's key fingerprint; the "
+      "Resource "
+      "Directory; requests, observations and bindings over each Device's own session), and HTTP(S) "
+      "for "
+      "the intake of message 6, the control API and the dashboard. It asks the MotherShip about "
+      "announced "
+      "Devices that have not joined (messages 7/8). Options not given here come from --config, "
+      "then "
+      "from DIR/controller.conf. When every listener is up, one JSON line with the bound addresses "
+      "is "
+      "printed on standard output; logs go to standard error. SIGTERM or SIGINT stop it cleanly.");
+  cli.option("data-dir", "DIR", "the Controller's data directory (see init)")
+      .option("coaps", "ADDR:PORT", "CoAPS listener for Devices (port 0: any free port)")
+      .option("coaps-public", "IP:PORT", "where Devices reach it (shown to installers)")
+      .option("http", "ADDR:PORT", "HTTP listener: intake, API, dashboard")
+      .option("https", "ADDR:PORT", "also an HTTPS listener (https.crt, https.key)")
+      .option("https-cert", "FILE", "HTTPS certificate chain (PEM)", "https.crt")
+      .option("https-key", "FILE", "HTTPS private key (PEM)", "https.key")
+      .option("policy", "strict|open", "strict: only Devices an Introducer announced may join")
+      .option("mothership-cafile", "PEM",
+              "trust only this CA for MotherShips (default: the system's CAs)")
+      .option("mothership-connect-to", "HOST:PORT:ADDR:PORT",
+              "reach a MotherShip at another address, still checking its certificate (like curl; "
+              "test beds)")
+      .option("poll-min", "SECONDS", "first wait between status polls of an announced Device", "30")
+      .option("poll-max", "SECONDS", "longest wait between status polls", "3600")
+      .option("request-timeout", "SECONDS", "how long a request to a Device may take", "10")
+      .option("threads", "N", "HTTP worker threads", "2")
+      .option("log-format", "text|json", "log line format", "text")
+      .option("log-level", "debug|info|warning|error", "the least important lines logged", "info")
+      .config_file()
+      .epilog(kExitCodes);
+  if (!cli.parse(args)) return 0;
+  DataDir dir = open_data_dir(cli);
+
+  std::string level_name = cli.require("log-level");
+  LogLevel level = level_name == "debug"     ? LogLevel::debug
+                   : level_name == "info"    ? LogLevel::info
+                   : level_name == "warning" ? LogLevel::warning
+                   : level_name == "error"
+                       ? LogLevel::error
+                       : throw UsageError("--log-level is debug, info, warning or error");
+  Logger logger("tte-controller", parse_log_format(cli.require("log-format")), level);
+  auto policy = parse_policy(cli.require("policy"));
+  if (!policy.ok()) throw UsageError("--policy is strict or open");
+
+  // One UDP socket serves every Device; HTTP connections (long polls) each
+  // take a descriptor: allow as many as the system lets us.
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+
+  Registry registry(dir.database(), policy.value());
+  Observations observations;
+  ListenAddress coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
+  CoapServerOptions coap_options;
+  coap_options.address = coaps.address;
+  coap_options.port = coaps.port;
+  coap_options.certificate_file = dir.path("dtls.crt");
+  coap_options.private_key_file = dir.path("dtls.key");
+  coap_options.request_timeout = std::chrono::seconds(parse_int_option(cli, "request-timeout", 1));
+  CoapServer coap(coap_options, registry, observations, logger, wall_clock);
+  coaps.port = coap.port();
+
+  http::ClientOptions mothership_client;
+  mothership_client.ca_file = cli.get("mothership-cafile");
+  mothership_client.connect_to = cli.get("mothership-connect-to");
+  mothership_client.timeout = std::chrono::seconds(15);
+  PollSchedule schedule{parse_int_option(cli, "poll-min", 1), parse_int_option(cli, "poll-max", 1)};
+  if (schedule.max_interval < schedule.min_interval)
+    throw UsageError("--poll-max must be at least --poll-min");
+  MotherShipPoller poller(registry, mothership_client, schedule, logger, wall_clock);
+
+  http::Server server(logger, static_cast<int>(parse_int_option(cli, "threads", 1)));
+  ListenAddress http_address = ListenAddress::parse(cli.require("http"), "http");
+  std::optional<ListenAddress> https_address;
+  if (auto https = cli.get("https")) https_address = ListenAddress::parse(*https, "https");
+
+  ControllerIdentity identity;
+  identity.fingerprint = dir.dtls_fingerprint();
+  std::string coaps_public = cli.get_or("coaps-public", "");
+  if (coaps_public.empty()) {
+    std::string host =
+        coaps.address == "0.0.0.0" || coaps.address == "::" ? first_host_address() : coaps.address;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    coaps_public = host + ":" + std::to_string(coaps.port);
+  }
+  identity.coaps = coaps_public;
+  ApiOptions api_options{dir.intake_token(), dir.api_token(), identity, wall_clock, steady_ms, 5};
+  Api api(api_options, registry, coap, observations);
+  http::ListenerOptions http_options;
+  http_options.name = "http";
+  http_options.address = http_address.address;
+  http_options.port = http_address.port;
+  http_address.port =
+      server.listen(http_options, [&](http::Request request, http::Respond respond) {
+        bool intake = request.method == "POST" && request.path() == "/.well-known/tte/devices";
+        api.handle(
+            std::move(request),
+            [respond, intake, &poller](http::Response response) {
+              if (intake && response.status < 300) poller.wake();
+              respond(std::move(response));
+            },
+            false);
+      });
+  if (https_address) {
+    http::ListenerOptions https_options;
+    https_options.name = "https";
+    https_options.address = https_address->address;
+    https_options.port = https_address->port;
+    https_options.tls = http::TlsFiles{dir.resolve(cli.require("https-cert")),
+                                       dir.resolve(cli.require("https-key"))};
+    https_address->port =
+        server.listen(https_options, [&](http::Request request, http::Respond respond) {
+          bool intake = request.method == "POST" && request.path() == "/.well-known/tte/devices";
+          api.handle(
+              std::move(request),
+              [respond, intake, &poller](http::Response response) {
+                if (intake && response.status < 300) poller.wake();
+                respond(std::move(response));
+              },
+              true);
+        });
+  }
+
+  coap.start();
+  poller.start();
+  std::atomic<bool> flushing{true};
+  std::thread flusher([&] {
+    while (flushing.load()) {
+      for (int i = 0; i < 10 && flushing.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      registry.flush();
+    }
+  });
+
+  Json ready{{"ready", true},
+             {"coaps", coaps.to_string()},
+             {"http", http_address.to_string()},
+             {"fingerprint", std::string(identity.fingerprint.to_string().view())},
+             {"policy", policy_name(policy.value())},
+             {"pid", static_cast<int>(::getpid())}};
+  if (https_address) ready["https"] = https_address->to_string();
+  std::cout << ready.dump() << std::endl;
+  // For `device` and `binding` on this machine: where the API listens now
+  // (the configured port may be 0).
+  write_file_atomic(dir.path("run.json"), ready.dump() + "\n", 0644);
+  logger.info("serving", {{"coaps", coaps.to_string()},
+                          {"http", http_address.to_string()},
+                          {"https", https_address ? https_address->to_string() : std::string("-")},
+                          {"policy", policy_name(policy.value())},
+                          {"devices", static_cast<std::int64_t>(registry.devices().size())}});
+  server.run_until_signal();
+  poller.stop();
+  coap.stop();
+  flushing = false;
+  flusher.join();
+  registry.flush();
+  std::remove(dir.path("run.json").c_str());
+  auto stats = coap.stats();
+  logger.info("stopped", {{"requests_sent", static_cast<std::int64_t>(stats.requests_sent)},
+                          {"notifications", static_cast<std::int64_t>(stats.notifications)}});
+  return 0;
+}
+
+// --- device and binding: clients of the HTTP API ------------------------------
+
+struct ApiClient {
+  std::string base;  // "http://127.0.0.1:8080"
+  std::string token;
+  http::ClientOptions options;
+
+  http::FetchResult call(const std::string& method, const std::string& path,
+                         const std::string& body = "", const std::string& content_type = "") const {
+    http::Headers headers{{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
+    if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
+    return http::fetch(method, base + path, headers, body, options);
+  }
+};
+
+void api_options(CommandLine& cli) {
+  cli.option("data-dir", "DIR", "the Controller's data directory (for the API address and token)")
+      .option("url", "URL",
+              "the Controller's HTTP(S) listener (default: http from controller.conf)")
+      .option("token", "TOKEN", "the API token (default: DIR/api.token)")
+      .option("cafile", "PEM", "trust this CA for an https:// URL")
+      .option("http", "ADDR:PORT", "(from controller.conf)")
+      .option("https", "ADDR:PORT", "(from controller.conf)")
+      .option("coaps", "ADDR:PORT", "(from controller.conf)")
+      .option("coaps-public", "IP:PORT", "(from controller.conf)")
+      .option("policy", "strict|open", "(from controller.conf)")
+      .flag("json", "print the API's JSON")
+      .epilog(kExitCodes);
+}
+
+ApiClient api_client(CommandLine& cli) {
+  ApiClient client;
+  if (auto dir_name = cli.get("data-dir")) {
+    DataDir dir = open_data_dir(cli);
+    client.token = dir.api_token();
+    if (!cli.get("url")) {
+      ListenAddress http = ListenAddress::parse(cli.require("http"), "http");
+      if (file_exists(dir.path("run.json"))) {  // the running server's bound address
+        auto run = Json::parse(read_file(dir.path("run.json")), nullptr, false);
+        if (!run.is_discarded() && run.contains("http"))
+          http = ListenAddress::parse(run["http"].get<std::string>(), "http");
+      }
+      std::string host = http.address == "0.0.0.0" ? "127.0.0.1"
+                         : http.address == "::"    ? "::1"
+                                                   : http.address;
+      if (host.find(':') != std::string::npos) host = "[" + host + "]";
+      client.base = "http://" + host + ":" + std::to_string(http.port);
+    }
+  }
+  if (auto url = cli.get("url")) client.base = *url;
+  if (auto token = cli.get("token")) client.token = *token;
+  if (client.base.empty() || client.token.empty()) {
+    throw UsageError("say --data-dir DIR (on the Controller's machine), or --url and --token");
+  }
+  while (!client.base.empty() && client.base.back() == '/')
+    client.base.pop_back();
+  client.options.ca_file = cli.get("cafile");
+  client.options.timeout = std::chrono::seconds(330);  // long polls last up to 300 s
+  return client;
+}
+
+std::string encode_segment(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) ||
+        std::string_view("-._~:").find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+      out += escaped;
+    }
+  }
+  return out;
+}
+
+std::string resource_path(const std::string& path) {
+  std::string out;
+  std::size_t start = path.empty() || path[0] != '/' ? 0 : 1;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    out += "/" + encode_segment(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// Checks an API answer; returns its JSON or throws with the exit code.
+struct ApiFailure {
+  int code;
+  std::string message;
+};
+
+Json expect(const http::FetchResult& result, std::initializer_list<int> statuses) {
+  if (!result.ok()) throw ApiFailure{1, "cannot reach the Controller: " + result.error};
+  for (int status : statuses) {
+    if (result.response.status == status) {
+      if (result.response.body.empty()) return Json::object();
+      auto json = Json::parse(result.response.body, nullptr, false);
+      return json.is_discarded() ? Json::object() : json;
+    }
+  }
+  auto problem = Json::parse(result.response.body, nullptr, false);
+  std::string detail = !problem.is_discarded() && problem.is_object() && problem.contains("detail")
+                           ? problem["detail"].get<std::string>()
+                           : "HTTP " + std::to_string(result.response.status);
+  int status = result.response.status;
+  int code = status == 409 || status == 504 || status == 502 ? 4 : status == 401 ? 1 : 3;
+  throw ApiFailure{code, detail + " (HTTP " + std::to_string(status) + ")"};
+}
+
+std::string payload_text(const Json& reply) {
+  if (reply.contains("payload")) return reply["payload"].get<std::string>();
+  if (reply.contains("payload_hex")) return "0x" + reply["payload_hex"].get<std::string>();
+  return "";
+}
+
+int run_device(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-controller device list|show|get|put|post|delete|observe|remove [URN] [PATH] [VALUE] "
+      "[options]",
+      "Reads and writes the resources of registered Devices through the Controller's API; requests "
+      "travel over each Device's own DTLS session. list: every device; show URN; get URN PATH; "
+      "put URN PATH VALUE; observe URN PATH (prints each new value); remove URN (forget the "
+      "device).");
+  cli.positional("ACTION", "list, show, get, put, post, delete, observe or remove")
+      .positional("URN", "the device's URN", false)
+      .positional("PATH", "the resource, e.g. /light", false)
+      .positional("VALUE", "put/post: the payload", false)
+      .option("content-type", "TYPE", "put/post: text/plain, application/json, application/cbor",
+              "text/plain")
+      .option("count", "N", "observe: stop after N values (default: run until interrupted)")
+      .option("wait", "SECONDS",
+              "observe: give up after this long without a value (default: never)");
+  api_options(cli);
+  if (!cli.parse(args)) return 0;
+  ApiClient client = api_client(cli);
+  const std::string action = cli.require("ACTION");
+  const bool json = cli.has("json");
+
+  if (action == "list") {
+    Json reply = expect(client.call("GET", "/api/v1/devices"), {200});
+    if (json) {
+      std::cout << reply.dump() << "\n";
+      return 0;
+    }
+    for (const auto& d : reply["devices"]) {
+      std::cout << (d["urn"].get<std::string>().empty() ? "(unregistered)"
+                                                        : d["urn"].get<std::string>())
+                << "  " << d["state"].get<std::string>()
+                << (d["connected"].get<bool>() ? ", connected" : "") << "  "
+                << d["description"].get<std::string>() << "\n";
+    }
+    if (reply["devices"].empty()) std::cout << "No devices.\n";
+    return 0;
+  }
+  const std::string urn = cli.require("URN");
+  const std::string device_path = "/api/v1/devices/" + encode_segment(urn);
+  if (action == "show") {
+    Json reply = expect(client.call("GET", device_path), {200});
+    std::cout << reply.dump(json ? -1 : 2) << "\n";
+    return 0;
+  }
+  if (action == "remove") {
+    expect(client.call("DELETE", device_path), {204});
+    if (!json)
+      std::cout << "Removed " << urn << " (it must be announced again to join under strict).\n";
+    return 0;
+  }
+  const std::string path = cli.require("PATH");
+  if (action == "observe") {
+    std::optional<std::int64_t> count;
+    if (cli.get("count")) count = parse_int_option(cli, "count", 1);
+    std::optional<std::int64_t> wait;
+    if (cli.get("wait")) wait = parse_int_option(cli, "wait", 1);
+    std::int64_t seen = 0;
+    std::optional<std::uint64_t> after;
+    auto started = std::chrono::steady_clock::now();
+    while (!count || seen < *count) {
+      std::int64_t poll = 30;
+      if (wait) {
+        auto left = *wait - std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count();
+        if (left <= 0) throw ApiFailure{4, "no new value within " + std::to_string(*wait) + " s"};
+        poll = std::min<std::int64_t>(poll, left);
+      }
+      std::string query =
+          "?wait=" + std::to_string(poll) + (after ? "&after=" + std::to_string(*after) : "");
+      Json reply =
+          expect(client.call("GET", device_path + "/observe" + resource_path(path) + query), {200});
+      for (const auto& n : reply["notifications"]) {
+        after = n["seq"].get<std::uint64_t>();
+        if (json) {
+          std::cout << n.dump() << std::endl;
+        } else {
+          std::cout << n["time"].get<std::string>() << "  " << payload_text(n) << std::endl;
+        }
+        started = std::chrono::steady_clock::now();
+        if (count && ++seen >= *count) break;
+      }
+    }
+    return 0;
+  }
+  std::string method = action == "get"      ? "GET"
+                       : action == "put"    ? "PUT"
+                       : action == "post"   ? "POST"
+                       : action == "delete" ? "DELETE"
+                                            : "";
+  if (method.empty())
+    throw UsageError("ACTION must be list, show, get, put, post, delete, observe or remove");
+  std::string body = (method == "PUT" || method == "POST") ? cli.require("VALUE") : "";
+  Json reply = expect(client.call(method, device_path + "/resources" + resource_path(path), body,
+                                  body.empty() ? "" : cli.require("content-type")),
+                      {200});
+  const std::string code = reply["code"].get<std::string>();
+  if (json) {
+    std::cout << reply.dump() << "\n";
+  } else {
+    std::string payload = payload_text(reply);
+    std::cout << (payload.empty() ? code : payload) << "\n";
+  }
+  if (code.empty() || code[0] != '2') {
+    if (!json) std::cerr << "tte-controller device: the device answered " << code << "\n";
+    return 3;
+  }
+  return 0;
+}
+
+int run_binding(const std::vector<std::string>& args) {
+  CommandLine cli(
+      "tte-controller binding add|list|remove [SOURCE-URN SOURCE-PATH TARGET-URN TARGET-PATH | ID]",
+      "Bindings make one Device control another, the draft's \"switch S controls light L\": the "
+      "Controller observes the source resource and sets the target resource to each new value.");
+  cli.positional("ACTION", "add, list or remove")
+      .positional("A", "add: the source device's URN; remove: the binding's id", false)
+      .positional("B", "add: the source resource, e.g. /switch", false)
+      .positional("C", "add: the target device's URN", false)
+      .positional("D", "add: the target resource, e.g. /light", false);
+  api_options(cli);
+  if (!cli.parse(args)) return 0;
+  ApiClient client = api_client(cli);
+  const std::string action = cli.require("ACTION");
+  const bool json = cli.has("json");
+  if (action == "list") {
+    Json reply = expect(client.call("GET", "/api/v1/bindings"), {200});
+    if (json) {
+      std::cout << reply.dump() << "\n";
+      return 0;
+    }
+    for (const auto& b : reply["bindings"]) {
+      std::cout << b["id"].get<std::int64_t>() << "  " << b["source"]["urn"].get<std::string>()
+                << b["source"]["path"].get<std::string>() << " -> "
+                << b["target"]["urn"].get<std::string>() << b["target"]["path"].get<std::string>()
+                << "\n";
+    }
+    if (reply["bindings"].empty()) std::cout << "No bindings.\n";
+    return 0;
+  }
+  if (action == "add") {
+    Json body{{"source", {{"urn", cli.require("A")}, {"path", cli.require("B")}}},
+              {"target", {{"urn", cli.require("C")}, {"path", cli.require("D")}}}};
+    Json reply =
+        expect(client.call("POST", "/api/v1/bindings", body.dump(), "application/json"), {201});
+    if (json) {
+      std::cout << reply.dump() << "\n";
+    } else {
+      std::cout << "Binding " << reply["id"].get<std::int64_t>() << ": " << cli.require("A")
+                << cli.require("B") << " -> " << cli.require("C") << cli.require("D") << "\n";
+    }
+    return 0;
+  }
+  if (action == "remove") {
+    expect(client.call("DELETE", "/api/v1/bindings/" + encode_segment(cli.require("A"))), {204});
+    if (!json) std::cout << "Removed binding " << cli.require("A") << ".\n";
+    return 0;
+  }
+  throw UsageError("ACTION must be add, list or remove");
+}
+
+constexpr const char* kUsage =
+    "Usage: tte-controller COMMAND [options]\n"
+    "\n"
+    "The Controller of TTE (Transitive Trust Enrollment): Devices join it over CoAP/DTLS, register "
+    "in its\n"
+    "Resource Directory, and are controlled through it.\n"
+    "\n"
+    "Commands:\n"
+    "  init     create a data directory (keys, tokens, database)\n"
+    "  info     what installers need: address, fingerprint, intake, controller code and QR\n"
+    "  serve    run the Controller\n"
+    "  device   list devices; read, write and observe their resources\n"
+    "  binding  let one device control another (switch -> light)\n"
+    "\n"
+    "Run `tte-controller COMMAND --help` for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+      std::string(argv[1]) == "help") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  try {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (command == "init") return run_init(args);
+    if (command == "info") return run_info(args);
+    if (command == "serve") return run_serve(args);
+    if (command == "device") return run_device(args);
+    if (command == "binding") return run_binding(args);
+    std::cerr << "tte-controller: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+  } catch (const ApiFailure& failure) {
+    std::cerr << "tte-controller " << command << ": " << failure.message << "\n";
+    return failure.code;
+  } catch (const UsageError& e) {
+    std::cerr << "tte-controller " << command << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tte-controller " << command << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace tte::controller
+
+int main(int argc, char** argv) {
+  return tte::controller::main(argc, argv);
+}

@@ -1,0 +1,159 @@
+// What the Controller knows about its Devices and bindings: announced by
+// Introducers (message 6), joined over DTLS, registered in the Resource
+// Directory, their state at the MotherShip (messages 7/8). One mutex guards
+// it; every thread (CoAP, HTTP, poller) reads and writes through it.
+//
+// Durability: an announcement and a binding are committed (synchronous=FULL)
+// before they are acknowledged; the rest (last seen, registrations, poll
+// results) is soft state, written in batches by flush() every second and at
+// shutdown, because Devices re-register on their own after a restart.
+#ifndef TTE_CONTROLLER_REGISTRY_HPP
+#define TTE_CONTROLLER_REGISTRY_HPP
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "directory.hpp"
+#include "tte/host/messages.hpp"
+#include "tte/identifiers.hpp"
+
+namespace tte::sqlite {
+class Database;
+}
+
+namespace tte::controller {
+
+enum class Policy { strict, open };
+Result<Policy> parse_policy(std::string_view text);
+const char* policy_name(Policy policy);
+
+// The state a dashboard shows, derived from the entry.
+enum class DeviceStatus { announced, joined, registered, expired, deregistered };
+const char* device_status_name(DeviceStatus status);
+
+struct DeviceEntry {
+  Fingerprint fingerprint;
+  std::string urn;  // announced, or the endpoint name it registered with (open policy)
+  std::optional<DevId> dev_id;
+  std::optional<Otp> otp;
+  std::string mothership;  // tte-XXXXXX.net, from the announcement
+  std::string description;
+  std::optional<std::int64_t> announced_at, joined_at, last_seen;
+  std::string address;     // the Device's last address, "192.0.2.9:40123"
+  bool connected = false;  // a DTLS session is up now (not stored)
+
+  // The Resource Directory registration, or how the last one ended.
+  bool registered = false;
+  std::string location;  // "rd/7"
+  std::int64_t lifetime = 0;
+  std::optional<std::int64_t> registered_at, expires_at;
+  std::string links;               // link-format text
+  std::string registration_ended;  // "", "expired" or "removed"
+
+  // Messages 7/8: the Device's state at its MotherShip, for announced Devices.
+  std::string ms_state;  // "", or unmapped, mapped, registered, revoked
+  std::optional<std::int64_t> ms_checked_at;
+  std::optional<std::int64_t> ms_next_poll_at;  // absent: not polling
+  int ms_failures = 0;
+  std::string ms_error;
+
+  DeviceStatus status() const;
+};
+
+struct Binding {
+  std::int64_t id = 0;
+  std::string source_urn, source_path;  // observed ("/switch")
+  std::string target_urn, target_path;  // set to each new value ("/light")
+  std::int64_t created_at = 0;
+  // Not stored: what happened last.
+  std::string last_value;
+  std::optional<std::int64_t> last_fired_at;
+  std::string last_error;
+};
+
+enum class Announced { created, repeated };
+
+class Registry {
+ public:
+  // Opens (creating) the database. Throws StartupError.
+  Registry(const std::string& database_path, Policy policy);
+  ~Registry();
+
+  Policy policy() const { return policy_; }
+
+  // Message 6. Errors: duplicate (the URN or the key is already announced
+  // with different identifiers), io.
+  Result<Announced> announce(const DeviceNotice& notice, std::int64_t now);
+  // The operator removes a Device (and its bindings). Errors: not_found, io.
+  Status remove(const std::string& urn);
+
+  // DTLS: may this key join? strict: only announced keys; open: any.
+  bool admits(const Fingerprint& key) const;
+  void joined(const Fingerprint& key, const std::string& address, std::int64_t now);
+  void seen(const Fingerprint& key, std::int64_t now);
+  void disconnected(const Fingerprint& key);
+
+  // Resource Directory events (from the CoAP thread).
+  // The URN announced for a key, and the key announced for a URN.
+  std::optional<std::string> announced_urn(const Fingerprint& key) const;
+  std::optional<Fingerprint> key_of_announced(const std::string& urn) const;
+  void registered(const Registration& registration, std::int64_t now);
+  void registration_ended(const Fingerprint& key, const char* how);
+
+  // Messages 7/8: announced Devices that have not joined and are due.
+  struct PollTask {
+    Fingerprint key;
+    DevId dev_id;
+    Otp otp;
+    std::string mothership;
+    int failures = 0;
+    std::string state;  // the last answer's
+  };
+  std::vector<PollTask> due_polls(std::int64_t now) const;
+  std::optional<std::int64_t> next_poll_at() const;
+  // state empty means the poll failed with `error`; next_at absent stops polling.
+  void poll_result(const Fingerprint& key, const std::string& state, const std::string& error,
+                   std::int64_t now, std::optional<std::int64_t> next_at);
+
+  std::vector<DeviceEntry> devices() const;
+  std::optional<DeviceEntry> device(const std::string& urn) const;
+
+  // Bindings. Errors: not_found (a device), duplicate, io.
+  Result<Binding> add_binding(const std::string& source_urn, const std::string& source_path,
+                              const std::string& target_urn, const std::string& target_path,
+                              std::int64_t now);
+  Status remove_binding(std::int64_t id);
+  std::vector<Binding> bindings() const;
+  void binding_fired(std::int64_t id, const std::string& value, const std::string& error,
+                     std::int64_t now);
+
+  // Writes the soft state changed since the last flush. Returns rows written.
+  std::size_t flush();
+
+ private:
+  DeviceEntry* find_key(const Fingerprint& key);
+  const DeviceEntry* find_key(const Fingerprint& key) const;
+  DeviceEntry* find_urn(const std::string& urn);
+  void mark(const Fingerprint& key) { dirty_.insert(key.bytes()); }
+  Status store_device(const DeviceEntry& entry);  // with db_mutex_ held
+
+  Policy policy_;
+  mutable std::mutex mutex_;
+  std::map<Fingerprint::Bytes, DeviceEntry> devices_;
+  std::map<std::string, Fingerprint::Bytes> key_of_urn_;
+  std::map<std::int64_t, Binding> bindings_;
+  std::set<Fingerprint::Bytes> dirty_;
+
+  std::mutex db_mutex_;  // taken after mutex_ when both are needed
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+}  // namespace tte::controller
+
+#endif  // TTE_CONTROLLER_REGISTRY_HPP

@@ -1,0 +1,168 @@
+#include "registry.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "tte/platform/files.hpp"
+#include "tte/platform/sqlite.hpp"
+#include "tte/platform/startup_error.hpp"
+#include "vectors.hpp"
+
+namespace tte::controller {
+namespace {
+
+DeviceNotice notice(const std::string& urn, char key, const std::string& otp = "123456789abcdef0") {
+  DeviceNotice n{DevUrn::parse(urn).value(),
+                 Fingerprint::parse(std::string(64, key)).value(),
+                 DevId::parse("abcdef01").value(),
+                 Otp::parse(otp).value(),
+                 MsId::from_host("tte-00000A.net", IdPolicy::operational).value().host(),
+                 "Hall light",
+                 std::nullopt};
+  return n;
+}
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "registry-" + std::to_string(::getpid());
+    make_private_directory(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string db() const { return dir_ + "/controller.db"; }
+  std::string dir_;
+};
+
+TEST_F(RegistryTest, AnnouncementsAreIdempotentAndConflictsNamed) {
+  Registry registry(db(), Policy::strict);
+  auto light = notice("urn:dev:ops:32473-Light-0001", 'a');
+  EXPECT_EQ(registry.announce(light, 1000).value(), Announced::created);
+  EXPECT_EQ(registry.announce(light, 1001).value(), Announced::repeated);
+  auto other_key = notice("urn:dev:ops:32473-Light-0001", 'b');
+  EXPECT_EQ(registry.announce(other_key, 1002).error().field, std::string("urn"));
+  auto other_urn = notice("urn:dev:ops:32473-Light-0002", 'a');
+  EXPECT_EQ(registry.announce(other_urn, 1003).error().field, std::string("fingerprint"));
+  auto device = registry.device("urn:dev:ops:32473-Light-0001");
+  ASSERT_TRUE(device);
+  EXPECT_EQ(device->announced_at, 1000);
+  EXPECT_EQ(device->status(), DeviceStatus::announced);
+  EXPECT_EQ(device->ms_next_poll_at, 1000);  // ask the MotherShip at once
+}
+
+TEST_F(RegistryTest, StrictAdmitsOnlyAnnouncedKeysOpenAdmitsAll) {
+  const Fingerprint a = Fingerprint::parse(std::string(64, 'a')).value();
+  {
+    Registry strict(db(), Policy::strict);
+    EXPECT_FALSE(strict.admits(a));
+    ASSERT_TRUE(strict.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 1000).ok());
+    EXPECT_TRUE(strict.admits(a));
+  }
+  Registry open(dir_ + "/open.db", Policy::open);
+  EXPECT_TRUE(open.admits(Fingerprint::parse(std::string(64, 'c')).value()));
+}
+
+TEST_F(RegistryTest, AnnouncementsAndBindingsSurviveARestartSoftStateAfterAFlush) {
+  const Fingerprint a = Fingerprint::parse(std::string(64, 'a')).value();
+  const Fingerprint b = Fingerprint::parse(std::string(64, 'b')).value();
+  std::int64_t binding_id = 0;
+  {
+    Registry registry(db(), Policy::strict);
+    ASSERT_TRUE(registry.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 1000).ok());
+    ASSERT_TRUE(
+        registry.announce(notice("urn:dev:ops:32473-Switch-0001", 'b', "0000000000000002"), 1000)
+            .ok());
+    auto binding = registry.add_binding("urn:dev:ops:32473-Switch-0001", "/switch",
+                                        "urn:dev:ops:32473-Light-0001", "/light", 1001);
+    ASSERT_TRUE(binding.ok());
+    binding_id = binding->id;
+    EXPECT_EQ(registry
+                  .add_binding("urn:dev:ops:32473-Switch-0001", "/switch",
+                               "urn:dev:ops:32473-Light-0001", "/light", 1002)
+                  .error()
+                  .code,
+              Errc::duplicate);
+    EXPECT_EQ(registry
+                  .add_binding("urn:dev:ops:1-nobody-1", "/x", "urn:dev:ops:32473-Light-0001",
+                               "/light", 1002)
+                  .error()
+                  .code,
+              Errc::not_found);
+    registry.joined(a, "127.0.0.1:40000", 1100);
+    Registration registration;
+    registration.location = "rd/1";
+    registration.endpoint = "urn:dev:ops:32473-Light-0001";
+    registration.fingerprint = a;
+    registration.lifetime = 60;
+    registration.registered_at = registration.updated_at = 1100;
+    registry.registered(registration, 1100);
+    registry.joined(b, "127.0.0.1:40001", 1100);
+    EXPECT_GE(registry.flush(), 2u);
+  }
+  Registry registry(db(), Policy::strict);
+  auto light = registry.device("urn:dev:ops:32473-Light-0001");
+  ASSERT_TRUE(light);
+  EXPECT_EQ(light->joined_at, 1100);
+  EXPECT_EQ(light->address, "127.0.0.1:40000");
+  EXPECT_EQ(light->expires_at, 1160);
+  EXPECT_FALSE(light->connected);        // sessions do not survive a restart
+  EXPECT_FALSE(light->ms_next_poll_at);  // it joined: no more polling
+  ASSERT_EQ(registry.bindings().size(), 1u);
+  EXPECT_EQ(registry.bindings()[0].id, binding_id);
+  ASSERT_TRUE(registry.remove("urn:dev:ops:32473-Light-0001").ok());
+  EXPECT_TRUE(registry.bindings().empty());  // its bindings go with it
+  EXPECT_FALSE(registry.device("urn:dev:ops:32473-Light-0001"));
+  EXPECT_EQ(registry.remove("urn:dev:ops:32473-Light-0001").error().code, Errc::not_found);
+}
+
+TEST_F(RegistryTest, StatusFollowsTheDevice) {
+  Registry registry(db(), Policy::open);
+  const Fingerprint c = Fingerprint::parse(std::string(64, 'c')).value();
+  registry.joined(c, "127.0.0.1:1", 10);
+  auto devices = registry.devices();
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].status(), DeviceStatus::joined);
+  Registration registration;
+  registration.location = "rd/1";
+  registration.endpoint = "urn:dev:ops:32473-Sensor-9";
+  registration.fingerprint = c;
+  registration.lifetime = 60;
+  registry.registered(registration, 11);
+  EXPECT_EQ(registry.device("urn:dev:ops:32473-Sensor-9")->status(), DeviceStatus::registered);
+  registry.registration_ended(c, "expired");
+  EXPECT_EQ(registry.device("urn:dev:ops:32473-Sensor-9")->status(), DeviceStatus::expired);
+  registry.registered(registration, 12);
+  registry.registration_ended(c, "removed");
+  EXPECT_EQ(registry.device("urn:dev:ops:32473-Sensor-9")->status(), DeviceStatus::deregistered);
+}
+
+TEST_F(RegistryTest, PollsAreDueUntilTheDeviceJoinsOrTheAnswerIsFinal) {
+  Registry registry(db(), Policy::strict);
+  ASSERT_TRUE(registry.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 1000).ok());
+  const Fingerprint a = Fingerprint::parse(std::string(64, 'a')).value();
+  ASSERT_EQ(registry.due_polls(1000).size(), 1u);
+  registry.poll_result(a, "mapped", "", 1000, 1030);
+  EXPECT_TRUE(registry.due_polls(1029).empty());
+  EXPECT_EQ(registry.next_poll_at(), 1030);
+  ASSERT_EQ(registry.due_polls(1030).size(), 1u);
+  EXPECT_EQ(registry.due_polls(1030)[0].state, "mapped");
+  registry.poll_result(a, "", "timeout", 1031, 1100);
+  EXPECT_EQ(registry.device("urn:dev:ops:32473-Light-0001")->ms_failures, 1);
+  EXPECT_EQ(registry.device("urn:dev:ops:32473-Light-0001")->ms_state,
+            "mapped");  // the last answer stays
+  registry.poll_result(a, "registered", "", 1100, std::nullopt);
+  EXPECT_FALSE(registry.next_poll_at());
+}
+
+TEST_F(RegistryTest, RefusesAnUnknownSchema) {
+  { Registry registry(db(), Policy::strict); }
+  {
+    sqlite::Database raw(db(), sqlite::Database::Mode::read_write);
+    raw.exec_or_throw("PRAGMA user_version = 7");
+  }
+  EXPECT_THROW(Registry(db(), Policy::strict), StartupError);
+}
+
+}  // namespace
+}  // namespace tte::controller
