@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -117,12 +118,19 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input,
   return result;
 }
 
-Process::Process(const std::vector<std::string>& argv, const std::string& stderr_path) {
+Process::Process(const std::vector<std::string>& argv, const std::string& stderr_path,
+                 bool with_stdin) {
   int out_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC)) throw std::runtime_error("pipe failed");
+  int in_pipe[2] = {-1, -1};
+  if (with_stdin && ::pipe2(in_pipe, O_CLOEXEC)) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (with_stdin) {
+    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
@@ -130,11 +138,27 @@ Process::Process(const std::vector<std::string>& argv, const std::string& stderr
   int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
+  if (with_stdin) {
+    ::close(in_pipe[0]);
+    stdin_fd_ = in_pipe[1];
+  }
   if (rc != 0) {
     ::close(out_pipe[0]);
+    if (stdin_fd_ >= 0) ::close(stdin_fd_);
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   }
   stdout_fd_ = out_pipe[0];
+}
+
+void Process::write_line(const std::string& line) {
+  if (stdin_fd_ < 0) throw std::runtime_error("this process has no stdin pipe");
+  static const bool sigpipe_ignored =
+      (std::signal(SIGPIPE, SIG_IGN), true);  // a dead child is an error, not a kill
+  (void)sigpipe_ignored;
+  std::string text = line + "\n";
+  if (::write(stdin_fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw std::runtime_error("cannot write to pid " + std::to_string(pid_));
+  }
 }
 
 Process::~Process() {
@@ -143,6 +167,7 @@ Process::~Process() {
     ::waitpid(pid_, &status_, 0);
   }
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  if (stdin_fd_ >= 0) ::close(stdin_fd_);
 }
 
 std::string Process::read_line(std::chrono::milliseconds timeout) {

@@ -26,8 +26,10 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input = "
 
 class Process {
  public:
-  // Starts argv with stdout on a pipe (read_line) and stderr appended to stderr_path.
-  Process(const std::vector<std::string>& argv, const std::string& stderr_path);
+  // Starts argv with stdout on a pipe (read_line) and stderr appended to
+  // stderr_path. With with_stdin, write_line() feeds its standard input.
+  Process(const std::vector<std::string>& argv, const std::string& stderr_path,
+          bool with_stdin = false);
   ~Process();  // kills the process if it still runs
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -36,6 +38,7 @@ class Process {
   // timeout or end of output.
   std::string read_line(std::chrono::milliseconds timeout = 30s);
   void signal(int sig);
+  void write_line(const std::string& line);  // needs with_stdin
   // Waits for the exit; returns the exit code (negative: the signal). Throws on timeout.
   int wait(std::chrono::milliseconds timeout = 30s);
   pid_t pid() const { return pid_; }
@@ -43,6 +46,7 @@ class Process {
  private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
+  int stdin_fd_ = -1;
   std::string buffer_;
   bool exited_ = false;
   int status_ = 0;
