@@ -16,6 +16,7 @@
 #include "mothership_client.hpp"
 #include "notices.hpp"
 #include "sites.hpp"
+#include "tte/host/controller_code.hpp"
 #include "tte/host/rfc3339.hpp"
 #include "tte/manual_code.hpp"
 #include "tte/platform/command_line.hpp"
@@ -551,6 +552,25 @@ int run_notify(const std::vector<std::string>& args) {
 
 // --- site ------------------------------------------------------------------
 
+// A controller code given as text, or as an image of its QR code.
+ControllerCode controller_code_of(const std::string& input) {
+  std::vector<std::string> candidates;
+  if (std::filesystem::is_regular_file(input)) {
+    candidates = read_qr_codes(input);
+  } else {
+    candidates.push_back(input);
+  }
+  std::optional<Error> last;
+  for (const auto& text : candidates) {
+    auto code = ControllerCode::parse(text);
+    if (code.ok()) return code.value();
+    last = code.error();
+  }
+  if (candidates.empty() || !last) throw UsageError("--code: no controller code in " + input);
+  throw UsageError(std::string("--code: not a controller code: ") +
+                   (last->field ? std::string(last->field) + ": " : "") + last->message);
+}
+
 int run_site(const std::vector<std::string>& args) {
   CommandLine cli(
       "tte-introducer site add|list|show|remove [NAME] [options]",
@@ -560,6 +580,9 @@ int run_site(const std::vector<std::string>& args) {
       "(mode 0600: they may hold intake tokens).");
   cli.positional("ACTION", "add, list, show or remove")
       .positional("NAME", "the site's name (letters, digits, - _ .)", false)
+      .option("code", "CODE|IMAGE",
+              "add: the controller code from `tte-controller info`, or a picture of its QR code "
+              "(holds all of the below)")
       .option("controller", "IP:PORT", "add: the Controller's CoAPS address")
       .option("controller-fingerprint", "HEX", "add: the Controller's DTLS key fingerprint")
       .option("notify", "URL", "add: the Controller's intake URL for message 6")
@@ -599,15 +622,25 @@ int run_site(const std::vector<std::string>& args) {
   if (!valid_site_name(name))
     throw UsageError("site names are 1-64 letters, digits, '-', '_' or '.'");
   if (action == "add") {
-    auto controller = ControllerAddress::parse(cli.require("controller"));
-    if (!controller.ok())
-      throw UsageError(std::string("--controller: ") + controller.error().message);
-    auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
-    if (!fingerprint.ok())
-      throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
-    if (cli.given("token") && !cli.given("notify")) throw UsageError("--token needs --notify");
-    sites.put(name, Site{controller.value(), fingerprint.value(), cli.get_or("notify", ""),
-                         cli.get_or("token", ""), absolute_path(cli.get_or("notify-cafile", ""))});
+    Site site{};
+    if (auto code_input = cli.get("code")) {
+      ControllerCode code = controller_code_of(*code_input);
+      site = Site{code.address, code.fingerprint, code.notify_url, code.token, ""};
+    } else {
+      auto controller = ControllerAddress::parse(cli.require("controller"));
+      if (!controller.ok())
+        throw UsageError(std::string("--controller: ") + controller.error().message);
+      auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
+      if (!fingerprint.ok())
+        throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
+      site.controller = controller.value();
+      site.controller_fingerprint = fingerprint.value();
+    }
+    if (auto notify = cli.get("notify")) site.notify_url = *notify;
+    if (auto token = cli.get("token")) site.token = *token;
+    if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
+    if (!site.token.empty() && site.notify_url.empty()) throw UsageError("--token needs --notify");
+    sites.put(name, site);
     sites.save();
     if (json) {
       std::cout << nlohmann::ordered_json{{"saved", name}}.dump() << "\n";

@@ -1,0 +1,378 @@
+// tte-controller as its operator and its Devices see it: the real daemon, with
+// independent peers (libcoap's coap-client-openssl as a Device that only asks,
+// curl for the intake and API, zbarimg for the QR code), tte-test-device for
+// Devices that register and serve, a real MotherShip and tte-introducer.
+#include "support/controller.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/mothership.hpp"
+#include "support/process.hpp"
+
+namespace tte::test {
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string test_notice(const std::string& description = "Hall light") {
+  // The notice for proto/keys/device-test (what coap-client-openssl presents).
+  return Json{{"urn", "urn:dev:ops:32473-Test-1"},
+              {"fingerprint", kDeviceFingerprint},
+              {"devid", devid_of(1)},
+              {"otp", otp_of(1)},
+              {"mothership", MotherShipProcess::kHost},
+              {"description", description}}
+      .dump();
+}
+
+// libcoap's client as a Device that only asks: GET /.well-known/core over DTLS
+// with the test device's key. Admitted Devices see the Resource Directory.
+RunResult coap_get_core(const ControllerProcess& controller) {
+  std::string keys = std::string(TTE_PROTO_DIR) + "/keys/device-test";
+  return run({"coap-client-openssl", "-v", "3", "-B", "5", "-m", "get", "-c", keys + ".crt", "-j",
+              keys + ".key", "coaps://" + controller.coaps() + "/.well-known/core"},
+             "", 30s);
+}
+
+int status_of(const RunResult& curl_with_code) {
+  std::size_t split = curl_with_code.out.rfind('\n');
+  return std::stoi(curl_with_code.out.substr(split + 1));
+}
+
+// Polls a condition (with a deadline, no fixed sleeps in the test's logic).
+template <typename F>
+bool eventually(F condition, std::chrono::milliseconds timeout = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return condition();
+}
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (HasFailure()) {
+      for (const auto& name : {"controller.log", "mothership.log"}) {
+        if (std::filesystem::exists(dir_.file(name))) {
+          std::cerr << "--- " << name << " ---\n" << read_text(dir_.file(name)) << "\n";
+        }
+      }
+    }
+  }
+  TempDir dir_;
+};
+
+TEST_F(ControllerTest, StrictRefusesADeviceUntilAnIntroducerAnnouncesIt) {
+  ControllerProcess controller(dir_, "strict");
+  controller.start();
+  RunResult refused = coap_get_core(controller);
+  EXPECT_FALSE(contains(refused.out, "core.rd")) << refused.out;
+  EXPECT_TRUE(contains(read_text(controller.log()), "reason=\"not announced (policy strict)\""));
+  EXPECT_TRUE(controller.device("urn:dev:ops:32473-Test-1").is_null());
+
+  RunResult announced = controller.announce(test_notice());
+  ASSERT_EQ(status_of(announced), 201) << announced.out;
+  RunResult admitted = coap_get_core(controller);
+  EXPECT_TRUE(contains(admitted.out, "</rd>;ct=40;rt=\"core.rd\"")) << admitted.out << admitted.err;
+  Json device = controller.device("urn:dev:ops:32473-Test-1");
+  EXPECT_EQ(device["state"], "joined");
+  EXPECT_EQ(device["description"], "Hall light");
+  EXPECT_EQ(controller.stop(), 0);
+}
+
+TEST_F(ControllerTest, OpenAdmitsAnyDeviceAtOnce) {
+  ControllerProcess controller(dir_, "open");
+  controller.start();
+  RunResult admitted = coap_get_core(controller);
+  EXPECT_TRUE(contains(admitted.out, "core.rd")) << admitted.out << admitted.err;
+  RunResult list = controller.cli({"device", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto devices = Json::parse(list.out)["devices"];
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0]["fingerprint"], kDeviceFingerprint);
+  EXPECT_EQ(devices[0]["state"], "joined");
+}
+
+TEST_F(ControllerTest, TheIntakeChecksItsTokenAndInputAndIsIdempotent) {
+  ControllerProcess controller(dir_);
+  controller.start();
+  EXPECT_EQ(status_of(controller.announce(test_notice(), "wrong-token")), 401);
+  EXPECT_EQ(status_of(controller.curl({"-w", "\n%{http_code}", "-X", "POST", "-H",
+                                       "Content-Type: application/json", "--data", test_notice()},
+                                      "/.well-known/tte/devices")),
+            401);
+  RunResult malformed = controller.announce("{\"urn\": ");
+  EXPECT_EQ(status_of(malformed), 400) << malformed.out;
+  RunResult missing = controller.announce("{\"urn\":\"urn:dev:ops:32473-Test-1\"}");
+  EXPECT_EQ(status_of(missing), 400);
+  EXPECT_TRUE(contains(missing.out, "\"field\":\"fingerprint\"")) << missing.out;
+  EXPECT_EQ(status_of(controller.announce(test_notice())), 201);
+  EXPECT_EQ(status_of(controller.announce(test_notice())), 200);  // the same notice again
+  auto other_key = Json::parse(test_notice());
+  other_key["fingerprint"] = std::string(64, 'b');
+  RunResult conflict = controller.announce(other_key.dump());
+  EXPECT_EQ(status_of(conflict), 409) << conflict.out;
+  // Announcements survive a restart (committed before the 201).
+  EXPECT_EQ(controller.stop(), 0);
+  controller.start();
+  EXPECT_TRUE(contains(coap_get_core(controller).out, "core.rd"));
+}
+
+TEST_F(ControllerTest, DevicesRegisterUpdateExpireAndDeregister) {
+  const std::string batch = manufacture_batch(dir_, 2);
+  ControllerProcess controller(dir_);
+  controller.start();
+  ASSERT_EQ(status_of(controller.announce(notice_for(read_bundle(batch, 1)))), 201);
+  const std::string urn = read_bundle(batch, 1)["urn"];
+
+  TestDevice light(dir_, bundle_path(batch, 1), controller, "light", 2);
+  light.send("register");
+  Json registered = light.wait_for("registered");
+  EXPECT_EQ(registered["code"], "2.01");
+  Json device = controller.device(urn);
+  EXPECT_EQ(device["state"], "registered");
+  EXPECT_EQ(device["registration"]["lifetime"], 2);
+  EXPECT_EQ(device["registration"]["links"], "</light>;rt=tte.light;if=core.a");
+
+  light.send("update 3");
+  EXPECT_EQ(light.wait_for("updated")["code"], "2.04");
+  EXPECT_EQ(controller.device(urn)["registration"]["lifetime"], 3);
+
+  // Without updates the lifetime runs out (RFC 9176) and the registration is removed.
+  EXPECT_TRUE(
+      eventually([&] { return controller.device(urn)["state"] == "lifetime expired"; }, 15s))
+      << controller.device(urn).dump();
+  light.send("update");
+  EXPECT_EQ(light.wait_for("updated")["code"], "4.04");  // gone: the device must register again
+  light.send("register");
+  light.wait_for("registered");
+  EXPECT_EQ(controller.device(urn)["state"], "registered");
+  light.send("deregister");
+  EXPECT_EQ(light.wait_for("deregistered")["code"], "2.02");
+  EXPECT_EQ(controller.device(urn)["state"], "deregistered");
+}
+
+TEST_F(ControllerTest, AnEndpointNameMustBeTheAnnouncedUrn) {
+  const std::string batch = manufacture_batch(dir_, 1);
+  ControllerProcess controller(dir_);
+  controller.start();
+  ASSERT_EQ(status_of(controller.announce(notice_for(read_bundle(batch, 1)))), 201);
+  Process impostor(
+      {TTE_TEST_DEVICE_BIN, "--bundle", bundle_path(batch, 1), "--controller", controller.coaps(),
+       "--controller-fingerprint", controller.fingerprint(), "--urn", "urn:dev:ops:32473-Other-1"},
+      dir_.file("impostor.log"), true);
+  ASSERT_TRUE(contains(impostor.read_line(), "ready"));
+  impostor.write_line("register");
+  std::string line;
+  do {
+    line = impostor.read_line();
+  } while (!contains(line, "register_failed") && !contains(line, "registered"));
+  EXPECT_TRUE(contains(line, "\"code\":\"4.03\"")) << line;
+  EXPECT_TRUE(contains(line, "announced")) << line;
+}
+
+TEST_F(ControllerTest, TheControllerReachesDevicesOverTheirOwnSessions) {
+  const std::string batch = manufacture_batch(dir_, 2);
+  ControllerProcess controller(dir_);
+  controller.start({"--request-timeout", "2"});
+  const std::string light_urn = read_bundle(batch, 1)["urn"],
+                    switch_urn = read_bundle(batch, 2)["urn"];
+  ASSERT_EQ(status_of(controller.announce(notice_for(read_bundle(batch, 1), "Hall light"))), 201);
+  ASSERT_EQ(status_of(controller.announce(notice_for(read_bundle(batch, 2), "Hall switch"))), 201);
+  TestDevice light(dir_, bundle_path(batch, 1), controller, "light", 60, "light");
+  TestDevice button(dir_, bundle_path(batch, 2), controller, "switch", 60, "switch");
+  light.send("register");
+  button.send("register");
+  light.wait_for("registered");
+  button.wait_for("registered");
+
+  // The test device opened the only connection; the Controller's requests arrive on it.
+  RunResult got = controller.cli({"device", "get", light_urn, "/light"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out, "off\n");
+  RunResult put = controller.cli({"device", "put", light_urn, "/light", "on"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_EQ(light.wait_for("request")["method"], "GET");
+  Json request = light.wait_for("request");
+  EXPECT_EQ(request["method"], "PUT");
+  EXPECT_EQ(request["payload"], "on");
+  EXPECT_TRUE(light.wait_for("light")["on"].get<bool>());
+  RunResult bad = controller.cli({"device", "put", light_urn, "/light", "purple", "--json"});
+  EXPECT_EQ(bad.exit_code, 3);  // the device answered 4.00
+  EXPECT_EQ(Json::parse(bad.out)["code"], "4.00");
+  RunResult unknown = controller.cli({"device", "get", "urn:dev:ops:32473-Nobody-1", "/light"});
+  EXPECT_EQ(unknown.exit_code, 3) << unknown.err;
+
+  // The draft's example: switch S controls light L.
+  RunResult bound = controller.cli({"binding", "add", switch_urn, "/switch", light_urn, "/light"});
+  ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  EXPECT_FALSE(light.wait_for("light")["on"].get<bool>());  // the switch's current state: off
+  button.send("press");
+  EXPECT_TRUE(light.wait_for("light")["on"].get<bool>());
+  button.send("press");
+  EXPECT_FALSE(light.wait_for("light")["on"].get<bool>());
+  auto bindings = Json::parse(controller.cli({"binding", "list", "--json"}).out)["bindings"];
+  ASSERT_EQ(bindings.size(), 1u);
+  EXPECT_EQ(bindings[0]["last_value"], "off");
+  EXPECT_EQ(bindings[0]["last_error"], "");
+
+  // Observing from the command line: the current value, then each new one.
+  Process observer({TTE_CONTROLLER_BIN, "device", "observe", switch_urn, "/switch", "--count", "2",
+                    "--data-dir", controller.data_dir()},
+                   dir_.file("observe.log"));
+  EXPECT_TRUE(contains(observer.read_line(), "off"));
+  button.send("press");
+  EXPECT_TRUE(contains(observer.read_line(), "on"));
+  EXPECT_EQ(observer.wait(), 0);
+
+  // A device that is gone: the Controller says so instead of hanging.
+  light.process().signal(SIGKILL);
+  light.process().wait();
+  RunResult gone = controller.cli({"device", "get", light_urn, "/light"});
+  EXPECT_EQ(gone.exit_code, 4) << gone.out << gone.err;
+  EXPECT_EQ(controller.stop(), 0);
+  EXPECT_FALSE(std::filesystem::exists(controller.data_dir() + "/run.json"));
+}
+
+TEST_F(ControllerTest, ItAsksTheMotherShipAboutAnnouncedDevicesUntilTheyJoin) {
+  MotherShipProcess ms(dir_);
+  ms.import(device_record(1));
+  ms.start();
+  ControllerProcess controller(dir_);
+  controller.start({"--mothership-cafile", ms.ca_file(), "--mothership-connect-to", ms.connect_to(),
+                    "--poll-min", "1", "--poll-max", "2"});
+  // An installer maps the device with the Introducer, which tells the Controller (message 6).
+  RunResult enrolled =
+      run({TTE_INTRODUCER_BIN,
+           "enroll",
+           "https://tte-00000A.net/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1),
+           "--controller",
+           controller.coaps(),
+           "--controller-fingerprint",
+           controller.fingerprint(),
+           "--notify",
+           controller.http_origin(),
+           "--token",
+           controller.intake_token(),
+           "--description",
+           "Hall light",
+           "--cafile",
+           ms.ca_file(),
+           "--connect-to",
+           ms.connect_to(),
+           "--data-dir",
+           dir_.file("introducer"),
+           "--json"});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  EXPECT_EQ(Json::parse(enrolled.out)["notice"], "delivered");
+  const std::string urn = "urn:dev:ops:32473-Test-1";
+  EXPECT_TRUE(eventually([&] {
+    return controller.device(urn)["at_mothership"]["state"] == "mapped";
+  })) << controller.device(urn).dump();
+
+  // The device asks the MotherShip where its Controller is (message 9/10).
+  RunResult asked = ms.coap_query(urn, "device", "50");
+  ASSERT_TRUE(contains(asked.out, controller.fingerprint())) << asked.out << asked.err;
+  EXPECT_TRUE(eventually([&] {
+    return controller.device(urn)["at_mothership"]["state"] == "registered";
+  })) << controller.device(urn).dump();
+  EXPECT_TRUE(
+      controller.device(urn)["at_mothership"]["next_check_at"].is_null());  // nothing more to learn
+}
+
+TEST_F(ControllerTest, InfoGivesInstallersACodeAndAQrCode) {
+  ControllerProcess controller(dir_, "strict", {"--coaps-public", "192.0.2.7:5684"});
+  RunResult info = controller.cli({"info", "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  Json out = Json::parse(info.out);
+  EXPECT_EQ(out["coaps"], "192.0.2.7:5684");
+  const std::string code = out["code"];
+  EXPECT_EQ(code.rfind("tte:controller?c=192.0.2.7%3A5684&fp=", 0), 0u) << code;
+  EXPECT_FALSE(contains(code, "token="));
+  RunResult scanned = run({"zbarimg", "-q", "--raw", out["qr"].get<std::string>()});
+  EXPECT_EQ(scanned.out, code + "\n");
+
+  RunResult secret =
+      controller.cli({"info", "--with-token", "--json", "--qr", dir_.file("secret.png")});
+  ASSERT_EQ(secret.exit_code, 0) << secret.err;
+  EXPECT_TRUE(contains(Json::parse(secret.out)["code"].get<std::string>(),
+                       "token=" + controller.intake_token()));
+  struct stat st {};
+  ::stat(dir_.file("secret.png").c_str(), &st);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // The installer's side takes the code (text or image) as a site.
+  RunResult site = run({TTE_INTRODUCER_BIN, "site", "add", "bld30", "--code",
+                        dir_.file("secret.png"), "--data-dir", dir_.file("introducer"), "--json"});
+  ASSERT_EQ(site.exit_code, 0) << site.err;
+  RunResult shown = run({TTE_INTRODUCER_BIN, "site", "show", "bld30", "--json", "--data-dir",
+                         dir_.file("introducer")});
+  Json saved = Json::parse(shown.out);
+  EXPECT_EQ(saved["controller"], "192.0.2.7:5684");
+  EXPECT_EQ(saved["controller_fingerprint"], out["fingerprint"]);
+  EXPECT_EQ(saved["notify"], out["intake"]);
+  EXPECT_EQ(saved["token"], "(set)");
+}
+
+TEST_F(ControllerTest, TheIntakeWorksOverHttpsWithTheControllersCertificate) {
+  ControllerProcess controller(dir_, "strict", {"--https", "127.0.0.1:0"});
+  controller.start();
+  ASSERT_NE(controller.https_port(), 0);
+  MotherShipProcess ms(dir_);
+  ms.import(device_record(1));
+  ms.start();
+  const std::string intake = "https://127.0.0.1:" + std::to_string(controller.https_port());
+  RunResult enrolled =
+      run({TTE_INTRODUCER_BIN,
+           "enroll",
+           "https://tte-00000A.net/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1),
+           "--controller",
+           controller.coaps(),
+           "--controller-fingerprint",
+           controller.fingerprint(),
+           "--notify",
+           intake,
+           "--token",
+           controller.intake_token(),
+           "--notify-cafile",
+           controller.data_dir() + "/https.crt",
+           "--cafile",
+           ms.ca_file(),
+           "--connect-to",
+           ms.connect_to(),
+           "--data-dir",
+           dir_.file("introducer"),
+           "--json"});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  EXPECT_EQ(Json::parse(enrolled.out)["notice"], "delivered");
+  EXPECT_FALSE(controller.device("urn:dev:ops:32473-Test-1").is_null());
+}
+
+TEST(ControllerHelp, EveryCommandHasHelp) {
+  RunResult top = run({TTE_CONTROLLER_BIN, "--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* command : {"init", "info", "serve", "device", "binding"}) {
+    EXPECT_TRUE(contains(top.out, command)) << command;
+    RunResult help = run({TTE_CONTROLLER_BIN, command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_TRUE(contains(help.out, std::string("Usage: tte-controller ") + command)) << help.out;
+  }
+  EXPECT_EQ(run({TTE_CONTROLLER_BIN, "serve", "--data-dir", "/nonexistent"}).exit_code, 1);
+  EXPECT_EQ(run({TTE_CONTROLLER_BIN, "serve", "--bogus"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace tte::test
