@@ -13,6 +13,7 @@
 #include "device_query.hpp"
 #include "tte/host/fingerprint.hpp"
 #include "tte/platform/startup_error.hpp"
+#include "tte/platform/udp_socket.hpp"
 
 namespace tte::mothership {
 namespace {
@@ -268,6 +269,12 @@ CoapServer::CoapServer(CoapServerOptions options, Writer& writer, Logger& logger
   port_ = colon == std::string::npos
               ? o.port
               : static_cast<std::uint16_t>(std::atoi(bound.c_str() + colon + 1));
+  const ReceiveBuffer buffer = widen_udp_receive_buffer(port_, o.receive_buffer);
+  if (!buffer.enough()) {
+    impl_->logger.warning(
+        "small UDP receive buffer: bursts of datagrams may be dropped; raise net.core.rmem_max",
+        {{"bytes", buffer.bytes}, {"wanted", buffer.wanted}});
+  }
 
   coap_resource_t* resource = coap_resource_init(coap_make_str_const(".well-known/tte"), 0);
   coap_resource_set_userdata(resource, impl_.get());

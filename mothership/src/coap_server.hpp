@@ -22,10 +22,11 @@ struct CoapServerOptions {
   std::string certificate_file;  // PEM: the MotherShip's self-signed DTLS certificate
   std::string private_key_file;  // PEM
   std::string database;
-  std::uint32_t retry_after = 60;  // Max-Age while a device is unmapped
-  unsigned max_sessions = 10000;   // idle DTLS sessions kept
-  unsigned session_timeout = 60;   // seconds an idle session is kept
-  unsigned max_handshakes = 1000;  // handshakes in progress at once
+  std::uint32_t retry_after = 60;        // Max-Age while a device is unmapped
+  unsigned max_sessions = 10000;         // idle DTLS sessions kept
+  unsigned session_timeout = 60;         // seconds an idle session is kept
+  unsigned max_handshakes = 1000;        // handshakes in progress at once
+  std::size_t receive_buffer = 4 << 20;  // bytes for the UDP socket (see udp_socket.hpp)
 };
 
 class CoapServer {
