@@ -156,6 +156,8 @@ Result<Directory::Registered> Directory::register_endpoint(const RegistrationReq
     out.replaced = true;
   }
   if (location.empty()) location = "rd/" + std::to_string(next_id_++);
+  if (auto existing = by_location_.find(location); existing != by_location_.end())
+    by_expiry_.erase({existing->second.expires_at(), location});
   Registration& registration = by_location_[location];
   registration.location = location;
   registration.endpoint = request.endpoint;
@@ -169,6 +171,7 @@ Result<Directory::Registered> Directory::register_endpoint(const RegistrationReq
   registration.extra = request.extra;
   location_of_endpoint_[key] = location;
   location_of_key_[peer.bytes()] = location;
+  by_expiry_.emplace(registration.expires_at(), location);
   out.registration = registration;
   return out;
 }
@@ -181,9 +184,11 @@ Result<Registration> Directory::update(std::string_view location, const UpdateRe
   Registration& registration = it->second;
   if (registration.fingerprint != peer)
     return make_error(Errc::forbidden, "another device's registration");
+  by_expiry_.erase({registration.expires_at(), registration.location});
   if (request.lifetime) registration.lifetime = *request.lifetime;
   if (request.base) registration.base = *request.base;
   registration.updated_at = now;
+  by_expiry_.emplace(registration.expires_at(), registration.location);
   return registration;
 }
 
@@ -200,20 +205,16 @@ Result<Registration> Directory::remove(std::string_view location, const Fingerpr
 void Directory::erase(std::map<std::string, Registration, std::less<>>::iterator it) {
   location_of_endpoint_.erase(key_of(it->second.sector, it->second.endpoint));
   location_of_key_.erase(it->second.fingerprint.bytes());
+  by_expiry_.erase({it->second.expires_at(), it->first});
   by_location_.erase(it);
 }
 
 std::vector<Registration> Directory::expire(std::int64_t now) {
   std::vector<Registration> expired;
-  for (auto it = by_location_.begin(); it != by_location_.end();) {
-    if (it->second.expires_at() <= now) {
-      expired.push_back(it->second);
-      auto next = std::next(it);
-      erase(it);
-      it = next;
-    } else {
-      ++it;
-    }
+  while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+    auto it = by_location_.find(by_expiry_.begin()->second);
+    expired.push_back(it->second);
+    erase(it);
   }
   return expired;
 }
@@ -238,11 +239,8 @@ const Registration* Directory::find_location(std::string_view location) const {
 }
 
 std::optional<std::int64_t> Directory::next_expiry() const {
-  std::optional<std::int64_t> next;
-  for (const auto& [location, registration] : by_location_) {
-    if (!next || registration.expires_at() < *next) next = registration.expires_at();
-  }
-  return next;
+  if (by_expiry_.empty()) return std::nullopt;
+  return by_expiry_.begin()->first;
 }
 
 }  // namespace tte::controller

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +114,7 @@ class Directory {
   std::map<std::string, std::string, std::less<>>
       location_of_endpoint_;  // "sector\0endpoint" -> location
   std::map<Fingerprint::Bytes, std::string> location_of_key_;
+  std::set<std::pair<std::int64_t, std::string>> by_expiry_;  // (expires_at, location)
   std::uint64_t next_id_ = 1;
 
   void erase(std::map<std::string, Registration, std::less<>>::iterator it);

@@ -2,6 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
+#include <random>
+
 #include "tte/platform/sqlite.hpp"
 #include "tte/platform/startup_error.hpp"
 
@@ -9,6 +13,7 @@ namespace tte::controller {
 namespace {
 
 constexpr std::int64_t kSchemaVersion = 1;
+constexpr std::int64_t kStoreSeenEvery = 60;  // seconds
 
 constexpr const char* kSchema =
     "CREATE TABLE devices ("
@@ -43,6 +48,16 @@ void bind_optional(sqlite::Statement& s, int index, const std::optional<std::int
 }
 
 }  // namespace
+
+std::size_t KeyHash::operator()(const Fingerprint::Bytes& bytes) const noexcept {
+  static const std::uint64_t seed = [] {
+    std::random_device random;
+    return (static_cast<std::uint64_t>(random()) << 32) ^ random();
+  }();
+  std::uint64_t value;
+  std::memcpy(&value, bytes.data(), sizeof value);
+  return static_cast<std::size_t>((value ^ seed) * 0x9E3779B97F4A7C15ull);
+}
 
 Result<Policy> parse_policy(std::string_view text) {
   if (text == "strict") return Policy::strict;
@@ -178,21 +193,25 @@ DeviceEntry* Registry::find_urn(const std::string& urn) {
 }
 
 Status Registry::store_device(const DeviceEntry& e) {
-  auto upsert = db_->prepare(
-      "INSERT INTO devices (fingerprint, urn, devid, otp, mothership, description, announced_at, "
-      "joined_at,"
-      " last_seen, address, location, lifetime, registered_at, expires_at, links, "
-      "registration_ended, ms_state,"
-      " ms_checked_at, ms_next_poll_at, ms_failures, ms_error)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20, ?21)"
-      " ON CONFLICT (fingerprint) DO UPDATE SET urn = ?2, devid = ?3, otp = ?4, mothership = ?5,"
-      " description = ?6, announced_at = ?7, joined_at = ?8, last_seen = ?9, address = ?10, "
-      "location = ?11,"
-      " lifetime = ?12, registered_at = ?13, expires_at = ?14, links = ?15, registration_ended = "
-      "?16,"
-      " ms_state = ?17, ms_checked_at = ?18, ms_next_poll_at = ?19, ms_failures = ?20, ms_error = "
-      "?21");
+  if (!upsert_)
+    upsert_.emplace(db_->prepare(
+        "INSERT INTO devices (fingerprint, urn, devid, otp, mothership, description, announced_at, "
+        "joined_at,"
+        " last_seen, address, location, lifetime, registered_at, expires_at, links, "
+        "registration_ended, ms_state,"
+        " ms_checked_at, ms_next_poll_at, ms_failures, ms_error)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+        "?19, ?20, ?21)"
+        " ON CONFLICT (fingerprint) DO UPDATE SET urn = ?2, devid = ?3, otp = ?4, mothership = ?5,"
+        " description = ?6, announced_at = ?7, joined_at = ?8, last_seen = ?9, address = ?10, "
+        "location = ?11,"
+        " lifetime = ?12, registered_at = ?13, expires_at = ?14, links = ?15, registration_ended = "
+        "?16,"
+        " ms_state = ?17, ms_checked_at = ?18, ms_next_poll_at = ?19, ms_failures = ?20, ms_error "
+        "= "
+        "?21"));
+  sqlite::Statement& upsert = *upsert_;
+  sqlite::ResetOnExit reset(upsert);
   upsert.bind(1, std::string_view(e.fingerprint.to_string().view()));
   if (e.urn.empty()) {
     upsert.bind_null(2);
@@ -307,6 +326,9 @@ void Registry::seen(const Fingerprint& key, std::int64_t now) {
   if (DeviceEntry* entry = find_key(key)) {
     if (entry->last_seen && *entry->last_seen == now) return;
     entry->last_seen = now;
+    // Kept to the second in memory; stored at most once a minute per Device.
+    if (now - entry->seen_stored_at < kStoreSeenEvery) return;
+    entry->seen_stored_at = now;
     mark(key);
   }
 }
@@ -411,11 +433,16 @@ void Registry::poll_result(const Fingerprint& key, const std::string& state,
 }
 
 std::vector<DeviceEntry> Registry::devices() const {
-  std::lock_guard lock(mutex_);
   std::vector<DeviceEntry> all;
-  all.reserve(devices_.size());
-  for (const auto& [bytes, entry] : devices_)
-    all.push_back(entry);
+  {
+    std::lock_guard lock(mutex_);
+    all.reserve(devices_.size());
+    for (const auto& [bytes, entry] : devices_)
+      all.push_back(entry);
+  }
+  std::sort(all.begin(), all.end(), [](const DeviceEntry& a, const DeviceEntry& b) {
+    return a.urn != b.urn ? a.urn < b.urn : a.fingerprint.bytes() < b.fingerprint.bytes();
+  });
   return all;
 }
 

@@ -17,15 +17,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "directory.hpp"
 #include "tte/host/messages.hpp"
 #include "tte/identifiers.hpp"
-
-namespace tte::sqlite {
-class Database;
-}
+#include "tte/platform/sqlite.hpp"
 
 namespace tte::controller {
 
@@ -37,6 +35,12 @@ const char* policy_name(Policy policy);
 enum class DeviceStatus { announced, joined, registered, expired, deregistered };
 const char* device_status_name(DeviceStatus status);
 
+// Hashes a key fingerprint (a SHA-256 value) for unordered containers. The
+// per-process seed keeps anyone who can choose keys from aiming at one bucket.
+struct KeyHash {
+  std::size_t operator()(const Fingerprint::Bytes& bytes) const noexcept;
+};
+
 struct DeviceEntry {
   Fingerprint fingerprint;
   std::string urn;  // announced, or the endpoint name it registered with (open policy)
@@ -45,8 +49,9 @@ struct DeviceEntry {
   std::string mothership;  // tte-XXXXXX.net, from the announcement
   std::string description;
   std::optional<std::int64_t> announced_at, joined_at, last_seen;
-  std::string address;     // the Device's last address, "192.0.2.9:40123"
-  bool connected = false;  // a DTLS session is up now (not stored)
+  std::string address;              // the Device's last address, "192.0.2.9:40123"
+  bool connected = false;           // a DTLS session is up now (not stored)
+  std::int64_t seen_stored_at = 0;  // when last_seen was last marked for the store (not stored)
 
   // The Resource Directory registration, or how the last one ended.
   bool registered = false;
@@ -145,13 +150,14 @@ class Registry {
 
   Policy policy_;
   mutable std::mutex mutex_;
-  std::map<Fingerprint::Bytes, DeviceEntry> devices_;
+  std::unordered_map<Fingerprint::Bytes, DeviceEntry, KeyHash> devices_;
   std::map<std::string, Fingerprint::Bytes> key_of_urn_;
   std::map<std::int64_t, Binding> bindings_;
   std::set<Fingerprint::Bytes> dirty_;
 
   std::mutex db_mutex_;  // taken after mutex_ when both are needed
   std::unique_ptr<sqlite::Database> db_;
+  std::optional<sqlite::Statement> upsert_;  // store_device's, prepared once
 };
 
 }  // namespace tte::controller
