@@ -39,6 +39,7 @@ struct CoapServerOptions {
   unsigned session_timeout = 300;     // seconds such a session is kept
   unsigned max_handshakes = 1000;
   std::chrono::milliseconds request_timeout{10000};
+  std::size_t receive_buffer = 4 << 20;  // bytes for the UDP socket (see udp_socket.hpp)
 };
 
 class CoapServer : public DeviceGateway {
