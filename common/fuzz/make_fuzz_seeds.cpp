@@ -108,6 +108,16 @@ int main(int argc, char** argv) {
         "{\"sites\":{\"bld30\":{\"controller\":\"192.0.2.7:5684\",\"controller_fingerprint\":\"" +
         std::string(64, 'a') + "\",\"notify\":\"http://192.0.2.7:8080\",\"token\":\"t\"}}}");
     write_seeds(corpus, "introducer_fuzz", introducer);
+    // controller_fuzz: link-format payloads, registrations ("query\npayload"), controller codes.
+    write_seeds(
+        corpus, "controller_fuzz",
+        {"</light>;rt=tte.light;if=core.a",
+         "</switch>;rt=\"tte.switch\";obs,</temp>;ct=0;title=\"a, b\"",
+         "ep=urn:dev:ops:32473-Light-0001&lt=60\n</light>;rt=tte.light;if=core.a",
+         "ep=urn:dev:mac:0024beffabcdef01&lt=90000&d=bld30&base=coaps://[2001:db8::9]\n</temp>;obs",
+         "lt=300\n",
+         "tte:controller?c=192.0.2.7%3A5684&fp=" + std::string(64, 'a') +
+             "&notify=http%3A%2F%2F192.0.2.7%3A8080&token=t"});
   } catch (const std::exception& e) {
     std::cerr << "make_fuzz_seeds: " << e.what() << "\n";
     return 1;

@@ -16,6 +16,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 using http::html_escape;
 
+constexpr std::size_t kMaxBatch = 10000;
 constexpr const char* kSessionCookie = "tte_controller_session";
 constexpr std::int64_t kSessionSeconds = 12 * 3600;
 
@@ -344,6 +345,10 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
     if (rest == "devices" || rest.substr(0, 8) == "devices/") {
       return devices_route(request, rest.size() > 8 ? rest.substr(8) : std::string_view(), respond);
     }
+    if (rest == "requests") {
+      if (method != "POST") return respond(problem(405, "Method Not Allowed", "use POST"));
+      return batch(request, respond);
+    }
     if (rest == "bindings" || rest.substr(0, 9) == "bindings/") {
       return bindings_route(request, rest.size() > 9 ? rest.substr(9) : std::string_view(),
                             respond);
@@ -507,6 +512,75 @@ void Api::observe(const http::Request& request, const std::string& urn, const st
           list.push_back(notification_json(notification));
         respond(json_response(200, Json{{"urn", urn}, {"path", path}, {"notifications", list}}));
       });
+}
+
+// POST /api/v1/requests: many Device requests in one call ("every light off"),
+// sent at once; the answer lists the replies in the same order.
+void Api::batch(const http::Request& request, const http::Respond& respond) {
+  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("requests") ||
+      !body["requests"].is_array()) {
+    return respond(problem(400, "Bad Request",
+                           "send {\"requests\":[{\"urn\":...,\"method\":...,\"path\":...}]}"));
+  }
+  const auto& list = body["requests"];
+  if (list.empty() || list.size() > kMaxBatch) {
+    return respond(problem(400, "Bad Request",
+                           "a batch holds 1 to " + std::to_string(kMaxBatch) + " requests"));
+  }
+  std::vector<DeviceRequest> requests;
+  requests.reserve(list.size());
+  for (const auto& item : list) {
+    auto text = [&](const char* name, const char* fallback) -> std::optional<std::string> {
+      if (!item.is_object()) return std::nullopt;
+      auto it = item.find(name);
+      if (it == item.end()) return fallback ? std::optional<std::string>(fallback) : std::nullopt;
+      return it->is_string() ? std::optional<std::string>(it->get<std::string>()) : std::nullopt;
+    };
+    auto urn = text("urn", nullptr), method = text("method", "GET"), path = text("path", nullptr);
+    auto payload = text("payload", ""), type = text("content_type", "text/plain");
+    if (!urn || !method || !path || !payload || !type || !valid_resource_path(*path) ||
+        !parse_method(*method).ok()) {
+      return respond(problem(400, "Bad Request",
+                             "request " + std::to_string(requests.size()) +
+                                 " needs urn, path (/x), and GET/PUT/POST/DELETE"));
+    }
+    DeviceRequest device_request{
+        *urn, parse_method(*method).value(), *path, *payload, std::nullopt, std::nullopt};
+    if (!payload->empty()) {
+      device_request.content_format = content_format_of(*type);
+      if (!device_request.content_format)
+        return respond(problem(415, "Unsupported Media Type", *type));
+    }
+    requests.push_back(std::move(device_request));
+  }
+  struct Collected {
+    std::mutex mutex;
+    std::vector<Json> replies;
+    std::size_t left;
+    http::Respond respond;
+  };
+  auto collected = std::make_shared<Collected>();
+  collected->replies.resize(requests.size());
+  collected->left = requests.size();
+  collected->respond = respond;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    std::string urn = requests[i].urn;
+    devices_.request(std::move(requests[i]), [collected, i, urn](DeviceReply reply) {
+      Json out{{"urn", urn}};
+      if (reply.failure == DeviceReply::Failure::none) {
+        out["code"] = coap_code_text(reply.code);
+        out = payload_json(std::move(out), reply.payload);
+      } else {
+        out["error"] = reply.error;
+      }
+      std::lock_guard lock(collected->mutex);
+      collected->replies[i] = std::move(out);
+      if (--collected->left == 0) {
+        collected->respond(json_response(200, Json{{"replies", std::move(collected->replies)}}));
+      }
+    });
+  }
 }
 
 void Api::bindings_route(const http::Request& request, std::string_view rest,

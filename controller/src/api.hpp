@@ -56,6 +56,7 @@ class Api {
                 const http::Respond& respond);
   void observe(const http::Request& request, const std::string& urn, const std::string& path,
                const http::Respond& respond);
+  void batch(const http::Request& request, const http::Respond& respond);
   void bindings_route(const http::Request& request, std::string_view rest,
                       const http::Respond& respond);
   http::Response dashboard() const;

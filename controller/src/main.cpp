@@ -322,6 +322,7 @@ int run_serve(const std::vector<std::string>& args) {
   http_options.name = "http";
   http_options.address = http_address.address;
   http_options.port = http_address.port;
+  http_options.body_limit = 2 * 1024 * 1024;  // batches of device requests
   http_address.port =
       server.listen(http_options, [&](http::Request request, http::Respond respond) {
         bool intake = request.method == "POST" && request.path() == "/.well-known/tte/devices";
@@ -338,6 +339,7 @@ int run_serve(const std::vector<std::string>& args) {
     https_options.name = "https";
     https_options.address = https_address->address;
     https_options.port = https_address->port;
+    https_options.body_limit = 2 * 1024 * 1024;
     https_options.tls = http::TlsFiles{dir.resolve(cli.require("https-cert")),
                                        dir.resolve(cli.require("https-key"))};
     https_address->port =
