@@ -216,6 +216,30 @@ TEST_F(ControllerTest, TheControllerReachesDevicesOverTheirOwnSessions) {
   RunResult unknown = controller.cli({"device", "get", "urn:dev:ops:32473-Nobody-1", "/light"});
   EXPECT_EQ(unknown.exit_code, 3) << unknown.err;
 
+  // A batch to one Device: its requests go one at a time (NSTART = 1), in order,
+  // and every one is answered; a GET sees the PUT before it.
+  Json batch_body{{"requests", Json::array()}};
+  for (int i = 0; i < 10; ++i) {
+    const std::string value = i % 2 ? "off" : "on";
+    batch_body["requests"].push_back(
+        {{"urn", light_urn}, {"method", "PUT"}, {"path", "/light"}, {"payload", value}});
+    batch_body["requests"].push_back({{"urn", light_urn}, {"path", "/light"}});
+  }
+  RunResult batch_run = controller.curl(
+      {"-X", "POST", "-H", "Authorization: Bearer " + controller.api_token(), "-H",
+       "Content-Type: application/json", "--data-binary", batch_body.dump()},
+      "/api/v1/requests");
+  ASSERT_EQ(batch_run.exit_code, 0) << batch_run.err;
+  const Json replies = Json::parse(batch_run.out)["replies"];
+  ASSERT_EQ(replies.size(), 20u) << batch_run.out;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(replies[2 * i]["code"], "2.04") << replies[2 * i];
+    EXPECT_EQ(replies[2 * i + 1]["code"], "2.05") << replies[2 * i + 1];
+    EXPECT_EQ(replies[2 * i + 1]["payload"], i % 2 ? "off" : "on") << i;
+  }
+  for (int i = 0; i < 10; ++i)  // the device saw them in the same order
+    EXPECT_EQ(light.wait_for("light")["on"].get<bool>(), i % 2 == 0) << i;
+
   // The draft's example: switch S controls light L.
   RunResult bound = controller.cli({"binding", "add", switch_urn, "/switch", light_urn, "/light"});
   ASSERT_EQ(bound.exit_code, 0) << bound.err;
