@@ -225,10 +225,10 @@ TEST_F(ControllerTest, TheControllerReachesDevicesOverTheirOwnSessions) {
         {{"urn", light_urn}, {"method", "PUT"}, {"path", "/light"}, {"payload", value}});
     batch_body["requests"].push_back({{"urn", light_urn}, {"path", "/light"}});
   }
-  RunResult batch_run = controller.curl(
-      {"-X", "POST", "-H", "Authorization: Bearer " + controller.api_token(), "-H",
-       "Content-Type: application/json", "--data-binary", batch_body.dump()},
-      "/api/v1/requests");
+  RunResult batch_run =
+      controller.curl({"-X", "POST", "-H", "Authorization: Bearer " + controller.api_token(), "-H",
+                       "Content-Type: application/json", "--data-binary", batch_body.dump()},
+                      "/api/v1/requests");
   ASSERT_EQ(batch_run.exit_code, 0) << batch_run.err;
   const Json replies = Json::parse(batch_run.out)["replies"];
   ASSERT_EQ(replies.size(), 20u) << batch_run.out;
@@ -349,6 +349,10 @@ TEST_F(ControllerTest, InfoGivesInstallersACodeAndAQrCode) {
   EXPECT_EQ(saved["controller_fingerprint"], out["fingerprint"]);
   EXPECT_EQ(saved["notify"], out["intake"]);
   EXPECT_EQ(saved["token"], "(set)");
+  RunResult both = run({TTE_INTRODUCER_BIN, "site", "add", "bld31", "--code", code, "--controller",
+                        "192.0.2.8:5684", "--data-dir", dir_.file("introducer")});
+  EXPECT_EQ(both.exit_code, 2);  // ambiguous: which Controller?
+  EXPECT_TRUE(contains(both.err, "--code already gives the Controller")) << both.err;
 }
 
 TEST_F(ControllerTest, TheIntakeWorksOverHttpsWithTheControllersCertificate) {
@@ -396,6 +400,23 @@ TEST(ControllerHelp, EveryCommandHasHelp) {
   }
   EXPECT_EQ(run({TTE_CONTROLLER_BIN, "serve", "--data-dir", "/nonexistent"}).exit_code, 1);
   EXPECT_EQ(run({TTE_CONTROLLER_BIN, "serve", "--bogus"}).exit_code, 2);
+}
+
+TEST(ControllerHelp, TheDocumentListsEveryExitStatusOfTheHelp) {
+  const std::string document = read_text(std::string(TTE_DOCS_DIR) + "/controller.md");
+  const std::string help = run({TTE_CONTROLLER_BIN, "device", "--help"}).out;
+  const std::string statuses = help.substr(help.find("Exit status:"));
+  int found = 0;
+  for (int status = 0; status <= 9; ++status) {
+    const std::string in_help = std::to_string(status) + " ";
+    if (statuses.find(" " + in_help) == std::string::npos &&
+        statuses.find("\n" + in_help) == std::string::npos)
+      continue;
+    EXPECT_TRUE(contains(document, "\n| " + std::to_string(status) + " | "))
+        << "docs/controller.md lacks exit status " << status;
+    ++found;
+  }
+  EXPECT_EQ(found, 5);
 }
 
 }  // namespace

@@ -36,6 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto registered = directory.register_endpoint(request.value(), Fingerprint(), 0);
     FUZZ_CHECK(registered.ok() && directory.size() == 1);
     FUZZ_CHECK(directory.find_endpoint(request->endpoint, request->sector) != nullptr);
+    // The expiry index agrees with the registration, and expiry empties the directory.
+    const std::int64_t expires = registered->registration.expires_at();
+    FUZZ_CHECK(directory.next_expiry() == expires);
+    FUZZ_CHECK(directory.expire(expires - 1).empty());
+    FUZZ_CHECK(directory.expire(expires).size() == 1 && directory.size() == 0);
+    FUZZ_CHECK(!directory.next_expiry());
   }
   (void)parse_update(query, payload);
   if (auto code = ControllerCode::parse(text); code.ok()) {

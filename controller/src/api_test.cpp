@@ -153,6 +153,28 @@ TEST_F(ApiTest, ResourceRequestsGoToTheDevice) {
             "00ff");
 }
 
+TEST_F(ApiTest, ABatchSendsManyRequestsAndAnswersInOrder) {
+  gateway_.next_reply = DeviceReply{DeviceReply::Failure::none, "", 68, std::nullopt, ""};
+  Json batch{{"requests",
+              {{{"urn", kUrn}, {"method", "PUT"}, {"path", "/light"}, {"payload", "off"}},
+               {{"urn", "urn:dev:ops:32473-Light-0002"}, {"path", "/light"}}}}};
+  auto got = call("POST", "/api/v1/requests", batch.dump(), api_auth());
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto replies = Json::parse(got.body)["replies"];
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0]["urn"], kUrn);
+  EXPECT_EQ(replies[0]["code"], "2.04");
+  EXPECT_EQ(replies[1]["urn"], "urn:dev:ops:32473-Light-0002");
+  ASSERT_EQ(gateway_.requests.size(), 2u);
+  EXPECT_EQ(gateway_.requests[0].method, Method::put);
+  EXPECT_EQ(gateway_.requests[0].content_format, 0u);
+  EXPECT_EQ(gateway_.requests[1].method, Method::get);
+  EXPECT_EQ(call("POST", "/api/v1/requests", "{\"requests\":[]}", api_auth()).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/requests", "{\"requests\":[{\"urn\":\"x\"}]}", api_auth()).status,
+            400);
+  EXPECT_EQ(call("GET", "/api/v1/requests", "", api_auth()).status, 405);
+}
+
 TEST_F(ApiTest, DeviceFailuresMapToHttpStatuses) {
   struct Case {
     DeviceReply::Failure failure;

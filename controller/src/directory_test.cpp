@@ -151,5 +151,24 @@ TEST(Directory, RegistrationsExpireWhenTheirLifetimePasses) {
   EXPECT_FALSE(directory.next_expiry());
 }
 
+TEST(Directory, ReRegistrationsAndLifetimeChangesMoveTheExpiry) {
+  Directory directory;
+  const auto light = request("urn:dev:ops:32473-Light-0001", "600");
+  ASSERT_TRUE(directory.register_endpoint(light, kLight, 1000).ok());
+  // Registering again with a shorter lifetime: the old expiry is forgotten.
+  ASSERT_TRUE(
+      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001", "30"), kLight, 1010)
+          .ok());
+  EXPECT_EQ(directory.next_expiry(), 1040);
+  const std::string location = directory.find_endpoint("urn:dev:ops:32473-Light-0001")->location;
+  UpdateRequest longer;
+  longer.lifetime = 90;
+  ASSERT_TRUE(directory.update(location, longer, kLight, 1020).ok());
+  EXPECT_EQ(directory.next_expiry(), 1110);
+  EXPECT_TRUE(directory.expire(1600).size() == 1);  // once, not once per earlier lifetime
+  EXPECT_EQ(directory.size(), 0u);
+  EXPECT_FALSE(directory.next_expiry());
+}
+
 }  // namespace
 }  // namespace tte::controller

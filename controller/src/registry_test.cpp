@@ -155,6 +155,24 @@ TEST_F(RegistryTest, PollsAreDueUntilTheDeviceJoinsOrTheAnswerIsFinal) {
   EXPECT_FALSE(registry.next_poll_at());
 }
 
+TEST_F(RegistryTest, LastSeenIsLiveInMemoryAndStoredAtMostOnceAMinute) {
+  const Fingerprint a = Fingerprint::parse(std::string(64, 'a')).value();
+  {
+    Registry registry(db(), Policy::strict);
+    ASSERT_TRUE(registry.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 1000).ok());
+    registry.flush();
+    registry.seen(a, 1010);
+    EXPECT_EQ(registry.flush(), 1u);
+    registry.seen(a, 1030);  // within the minute: live, not written
+    EXPECT_EQ(registry.device("urn:dev:ops:32473-Light-0001")->last_seen, 1030);
+    EXPECT_EQ(registry.flush(), 0u);
+    registry.seen(a, 1070);
+    EXPECT_EQ(registry.flush(), 1u);
+  }
+  Registry reopened(db(), Policy::strict);
+  EXPECT_EQ(reopened.device("urn:dev:ops:32473-Light-0001")->last_seen, 1070);
+}
+
 TEST_F(RegistryTest, RefusesAnUnknownSchema) {
   { Registry registry(db(), Policy::strict); }
   {

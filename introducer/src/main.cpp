@@ -624,6 +624,10 @@ int run_site(const std::vector<std::string>& args) {
   if (action == "add") {
     Site site{};
     if (auto code_input = cli.get("code")) {
+      if (cli.get("controller") || cli.get("controller-fingerprint"))
+        throw UsageError(
+            "--code already gives the Controller: leave out --controller and "
+            "--controller-fingerprint");
       ControllerCode code = controller_code_of(*code_input);
       site = Site{code.address, code.fingerprint, code.notify_url, code.token, ""};
     } else {
