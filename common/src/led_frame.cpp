@@ -60,7 +60,11 @@ Result<EnrollmentUrl> decode_levels(ByteView levels, IdPolicy policy) {
   if (levels.size() < kFrameBits + 1) {
     return make_error(Errc::not_found, "too few samples for one LED frame", "levels");
   }
-  // Bit k (k >= 1) is 1 when sample k equals sample k - 1.
+  // Bit k (k >= 1) is 1 when sample k equals sample k - 1. A recording may
+  // start anywhere in the repeating frame, so the data can hold a false start
+  // (fifteen zeros and a one inside an MS ID) whose checksum happens to fit:
+  // a reserved MS ID there does not end the search.
+  bool saw_reserved = false;
   for (std::size_t start = 1; start + kFrameBits <= levels.size(); ++start) {
     Frame frame{};
     for (std::size_t i = 0; i < kFrameBits; ++i) {
@@ -68,7 +72,11 @@ Result<EnrollmentUrl> decode_levels(ByteView levels, IdPolicy policy) {
       if (bit) frame[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
     }
     auto parsed = parse_frame(frame, policy);
-    if (parsed.ok() || parsed.error().code == Errc::reserved) return parsed;
+    if (parsed.ok()) return parsed;
+    if (parsed.error().code == Errc::reserved) saw_reserved = true;
+  }
+  if (saw_reserved) {
+    return make_error(Errc::reserved, "the LED frame names a reserved MS ID", "levels");
   }
   return make_error(Errc::not_found, "no valid LED frame in the samples", "levels");
 }

@@ -87,6 +87,24 @@ TEST(LedFrame, DecodesFromAnyStartingPoint) {
   }
 }
 
+TEST(LedFrame, ASmallMsIdsZerosAreNotTakenForTheStart) {
+  // MS ID 10 begins with 28 zero bits: from some starting points a false start
+  // inside it passes the checksum with a reserved MS ID. The search goes on.
+  EnrollmentUrl device(*MsId::from_value(10, IdPolicy::operational), DevId(1),
+                       Otp(0x0c7a5a7397784c99ull));
+  Frame frame = build_frame(device);
+  std::vector<std::uint8_t> stream(3 * kFrameBits);
+  bool level = false;
+  for (int repeat = 0; repeat < 3; ++repeat)
+    level = encode_levels(frame, level, MutableByteView(&stream[repeat * kFrameBits], kFrameBits));
+  for (std::size_t offset = 0; offset < kFrameBits; ++offset) {
+    auto decoded = decode_levels(ByteView(stream.data() + offset, stream.size() - offset),
+                                 IdPolicy::operational);
+    ASSERT_TRUE(decoded.ok()) << "offset " << offset << ": " << testing::describe(decoded);
+    EXPECT_EQ(*decoded, device);
+  }
+}
+
 TEST(LedFrame, TooFewOrCorruptSamplesFindNothing) {
   auto ms = MsId::from_value(10, IdPolicy::operational);
   Frame frame = build_frame(EnrollmentUrl(*ms, DevId(2), Otp(1)));

@@ -1,0 +1,371 @@
+#include "tte/device/device.hpp"
+
+namespace tte::device {
+namespace {
+
+constexpr Millis kBitMillisNumerator = 1000;  // a bit lasts 1000 / 15 ms
+
+// When bit `index` of the blinking starts, relative to its start (rounded up).
+Millis bit_start(std::uint64_t index) {
+  return (index * kBitMillisNumerator + led::kBitsPerSecond - 1) / led::kBitsPerSecond;
+}
+
+void copy_location(char* out, std::size_t size, const char* location) {
+  std::size_t i = 0;
+  if (location) {
+    while (location[0] == '/')
+      ++location;
+    for (; location[i] != '\0' && i + 1 < size; ++i)
+      out[i] = location[i];
+  }
+  out[i] = '\0';
+}
+
+}  // namespace
+
+const char* state_name(State state) {
+  switch (state) {
+    case State::asking_mothership:
+      return "asking_mothership";
+    case State::waiting_for_mapping:
+      return "waiting_for_mapping";
+    case State::revoked:
+      return "revoked";
+    case State::connecting:
+      return "connecting";
+    case State::registering:
+      return "registering";
+    case State::registered:
+      return "registered";
+    case State::controller_unreachable:
+      return "controller_unreachable";
+  }
+  return "unknown";
+}
+
+Device::Device(const Identity& identity, Profile profile, const Timing& timing, const Hal& hal,
+               Observer& observer)
+    : identity_(identity),
+      timing_(timing),
+      hal_(hal),
+      observer_(observer),
+      nv_(hal.storage),
+      resources_(profile, hal.thermometer) {
+  reset_backoff();
+}
+
+void Device::set_state(State state, const char* detail, Millis wait_ms) {
+  state_ = state;
+  Event event;
+  event.kind = Event::Kind::state;
+  event.state = state;
+  event.detail = detail;
+  event.wait_ms = wait_ms;
+  observer_.on_event(event);
+}
+
+Millis Device::next_backoff() {
+  const Millis base = backoff_;
+  backoff_ = backoff_ * 2 > timing_.retry_max ? timing_.retry_max : backoff_ * 2;
+  // base +- jitter_percent, uniformly.
+  const Millis spread = base * timing_.jitter_percent / 100;
+  if (spread == 0) return base;
+  const Millis offset = hal_.entropy.next() % (2 * spread + 1);
+  return base - spread + offset;
+}
+
+void Device::boot(Millis now) {
+  nv_.load();
+  blinking_ = false;
+  if (const StoredController* stored = nv_.controller()) {
+    session_controller_ = *stored;
+    have_session_controller_ = true;
+    hal_.led.set(false);
+    connect(now, "stored Controller");
+    return;
+  }
+  ask_mothership(now, "no stored Controller");
+}
+
+void Device::ask_mothership(Millis now, const char* detail) {
+  if (unenrolled() && !blinking_) {
+    blinking_ = true;
+    blink_start_ = now;
+    bits_shown_ = 0;
+    led_level_ = false;
+    hal_.led.set(false);
+  }
+  set_state(State::asking_mothership, detail);
+  hal_.transport.ask_mothership(identity_.mothership, identity_.mothership_fingerprint,
+                                identity_.urn);
+}
+
+void Device::connect(Millis now, const char* detail) {
+  (void)now;
+  set_state(State::connecting, detail);
+  hal_.transport.open_controller(session_controller_.address, session_controller_.fingerprint);
+}
+
+void Device::on_mothership_answer(Millis now, const MotherShipAnswer& answer) {
+  if (state_ != State::asking_mothership) return;  // stale (a reset came in between)
+  using Kind = MotherShipAnswer::Kind;
+  hal_.transport.close();
+  if (answer.kind == Kind::content) {
+    requerying_ = false;
+    StoredController controller;
+    controller.address = answer.answer.controller;
+    controller.fingerprint = answer.answer.controller_fingerprint;
+    controller.has_psk = answer.answer.has_psk;
+    controller.psk = answer.answer.psk;
+    const bool same = have_session_controller_ && controller == session_controller_ &&
+                      nv_.controller() != nullptr;
+    if (!same) {
+      Event event;
+      if (nv_.store(controller)) {
+        event.kind = Event::Kind::stored;
+        event.controller = nv_.controller();
+      } else {
+        event.kind = Event::Kind::store_failed;
+        event.detail = "the Controller could not be stored; it is kept until power is lost";
+      }
+      event.state = state_;
+      observer_.on_event(event);
+    }
+    session_controller_ = controller;
+    have_session_controller_ = true;
+    blinking_ = false;
+    hal_.led.set(false);
+    reset_backoff();
+    unreachable_ = false;
+    connect(now, same ? "the MotherShip confirmed the stored Controller"
+                      : "the MotherShip gave the Controller");
+    return;
+  }
+  if (answer.kind == Kind::forbidden && !requerying_) {
+    blinking_ = false;
+    hal_.led.set(false);
+    set_state(State::revoked, "the MotherShip refused this Device (4.03): revoked or unknown key");
+    return;
+  }
+  if (requerying_) {
+    // The one extra question of an outage found nothing new: back to the Controller.
+    requerying_ = false;
+    const Millis wait = next_backoff();
+    retry_at_ = now + wait;
+    set_state(State::controller_unreachable,
+              answer.kind == Kind::forbidden ? "the MotherShip refused (4.03); keeping the stored Controller"
+                                             : "the MotherShip gave nothing new; keeping the stored Controller",
+              wait);
+    return;
+  }
+  Millis wait = next_backoff();
+  const char* detail = "no answer from the MotherShip";
+  if (answer.kind == Kind::unavailable) {
+    detail = "not mapped yet (5.03)";
+    const Millis max_age = static_cast<Millis>(answer.max_age) * 1000;
+    if (max_age > wait) wait = max_age;
+  } else if (answer.kind == Kind::wrong_key) {
+    detail = "the MotherShip showed the wrong key";
+  } else if (answer.kind == Kind::malformed) {
+    detail = "the MotherShip's answer was not understood";
+  }
+  retry_at_ = now + wait;
+  set_state(State::waiting_for_mapping, detail, wait);
+}
+
+void Device::on_controller_session(Millis now, SessionOutcome outcome) {
+  if (state_ != State::connecting) return;
+  if (outcome != SessionOutcome::up) {
+    hal_.transport.close();
+    controller_failed(now, outcome == SessionOutcome::wrong_key
+                               ? "the Controller showed the wrong key; keeping the stored record"
+                               : "the Controller did not answer");
+    return;
+  }
+  set_state(State::registering, "DTLS session up");
+  hal_.transport.register_endpoint(identity_.urn, timing_.lifetime, resources_.links());
+}
+
+void Device::on_registration(Millis now, RegistrationOutcome outcome, const char* location) {
+  if (state_ != State::registering) return;
+  if (outcome != RegistrationOutcome::created || !location || location[0] == '\0') {
+    hal_.transport.close();
+    controller_failed(now, outcome == RegistrationOutcome::refused
+                               ? "the Controller refused the registration"
+                               : "no answer to the registration");
+    return;
+  }
+  copy_location(location_, sizeof location_, location);
+  reset_backoff();
+  unreachable_ = false;
+  requerying_ = false;
+  renew_at_ = now + static_cast<Millis>(timing_.lifetime) * 750;  // at 3/4 of the lifetime
+  sensor_due_ = now;
+  set_state(State::registered, location_);
+}
+
+void Device::on_renewal(Millis now, RenewalOutcome outcome) {
+  if (state_ != State::registered) return;
+  switch (outcome) {
+    case RenewalOutcome::renewed:
+      renew_at_ = now + static_cast<Millis>(timing_.lifetime) * 750;
+      return;
+    case RenewalOutcome::not_found:  // RFC 9176: register again
+      set_state(State::registering, "the registration was gone (4.04)");
+      hal_.transport.register_endpoint(identity_.urn, timing_.lifetime, resources_.links());
+      return;
+    case RenewalOutcome::refused:
+    case RenewalOutcome::no_answer:
+      hal_.transport.close();
+      controller_failed(now, "the renewal failed");
+      return;
+  }
+}
+
+void Device::on_session_lost(Millis now) {
+  if (state_ != State::registered && state_ != State::registering) return;
+  hal_.transport.close();
+  controller_failed(now, "the session to the Controller ended");
+}
+
+void Device::controller_failed(Millis now, const char* detail) {
+  if (!unreachable_) {
+    unreachable_ = true;
+    requery_at_ = now + timing_.requery_after;
+  }
+  const Millis wait = next_backoff();
+  retry_at_ = now + wait;
+  set_state(State::controller_unreachable, detail, wait);
+}
+
+Reply Device::on_request(Millis now, Method method, const char* path, ByteView payload) {
+  (void)now;
+  Reply reply = resources_.handle(method, path, payload);
+  if (method == Method::put && reply.code == (2 << 5 | 4)) {  // 2.04: the light was set
+    Event event;
+    event.kind = Event::Kind::light;
+    event.state = state_;
+    event.on = resources_.light_on();
+    observer_.on_event(event);
+  }
+  return reply;
+}
+
+void Device::factory_reset(Millis now) {
+  hal_.transport.close();
+  const bool erased = nv_.erase();
+  have_session_controller_ = false;
+  unreachable_ = false;
+  requerying_ = false;
+  reset_backoff();
+  location_[0] = '\0';
+  Event event;
+  event.kind = Event::Kind::factory_reset;
+  event.state = state_;
+  event.detail = erased ? "the stored Controller was erased"
+                        : "the stored Controller could not be erased; press again";
+  observer_.on_event(event);
+  ask_mothership(now, "factory reset");
+}
+
+void Device::button(Millis now, bool pressed) {
+  if (pressed && !pressed_) {
+    pressed_ = true;
+    pressed_at_ = now;
+    long_press_done_ = false;
+    return;
+  }
+  if (!pressed && pressed_) {
+    pressed_ = false;
+    if (long_press_done_) return;
+    if (now - pressed_at_ >= timing_.long_press) {
+      long_press_done_ = true;
+      factory_reset(now);
+      return;
+    }
+    if (resources_.press()) {
+      Event event;
+      event.kind = Event::Kind::switch_;
+      event.state = state_;
+      event.on = resources_.switch_on();
+      observer_.on_event(event);
+      if (state_ == State::registered && resources_.observable_path())
+        hal_.transport.notify_observers(resources_.observable_path());
+    }
+  }
+}
+
+void Device::led_step(Millis now) {
+  if (!blinking_ || now < blink_start_) return;
+  const std::uint64_t due = (now - blink_start_) * led::kBitsPerSecond / kBitMillisNumerator + 1;
+  // Two whole frames toggle the LED an even number of times: skip them when far behind.
+  constexpr std::uint64_t kTwoFrames = 2 * led::kFrameBits;
+  if (due > bits_shown_ + kTwoFrames)
+    bits_shown_ += (due - bits_shown_ - 1) / kTwoFrames * kTwoFrames;
+  bool changed = false;
+  while (bits_shown_ < due) {
+    if (!led::frame_bit(identity_.led_frame, bits_shown_ % led::kFrameBits)) {
+      led_level_ = !led_level_;
+      changed = true;
+    }
+    ++bits_shown_;
+  }
+  if (changed) hal_.led.set(led_level_);
+}
+
+void Device::poll(Millis now) {
+  led_step(now);
+  if (pressed_ && !long_press_done_ && now - pressed_at_ >= timing_.long_press) {
+    long_press_done_ = true;  // reset while still held: the user sees the LED start blinking
+    factory_reset(now);
+  }
+  switch (state_) {
+    case State::waiting_for_mapping:
+      if (now >= retry_at_) ask_mothership(now, "asking again");
+      break;
+    case State::controller_unreachable:
+      if (now < retry_at_) break;
+      if (now >= requery_at_) {
+        requery_at_ = now + timing_.requery_after;
+        requerying_ = true;
+        ask_mothership(now, "the Controller has been unreachable for 24 h: asking the MotherShip");
+      } else {
+        connect(now, "trying the Controller again");
+      }
+      break;
+    case State::registered:
+      if (now >= renew_at_) {
+        renew_at_ = now + static_cast<Millis>(timing_.lifetime) * 750;
+        hal_.transport.renew_registration(location_);
+      }
+      if (resources_.profile() == Profile::sensor) {
+        const bool due = now >= sensor_due_;
+        const bool moved = resources_.sensor_changed();  // remembers the value it reports
+        if (due || moved) {
+          sensor_due_ = now + timing_.sensor_period;
+          hal_.transport.notify_observers("/temp");
+        }
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+Millis Device::next_wakeup(Millis now) const {
+  Millis next = now + 60'000;
+  auto consider = [&](Millis at) {
+    if (at < next) next = at < now ? now : at;
+  };
+  if (blinking_) consider(blink_start_ + bit_start(bits_shown_));
+  if (pressed_ && !long_press_done_) consider(pressed_at_ + timing_.long_press);
+  if (state_ == State::waiting_for_mapping || state_ == State::controller_unreachable)
+    consider(retry_at_);
+  if (state_ == State::registered) {
+    consider(renew_at_);
+    if (resources_.profile() == Profile::sensor) consider(now + 1000);  // watch the value
+  }
+  return next;
+}
+
+}  // namespace tte::device

@@ -1,0 +1,457 @@
+#include "scenarios.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include "fake_hal.hpp"
+
+namespace tte::device::scenarios {
+
+void Checker::check(bool ok, const char* what, int line) {
+  ++checks;
+  if (!ok) {
+    ++failures;
+    std::printf("FAIL %s (scenarios.cpp:%d): %s\n", scenario, line, what);
+  }
+}
+
+namespace {
+
+using namespace tte::device::fake;
+#define CHECK(condition) c.check((condition), #condition, __LINE__)
+
+constexpr Millis kSecond = 1000;
+constexpr Millis kHour = 3600 * kSecond;
+
+MotherShipAnswer answer_of(MotherShipAnswer::Kind kind, std::uint32_t max_age = 60) {
+  MotherShipAnswer answer;
+  answer.kind = kind;
+  answer.max_age = max_age;
+  return answer;
+}
+
+// Boots, gets controller_a from the MotherShip and registers: the usual start.
+void enroll(Bench& b, Millis now) {
+  b.device.boot(now);
+  b.device.on_mothership_answer(now, content(controller_a()));
+  b.device.on_controller_session(now, SessionOutcome::up);
+  b.device.on_registration(now, RegistrationOutcome::created, "/rd/7");
+}
+
+void fresh_device_asks_its_mothership(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  CHECK(b.device.state() == State::asking_mothership);
+  CHECK(b.transport.asks == 1);
+  CHECK(std::strcmp(b.transport.urn, "urn:dev:ops:32473-Light-000001") == 0);
+  CHECK(b.transport.address == b.identity.mothership);
+  CHECK(b.transport.pin == b.identity.mothership_fingerprint);
+}
+
+void the_retry_schedule_doubles_to_an_hour_with_jitter_and_never_ends(Checker& c) {
+  Bench b;
+  Millis now = 0;
+  b.device.boot(now);
+  Millis base = 30 * kSecond;
+  for (int round = 0; round < 20; ++round) {
+    b.device.on_mothership_answer(now, answer_of(MotherShipAnswer::Kind::no_answer));
+    CHECK(b.device.state() == State::waiting_for_mapping);
+    const Millis wait = b.device.retry_at() - now;
+    CHECK(wait >= base - base / 4 && wait <= base + base / 4);
+    CHECK(b.recorder.last_wait == wait);
+    const int asks = b.transport.asks;
+    b.device.poll(b.device.retry_at() - 1);
+    CHECK(b.transport.asks == asks);  // not before its time
+    CHECK(b.device.next_wakeup(b.device.retry_at() - 1000) <= b.device.retry_at());
+    now = b.device.retry_at();
+    b.device.poll(now);
+    CHECK(b.transport.asks == asks + 1);
+    CHECK(b.device.state() == State::asking_mothership);
+    base = base * 2 > kHour ? kHour : base * 2;
+  }
+  CHECK(base == kHour);
+}
+
+void the_jitter_spreads_devices_out(Checker& c) {
+  // Ten devices that fail together do not come back together.
+  Millis first_waits[10];
+  for (int i = 0; i < 10; ++i) {
+    Bench b;
+    b.entropy.state = 1000u + static_cast<std::uint32_t>(i) * 7919u;
+    b.device.boot(0);
+    b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::no_answer));
+    first_waits[i] = b.device.retry_at();
+  }
+  int distinct = 0;
+  for (int i = 0; i < 10; ++i) {
+    bool seen = false;
+    for (int j = 0; j < i; ++j)
+      seen = seen || first_waits[j] == first_waits[i];
+    if (!seen) ++distinct;
+  }
+  CHECK(distinct >= 8);
+}
+
+void max_age_is_honoured(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::unavailable, 600));
+  CHECK(b.device.state() == State::waiting_for_mapping);
+  CHECK(b.device.retry_at() == 600 * kSecond);  // longer than the 30 s back-off
+  b.device.poll(600 * kSecond);
+  b.device.on_mothership_answer(600 * kSecond, answer_of(MotherShipAnswer::Kind::unavailable, 1));
+  const Millis wait = b.device.retry_at() - 600 * kSecond;
+  CHECK(wait >= 45 * kSecond && wait <= 75 * kSecond);  // the back-off (60 s) wins over 1 s
+}
+
+void revoked_stops_and_reports(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::forbidden));
+  CHECK(b.device.state() == State::revoked);
+  CHECK(b.recorder.last.state == State::revoked);
+  for (Millis t = 0; t < 48 * kHour; t += kHour)
+    b.device.poll(t);
+  CHECK(b.transport.asks == 1);
+  CHECK(!b.led.level);
+}
+
+void a_wrong_mothership_key_is_retried_not_trusted(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::wrong_key));
+  CHECK(b.device.state() == State::waiting_for_mapping);
+  CHECK(b.device.controller() == nullptr);
+  CHECK(std::strstr(b.recorder.last_detail, "wrong key") != nullptr);
+}
+
+void the_answer_is_stored_and_the_device_joins_its_controller(Checker& c) {
+  Bench b;
+  enroll(b, 1000);
+  CHECK(b.recorder.stored == 1);
+  CHECK(b.device.controller() && *b.device.controller() == controller_a());
+  CHECK(b.transport.opens == 1);
+  CHECK(b.transport.address == controller_a().address);
+  CHECK(b.transport.pin == controller_a().fingerprint);
+  CHECK(b.transport.registrations == 1);
+  CHECK(std::strcmp(b.transport.urn, "urn:dev:ops:32473-Light-000001") == 0);
+  CHECK(std::strcmp(b.transport.links, "</light>;rt=tte.light;if=core.a") == 0);
+  CHECK(b.transport.lifetime == b.timing.lifetime);
+  CHECK(b.device.state() == State::registered);
+  CHECK(std::strcmp(b.device.location(), "rd/7") == 0);
+  NvRecord fresh(b.storage);  // what the next boot will find
+  fresh.load();
+  CHECK(fresh.controller() && *fresh.controller() == controller_a());
+}
+
+void the_registration_is_renewed_before_it_ends(Checker& c) {
+  Bench b;
+  enroll(b, 0);
+  const Millis lifetime = b.timing.lifetime * kSecond;
+  b.device.poll(lifetime * 3 / 4 - 1);
+  CHECK(b.transport.renewals == 0);
+  b.device.poll(lifetime * 3 / 4);
+  CHECK(b.transport.renewals == 1);
+  CHECK(std::strcmp(b.transport.location, "rd/7") == 0);
+  b.device.on_renewal(lifetime * 3 / 4, RenewalOutcome::renewed);
+  b.device.poll(lifetime * 3 / 2 - 1);
+  CHECK(b.transport.renewals == 1);
+  b.device.poll(lifetime * 3 / 2);
+  CHECK(b.transport.renewals == 2);
+  // The Controller restarted and forgot it: RFC 9176 says register again.
+  b.device.on_renewal(lifetime * 3 / 2, RenewalOutcome::not_found);
+  CHECK(b.device.state() == State::registering);
+  CHECK(b.transport.registrations == 2);
+}
+
+void a_reboot_goes_straight_to_the_controller(Checker& c) {
+  FakeStorage storage;
+  {
+    Bench first(Profile::light, &storage);
+    enroll(first, 0);
+  }
+  Bench rebooted(Profile::light, &storage);
+  rebooted.device.boot(0);
+  CHECK(rebooted.transport.asks == 0);
+  CHECK(rebooted.transport.opens == 1);
+  CHECK(rebooted.device.state() == State::connecting);
+  CHECK(rebooted.transport.address == controller_a().address);
+  CHECK(!rebooted.led.level);
+}
+
+void a_wrong_controller_key_keeps_the_stored_record(Checker& c) {
+  Bench b;
+  enroll(b, 0);
+  b.device.on_session_lost(10 * kSecond);
+  CHECK(b.device.state() == State::controller_unreachable);
+  b.device.poll(b.device.retry_at());
+  CHECK(b.device.state() == State::connecting);
+  b.device.on_controller_session(b.device.retry_at(), SessionOutcome::wrong_key);
+  CHECK(b.device.state() == State::controller_unreachable);
+  CHECK(std::strstr(b.recorder.last_detail, "wrong key") != nullptr);
+  NvRecord fresh(b.storage);
+  fresh.load();
+  CHECK(fresh.controller() && *fresh.controller() == controller_a());
+  CHECK(b.transport.asks == 1);  // only the first enrollment
+}
+
+void after_a_day_without_its_controller_it_asks_the_mothership_once(Checker& c) {
+  Bench b;
+  enroll(b, 0);
+  Millis now = kHour;
+  b.device.on_session_lost(now);
+  const Millis outage_start = now;
+  int asks = b.transport.asks;
+  // Retries of the Controller, back-off capped at an hour, for almost a day.
+  while (true) {
+    now = b.device.retry_at();
+    if (now >= outage_start + 24 * kHour) break;
+    b.device.poll(now);
+    CHECK(b.device.state() == State::connecting);
+    b.device.on_controller_session(now, SessionOutcome::failed);
+  }
+  CHECK(b.transport.asks == asks);
+  b.device.poll(now);
+  CHECK(b.device.state() == State::asking_mothership);
+  CHECK(b.transport.asks == asks + 1);
+  // Nothing new from the MotherShip: back to the stored Controller, no second question.
+  b.device.on_mothership_answer(now, answer_of(MotherShipAnswer::Kind::unavailable));
+  CHECK(b.device.state() == State::controller_unreachable);
+  CHECK(b.device.controller() && *b.device.controller() == controller_a());
+  now = b.device.retry_at();
+  b.device.poll(now);
+  CHECK(b.device.state() == State::connecting);
+  CHECK(b.transport.asks == asks + 1);
+  // A day later it asks again, and this time the Controller was replaced.
+  while (b.device.state() != State::asking_mothership) {
+    b.device.on_controller_session(now, SessionOutcome::failed);
+    now = b.device.retry_at();
+    b.device.poll(now);
+  }
+  CHECK(now >= outage_start + 48 * kHour);
+  b.device.on_mothership_answer(now, content(controller_b()));
+  CHECK(b.device.state() == State::connecting);
+  CHECK(b.transport.address == controller_b().address);
+  NvRecord fresh(b.storage);
+  fresh.load();
+  CHECK(fresh.controller() && *fresh.controller() == controller_b());
+}
+
+void a_long_press_is_a_factory_reset(Checker& c) {
+  Bench b;
+  enroll(b, 0);
+  b.device.button(kHour, true);
+  b.device.poll(kHour + 4 * kSecond);
+  CHECK(b.recorder.resets == 0);
+  CHECK(b.device.next_wakeup(kHour + 4 * kSecond) <= kHour + 5 * kSecond);
+  b.device.poll(kHour + 5 * kSecond);  // still held: reset now
+  CHECK(b.recorder.resets == 1);
+  b.device.button(kHour + 6 * kSecond, false);
+  CHECK(b.recorder.resets == 1);
+  CHECK(b.device.controller() == nullptr);
+  CHECK(b.device.state() == State::asking_mothership);
+  NvRecord fresh(b.storage);
+  fresh.load();
+  CHECK(fresh.controller() == nullptr);
+  // And the next boot asks the MotherShip again.
+  Bench rebooted(Profile::light, &b.storage);
+  rebooted.device.boot(0);
+  CHECK(rebooted.device.state() == State::asking_mothership);
+}
+
+void a_short_press_flips_the_switch_and_notifies(Checker& c) {
+  Bench b(Profile::switch_);
+  enroll(b, 0);
+  CHECK(std::strcmp(b.transport.links, "</switch>;rt=tte.switch;if=core.s;obs") == 0);
+  b.device.button(kSecond, true);
+  b.device.button(kSecond + 200, false);
+  CHECK(b.recorder.switches == 1 && b.recorder.last.on);
+  CHECK(b.transport.notifications == 1);
+  CHECK(std::strcmp(b.transport.notified, "/switch") == 0);
+  Reply reply = b.device.on_request(2 * kSecond, Method::get, "/switch", ByteView());
+  CHECK(reply.code == (2 << 5 | 5) && std::strcmp(reply.text, "on") == 0);
+  CHECK(b.recorder.resets == 0);
+}
+
+void the_light_obeys_put(Checker& c) {
+  Bench b;
+  enroll(b, 0);
+  const std::uint8_t on[] = {'o', 'n'};
+  const std::uint8_t purple[] = {'p', 'u', 'r', 'p', 'l', 'e'};
+  CHECK(b.device.on_request(0, Method::put, "/light", ByteView(on, 2)).code == (2 << 5 | 4));
+  CHECK(b.recorder.lights == 1 && b.recorder.last.on);
+  CHECK(std::strcmp(b.device.on_request(0, Method::get, "/light", ByteView()).text, "on") == 0);
+  CHECK(b.device.on_request(0, Method::put, "/light", ByteView(purple, 6)).code == (4 << 5 | 0));
+  CHECK(b.device.on_request(0, Method::get, "/nothing", ByteView()).code == (4 << 5 | 4));
+  CHECK(b.device.on_request(0, Method::delete_, "/light", ByteView()).code == (4 << 5 | 5));
+}
+
+void the_sensor_reports_its_temperature(Checker& c) {
+  Bench b(Profile::sensor);
+  enroll(b, 0);
+  b.device.poll(0);
+  CHECK(b.transport.notifications == 1);
+  CHECK(std::strcmp(b.device.on_request(0, Method::get, "/temp", ByteView()).text, "21.5") == 0);
+  b.thermometer.centi = 2170;  // +0.2: not worth a notification
+  b.device.poll(kSecond);
+  CHECK(b.transport.notifications == 1);
+  b.thermometer.centi = 2210;  // +0.6
+  b.device.poll(2 * kSecond);
+  CHECK(b.transport.notifications == 2);
+  b.thermometer.centi = -450;
+  CHECK(std::strcmp(b.device.on_request(0, Method::get, "/temp", ByteView()).text, "-4.5") == 0);
+  b.device.poll(2 * kSecond + b.timing.sensor_period);
+  CHECK(b.transport.notifications == 3);
+}
+
+void the_led_frame_decodes_back_to_the_device(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  // A camera at exactly one sample per bit, in the middle of each bit, for two frames.
+  static std::uint8_t levels[2 * led::kFrameBits + 1];
+  for (std::size_t i = 0; i < sizeof levels; ++i) {
+    const Millis t = (2 * i + 1) * 1000 / (2 * led::kBitsPerSecond);
+    b.device.poll(t);
+    levels[i] = b.led.level ? 1 : 0;
+  }
+  auto decoded = led::decode_levels(ByteView(levels, sizeof levels), IdPolicy::operational);
+  CHECK(decoded.ok());
+  if (decoded.ok()) {
+    CHECK(decoded->ms_id().value() == 10);
+    CHECK(decoded->dev_id().value() == 1);
+    CHECK(decoded->otp().value() == 0x0c7a5a7397784c99ull);
+  }
+  // Enrolled: the LED stops.
+  b.device.on_mothership_answer(kHour, content(controller_a()));
+  CHECK(!b.led.level);
+  const int changes = b.led.changes;
+  b.device.poll(kHour + 10 * kSecond);
+  CHECK(b.led.changes == changes);
+}
+
+void a_power_cut_at_any_byte_leaves_the_old_or_the_new_record(Checker& c) {
+  const StoredController old_record = controller_a(), new_record = controller_b();
+  int old_found = 0, new_found = 0;
+  for (long cut = 0; cut <= static_cast<long>(NvRecord::kSlotSize); ++cut) {
+    for (int previous_writes = 0; previous_writes < 3; ++previous_writes) {
+      // 0: blank flash; 1: the old record in slot A; 2: in A and B (B newest).
+      FakeStorage storage;
+      NvRecord nv(storage);
+      nv.load();
+      for (int i = 0; i < previous_writes; ++i)
+        nv.store(old_record);
+      storage.cut_after = cut;
+      const bool written = nv.store(new_record);
+      NvRecord after(storage);
+      after.load();
+      const StoredController* found = after.controller();
+      if (previous_writes == 0) {
+        CHECK(found == nullptr || *found == new_record);
+        CHECK((found != nullptr) == written);
+        continue;
+      }
+      CHECK(found != nullptr);
+      if (!found) continue;
+      CHECK(*found == old_record || *found == new_record);
+      CHECK((*found == new_record) == written);
+      if (*found == old_record) ++old_found;
+      if (*found == new_record) ++new_found;
+    }
+  }
+  CHECK(old_found > 0 && new_found > 0);
+  // A reset cut short leaves the Controller; completed, none.
+  for (long cut = 0; cut <= static_cast<long>(NvRecord::kSlotSize); ++cut) {
+    FakeStorage storage;
+    NvRecord nv(storage);
+    nv.load();
+    nv.store(old_record);
+    storage.cut_after = cut;
+    const bool erased = nv.erase();
+    NvRecord after(storage);
+    after.load();
+    CHECK(erased ? after.controller() == nullptr
+                 : after.controller() != nullptr && *after.controller() == old_record);
+  }
+}
+
+void a_flipped_bit_in_either_slot_never_yields_a_corrupt_record(Checker& c) {
+  const StoredController first = controller_a(), second = controller_b();
+  int bits = 0;
+  for (std::size_t slot = 0; slot < 2; ++slot) {
+    for (std::size_t byte = 0; byte < NvRecord::kSlotSize; ++byte) {
+      for (int bit = 0; bit < 8; ++bit) {
+        FakeStorage storage;
+        NvRecord nv(storage);
+        nv.load();
+        nv.store(first);   // slot A
+        nv.store(second);  // slot B, newer
+        storage.bytes[slot * NvRecord::kSlotStride + byte] ^= static_cast<std::uint8_t>(1 << bit);
+        NvRecord after(storage);
+        after.load();
+        const StoredController* found = after.controller();
+        CHECK(found != nullptr);
+        if (!found) continue;
+        // A flip in B falls back to A; a flip in A leaves B.
+        CHECK(*found == (slot == 1 ? first : second));
+        ++bits;
+      }
+    }
+  }
+  CHECK(bits == 2 * 8 * static_cast<int>(NvRecord::kSlotSize));
+}
+
+void the_sequence_number_may_wrap(Checker& c) {
+  FakeStorage storage;
+  std::uint8_t slot[NvRecord::kSlotSize];
+  const StoredController a = controller_a(), b = controller_b();
+  NvRecord::encode_slot(0xffffffffu, &a, MutableByteView(slot, sizeof slot));
+  std::memcpy(storage.bytes, slot, sizeof slot);
+  NvRecord::encode_slot(0u, &b, MutableByteView(slot, sizeof slot));
+  std::memcpy(storage.bytes + NvRecord::kSlotStride, slot, sizeof slot);
+  NvRecord nv(storage);
+  nv.load();
+  CHECK(nv.controller() && *nv.controller() == b);  // 0 follows 0xffffffff
+}
+
+void a_failed_store_is_reported_and_the_device_goes_on(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  b.storage.cut_after = 10;
+  b.device.on_mothership_answer(0, content(controller_a()));
+  CHECK(b.recorder.store_failures == 1);
+  CHECK(b.device.state() == State::connecting);
+  CHECK(b.transport.address == controller_a().address);
+}
+
+}  // namespace
+
+const Scenario kAll[] = {
+    {"FreshDeviceAsksItsMotherShip", fresh_device_asks_its_mothership},
+    {"TheRetryScheduleDoublesToAnHourWithJitterAndNeverEnds",
+     the_retry_schedule_doubles_to_an_hour_with_jitter_and_never_ends},
+    {"TheJitterSpreadsDevicesOut", the_jitter_spreads_devices_out},
+    {"MaxAgeIsHonoured", max_age_is_honoured},
+    {"RevokedStopsAndReports", revoked_stops_and_reports},
+    {"AWrongMotherShipKeyIsRetriedNotTrusted", a_wrong_mothership_key_is_retried_not_trusted},
+    {"TheAnswerIsStoredAndTheDeviceJoinsItsController",
+     the_answer_is_stored_and_the_device_joins_its_controller},
+    {"TheRegistrationIsRenewedBeforeItEnds", the_registration_is_renewed_before_it_ends},
+    {"ARebootGoesStraightToTheController", a_reboot_goes_straight_to_the_controller},
+    {"AWrongControllerKeyKeepsTheStoredRecord", a_wrong_controller_key_keeps_the_stored_record},
+    {"AfterADayWithoutItsControllerItAsksTheMotherShipOnce",
+     after_a_day_without_its_controller_it_asks_the_mothership_once},
+    {"ALongPressIsAFactoryReset", a_long_press_is_a_factory_reset},
+    {"AShortPressFlipsTheSwitchAndNotifies", a_short_press_flips_the_switch_and_notifies},
+    {"TheLightObeysPut", the_light_obeys_put},
+    {"TheSensorReportsItsTemperature", the_sensor_reports_its_temperature},
+    {"TheLedFrameDecodesBackToTheDevice", the_led_frame_decodes_back_to_the_device},
+    {"APowerCutAtAnyByteLeavesTheOldOrTheNewRecord",
+     a_power_cut_at_any_byte_leaves_the_old_or_the_new_record},
+    {"AFlippedBitInEitherSlotNeverYieldsACorruptRecord",
+     a_flipped_bit_in_either_slot_never_yields_a_corrupt_record},
+    {"TheSequenceNumberMayWrap", the_sequence_number_may_wrap},
+    {"AFailedStoreIsReportedAndTheDeviceGoesOn", a_failed_store_is_reported_and_the_device_goes_on},
+};
+const std::size_t kCount = sizeof kAll / sizeof kAll[0];
+
+}  // namespace tte::device::scenarios
