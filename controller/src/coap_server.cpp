@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "tte/host/fingerprint.hpp"
@@ -236,6 +237,9 @@ struct CoapServer::Impl {
       coap_session_release(session);
     session_of_key.clear();
     if (context) coap_free_context(context);
+    // libcoap frees the sessions left at shutdown without a SERVER_SESSION_DEL event.
+    for (Peer* peer : peers)
+      delete peer;
     if (wake_fd >= 0) ::close(wake_fd);
     X509_free(certificate);
     EVP_PKEY_free(private_key);
@@ -307,8 +311,13 @@ struct CoapServer::Impl {
       X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
       return 0;
     }
-    delete peer_of(session);
-    coap_session_set_app_data(session, new Peer{fingerprint.value(), true});
+    if (Peer* old = peer_of(session)) {
+      self->peers.erase(old);
+      delete old;
+    }
+    Peer* peer = new Peer{fingerprint.value(), true};
+    self->peers.insert(peer);
+    coap_session_set_app_data(session, peer);
     return 1;
   }
 
@@ -333,6 +342,7 @@ struct CoapServer::Impl {
       case COAP_EVENT_SERVER_SESSION_DEL:
         if (peer) {
           self->session_gone(session, peer->key);
+          self->peers.erase(peer);
           delete peer;
           coap_session_set_app_data(session, nullptr);
         }
@@ -548,6 +558,7 @@ struct CoapServer::Impl {
   };
   std::unordered_map<coap_session_t*, std::deque<Outgoing>> waiting;
   std::unordered_map<coap_session_t*, std::uint64_t> in_flight;  // the token of the request out now
+  std::unordered_set<Peer*> peers;        // every session's Peer (its app data), owned here
   int endpoint_fd = -1;                   // the CoAPS endpoint's socket (libcoap's)
   std::vector<epoll_event> epoll_events;  // reused by loop()
 

@@ -50,22 +50,22 @@ void emit(Json event) {
   std::cout << event.dump() << std::endl;
 }
 
-int verify_controller(X509_STORE_CTX* store, void*) {
-  X509* peer = X509_STORE_CTX_get0_cert(store);
-  if (!peer) return 0;
+// libcoap 4.3.1 calls neither additional_tls_setup_call_back for a client nor
+// validate_cn_call_back for a self-signed peer: the Controller's key is checked
+// once the handshake is done, before anything is sent.
+bool controller_key_pinned(coap_session_t* session) {
+  coap_tls_library_t library;
+  SSL* ssl = static_cast<SSL*>(coap_session_get_tls(session, &library));
+  X509* peer = ssl ? SSL_get1_peer_certificate(ssl) : nullptr;
+  if (!peer) return false;
   auto fingerprint = tte::fingerprint_of_x509(peer);
+  X509_free(peer);
   g.pinned_ok = fingerprint.ok() && fingerprint.value() == g.controller_fingerprint;
   if (!g.pinned_ok) {
     emit({{"event", "refused_controller"},
           {"fingerprint", fingerprint.ok() ? std::string(fingerprint->to_string().view()) : "?"}});
   }
-  return g.pinned_ok ? 1 : 0;
-}
-
-int on_tls_setup(void* tls, coap_dtls_pki_t*) {
-  SSL* ssl = static_cast<SSL*>(tls);
-  SSL_CTX_set_cert_verify_callback(SSL_get_SSL_CTX(ssl), verify_controller, nullptr);
-  return 1;
+  return g.pinned_ok;
 }
 
 void add_text(coap_pdu_t* response, int code, const std::string& text) {
@@ -148,8 +148,11 @@ void on_nack(coap_session_t*, const coap_pdu_t*, const coap_nack_reason_t reason
   emit({{"event", "nack"}, {"reason", static_cast<int>(reason)}});
 }
 
-int on_event(coap_session_t*, const coap_event_t event) {
-  if (event == COAP_EVENT_DTLS_CONNECTED) emit({{"event", "connected"}});
+int on_event(coap_session_t* session, const coap_event_t event) {
+  if (event == COAP_EVENT_DTLS_CONNECTED) {
+    if (!controller_key_pinned(session)) std::_Exit(3);
+    emit({{"event", "connected"}});
+  }
   if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR)
     emit({{"event", "disconnected"}});
   return 0;
@@ -315,7 +318,6 @@ int main(int argc, char** argv) {
   pki.allow_expired_certs = 1;
   pki.allow_no_crl = 1;
   pki.allow_expired_crl = 1;
-  pki.additional_tls_setup_call_back = on_tls_setup;
   pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
   pki.pki_key.key.pem_buf.public_cert = reinterpret_cast<const uint8_t*>(g.cert_pem.c_str());
   pki.pki_key.key.pem_buf.public_cert_len = g.cert_pem.size() + 1;

@@ -106,17 +106,38 @@ void Device::connect(Millis now, const char* detail) {
   hal_.transport.open_controller(session_controller_.address, session_controller_.fingerprint);
 }
 
-void Device::on_mothership_answer(Millis now, const MotherShipAnswer& answer) {
+void Device::on_mothership_reply(Millis now, const MotherShipReply& reply) {
   if (state_ != State::asking_mothership) return;  // stale (a reset came in between)
-  using Kind = MotherShipAnswer::Kind;
   hal_.transport.close();
-  if (answer.kind == Kind::content) {
+  enum class Kind { content, unavailable, forbidden, no_answer, wrong_key, malformed };
+  Kind kind = Kind::no_answer;
+  EnrollmentAnswer decoded;
+  if (reply.kind == MotherShipReply::Kind::wrong_key) {
+    kind = Kind::wrong_key;
+  } else if (reply.kind == MotherShipReply::Kind::response) {
+    constexpr std::uint8_t kContent = 2 << 5 | 5, kForbidden = 4 << 5 | 3,
+                           kUnavailable = 5 << 5 | 3;
+    kind = Kind::malformed;
+    if (reply.code == kContent) {
+      auto answer = EnrollmentAnswer::decode_cbor(reply.payload);
+      if (answer.ok()) {
+        decoded = answer.value();
+        kind = Kind::content;
+      }
+    } else if (reply.code == kUnavailable) {
+      kind = Kind::unavailable;
+    } else if (reply.code == kForbidden) {
+      kind = Kind::forbidden;
+    }
+  }
+  if (kind == Kind::content) {
+    const EnrollmentAnswer& answer = decoded;
     requerying_ = false;
     StoredController controller;
-    controller.address = answer.answer.controller;
-    controller.fingerprint = answer.answer.controller_fingerprint;
-    controller.has_psk = answer.answer.has_psk;
-    controller.psk = answer.answer.psk;
+    controller.address = answer.controller;
+    controller.fingerprint = answer.controller_fingerprint;
+    controller.has_psk = answer.has_psk;
+    controller.psk = answer.psk;
     const bool same = have_session_controller_ && controller == session_controller_ &&
                       nv_.controller() != nullptr;
     if (!same) {
@@ -141,7 +162,7 @@ void Device::on_mothership_answer(Millis now, const MotherShipAnswer& answer) {
                       : "the MotherShip gave the Controller");
     return;
   }
-  if (answer.kind == Kind::forbidden && !requerying_) {
+  if (kind == Kind::forbidden && !requerying_) {
     blinking_ = false;
     hal_.led.set(false);
     set_state(State::revoked, "the MotherShip refused this Device (4.03): revoked or unknown key");
@@ -153,20 +174,21 @@ void Device::on_mothership_answer(Millis now, const MotherShipAnswer& answer) {
     const Millis wait = next_backoff();
     retry_at_ = now + wait;
     set_state(State::controller_unreachable,
-              answer.kind == Kind::forbidden ? "the MotherShip refused (4.03); keeping the stored Controller"
-                                             : "the MotherShip gave nothing new; keeping the stored Controller",
+              kind == Kind::forbidden
+                  ? "the MotherShip refused (4.03); keeping the stored Controller"
+                  : "the MotherShip gave nothing new; keeping the stored Controller",
               wait);
     return;
   }
   Millis wait = next_backoff();
   const char* detail = "no answer from the MotherShip";
-  if (answer.kind == Kind::unavailable) {
+  if (kind == Kind::unavailable) {
     detail = "not mapped yet (5.03)";
-    const Millis max_age = static_cast<Millis>(answer.max_age) * 1000;
+    const Millis max_age = static_cast<Millis>(reply.max_age) * 1000;
     if (max_age > wait) wait = max_age;
-  } else if (answer.kind == Kind::wrong_key) {
+  } else if (kind == Kind::wrong_key) {
     detail = "the MotherShip showed the wrong key";
-  } else if (answer.kind == Kind::malformed) {
+  } else if (kind == Kind::malformed) {
     detail = "the MotherShip's answer was not understood";
   }
   retry_at_ = now + wait;
@@ -304,7 +326,8 @@ void Device::led_step(Millis now) {
     bits_shown_ += (due - bits_shown_ - 1) / kTwoFrames * kTwoFrames;
   bool changed = false;
   while (bits_shown_ < due) {
-    if (!led::frame_bit(identity_.led_frame, bits_shown_ % led::kFrameBits)) {
+    if (!led::frame_bit(identity_.led_frame,
+                        static_cast<std::size_t>(bits_shown_ % led::kFrameBits))) {
       led_level_ = !led_level_;
       changed = true;
     }

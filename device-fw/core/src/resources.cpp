@@ -74,8 +74,8 @@ void Resources::temperature_text(char* out, std::size_t size) {
   char digits[16];
   std::size_t n = 0;
   const bool negative = centi < 0;
-  std::uint32_t value = static_cast<std::uint32_t>(negative ? -static_cast<std::int64_t>(centi)
-                                                            : centi);
+  std::uint32_t value =
+      static_cast<std::uint32_t>(negative ? -static_cast<std::int64_t>(centi) : centi);
   // one decimal, rounded: 2149 -> "21.5"
   value = (value + 5) / 10;
   const std::uint32_t tenths = value % 10;

@@ -116,8 +116,8 @@ Identity test_identity() {
 Bench::Bench(Profile profile, FakeStorage* shared_storage)
     : storage(shared_storage ? *shared_storage : own_storage),
       identity(test_identity()),
-      device(identity, profile, timing,
-             Hal{transport, storage, led, entropy, &thermometer}, recorder) {}
+      device(identity, profile, timing, Hal{transport, storage, led, entropy, &thermometer},
+             recorder) {}
 
 StoredController controller_a() {
   StoredController c;
@@ -143,12 +143,16 @@ StoredController controller_b() {
   return c;
 }
 
-MotherShipAnswer content(const StoredController& controller) {
-  MotherShipAnswer answer;
-  answer.kind = MotherShipAnswer::Kind::content;
-  answer.answer.controller = controller.address;
-  answer.answer.controller_fingerprint = controller.fingerprint;
-  return answer;
+MotherShipReply content(const StoredController& controller) {
+  static std::uint8_t buffer[EnrollmentAnswer::kMaxEncodedSize];
+  EnrollmentAnswer answer;
+  answer.controller = controller.address;
+  answer.controller_fingerprint = controller.fingerprint;
+  MotherShipReply reply;
+  reply.kind = MotherShipReply::Kind::response;
+  reply.code = 2 << 5 | 5;
+  reply.payload = answer.encode_cbor(MutableByteView(buffer, sizeof buffer)).value();
+  return reply;
 }
 
 }  // namespace tte::device::fake

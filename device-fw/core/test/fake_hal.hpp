@@ -25,7 +25,8 @@ class FakeStorage final : public Storage {
 class FakeTransport final : public Transport {
  public:
   enum class Call : std::uint8_t { none, ask, open, reg, renew, close, notify };
-  void ask_mothership(const ControllerAddress& ms, const Fingerprint& pin, const char* urn) override;
+  void ask_mothership(const ControllerAddress& ms, const Fingerprint& pin,
+                      const char* urn) override;
   void open_controller(const ControllerAddress& controller, const Fingerprint& pin) override;
   void register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) override;
   void renew_registration(const char* location) override;
@@ -91,7 +92,8 @@ struct Bench {
 
 StoredController controller_a();  // 192.0.2.7:5684, fingerprint aa..
 StoredController controller_b();  // [2001:db8::9]:5684, fingerprint bb..
-MotherShipAnswer content(const StoredController& controller);
+// A 2.05 with the CBOR answer naming `controller` (the payload lives in a static buffer).
+MotherShipReply content(const StoredController& controller);
 
 }  // namespace tte::device::fake
 

@@ -23,17 +23,40 @@ using namespace tte::device::fake;
 constexpr Millis kSecond = 1000;
 constexpr Millis kHour = 3600 * kSecond;
 
-MotherShipAnswer answer_of(MotherShipAnswer::Kind kind, std::uint32_t max_age = 60) {
-  MotherShipAnswer answer;
-  answer.kind = kind;
-  answer.max_age = max_age;
-  return answer;
+enum class Answer { unavailable, forbidden, no_answer, wrong_key, garbage };
+
+MotherShipReply answer_of(Answer what, std::uint32_t max_age = 60) {
+  static const std::uint8_t kGarbage[] = {0xa1, 0x01};  // a CBOR map cut short
+  MotherShipReply reply;
+  reply.max_age = max_age;
+  switch (what) {
+    case Answer::unavailable:
+      reply.kind = MotherShipReply::Kind::response;
+      reply.code = 5 << 5 | 3;
+      break;
+    case Answer::forbidden:
+      reply.kind = MotherShipReply::Kind::response;
+      reply.code = 4 << 5 | 3;
+      break;
+    case Answer::no_answer:
+      reply.kind = MotherShipReply::Kind::no_answer;
+      break;
+    case Answer::wrong_key:
+      reply.kind = MotherShipReply::Kind::wrong_key;
+      break;
+    case Answer::garbage:
+      reply.kind = MotherShipReply::Kind::response;
+      reply.code = 2 << 5 | 5;
+      reply.payload = ByteView(kGarbage, sizeof kGarbage);
+      break;
+  }
+  return reply;
 }
 
 // Boots, gets controller_a from the MotherShip and registers: the usual start.
 void enroll(Bench& b, Millis now) {
   b.device.boot(now);
-  b.device.on_mothership_answer(now, content(controller_a()));
+  b.device.on_mothership_reply(now, content(controller_a()));
   b.device.on_controller_session(now, SessionOutcome::up);
   b.device.on_registration(now, RegistrationOutcome::created, "/rd/7");
 }
@@ -54,7 +77,7 @@ void the_retry_schedule_doubles_to_an_hour_with_jitter_and_never_ends(Checker& c
   b.device.boot(now);
   Millis base = 30 * kSecond;
   for (int round = 0; round < 20; ++round) {
-    b.device.on_mothership_answer(now, answer_of(MotherShipAnswer::Kind::no_answer));
+    b.device.on_mothership_reply(now, answer_of(Answer::no_answer));
     CHECK(b.device.state() == State::waiting_for_mapping);
     const Millis wait = b.device.retry_at() - now;
     CHECK(wait >= base - base / 4 && wait <= base + base / 4);
@@ -79,7 +102,7 @@ void the_jitter_spreads_devices_out(Checker& c) {
     Bench b;
     b.entropy.state = 1000u + static_cast<std::uint32_t>(i) * 7919u;
     b.device.boot(0);
-    b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::no_answer));
+    b.device.on_mothership_reply(0, answer_of(Answer::no_answer));
     first_waits[i] = b.device.retry_at();
   }
   int distinct = 0;
@@ -95,11 +118,11 @@ void the_jitter_spreads_devices_out(Checker& c) {
 void max_age_is_honoured(Checker& c) {
   Bench b;
   b.device.boot(0);
-  b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::unavailable, 600));
+  b.device.on_mothership_reply(0, answer_of(Answer::unavailable, 600));
   CHECK(b.device.state() == State::waiting_for_mapping);
   CHECK(b.device.retry_at() == 600 * kSecond);  // longer than the 30 s back-off
   b.device.poll(600 * kSecond);
-  b.device.on_mothership_answer(600 * kSecond, answer_of(MotherShipAnswer::Kind::unavailable, 1));
+  b.device.on_mothership_reply(600 * kSecond, answer_of(Answer::unavailable, 1));
   const Millis wait = b.device.retry_at() - 600 * kSecond;
   CHECK(wait >= 45 * kSecond && wait <= 75 * kSecond);  // the back-off (60 s) wins over 1 s
 }
@@ -107,7 +130,7 @@ void max_age_is_honoured(Checker& c) {
 void revoked_stops_and_reports(Checker& c) {
   Bench b;
   b.device.boot(0);
-  b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::forbidden));
+  b.device.on_mothership_reply(0, answer_of(Answer::forbidden));
   CHECK(b.device.state() == State::revoked);
   CHECK(b.recorder.last.state == State::revoked);
   for (Millis t = 0; t < 48 * kHour; t += kHour)
@@ -119,10 +142,15 @@ void revoked_stops_and_reports(Checker& c) {
 void a_wrong_mothership_key_is_retried_not_trusted(Checker& c) {
   Bench b;
   b.device.boot(0);
-  b.device.on_mothership_answer(0, answer_of(MotherShipAnswer::Kind::wrong_key));
+  b.device.on_mothership_reply(0, answer_of(Answer::wrong_key));
   CHECK(b.device.state() == State::waiting_for_mapping);
   CHECK(b.device.controller() == nullptr);
   CHECK(std::strstr(b.recorder.last_detail, "wrong key") != nullptr);
+  b.device.poll(b.device.retry_at());
+  b.device.on_mothership_reply(b.device.retry_at(), answer_of(Answer::garbage));
+  CHECK(b.device.state() == State::waiting_for_mapping);
+  CHECK(std::strstr(b.recorder.last_detail, "not understood") != nullptr);
+  CHECK(b.device.controller() == nullptr);
 }
 
 void the_answer_is_stored_and_the_device_joins_its_controller(Checker& c) {
@@ -215,7 +243,7 @@ void after_a_day_without_its_controller_it_asks_the_mothership_once(Checker& c) 
   CHECK(b.device.state() == State::asking_mothership);
   CHECK(b.transport.asks == asks + 1);
   // Nothing new from the MotherShip: back to the stored Controller, no second question.
-  b.device.on_mothership_answer(now, answer_of(MotherShipAnswer::Kind::unavailable));
+  b.device.on_mothership_reply(now, answer_of(Answer::unavailable));
   CHECK(b.device.state() == State::controller_unreachable);
   CHECK(b.device.controller() && *b.device.controller() == controller_a());
   now = b.device.retry_at();
@@ -229,7 +257,7 @@ void after_a_day_without_its_controller_it_asks_the_mothership_once(Checker& c) 
     b.device.poll(now);
   }
   CHECK(now >= outage_start + 48 * kHour);
-  b.device.on_mothership_answer(now, content(controller_b()));
+  b.device.on_mothership_reply(now, content(controller_b()));
   CHECK(b.device.state() == State::connecting);
   CHECK(b.transport.address == controller_b().address);
   NvRecord fresh(b.storage);
@@ -322,7 +350,7 @@ void the_led_frame_decodes_back_to_the_device(Checker& c) {
     CHECK(decoded->otp().value() == 0x0c7a5a7397784c99ull);
   }
   // Enrolled: the LED stops.
-  b.device.on_mothership_answer(kHour, content(controller_a()));
+  b.device.on_mothership_reply(kHour, content(controller_a()));
   CHECK(!b.led.level);
   const int changes = b.led.changes;
   b.device.poll(kHour + 10 * kSecond);
@@ -417,7 +445,7 @@ void a_failed_store_is_reported_and_the_device_goes_on(Checker& c) {
   Bench b;
   b.device.boot(0);
   b.storage.cut_after = 10;
-  b.device.on_mothership_answer(0, content(controller_a()));
+  b.device.on_mothership_reply(0, content(controller_a()));
   CHECK(b.recorder.store_failures == 1);
   CHECK(b.device.state() == State::connecting);
   CHECK(b.transport.address == controller_a().address);
@@ -432,7 +460,8 @@ const Scenario kAll[] = {
     {"TheJitterSpreadsDevicesOut", the_jitter_spreads_devices_out},
     {"MaxAgeIsHonoured", max_age_is_honoured},
     {"RevokedStopsAndReports", revoked_stops_and_reports},
-    {"AWrongMotherShipKeyIsRetriedNotTrusted", a_wrong_mothership_key_is_retried_not_trusted},
+    {"AWrongMotherShipKeyOrAGarbledAnswerIsRetriedNotTrusted",
+     a_wrong_mothership_key_is_retried_not_trusted},
     {"TheAnswerIsStoredAndTheDeviceJoinsItsController",
      the_answer_is_stored_and_the_device_joins_its_controller},
     {"TheRegistrationIsRenewedBeforeItEnds", the_registration_is_renewed_before_it_ends},

@@ -1,8 +1,8 @@
 // The Device's state-machine scenarios under GoogleTest (they also run on a
 // Cortex-M3 under QEMU: selftest_main.cpp).
-#include <gtest/gtest.h>
-
 #include "scenarios.hpp"
+
+#include <gtest/gtest.h>
 
 namespace tte::device::scenarios {
 namespace {

@@ -39,13 +39,13 @@ enum class State : std::uint8_t {
 const char* state_name(State state);
 
 struct Timing {
-  Millis retry_min = 30'000;                  // first back-off
-  Millis retry_max = 3'600'000;               // back-off cap
-  std::uint32_t jitter_percent = 25;          // +- this much of each back-off
-  std::uint32_t lifetime = 3600;              // seconds asked for in the registration
-  Millis requery_after = 24ull * 3'600'000;   // of an unreachable Controller
-  Millis long_press = 5'000;                  // factory reset
-  Millis sensor_period = 300'000;             // notify the temperature at least this often
+  Millis retry_min = 30'000;                 // first back-off
+  Millis retry_max = 3'600'000;              // back-off cap
+  std::uint32_t jitter_percent = 25;         // +- this much of each back-off
+  std::uint32_t lifetime = 3600;             // seconds asked for in the registration
+  Millis requery_after = 24ull * 3'600'000;  // of an unreachable Controller
+  Millis long_press = 5'000;                 // factory reset
+  Millis sensor_period = 300'000;            // notify the temperature at least this often
 };
 
 struct Identity {
@@ -55,19 +55,18 @@ struct Identity {
   led::Frame led_frame;
 };
 
-// What came back for message 9.
-struct MotherShipAnswer {
+// What came back for message 9, as the transport received it; the Device
+// interprets it (2.05 with the CBOR answer, 5.03 + Max-Age, 4.03, ...).
+struct MotherShipReply {
   enum class Kind : std::uint8_t {
-    content,      // 2.05 with a valid enrollment answer
-    unavailable,  // 5.03: not mapped yet; max_age seconds to wait
-    forbidden,    // 4.03: revoked (or the MotherShip does not know this key)
-    no_answer,    // timeout, DTLS failure, unreachable
-    wrong_key,    // the MotherShip's key did not match the pinned fingerprint
-    malformed,    // an answer that does not decode, or another code
+    response,   // a CoAP response: code, max_age, payload
+    no_answer,  // timeout, DTLS failure, unreachable
+    wrong_key,  // the MotherShip's key did not match the pinned fingerprint
   };
   Kind kind = Kind::no_answer;
-  EnrollmentAnswer answer;
-  std::uint32_t max_age = 60;
+  std::uint8_t code = 0;       // CoAP code: 69 is 2.05, 163 is 5.03, 131 is 4.03
+  std::uint32_t max_age = 60;  // the Max-Age option (RFC 7252 default 60)
+  ByteView payload;            // valid during the call only
 };
 
 enum class SessionOutcome : std::uint8_t { up, wrong_key, failed };
@@ -122,7 +121,7 @@ class Device {
   void button(Millis now, bool pressed);
 
   // Outcomes of the transport's work.
-  void on_mothership_answer(Millis now, const MotherShipAnswer& answer);
+  void on_mothership_reply(Millis now, const MotherShipReply& reply);
   void on_controller_session(Millis now, SessionOutcome outcome);
   void on_registration(Millis now, RegistrationOutcome outcome, const char* location);
   void on_renewal(Millis now, RenewalOutcome outcome);
@@ -161,8 +160,8 @@ class Device {
   Millis retry_at_ = 0;
   Millis renew_at_ = 0;
   bool unreachable_ = false;
-  Millis requery_at_ = 0;   // when an outage next sends the Device to its MotherShip
-  bool requerying_ = false; // the MotherShip is being asked during an outage
+  Millis requery_at_ = 0;    // when an outage next sends the Device to its MotherShip
+  bool requerying_ = false;  // the MotherShip is being asked during an outage
   Millis sensor_due_ = 0;
   char location_[64] = {};
 

@@ -72,7 +72,7 @@ class NvRecord {
 
   Storage& storage_;
   bool any_valid_ = false;
-  std::uint32_t sequence_ = 0;  // of the newest valid slot
+  std::uint32_t sequence_ = 0;   // of the newest valid slot
   std::size_t newest_slot_ = 1;  // so that the first write goes to slot A
   bool has_controller_ = false;
   StoredController controller_;

@@ -31,7 +31,7 @@ class Resources {
       : profile_(profile), thermometer_(thermometer) {}
 
   Profile profile() const { return profile_; }
-  const char* links() const;           // link-format, for the registration
+  const char* links() const;            // link-format, for the registration
   const char* observable_path() const;  // "/switch", "/temp", or null
 
   Reply handle(Method method, const char* path, ByteView payload);

@@ -1,0 +1,419 @@
+#include "posix_board.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/ssl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "tte/device/nv_record.hpp"
+#include "tte/host/fingerprint.hpp"
+
+namespace tte::device::posix {
+namespace {
+
+constexpr std::uint16_t kContentFormatLinkFormat = 40;
+
+coap_address_t address_of(const ControllerAddress& peer) {
+  coap_address_t address;
+  coap_address_init(&address);
+  const ByteView ip = peer.ip.bytes();
+  if (ip.size() == 4) {
+    address.addr.sin.sin_family = AF_INET;
+    address.addr.sin.sin_port = htons(peer.port);
+    std::memcpy(&address.addr.sin.sin_addr, ip.data(), 4);
+    address.size = sizeof address.addr.sin;
+  } else {
+    address.addr.sin6.sin6_family = AF_INET6;
+    address.addr.sin6.sin6_port = htons(peer.port);
+    std::memcpy(&address.addr.sin6.sin6_addr, ip.data(), 16);
+    address.size = sizeof address.addr.sin6;
+  }
+  return address;
+}
+
+CoapTransport* transport_of(const coap_session_t* session) {
+  return static_cast<CoapTransport*>(coap_session_get_app_data(session));
+}
+
+void add_path(coap_pdu_t* pdu, const std::string& path) {
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) {
+      coap_add_option(pdu, COAP_OPTION_URI_PATH, end - start,
+                      reinterpret_cast<const uint8_t*>(path.data() + start));
+    }
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+// --- FileStorage ---------------------------------------------------------------
+
+FileStorage::FileStorage(std::string path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+  struct stat st {};
+  ::fstat(fd_, &st);
+  if (st.st_size < static_cast<off_t>(NvRecord::kStorageSize)) {
+    std::uint8_t erased[NvRecord::kStorageSize];
+    std::memset(erased, 0xff, sizeof erased);
+    const off_t from = st.st_size;
+    if (::pwrite(fd_, erased, sizeof erased - static_cast<std::size_t>(from), from) < 0 ||
+        ::fsync(fd_) != 0) {
+      throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+    }
+  }
+}
+
+FileStorage::~FileStorage() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool FileStorage::read(std::size_t offset, MutableByteView out) {
+  const ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
+  return n == static_cast<ssize_t>(out.size());
+}
+
+bool FileStorage::write(std::size_t offset, ByteView bytes) {
+  const ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+  return n == static_cast<ssize_t>(bytes.size()) && ::fdatasync(fd_) == 0;
+}
+
+std::int32_t SimulatedThermometer::centi_celsius() {
+  const double minutes = static_cast<double>(clock_()) / 60000.0;
+  return static_cast<std::int32_t>(std::lround(2150.0 + 150.0 * std::sin(minutes / 10.0 * 6.2832)));
+}
+
+// --- CoapTransport ---------------------------------------------------------------
+
+CoapTransport::CoapTransport(CoapNetwork& network, DeviceKeys keys)
+    : network_(network), keys_(std::move(keys)) {}
+
+CoapTransport::~CoapTransport() {
+  close();
+}
+
+coap_session_t* CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin,
+                                    Purpose purpose) {
+  close();
+  pin_ = pin;
+  pin_refused_ = false;
+  connected_ = false;
+  purpose_ = purpose;
+  coap_dtls_pki_t pki;
+  std::memset(&pki, 0, sizeof pki);
+  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+  // libcoap 4.3.1 lets a client check neither a self-signed peer's key during
+  // the handshake (validate_cn_call_back is skipped for self-signed
+  // certificates; additional_tls_setup_call_back is only called for servers):
+  // on_connected() checks the fingerprint before anything is sent.
+  pki.verify_peer_cert = 1;
+  pki.check_common_ca = 0;
+  pki.allow_self_signed = 1;
+  pki.allow_expired_certs = 1;
+  pki.allow_no_crl = 1;
+  pki.allow_expired_crl = 1;
+  pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+  pki.pki_key.key.pem_buf.public_cert =
+      reinterpret_cast<const uint8_t*>(keys_.certificate_pem.c_str());
+  pki.pki_key.key.pem_buf.public_cert_len = keys_.certificate_pem.size() + 1;
+  pki.pki_key.key.pem_buf.private_key =
+      reinterpret_cast<const uint8_t*>(keys_.private_key_pem.c_str());
+  pki.pki_key.key.pem_buf.private_key_len = keys_.private_key_pem.size() + 1;
+  coap_address_t address = address_of(peer);
+  session_ =
+      coap_new_client_session_pki(network_.context(), nullptr, &address, COAP_PROTO_DTLS, &pki);
+  if (session_) coap_session_set_app_data(session_, this);
+  return session_;
+}
+
+void CoapTransport::close() {
+  if (session_) {
+    coap_session_set_app_data(session_, nullptr);
+    coap_session_release(session_);
+    session_ = nullptr;
+  }
+  purpose_ = Purpose::none;
+  pending_ = Pending::none;
+  connected_ = false;
+  query_waiting_ = false;
+}
+
+void CoapTransport::ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
+                                   const char* urn) {
+  query_ = std::string("urn=") + urn;
+  if (!open(mothership, pin, Purpose::mothership)) return on_failure(false);
+  query_waiting_ = true;
+  pending_ = Pending::query;
+}
+
+void CoapTransport::send_query() {
+  query_waiting_ = false;
+  coap_pdu_t* pdu =
+      coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET, coap_new_message_id(session_),
+                    coap_session_max_pdu_size(session_));
+  add_path(pdu, ".well-known/tte");
+  coap_add_option(pdu, COAP_OPTION_URI_QUERY, query_.size(),
+                  reinterpret_cast<const uint8_t*>(query_.data()));
+  std::uint8_t buffer[4];
+  coap_add_option(pdu, COAP_OPTION_ACCEPT,
+                  coap_encode_var_safe(buffer, sizeof buffer, kContentFormatCbor), buffer);
+  if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
+}
+
+bool CoapTransport::peer_matches_pin() const {
+  coap_tls_library_t library;
+  SSL* ssl = session_ ? static_cast<SSL*>(coap_session_get_tls(session_, &library)) : nullptr;
+  if (!ssl || library != COAP_TLS_LIBRARY_OPENSSL) return false;
+  X509* peer = SSL_get1_peer_certificate(ssl);
+  if (!peer) return false;
+  auto fingerprint = fingerprint_of_x509(peer);
+  X509_free(peer);
+  return fingerprint.ok() && fingerprint.value() == pin_;
+}
+
+void CoapTransport::open_controller(const ControllerAddress& controller, const Fingerprint& pin) {
+  if (!open(controller, pin, Purpose::controller)) on_failure(false);
+  // libcoap starts the handshake at once; on_event reports it.
+}
+
+void CoapTransport::register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) {
+  if (!session_) return on_failure(false);
+  coap_pdu_t* pdu =
+      coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, coap_new_message_id(session_),
+                    coap_session_max_pdu_size(session_));
+  add_path(pdu, "rd");
+  std::uint8_t buffer[4];
+  coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                  coap_encode_var_safe(buffer, sizeof buffer, kContentFormatLinkFormat), buffer);
+  const std::string ep = std::string("ep=") + urn, lt = "lt=" + std::to_string(lifetime);
+  coap_add_option(pdu, COAP_OPTION_URI_QUERY, ep.size(),
+                  reinterpret_cast<const uint8_t*>(ep.data()));
+  coap_add_option(pdu, COAP_OPTION_URI_QUERY, lt.size(),
+                  reinterpret_cast<const uint8_t*>(lt.data()));
+  coap_add_data(pdu, std::strlen(links), reinterpret_cast<const uint8_t*>(links));
+  pending_ = Pending::registration;
+  if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
+}
+
+void CoapTransport::renew_registration(const char* location) {
+  if (!session_) return on_failure(false);
+  coap_pdu_t* pdu =
+      coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, coap_new_message_id(session_),
+                    coap_session_max_pdu_size(session_));
+  add_path(pdu, location);
+  pending_ = Pending::renewal;
+  if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
+}
+
+void CoapTransport::notify_observers(const char* path) {
+  network_.notify(path);
+}
+
+void CoapTransport::on_connected() {
+  if (!peer_matches_pin()) {
+    // Nothing was sent over this session; it is failed (and closed) after
+    // libcoap's processing returns, not from inside its callback.
+    pin_refused_ = true;
+    network_.refused_.push_back(this);
+    return;
+  }
+  connected_ = true;
+  if (purpose_ == Purpose::mothership && query_waiting_) send_query();
+  if (purpose_ == Purpose::controller && device_)
+    device_->on_controller_session(network_.now(), SessionOutcome::up);
+}
+
+void CoapTransport::on_response(const coap_pdu_t* received) {
+  if (!device_) return;
+  const Millis now = network_.now();
+  const std::uint8_t code = static_cast<std::uint8_t>(coap_pdu_get_code(received));
+  const Pending pending = pending_;
+  pending_ = Pending::none;
+  switch (pending) {
+    case Pending::query: {
+      MotherShipReply reply;
+      reply.kind = MotherShipReply::Kind::response;
+      reply.code = code;
+      coap_opt_iterator_t iterator;
+      if (coap_opt_t* option = coap_check_option(received, COAP_OPTION_MAXAGE, &iterator)) {
+        reply.max_age = coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
+      }
+      size_t length = 0;
+      const uint8_t* data = nullptr;
+      if (coap_get_data(received, &length, &data) && data) reply.payload = ByteView(data, length);
+      device_->on_mothership_reply(now, reply);
+      return;
+    }
+    case Pending::registration: {
+      if (code != COAP_RESPONSE_CODE(201)) {
+        device_->on_registration(now, RegistrationOutcome::refused, nullptr);
+        return;
+      }
+      std::string location;
+      coap_opt_iterator_t iterator;
+      coap_opt_filter_t filter;
+      coap_option_filter_clear(&filter);
+      coap_option_filter_set(&filter, COAP_OPTION_LOCATION_PATH);
+      coap_option_iterator_init(received, &iterator, &filter);
+      while (coap_opt_t* option = coap_option_next(&iterator)) {
+        location += (location.empty() ? "" : "/") +
+                    std::string(reinterpret_cast<const char*>(coap_opt_value(option)),
+                                coap_opt_length(option));
+      }
+      device_->on_registration(now, RegistrationOutcome::created, location.c_str());
+      return;
+    }
+    case Pending::renewal:
+      device_->on_renewal(now, code == COAP_RESPONSE_CODE(204)   ? RenewalOutcome::renewed
+                               : code == COAP_RESPONSE_CODE(404) ? RenewalOutcome::not_found
+                                                                 : RenewalOutcome::refused);
+      return;
+    case Pending::none:
+      return;
+  }
+}
+
+void CoapTransport::on_failure(bool wrong_key) {
+  if (!device_) return;
+  const Millis now = network_.now();
+  const Purpose purpose = purpose_;
+  const Pending pending = pending_;
+  wrong_key = wrong_key || pin_refused_;
+  pending_ = Pending::none;
+  if (purpose == Purpose::mothership) {
+    MotherShipReply reply;
+    reply.kind = wrong_key ? MotherShipReply::Kind::wrong_key : MotherShipReply::Kind::no_answer;
+    device_->on_mothership_reply(now, reply);
+  } else if (purpose == Purpose::controller) {
+    if (!connected_) {
+      device_->on_controller_session(
+          now, wrong_key ? SessionOutcome::wrong_key : SessionOutcome::failed);
+    } else if (pending == Pending::registration) {
+      device_->on_registration(now, RegistrationOutcome::no_answer, nullptr);
+    } else if (pending == Pending::renewal) {
+      device_->on_renewal(now, RenewalOutcome::no_answer);
+    } else {
+      device_->on_session_lost(now);
+    }
+  }
+}
+
+// --- CoapNetwork -----------------------------------------------------------------
+
+CoapNetwork::CoapNetwork(std::function<Millis()> clock) : clock_(std::move(clock)) {
+  coap_startup();
+  coap_set_log_level(LOG_EMERG);
+  coap_dtls_set_log_level(LOG_EMERG);
+  context_ = coap_new_context(nullptr);
+  if (!context_) throw std::runtime_error("cannot create a CoAP context");
+  coap_set_app_data(context_, this);
+  coap_context_set_keepalive(context_, 25);  // NAT bindings (docs/protocol.md section 9)
+  coap_register_response_handler(context_, &CoapNetwork::on_response);
+  coap_register_nack_handler(context_, &CoapNetwork::on_nack);
+  coap_register_event_handler(context_, &CoapNetwork::on_event);
+  // The Devices' resources, reachable over their sessions to the Controller.
+  light_ = coap_resource_init(coap_make_str_const("light"), 0);
+  switch_ = coap_resource_init(coap_make_str_const("switch"), 0);
+  temp_ = coap_resource_init(coap_make_str_const("temp"), 0);
+  for (coap_resource_t* resource : {light_, switch_, temp_}) {
+    coap_register_request_handler(resource, COAP_REQUEST_GET, &CoapNetwork::on_request);
+    coap_add_resource(context_, resource);
+  }
+  coap_register_request_handler(light_, COAP_REQUEST_PUT, &CoapNetwork::on_request);
+  coap_resource_set_get_observable(switch_, 1);
+  coap_resource_set_get_observable(temp_, 1);
+}
+
+CoapNetwork::~CoapNetwork() {
+  coap_free_context(context_);
+  coap_cleanup();
+}
+
+void CoapNetwork::process(unsigned timeout_ms) {
+  coap_io_process(context_, timeout_ms);
+  std::vector<CoapTransport*> refused;
+  refused.swap(refused_);
+  for (CoapTransport* transport : refused) {
+    if (transport->pin_refused_ && transport->session_) transport->on_failure(true);
+  }
+}
+
+void CoapNetwork::notify(const char* path) {
+  if (std::strcmp(path, "/switch") == 0) coap_resource_notify_observers(switch_, nullptr);
+  if (std::strcmp(path, "/temp") == 0) coap_resource_notify_observers(temp_, nullptr);
+}
+
+coap_response_t CoapNetwork::on_response(coap_session_t* session, const coap_pdu_t*,
+                                         const coap_pdu_t* received, coap_mid_t) {
+  if (CoapTransport* transport = transport_of(session)) transport->on_response(received);
+  return COAP_RESPONSE_OK;
+}
+
+void CoapNetwork::on_nack(coap_session_t* session, const coap_pdu_t*, coap_nack_reason_t reason,
+                          coap_mid_t) {
+  CoapTransport* transport = transport_of(session);
+  if (!transport || transport->pending_ == CoapTransport::Pending::none) return;
+  transport->on_failure(reason == COAP_NACK_TLS_FAILED && transport->pin_refused_);
+}
+
+int CoapNetwork::on_event(coap_session_t* session, coap_event_t event) {
+  CoapTransport* transport = transport_of(session);
+  if (!transport) return 0;
+  switch (event) {
+    case COAP_EVENT_DTLS_CONNECTED:
+      transport->on_connected();
+      break;
+    case COAP_EVENT_DTLS_CLOSED:
+    case COAP_EVENT_DTLS_ERROR:
+    case COAP_EVENT_SESSION_FAILED:
+      // A request in flight is reported by on_nack; a session with none (or
+      // whose request waits for the handshake), here.
+      if (transport->pin_refused_) break;  // reported after process()
+      if ((transport->pending_ == CoapTransport::Pending::none || transport->query_waiting_) &&
+          transport->purpose_ != CoapTransport::Purpose::none) {
+        transport->on_failure(false);
+      }
+      break;
+    default:
+      break;
+  }
+  return 0;
+}
+
+void CoapNetwork::on_request(coap_resource_t* resource, coap_session_t* session,
+                             const coap_pdu_t* request, const coap_string_t*,
+                             coap_pdu_t* response) {
+  CoapTransport* transport = transport_of(session);
+  auto* self = static_cast<CoapNetwork*>(coap_get_app_data(coap_session_get_context(session)));
+  if (!transport || !transport->device_) {
+    coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
+    return;
+  }
+  const coap_str_const_t* uri = coap_resource_get_uri_path(resource);
+  const std::string path = "/" + std::string(reinterpret_cast<const char*>(uri->s), uri->length);
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  ByteView payload;
+  if (coap_get_data(request, &length, &data) && data) payload = ByteView(data, length);
+  const Method method = static_cast<Method>(coap_pdu_get_code(request));
+  const Reply reply = transport->device_->on_request(self->now(), method, path.c_str(), payload);
+  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(reply.code));
+  if (reply.text[0] != '\0') {
+    std::uint8_t buffer[4];
+    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
+                    coap_encode_var_safe(buffer, sizeof buffer, 0), buffer);
+    coap_add_data(response, std::strlen(reply.text), reinterpret_cast<const uint8_t*>(reply.text));
+  }
+}
+
+}  // namespace tte::device::posix

@@ -1,0 +1,255 @@
+// tte-device (the firmware's core on the POSIX HAL) against the real
+// MotherShip, Controller and Introducer: waits while unmapped, enrolls within
+// one retry once mapped, joins, serves; goes straight to its Controller after a
+// reboot; refuses a Controller or MotherShip with the wrong key and keeps its
+// record; factory reset; many Devices in one process.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "support/controller.hpp"
+#include "support/mothership.hpp"
+#include "support/process.hpp"
+
+namespace tte::test {
+namespace {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// A batch minted straight into this MotherShip's database.
+std::string mint(const MotherShipProcess& ms, const TempDir& dir, int count,
+                 const std::string& name = "batch") {
+  const std::string batch = dir.file(name);
+  RunResult minted = ms.cli({"manufacture", "--count", std::to_string(count), "--out", batch,
+                             "--no-labels", "--urn", "ops:32473-" + name, "--mothership-coaps",
+                             "127.0.0.1:" + std::to_string(ms.coaps_port())});
+  if (minted.exit_code != 0) throw std::runtime_error("manufacture: " + minted.err);
+  return batch;
+}
+
+class DeviceProcess {
+ public:
+  DeviceProcess(const TempDir& dir, std::vector<std::string> args,
+                const std::string& name = "device")
+      : log_(dir.file(name + ".log")) {
+    args.insert(args.begin(), TTE_DEVICE_BIN);
+    process_ = std::make_unique<Process>(args, log_, true);
+  }
+  // The next event matching (name[, state]); skips others. Throws on timeout.
+  Json wait_for(const std::string& event, const std::string& state = "",
+                std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    const auto deadline = Clock::now() + timeout;
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      std::string text;
+      try {
+        if (left.count() <= 0) throw std::runtime_error("timeout");
+        text = process_->read_line(left);
+      } catch (const std::exception&) {
+        std::string last;
+        for (std::size_t i = seen.size() > 5 ? seen.size() - 5 : 0; i < seen.size(); ++i)
+          last += "\n  " + seen[i].dump();
+        throw std::runtime_error("tte-device: no " + event + " " + state + "; last events:" + last);
+      }
+      Json line = Json::parse(text, nullptr, false);
+      seen.push_back(line);
+      if (line.is_discarded() || line.value("event", "") != event) continue;
+      if (!state.empty() && line.value("state", "") != state) continue;
+      return line;
+    }
+  }
+  void send(const std::string& command) { process_->write_line(command); }
+  Process& process() { return *process_; }
+  std::vector<Json> seen;
+
+ private:
+  std::string log_;
+  std::unique_ptr<Process> process_;
+};
+
+class DeviceTest : public ::testing::Test {
+ protected:
+  // The Introducer maps device n of the batch to `controller` (fingerprint
+  // `fingerprint`, by default the Controller's own) and tells the Controller.
+  RunResult enroll(const MotherShipProcess& ms, const ControllerProcess& controller,
+                   const std::string& batch, int n, const std::string& fingerprint = "") {
+    const Json bundle = read_bundle(batch, n);
+    return run({TTE_INTRODUCER_BIN, "enroll", bundle["enrollment_url"], "--controller",
+                controller.coaps(), "--controller-fingerprint",
+                fingerprint.empty() ? controller.fingerprint() : fingerprint, "--notify",
+                controller.http_origin(), "--token", controller.intake_token(), "--cafile",
+                ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir",
+                dir_.file("introducer"), "--json"});
+  }
+  std::vector<std::string> device_args(const MotherShipProcess& ms, const std::string& bundle,
+                                       const std::string& nv,
+                                       const std::string& profile = "light") {
+    return {"--bundle",    bundle,  "--nv",         nv,
+            "--profile",   profile, "--mothership", "127.0.0.1:" + std::to_string(ms.coaps_port()),
+            "--retry-min", "1",     "--retry-max",  "2",
+            "--lifetime",  "60"};
+  }
+  TempDir dir_;
+};
+
+TEST_F(DeviceTest, WaitsWhileUnmappedEnrollsWithinOneRetryJoinsAndServes) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1);
+  ControllerProcess controller(dir_);
+  controller.start();
+  DeviceProcess device(dir_, device_args(ms, bundle_path(batch, 1), dir_.file("light.nv")));
+  // Unmapped: the MotherShip says 5.03 and the Device waits and asks again.
+  Json waiting = device.wait_for("state", "waiting_for_mapping");
+  EXPECT_EQ(waiting["detail"], "not mapped yet (5.03)");
+  device.wait_for("state", "waiting_for_mapping");  // asked again, still unmapped
+
+  RunResult enrolled = enroll(ms, controller, batch, 1);
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  const auto mapped_at = Clock::now();
+  Json stored = device.wait_for("stored");
+  // Within one retry (at most max(Max-Age 1 s, back-off 2 s + 25 %)) plus the round trip.
+  EXPECT_LT(Clock::now() - mapped_at, std::chrono::milliseconds(4000));
+  EXPECT_EQ(stored["controller"], controller.coaps());
+  EXPECT_EQ(stored["fingerprint"], controller.fingerprint());
+  Json registered = device.wait_for("state", "registered");
+  const std::string urn = registered["urn"];
+
+  // The Controller reaches it over its session (strict: the Introducer announced it).
+  RunResult got = controller.cli({"device", "get", urn, "/light"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out, "off\n");
+  ASSERT_EQ(controller.cli({"device", "put", urn, "/light", "on"}).exit_code, 0);
+  EXPECT_TRUE(device.wait_for("light")["on"].get<bool>());
+  EXPECT_EQ(controller.device(urn)["state"], "registered");
+}
+
+TEST_F(DeviceTest, AfterARebootItGoesStraightToItsControllerEvenWithTheMotherShipDown) {
+  auto ms = std::make_unique<MotherShipProcess>(dir_);
+  ms->start();
+  const std::string batch = mint(*ms, dir_, 1);
+  ControllerProcess controller(dir_);
+  controller.start();
+  ASSERT_EQ(enroll(*ms, controller, batch, 1).exit_code, 0);
+  const auto args = device_args(*ms, bundle_path(batch, 1), dir_.file("light.nv"));
+  {
+    DeviceProcess device(dir_, args, "first-boot");
+    device.wait_for("state", "registered");
+    device.process().signal(SIGTERM);
+    EXPECT_EQ(device.process().wait(), 0);
+  }
+  ms->stop();
+  ms.reset();
+  DeviceProcess rebooted(dir_, args, "second-boot");
+  Json first = rebooted.wait_for("state");
+  EXPECT_EQ(first["state"], "connecting");
+  EXPECT_EQ(first["detail"], "stored Controller");
+  rebooted.wait_for("state", "registered");
+  for (const Json& line : rebooted.seen)
+    EXPECT_NE(line.value("state", ""), "asking_mothership");
+}
+
+TEST_F(DeviceTest, AControllerWithTheWrongKeyIsRefusedAndTheRecordKept) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1);
+  ControllerProcess controller(dir_, "open");
+  controller.start();
+  // The MotherShip tells the Device a fingerprint that is not this Controller's key.
+  const std::string other(64, 'e');
+  ASSERT_EQ(enroll(ms, controller, batch, 1, other).exit_code, 0);
+  const auto args = device_args(ms, bundle_path(batch, 1), dir_.file("light.nv"));
+  {
+    DeviceProcess device(dir_, args, "first");
+    EXPECT_EQ(device.wait_for("stored")["fingerprint"], other);
+    Json refused = device.wait_for("state", "controller_unreachable");
+    EXPECT_NE(refused["detail"].get<std::string>().find("wrong key"), std::string::npos);
+    device.process().signal(SIGTERM);
+    device.process().wait();
+  }
+  // The handshake completes (libcoap checks the key only after it), then the Device leaves:
+  // it never registers.
+  EXPECT_NE(controller.device(read_bundle(batch, 1)["urn"])["state"], "registered");
+  DeviceProcess again(dir_, args, "again");
+  EXPECT_EQ(again.wait_for("state")["state"], "connecting");  // the stored record, unchanged
+  again.wait_for("state", "controller_unreachable");
+}
+
+TEST_F(DeviceTest, AMotherShipWithTheWrongKeyIsNotBelieved) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1);
+  MotherShipProcess impostor(dir_, {}, 11);
+  impostor.start();
+  auto args = device_args(ms, bundle_path(batch, 1), dir_.file("light.nv"));
+  args.back() = "60";
+  args[7] = "127.0.0.1:" + std::to_string(impostor.coaps_port());  // --mothership
+  DeviceProcess device(dir_, args);
+  Json refused = device.wait_for("state", "waiting_for_mapping");
+  EXPECT_EQ(refused["detail"], "the MotherShip showed the wrong key");
+}
+
+TEST_F(DeviceTest, ALongPressErasesTheControllerAndTheDeviceAsksAgain) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1, "switches");
+  ControllerProcess controller(dir_);
+  controller.start();
+  ASSERT_EQ(enroll(ms, controller, batch, 1).exit_code, 0);
+  DeviceProcess device(dir_,
+                       device_args(ms, bundle_path(batch, 1), dir_.file("switch.nv"), "switch"));
+  device.wait_for("state", "registered");
+  device.send("press");
+  EXPECT_TRUE(device.wait_for("switch")["on"].get<bool>());
+  device.send("long-press");
+  device.wait_for("factory_reset", "", std::chrono::seconds(10));
+  device.wait_for("state", "asking_mothership");
+  // The MotherShip still maps it (the OTP is spent): it gets the same Controller again.
+  device.wait_for("stored");
+  device.wait_for("state", "registered");
+}
+
+TEST_F(DeviceTest, ManyDevicesRunInOneProcess) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const int count = 20;
+  const std::string batch = mint(ms, dir_, count);
+  ControllerProcess controller(dir_);
+  controller.start();
+  for (int n = 1; n <= count; ++n)
+    ASSERT_EQ(enroll(ms, controller, batch, n).exit_code, 0) << n;
+  auto args = device_args(ms, batch + "/bundles", dir_.file("nv"), "sensor");
+  args.insert(args.end(), {"--count", std::to_string(count)});
+  DeviceProcess devices(dir_, args);
+  std::set<std::string> registered;
+  while (registered.size() < static_cast<std::size_t>(count))
+    registered.insert(devices.wait_for("state", "registered", std::chrono::seconds(60))["devid"]);
+  Json listed = Json::parse(controller.cli({"device", "list", "--json"}).out);
+  int at_controller = 0;
+  for (const Json& d : listed["devices"])
+    at_controller += d["state"] == "registered";
+  EXPECT_EQ(at_controller, count);
+  RunResult temp = controller.cli({"device", "get", read_bundle(batch, 7)["urn"], "/temp"});
+  ASSERT_EQ(temp.exit_code, 0) << temp.err;
+  EXPECT_NE(temp.out.find('.'), std::string::npos) << temp.out;  // "21.5"
+}
+
+TEST(DeviceHelp, HelpAndBadInput) {
+  RunResult help = run({TTE_DEVICE_BIN, "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Usage: tte-device"), std::string::npos);
+  EXPECT_EQ(run({TTE_DEVICE_BIN, "--bundle", "/nonexistent.json", "--nv", "/tmp/x.nv"}).exit_code,
+            1);
+  EXPECT_EQ(
+      run({TTE_DEVICE_BIN, "--bundle", "/x.json", "--nv", "/tmp/x.nv", "--profile", "toaster"})
+          .exit_code,
+      2);
+}
+
+}  // namespace
+}  // namespace tte::test
