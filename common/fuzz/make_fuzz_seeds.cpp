@@ -89,6 +89,16 @@ int main(int argc, char** argv) {
     write_seeds(corpus, "urn_fuzz", urn);
     write_seeds(corpus, "manual_code_fuzz", manual);
     write_seeds(corpus, "cbor_fuzz", cbor);
+    // device_fuzz: an 84-byte NV slot's worth of bytes, then [kind][code][max-age x4][payload].
+    std::vector<std::string> device;
+    for (const std::string& answer : cbor) {
+      std::string reply = std::string("\x02\x45\x00\x00\x00\x3c", 6) + answer + answer;
+      device.push_back(std::string(84, '\xff') + reply);
+      device.push_back(reply);
+    }
+    device.push_back(std::string("\x02\xa3\x00\x00\x02\x58/light", 12));   // 5.03, Max-Age 600
+    device.push_back(std::string("\x03\x83\x00\x00\x00\x3c/switch", 13));  // 4.03
+    write_seeds(corpus, "device_fuzz", device);
     write_seeds(corpus, "ip_address_fuzz", ip);
     write_seeds(corpus, "messages_fuzz", message);
     write_seeds(
