@@ -61,10 +61,14 @@ std::int64_t parse_int_option(const CommandLine& cli, const std::string& name,
 }
 
 // Reads DIR/controller.conf into the options not given on the command line.
+// The file holds `serve`'s options; the other commands skip those they lack.
 DataDir open_data_dir(CommandLine& cli) {
   DataDir dir(cli.require("data-dir"));
   dir.require_initialised();
-  cli.read_config_file(dir.config());
+  cli.read_config_file(dir.config(),
+                       {"coaps", "coaps-public", "http", "https", "https-cert", "https-key",
+                        "policy", "mothership-cafile", "mothership-connect-to", "poll-min",
+                        "poll-max", "request-timeout", "threads", "log-format", "log-level"});
   return dir;
 }
 

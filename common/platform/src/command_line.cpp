@@ -69,7 +69,7 @@ void CommandLine::set(const Spec& spec, const std::string& value, bool from_conf
   if (!from_config) from_command_line_[spec.name] = true;
 }
 
-void CommandLine::load_config(const std::string& path) {
+void CommandLine::load_config(const std::string& path, const std::set<std::string>& others) {
   std::istringstream lines(read_file(path));
   std::string line;
   int number = 0;
@@ -84,6 +84,7 @@ void CommandLine::load_config(const std::string& path) {
     std::string value = equals == std::string::npos ? "true" : trim(line.substr(equals + 1));
     const Spec* spec = find(name);
     std::string where = path + ":" + std::to_string(number);
+    if (spec == nullptr && others.count(name)) continue;  // another command's option
     if (spec == nullptr || name == "help" || name == "config") {
       throw UsageError(where + ": unknown option '" + name + "'");
     }
@@ -156,8 +157,8 @@ bool CommandLine::parse(const std::vector<std::string>& args) {
   return true;
 }
 
-void CommandLine::read_config_file(const std::string& path) {
-  load_config(path);
+void CommandLine::read_config_file(const std::string& path, const std::set<std::string>& others) {
+  load_config(path, others);
 }
 
 bool CommandLine::has(const std::string& name) const {

@@ -70,6 +70,16 @@ TEST(CommandLine, ConfigFilesFillWhatTheCommandLineLeaves) {
   std::ofstream(dir / "bad.conf") << "unknown = 1\n";
   auto bad = make();
   EXPECT_THROW(bad.parse({"--config", (dir / "bad.conf").string()}), UsageError);
+  // A file shared by several commands: another command's options are skipped, typos are not.
+  std::ofstream(dir / "shared.conf") << "poll-min = 2\nhttps = 7.7.7.7:3\n";
+  auto sharing = make();
+  ASSERT_TRUE(sharing.parse({}));
+  sharing.read_config_file((dir / "shared.conf").string(), {"poll-min"});
+  EXPECT_EQ(sharing.get("https"), "7.7.7.7:3");
+  EXPECT_FALSE(sharing.has("poll-min"));
+  auto strict = make();
+  ASSERT_TRUE(strict.parse({}));
+  EXPECT_THROW(strict.read_config_file((dir / "shared.conf").string(), {"poll-max"}), UsageError);
   std::filesystem::remove_all(dir);
 }
 

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,9 @@ class CommandLine {
 
   // Reads more options from a configuration file after parse(): values already
   // set (on the command line or by an earlier file) are kept. Throws UsageError.
-  void read_config_file(const std::string& path);
+  // Options of other commands sharing the file (`others`) are skipped; any
+  // other unknown name is an error.
+  void read_config_file(const std::string& path, const std::set<std::string>& others = {});
 
   bool has(const std::string& name) const;    // flag given, or option set or defaulted
   bool given(const std::string& name) const;  // set on the command line or in a file
@@ -68,7 +71,7 @@ class CommandLine {
   };
   const Spec* find(const std::string& name) const;
   void set(const Spec& spec, const std::string& value, bool from_config);
-  void load_config(const std::string& path);
+  void load_config(const std::string& path, const std::set<std::string>& others = {});
 
   std::string usage_;
   std::string description_;
