@@ -65,10 +65,10 @@ std::int64_t parse_int_option(const CommandLine& cli, const std::string& name,
 DataDir open_data_dir(CommandLine& cli) {
   DataDir dir(cli.require("data-dir"));
   dir.require_initialised();
-  cli.read_config_file(dir.config(),
-                       {"coaps", "coaps-public", "http", "https", "https-cert", "https-key",
-                        "policy", "mothership-cafile", "mothership-connect-to", "poll-min",
-                        "poll-max", "request-timeout", "threads", "log-format", "log-level"});
+  cli.read_config_file(
+      dir.config(), {"coaps", "coaps-public", "http", "https", "https-cert", "https-key", "policy",
+                     "mothership-cafile", "mothership-connect-to", "poll-min", "poll-max",
+                     "request-timeout", "threads", "log-format", "log-level"});
   return dir;
 }
 

@@ -1,0 +1,109 @@
+// The whole story with every program running: the MotherShip, Controllers,
+// the Introducer and simulated Devices (tte-device). The reboot with the
+// MotherShip stopped and the factory reset are in device_test.cpp; the demo
+// itself runs as demo_runs_to_the_end.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "support/device.hpp"
+
+namespace tte::test {
+namespace {
+
+using Json = nlohmann::json;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class SystemTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+};
+
+TEST_F(SystemTest, AStolenOtpIsReportedLoudlyAndTheRightfulControllerNeverAdmitsTheDevice) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1);
+  const Json bundle = read_bundle(batch, 1);
+  const std::string urn = bundle["urn"];
+  TempDir thief_dir;
+  ControllerProcess mine(dir_, "strict"), theirs(thief_dir, "strict");
+  mine.start();
+  theirs.start();
+
+  // Someone photographed the label in the warehouse and claims the device first.
+  RunResult stolen = enroll(thief_dir, ms, theirs, batch, 1);
+  ASSERT_EQ(stolen.exit_code, 0) << stolen.err;
+  // The installer, later: the loud warning, its own exit status, nothing sent to the Controller.
+  RunResult installer = enroll(dir_, ms, mine, batch, 1);
+  EXPECT_EQ(installer.exit_code, 3);
+  EXPECT_EQ(Json::parse(installer.out)["outcome"], "already_used");
+  EXPECT_TRUE(mine.device(urn).is_null());
+
+  // The device follows the MotherShip's mapping: to the thief's Controller.
+  DeviceProcess device(dir_, device_args(ms, bundle_path(batch, 1), dir_.file("light.nv")));
+  EXPECT_EQ(device.wait_for("stored")["controller"], theirs.coaps());
+  device.wait_for("state", "registered");
+  EXPECT_EQ(theirs.device(urn)["state"], "registered");
+
+  // The installer's Controller, strict, refuses the device's key outright.
+  // The device's own key, from its bundle, knocking with libcoap's client.
+  std::ofstream(dir_.file("device.crt")) << bundle["device"]["certificate_pem"].get<std::string>();
+  std::ofstream(dir_.file("device.key")) << bundle["device"]["private_key_pem"].get<std::string>();
+  RunResult refused =
+      run({"coap-client-openssl", "-v", "3", "-B", "5", "-m", "get", "-c", dir_.file("device.crt"),
+           "-j", dir_.file("device.key"), "coaps://" + mine.coaps() + "/.well-known/core"},
+          "", std::chrono::seconds(30));
+  EXPECT_FALSE(contains(refused.out, "core.rd")) << refused.out;
+  EXPECT_TRUE(contains(read_text(mine.log()), "not announced (policy strict)"));
+  EXPECT_TRUE(mine.device(urn).is_null());
+}
+
+TEST_F(SystemTest, ARevokedDeviceIsRefusedByTheMotherShipAndReportsIt) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1);
+  const std::string devid = read_bundle(batch, 1)["devid"];
+  RunResult revoked = ms.cli({"device", "revoke", devid});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  DeviceProcess device(dir_, device_args(ms, bundle_path(batch, 1), dir_.file("light.nv")));
+  Json stopped = device.wait_for("state", "revoked");
+  EXPECT_TRUE(contains(stopped["detail"], "4.03")) << stopped;
+  device.process().signal(SIGTERM);
+  EXPECT_EQ(device.process().wait(), 0);
+  for (const Json& line : device.seen)
+    EXPECT_NE(line.value("event", ""), "stored");
+}
+
+TEST_F(SystemTest, TwoHundredDevicesInOneProcessAllJoin) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const int count = 200;
+  const std::string batch = mint(ms, dir_, count);
+  ControllerProcess controller(dir_);
+  controller.start();
+  // They all power up first and wait; then the installer enrolls them one by one.
+  auto args = device_args(ms, batch + "/bundles", dir_.file("nv"), "sensor");
+  args.insert(args.end(), {"--count", std::to_string(count)});
+  DeviceProcess devices(dir_, args);
+  for (int n = 1; n <= count; ++n)
+    ASSERT_EQ(enroll(dir_, ms, controller, batch, n).exit_code, 0) << n;
+  std::set<std::string> registered;
+  while (registered.size() < static_cast<std::size_t>(count))
+    registered.insert(devices.wait_for("state", "registered", std::chrono::seconds(120))["devid"]);
+  Json listed = Json::parse(controller.cli({"device", "list", "--json"}).out);
+  int at_controller = 0;
+  for (const Json& d : listed["devices"])
+    at_controller += d["state"] == "registered";
+  EXPECT_EQ(at_controller, count);
+  RunResult temp = controller.cli({"device", "get", read_bundle(batch, 150)["urn"], "/temp"});
+  ASSERT_EQ(temp.exit_code, 0) << temp.err;
+}
+
+}  // namespace
+}  // namespace tte::test
