@@ -81,7 +81,7 @@ TEST_F(SystemTest, ARevokedDeviceIsRefusedByTheMotherShipAndReportsIt) {
 }
 
 TEST_F(SystemTest, TwoHundredDevicesInOneProcessAllJoin) {
-  MotherShipProcess ms(dir_);
+  MotherShipProcess ms(dir_, {"--max-age", "1"});  // unmapped devices ask again after 1 s
   ms.start();
   const int count = 200;
   const std::string batch = mint(ms, dir_, count);
