@@ -33,19 +33,29 @@ for program in "$MS" "$CTL" "$INTRO" "$DEV"; do
 done
 command -v jq >/dev/null || { echo "demo: needs jq (apt-get install jq)" >&2; exit 1; }
 
-# Fixed loopback ports, so that the URLs printed at the end stay valid with --keep.
+# Every command comes from demo/steps.sh, as in docker/docker-compose.yml; here all
+# parties share one machine, loopback and one directory.
+# A previous demo's directory is replaced; anything else is left alone.
+if [ -d "$DIR" ] && [ -n "$(ls -A "$DIR")" ] && [ ! -e "$DIR/.tte-demo" ]; then
+  echo "demo: $DIR exists and is not a demo's directory; choose another with --dir" >&2
+  exit 1
+fi
+rm -rf "$DIR"
+mkdir -p "$DIR/bin"
+touch "$DIR/.tte-demo"
+ln -sf "$MS" "$CTL" "$INTRO" "$DEV" "$DIR/bin/" 2>/dev/null || true
+export TTE_DEMO_DIR="$DIR" TTE_BIN_DIR="$DIR/bin" TTE_MS_IP=127.0.0.1 TTE_CONTROLLER_IP=127.0.0.1 \
+  TTE_LISTEN_IP=127.0.0.1
+STEPS="$ROOT/demo/steps.sh"
 MS_HTTPS=127.0.0.1:18443 MS_ADMIN=127.0.0.1:18444 MS_COAPS=127.0.0.1:15684
 CTL_HTTP=127.0.0.1:18080 CTL_COAPS=127.0.0.1:15685
 MS_HOST=tte-000000.net
-CONNECT_TO="$MS_HOST:443:${MS_HTTPS%:*}:${MS_HTTPS#*:}"
 
 bold=$(printf '\033[1m') dim=$(printf '\033[2m') off=$(printf '\033[0m')
 [ -t 1 ] || { bold="" dim="" off=""; }
 started=$(date +%s)
 step() { printf '\n%s[%3ss] %s%s\n' "$bold" "$(($(date +%s) - started))" "$*" "$off"; }
 say() { printf '  %s\n' "$*"; }
-# The commands go to stderr, so that $(run ...) captures only the program's output.
-run() { printf '  %s$%s%s\n' "$dim" "$(printf ' %q' "$@")" "$off" >&2; "$@"; }
 
 PIDS=()
 stop_all() {
@@ -57,12 +67,14 @@ stop_all() {
   exit $status
 }
 
-# start NAME COMMAND...: runs it in the background, stdout to DIR/NAME.out, stderr to DIR/NAME.log.
+# step STEP...: a step of demo/steps.sh, which prints its command (dimmed here).
+step_run() { "$STEPS" "$@" 2> >(sed "s/^/$dim/; s/\$/$off/" >&2); }
+# start NAME STEP...: a step that keeps running, in the background; its output
+# to DIR/NAME.out, its log (after the command line) to DIR/NAME.log.
 start() {
   local name=$1
   shift
-  printf '  %s$%s &%s\n' "$dim" "$(printf ' %q' "$@")" "$off" >&2
-  "$@" >"$DIR/$name.out" 2>"$DIR/$name.log" &
+  "$STEPS" "$@" >"$DIR/$name.out" 2>"$DIR/$name.log" &
   PIDS+=($!)
   eval "PID_${name//-/_}=$!"
 }
@@ -83,89 +95,67 @@ wait_for() {
   done
 }
 
-rm -rf "$DIR"
-mkdir -p "$DIR"
 trap stop_all EXIT INT TERM
 
 step "The manufacturer's MotherShip (example MS ID 0, $MS_HOST)"
-run "$MS" init --data-dir "$DIR/mothership" --ms-id 0 --allow-example-id \
-  --https "$MS_HTTPS" --admin "$MS_ADMIN" --coaps "$MS_COAPS" --https-name localhost >/dev/null
-# The demo's Devices are told to ask again after 2 s instead of a minute.
-echo "max-age = 2" >>"$DIR/mothership/mothership.conf"
-start mothership "$MS" serve --data-dir "$DIR/mothership"
+step_run mothership-init
+start mothership mothership-serve
 wait_for "$DIR/mothership.out" '.https' >/dev/null
+head -n 1 "$DIR/mothership.log" | sed "s/^/$dim/; s/\$/ \&$off/"
 say "HTTPS $MS_HTTPS (installers), CoAPS $MS_COAPS (devices), admin $MS_ADMIN"
 
 step "The building's Controller (policy strict: only devices an installer announced)"
-run "$CTL" init --data-dir "$DIR/controller" --coaps "$CTL_COAPS" --http "$CTL_HTTP" \
-  --policy strict >/dev/null
-cat >>"$DIR/controller/controller.conf" <<EOF
-# The demo's MotherShip has a local CA and no DNS name: trust its CA, reach it on loopback.
-mothership-cafile = $DIR/mothership/ca.crt
-mothership-connect-to = $CONNECT_TO
-poll-min = 2
-poll-max = 10
-EOF
-start controller "$CTL" serve --data-dir "$DIR/controller"
+step_run controller-init
+start controller controller-serve
 wait_for "$DIR/controller.out" '.coaps' >/dev/null
+head -n 1 "$DIR/controller.log" | sed "s/^/$dim/; s/\$/ \&$off/"
 CTL_FP=$("$CTL" info --data-dir "$DIR/controller" --json | jq -r .fingerprint)
 say "CoAPS $CTL_COAPS (devices), HTTP $CTL_HTTP (intake, API, dashboard); key $CTL_FP"
 
 step "Message 1 and 2: the factory mints five devices and loads them into the MotherShip"
-run "$MS" manufacture --data-dir "$DIR/mothership" --allow-example-id --count 5 \
-  --urn ops:32473-Demo --out "$DIR/batch" >/dev/null
+step_run manufacture
 say "keys, URNs, OTPs, provisioning bundles and labels in $DIR/batch (labels/*.png)"
-bundle() { printf '%s/batch/bundles/%08x.json' "$DIR" "$1"; }
-label() { printf '%s/batch/labels/%08x.png' "$DIR" "$1"; }
-urn_of() { jq -r .urn "$(bundle "$1")"; }
+urn_of() { jq -r .urn "$(printf '%s/batch/bundles/%08x.json' "$DIR" "$1")"; }
 
 step "The devices get power: each asks its MotherShip where its Controller is (message 9)"
-DEVICE_ARGS=(--retry-min 2 --retry-max 10 --lifetime 300)
-mkdir -p "$DIR/sensors" "$DIR/nv"
-for n in 3 4 5; do cp "$(bundle $n)" "$DIR/sensors/"; done
-start light "$DEV" --bundle "$(bundle 1)" --nv "$DIR/nv/light.nv" --profile light "${DEVICE_ARGS[@]}"
-start switch "$DEV" --bundle "$(bundle 2)" --nv "$DIR/nv/switch.nv" --profile switch "${DEVICE_ARGS[@]}"
-start sensors "$DEV" --bundle "$DIR/sensors" --nv "$DIR/nv" --profile sensor "${DEVICE_ARGS[@]}"
+start light device light
+start switch device switch
+start sensors device sensors
 for name in light switch sensors; do
   wait_for "$DIR/$name.out" '.state == "waiting_for_mapping"' >/dev/null
+  head -n 1 "$DIR/$name.log" | sed "s/^/$dim/; s/\$/ \&$off/"
 done
 say "all five: 5.03 Service Unavailable (not mapped yet); they blink their LED frame and ask again"
 
 step "The installer saves the Controller's code as a site (tte-controller info, tte-introducer site)"
-CODE=$("$CTL" info --data-dir "$DIR/controller" --with-token --json | jq -r .code)
-run "$INTRO" site add building --code "$CODE" --data-dir "$DIR/introducer" >/dev/null
+step_run site
 
 names=("" "Hall light" "Hall switch" "Sensor, room 1" "Sensor, room 2" "Sensor, room 3")
 step "Messages 3-6: the installer scans each label and maps the device to the Controller"
 for n in 1 2 3 4 5; do
-  result=$(run "$INTRO" enroll "$(label $n)" --site building --description "${names[$n]}" \
-    --allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" \
-    --data-dir "$DIR/introducer" --json)
+  result=$(step_run enroll "$n")
   say "${names[$n]}: claim $(jq -r .outcome <<<"$result"), notice to the Controller $(jq -r .notice <<<"$result")"
 done
 
 step "Messages 9-12: each device asks again, stores its Controller, joins it and registers"
-for name in light switch sensors; do
-  count=1
-  [ "$name" = sensors ] && count=3
-  for _ in $(seq 1 200); do
-    [ "$(jq -c 'select(.state == "registered")' "$DIR/$name.out" | wc -l)" -ge "$count" ] && break
-    sleep 0.1
-  done
-  wait_for "$DIR/$name.out" '.event == "stored"' >/dev/null
-  wait_for "$DIR/$name.out" '.state == "registered"' >/dev/null
+registered() { jq -c 'select(.state == "registered")' "$DIR/$1.out" | wc -l; }
+deadline=$(($(date +%s) + 60))
+until [ "$(registered light)" -ge 1 ] && [ "$(registered switch)" -ge 1 ] &&
+  [ "$(registered sensors)" -ge 3 ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "demo: the devices did not register in 60 s (see $DIR/*.log)" >&2; exit 1; }
+  sleep 0.1
 done
 say "all five stored the Controller's address and key and registered in its Resource Directory"
 
 step "Draft example: switch S controls light L (a binding on the Controller)"
-run "$CTL" binding add "$(urn_of 2)" /switch "$(urn_of 1)" /light --data-dir "$DIR/controller" >/dev/null
-say "light: $("$CTL" device get "$(urn_of 1)" /light --data-dir "$DIR/controller")"
+step_run bind
+say "light: $("$STEPS" read 1 /light)"
 say "pressing the switch..."
 kill -USR1 "$PID_switch"
 wait_for "$DIR/switch.out" '.event == "switch" and .on' >/dev/null
 wait_for "$DIR/light.out" '.event == "light" and .on' >/dev/null
-say "light: $("$CTL" device get "$(urn_of 1)" /light --data-dir "$DIR/controller")  (the Controller observed the switch and set the light)"
-say "sensor, room 1: $("$CTL" device get "$(urn_of 3)" /temp --data-dir "$DIR/controller") °C"
+say "light: $("$STEPS" read 1 /light)  (the Controller observed the switch and set the light)"
+say "sensor, room 1: $("$STEPS" read 3 /temp) °C"
 
 step "Summary"
 listed=$("$CTL" device list --data-dir "$DIR/controller" --json)

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The demo's steps, one command each, shared by demo/demo.sh (everything on
+# loopback, one machine) and docker/docker-compose.yml (one container per
+# party), so that the demo proves the containers' commands:
+#
+#   demo/steps.sh STEP [ARG]
+#
+# STEP: mothership-init, mothership-serve, controller-init, controller-serve,
+# manufacture, device light|switch|sensors, site, enroll N, bind, press-switch-and-read-light.
+# Where things live comes from the environment (defaults: the loopback demo):
+#   TTE_DEMO_DIR                 the data directory shared by every party (/tmp/tte-demo)
+#   TTE_BIN_DIR                  where the four programs are (the PATH when unset)
+#   TTE_MS_IP, TTE_CONTROLLER_IP addresses the others reach them at (127.0.0.1)
+#   TTE_LISTEN_IP                the address servers listen on (127.0.0.1; 0.0.0.0 in containers)
+set -euo pipefail
+
+DIR=${TTE_DEMO_DIR:-/tmp/tte-demo}
+MS_IP=${TTE_MS_IP:-127.0.0.1}
+CTL_IP=${TTE_CONTROLLER_IP:-127.0.0.1}
+LISTEN=${TTE_LISTEN_IP:-127.0.0.1}
+program() { if [ -n "${TTE_BIN_DIR:-}" ]; then printf '%s/%s' "$TTE_BIN_DIR" "$1"; else printf '%s' "$1"; fi; }
+MS=$(program tte-mothership) CTL=$(program tte-controller)
+INTRO=$(program tte-introducer) DEV=$(program tte-device)
+
+# Fixed ports, so that the URLs the demo prints stay valid with --keep.
+MS_HTTPS_PORT=18443 MS_ADMIN_PORT=18444 MS_COAPS_PORT=15684
+CTL_HTTP_PORT=18080 CTL_COAPS_PORT=15685
+MS_HOST=tte-000000.net
+CONNECT_TO="$MS_HOST:443:$MS_IP:$MS_HTTPS_PORT"  # the demo's MotherShip has no DNS name
+CTL_URL="http://$CTL_IP:$CTL_HTTP_PORT"
+
+# Prints the command (on stderr, so that $(...) captures only its output), then runs it.
+run() { printf '  $%s\n' "$(printf ' %q' "$@")" >&2; "$@"; }
+# The same for a program that stays in the foreground for good.
+run_exec() { printf '  $%s\n' "$(printf ' %q' "$@")" >&2; exec "$@"; }
+
+bundle() { printf '%s/batch/bundles/%08x.json' "$DIR" "$1"; }
+label() { printf '%s/batch/labels/%08x.png' "$DIR" "$1"; }
+urn_of() { jq -r .urn "$(bundle "$1")"; }
+DESCRIPTIONS=("" "Hall light" "Hall switch" "Sensor, room 1" "Sensor, room 2" "Sensor, room 3")
+DEVICE_TIMING=(--retry-min 2 --retry-max 10 --lifetime 300)
+
+step="${1:-}"
+[ $# -gt 0 ] && shift
+case "$step" in
+  mothership-init)
+    mkdir -p "$DIR"
+    run "$MS" init --data-dir "$DIR/mothership" --ms-id 0 --allow-example-id \
+      --https "$LISTEN:$MS_HTTPS_PORT" --admin "$LISTEN:$MS_ADMIN_PORT" \
+      --coaps "$LISTEN:$MS_COAPS_PORT" --coaps-public "$MS_IP:$MS_COAPS_PORT" \
+      --https-name localhost >/dev/null
+    # The demo's Devices are told to ask again after 2 s instead of a minute.
+    echo "max-age = 2" >>"$DIR/mothership/mothership.conf"
+    ;;
+  mothership-serve)
+    run_exec "$MS" serve --data-dir "$DIR/mothership"
+    ;;
+  controller-init)
+    mkdir -p "$DIR"
+    run "$CTL" init --data-dir "$DIR/controller" --coaps "$LISTEN:$CTL_COAPS_PORT" \
+      --coaps-public "$CTL_IP:$CTL_COAPS_PORT" --http "$LISTEN:$CTL_HTTP_PORT" \
+      --policy strict >/dev/null
+    cat >>"$DIR/controller/controller.conf" <<EOF
+# The demo's MotherShip has a local CA and no DNS name: trust its CA, reach it directly.
+mothership-cafile = $DIR/mothership/ca.crt
+mothership-connect-to = $CONNECT_TO
+poll-min = 2
+poll-max = 10
+EOF
+    ;;
+  controller-serve)
+    run_exec "$CTL" serve --data-dir "$DIR/controller"
+    ;;
+  manufacture)
+    run "$MS" manufacture --data-dir "$DIR/mothership" --allow-example-id --count 5 \
+      --urn ops:32473-Demo --out "$DIR/batch" >/dev/null
+    ;;
+  device)
+    mkdir -p "$DIR/nv"
+    case "${1:-}" in
+      light) run_exec "$DEV" --bundle "$(bundle 1)" --nv "$DIR/nv/light.nv" --profile light "${DEVICE_TIMING[@]}" ;;
+      switch) run_exec "$DEV" --bundle "$(bundle 2)" --nv "$DIR/nv/switch.nv" --profile switch "${DEVICE_TIMING[@]}" ;;
+      sensors)
+        mkdir -p "$DIR/sensors"
+        for n in 3 4 5; do cp "$(bundle $n)" "$DIR/sensors/"; done
+        run_exec "$DEV" --bundle "$DIR/sensors" --nv "$DIR/nv" --profile sensor "${DEVICE_TIMING[@]}"
+        ;;
+      *) echo "steps.sh device: light, switch or sensors" >&2; exit 2 ;;
+    esac
+    ;;
+  site)
+    code=$("$CTL" info --data-dir "$DIR/controller" --with-token --json | jq -r .code)
+    run "$INTRO" site add building --code "$code" --data-dir "$DIR/introducer" >/dev/null
+    ;;
+  enroll)
+    n=${1:?steps.sh enroll N}
+    run "$INTRO" enroll "$(label "$n")" --site building --description "${DESCRIPTIONS[$n]}" \
+      --allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" \
+      --data-dir "$DIR/introducer" --json
+    ;;
+  bind)
+    run "$CTL" binding add "$(urn_of 2)" /switch "$(urn_of 1)" /light --data-dir "$DIR/controller" \
+      --url "$CTL_URL" >/dev/null
+    ;;
+  read)
+    # read N PATH: a device's resource, through the Controller.
+    "$CTL" device get "$(urn_of "${1:?}")" "${2:?}" --data-dir "$DIR/controller" --url "$CTL_URL"
+    ;;
+  *)
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
