@@ -6,6 +6,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$2.out"
+rm -rf "$2"  # this test's own scratch directory
 "$root/demo/demo.sh" --bin "$1" --dir "$2" >"$out" 2>&1 || { cat "$out"; echo "FAIL: the demo failed"; exit 1; }
 cat "$out"
 grep -q "light: on" "$out" || { echo "FAIL: the light did not turn on"; exit 1; }
