@@ -36,7 +36,8 @@ Browser::Browser(const TempDir& dir, BrowserOptions options) : options_(options)
   // TMPDIR: Chromium puts its singleton socket directory there; inside the
   // test's directory it goes away with it instead of piling up in /tmp.
   std::string command =
-      "TMPDIR=" + dir.path() + " exec chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "TMPDIR=" + dir.path() +
+      " exec chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
       "--disable-background-networking --disable-component-update --disable-sync "
       "--disable-default-apps --disable-extensions --remote-debugging-port=0 "
       "--user-data-dir=" +
