@@ -1,5 +1,7 @@
 #include "tte/led_frame.hpp"
 
+#include <optional>
+
 namespace tte::led {
 namespace {
 
@@ -61,10 +63,13 @@ Result<EnrollmentUrl> decode_levels(ByteView levels, IdPolicy policy) {
     return make_error(Errc::not_found, "too few samples for one LED frame", "levels");
   }
   // Bit k (k >= 1) is 1 when sample k equals sample k - 1. A recording may
-  // start anywhere in the repeating frame, so the data can hold a false start
-  // (fifteen zeros and a one inside an MS ID) whose checksum happens to fit:
-  // a reserved MS ID there does not end the search.
+  // start anywhere in the repeating frame, and a frame whose data holds the
+  // bytes 00 01 also "starts" there: the byte sum is the same for every
+  // rotation by whole bytes, so such a rotation passes the checksum too
+  // (docs/protocol.md section 13.1). Every start is tried; two different
+  // devices found means the samples cannot tell which is meant.
   bool saw_reserved = false;
+  std::optional<EnrollmentUrl> device;
   for (std::size_t start = 1; start + kFrameBits <= levels.size(); ++start) {
     Frame frame{};
     for (std::size_t i = 0; i < kFrameBits; ++i) {
@@ -72,9 +77,19 @@ Result<EnrollmentUrl> decode_levels(ByteView levels, IdPolicy policy) {
       if (bit) frame[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
     }
     auto parsed = parse_frame(frame, policy);
-    if (parsed.ok()) return parsed;
-    if (parsed.error().code == Errc::reserved) saw_reserved = true;
+    if (parsed.ok()) {
+      if (device && !(parsed.value() == *device)) {
+        return make_error(Errc::duplicate,
+                          "two different LED frames fit the samples (the frame's data contains "
+                          "its own start constant): read the label instead",
+                          "levels");
+      }
+      device = parsed.value();
+    } else if (parsed.error().code == Errc::reserved) {
+      saw_reserved = true;
+    }
   }
+  if (device) return *device;
   if (saw_reserved) {
     return make_error(Errc::reserved, "the LED frame names a reserved MS ID", "levels");
   }

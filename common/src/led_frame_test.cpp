@@ -105,6 +105,22 @@ TEST(LedFrame, ASmallMsIdsZerosAreNotTakenForTheStart) {
   }
 }
 
+TEST(LedFrame, AFrameContainingItsOwnStartConstantIsAmbiguous) {
+  // MS ID 1 ends in the bytes 00 01: the frame rotated to start there has the
+  // same byte sum, so it passes as MS ID 5 (the Dev ID) with other fields.
+  // The decoder says it cannot tell instead of naming a device.
+  EnrollmentUrl device(*MsId::from_value(1, IdPolicy::operational), DevId(5),
+                       Otp(0x0c7a5a7397784c99ull));
+  Frame frame = build_frame(device);
+  std::vector<std::uint8_t> stream(3 * kFrameBits);
+  bool level = false;
+  for (int repeat = 0; repeat < 3; ++repeat)
+    level = encode_levels(frame, level, MutableByteView(&stream[repeat * kFrameBits], kFrameBits));
+  auto decoded = decode_levels(stream, IdPolicy::operational);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().code, Errc::duplicate);
+}
+
 TEST(LedFrame, TooFewOrCorruptSamplesFindNothing) {
   auto ms = MsId::from_value(10, IdPolicy::operational);
   Frame frame = build_frame(EnrollmentUrl(*ms, DevId(2), Otp(1)));
