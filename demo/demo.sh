@@ -35,6 +35,15 @@ command -v jq >/dev/null || { echo "demo: needs jq (apt-get install jq)" >&2; ex
 
 # Every command comes from demo/steps.sh, as in docker/docker-compose.yml; here all
 # parties share one machine, loopback and one directory.
+# The demo's fixed ports must be free (a demo left running with --keep holds them).
+for port in 18443 18444 18080; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo: something already listens on 127.0.0.1:$port (a demo still running with --keep?" \
+      "stop it with Ctrl-C in its terminal)" >&2
+    exit 1
+  fi
+done
+
 # A previous demo's directory is replaced; anything else is left alone.
 if [ -d "$DIR" ] && [ -n "$(ls -A "$DIR")" ] && [ ! -e "$DIR/.tte-demo" ]; then
   echo "demo: $DIR exists and is not a demo's directory; choose another with --dir" >&2
@@ -83,9 +92,17 @@ start() {
 wait_for() {
   local file=$1 condition=$2 seconds=${3:-30} deadline line
   deadline=$(($(date +%s) + seconds))
+  local name pid
+  name=$(basename "$file" .out)
+  eval "pid=\${PID_${name//-/_}:-}"
   while :; do
     line=$(jq -c "select($condition)" "$file" 2>/dev/null | head -n 1 || true)
     [ -n "$line" ] && { printf '%s\n' "$line"; return 0; }
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "demo: $name stopped; its log:" >&2
+      tail -n 20 "${file%.out}.log" >&2 || true
+      return 1
+    fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
       echo "demo: waited ${seconds}s for $condition in $file; its log:" >&2
       tail -n 20 "${file%.out}.log" >&2 || true
