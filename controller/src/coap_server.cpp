@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <coap3/coap.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
@@ -20,54 +19,16 @@
 #include <vector>
 
 #include "tte/host/fingerprint.hpp"
+#include "tte/platform/coaps_server.hpp"
 #include "tte/platform/startup_error.hpp"
 #include "tte/platform/udp_socket.hpp"
 
 namespace tte::controller {
 namespace {
 
-Logger* g_coap_logger = nullptr;  // libcoap's log handler takes no context argument
-
-// See mothership/src/coap_server.cpp: the key pair is installed per session
-// from memory, so libcoap is given no files and logs this line, harmlessly.
-constexpr std::string_view kExpectedNoCertificate =
-    "*** setup_pki: (D)TLS: No Server Certificate defined";
-
-constexpr const char* kCipherPreference =
-    "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-CCM";
-
-// loop() hands libcoap the endpoint's event once per datagram it estimates;
-// when the estimate is high the extra read finds the socket empty: EAGAIN,
-// harmless, not worth a line.
-bool spare_read(std::string_view message) {
-  return message.find("Resource temporarily unavailable") != std::string_view::npos ||
-         (message.substr(0, 3) == "*  " && message.find(": read failed") != std::string_view::npos);
-}
+using coaps::kCipherPreference;
 
 constexpr long kMaxSendFragment = 1500;
-
-void forward_libcoap_log(coap_log_t level, const char* message) {
-  if (g_coap_logger == nullptr) return;
-  if (std::string_view(message).substr(0, kExpectedNoCertificate.size()) == kExpectedNoCertificate)
-    return;
-  if (spare_read(message)) return;
-  std::string text(message);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-    text.pop_back();
-  g_coap_logger->log(level <= LOG_ERR ? LogLevel::error : LogLevel::warning, "libcoap",
-                     {{"detail", text}});
-}
-
-void start_libcoap_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    coap_startup();
-    coap_set_log_level(LOG_WARNING);
-    coap_dtls_set_log_level(LOG_WARNING);
-    coap_set_log_handler(forward_libcoap_log);
-  });
-}
 
 std::string remote_address(const coap_session_t* session) {
   const coap_address_t* remote = coap_session_get_addr_remote(session);
@@ -188,8 +149,7 @@ struct CoapServer::Impl {
   Logger& logger;
   Clock clock;
   coap_context_t* context = nullptr;
-  X509* certificate = nullptr;
-  EVP_PKEY* private_key = nullptr;
+  coaps::DtlsIdentity identity;  // parsed once, installed in on_tls_setup
   std::atomic<bool> context_configured{false};
   std::atomic<bool> running{false};
   int wake_fd = -1;
@@ -241,8 +201,6 @@ struct CoapServer::Impl {
     for (Peer* peer : peers)
       delete peer;
     if (wake_fd >= 0) ::close(wake_fd);
-    X509_free(certificate);
-    EVP_PKEY_free(private_key);
   }
 
   void post(std::function<void()> job) {
@@ -269,8 +227,8 @@ struct CoapServer::Impl {
   static int on_tls_setup(void* tls, coap_dtls_pki_t* setup) {
     auto* self = static_cast<Impl*>(setup->cn_call_back_arg);
     SSL* ssl = static_cast<SSL*>(tls);
-    if (SSL_use_certificate(ssl, self->certificate) != 1 ||
-        SSL_use_PrivateKey(ssl, self->private_key) != 1) {
+    if (SSL_use_certificate(ssl, self->identity.certificate()) != 1 ||
+        SSL_use_PrivateKey(ssl, self->identity.private_key()) != 1) {
       return 0;
     }
     if (!self->context_configured.exchange(true)) {
@@ -884,8 +842,9 @@ CoapServer::CoapServer(CoapServerOptions options, Registry& registry, Observatio
                        Logger& logger, Clock clock)
     : impl_(std::make_unique<Impl>(std::move(options), registry, observations, logger,
                                    std::move(clock))) {
-  start_libcoap_once();
-  g_coap_logger = &logger;
+  // loop() hands libcoap the endpoint's event once per datagram it estimates:
+  // a high estimate reads an empty socket (EAGAIN), not worth a log line.
+  coaps::start_libcoap(logger, /*spare_reads_expected=*/true);
   if (!coap_dtls_is_supported()) throw StartupError("libcoap was built without DTLS");
   const CoapServerOptions& o = impl_->options;
   impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -902,66 +861,10 @@ CoapServer::CoapServer(CoapServerOptions options, Registry& registry, Observatio
   coap_register_nack_handler(impl_->context, &Impl::on_nack);
   coap_register_ping_handler(impl_->context, &Impl::on_ping);
 
-  {
-    std::FILE* file = std::fopen(o.certificate_file.c_str(), "r");
-    impl_->certificate = file ? PEM_read_X509(file, nullptr, nullptr, nullptr) : nullptr;
-    if (file) std::fclose(file);
-    file = std::fopen(o.private_key_file.c_str(), "r");
-    impl_->private_key = file ? PEM_read_PrivateKey(file, nullptr, nullptr, nullptr) : nullptr;
-    if (file) std::fclose(file);
-    if (!impl_->certificate || !impl_->private_key ||
-        X509_check_private_key(impl_->certificate, impl_->private_key) != 1) {
-      throw StartupError("cannot load the DTLS certificate " + o.certificate_file + " and key " +
-                         o.private_key_file + " (or they do not match)");
-    }
-  }
-  static const char kNoFile[] = "";
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  pki.verify_peer_cert = 1;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
-  pki.cn_call_back_arg = impl_.get();
-  pki.additional_tls_setup_call_back = &Impl::on_tls_setup;
-  pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-  pki.pki_key.key.pem.public_cert = kNoFile;
-  pki.pki_key.key.pem.private_key = kNoFile;
-  if (!coap_context_set_pki(impl_->context, &pki))
-    throw StartupError("libcoap refused the DTLS set-up");
-
-  coap_address_t address;
-  coap_address_init(&address);
-  if (inet_pton(AF_INET, o.address.c_str(), &address.addr.sin.sin_addr) == 1) {
-    address.addr.sin.sin_family = AF_INET;
-    address.addr.sin.sin_port = htons(o.port);
-    address.size = sizeof(address.addr.sin);
-  } else if (inet_pton(AF_INET6, o.address.c_str(), &address.addr.sin6.sin6_addr) == 1) {
-    address.addr.sin6.sin6_family = AF_INET6;
-    address.addr.sin6.sin6_port = htons(o.port);
-    address.size = sizeof(address.addr.sin6);
-  } else {
-    throw StartupError("not an IP address for --coaps: " + o.address);
-  }
-  coap_endpoint_t* endpoint = coap_new_endpoint(impl_->context, &address, COAP_PROTO_DTLS);
-  if (!endpoint) {
-    throw StartupError("cannot listen for CoAPS on " + o.address + ":" + std::to_string(o.port) +
-                       " (address in use?)");
-  }
-  std::string bound = coap_endpoint_str(endpoint);
-  std::size_t colon = bound.rfind(':');
-  port_ = colon == std::string::npos
-              ? o.port
-              : static_cast<std::uint16_t>(std::atoi(bound.c_str() + colon + 1));
+  impl_->identity.load(o.certificate_file, o.private_key_file);
+  coaps::use_identity_from_setup(impl_->context, &Impl::on_tls_setup, impl_.get());
+  port_ = coaps::listen(impl_->context, o.address, o.port, o.receive_buffer, impl_->logger);
   impl_->endpoint_fd = udp_socket_for_port(port_);
-  const ReceiveBuffer buffer = widen_udp_receive_buffer(port_, o.receive_buffer);
-  if (!buffer.enough()) {
-    impl_->logger.warning(
-        "small UDP receive buffer: bursts of datagrams may be dropped; raise net.core.rmem_max",
-        {{"bytes", buffer.bytes}, {"wanted", buffer.wanted}});
-  }
 
   // The Resource Directory's registration interface, listed in /.well-known/core.
   coap_resource_t* rd = coap_resource_init(coap_make_str_const("rd"), 0);

@@ -2,59 +2,21 @@
 
 #include <arpa/inet.h>
 #include <coap3/coap.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <chrono>
 #include <cstring>
-#include <mutex>
 
 #include "device_query.hpp"
 #include "tte/host/fingerprint.hpp"
+#include "tte/platform/coaps_server.hpp"
 #include "tte/platform/startup_error.hpp"
-#include "tte/platform/udp_socket.hpp"
 
 namespace tte::mothership {
 namespace {
 
-Logger* g_coap_logger = nullptr;  // libcoap's log handler takes no context argument
-
-// libcoap 4.3.1 loads the server certificate and key from their files for
-// every DTLS handshake (setup_pki_ssl, from its ClientHello callback), parsing
-// PEM each time: with OpenSSL 3.0 that was half of the MotherShip's CPU per
-// handshake. We give libcoap no files (it then logs this line and carries on,
-// ignoring the failure) and install the key pair, parsed once at start-up,
-// ourselves in the additional-setup callback that follows.
-constexpr std::string_view kExpectedNoCertificate =
-    "*** setup_pki: (D)TLS: No Server Certificate defined";
-
-// RFC 7252's mandatory cipher suite first (where the client offers it), then
-// the AEAD suites OpenSSL's clients offer by default.
-constexpr const char* kCipherPreference =
-    "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-CCM";
-
-void forward_libcoap_log(coap_log_t level, const char* message) {
-  if (g_coap_logger == nullptr) return;
-  if (std::string_view(message).substr(0, kExpectedNoCertificate.size()) == kExpectedNoCertificate)
-    return;
-  std::string text(message);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-    text.pop_back();
-  g_coap_logger->log(level <= LOG_ERR ? LogLevel::error : LogLevel::warning, "libcoap",
-                     {{"detail", text}});
-}
-
-void start_libcoap_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    coap_startup();
-    coap_set_log_level(LOG_WARNING);
-    coap_dtls_set_log_level(LOG_WARNING);
-    coap_set_log_handler(forward_libcoap_log);
-  });
-}
+using coaps::kCipherPreference;
 
 std::string code_text(std::uint8_t code) {
   return std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
@@ -87,21 +49,18 @@ struct CoapServer::Impl {
         store(options.database, Store::Access::read_only) {}
   ~Impl() {
     if (context) coap_free_context(context);
-    X509_free(certificate);
-    EVP_PKEY_free(private_key);
   }
 
   // The MotherShip's DTLS identity, parsed once.
-  X509* certificate = nullptr;
-  EVP_PKEY* private_key = nullptr;
+  coaps::DtlsIdentity identity;
   std::atomic<bool> context_configured{false};
 
   // Called by libcoap for each new DTLS session, in OpenSSL's ClientHello callback.
   static int on_tls_setup(void* tls, coap_dtls_pki_t* setup) {
     auto* self = static_cast<Impl*>(setup->cn_call_back_arg);
     SSL* ssl = static_cast<SSL*>(tls);
-    if (SSL_use_certificate(ssl, self->certificate) != 1 ||
-        SSL_use_PrivateKey(ssl, self->private_key) != 1) {
+    if (SSL_use_certificate(ssl, self->identity.certificate()) != 1 ||
+        SSL_use_PrivateKey(ssl, self->identity.private_key()) != 1) {
       return 0;
     }
     if (!self->context_configured.exchange(true)) {
@@ -202,8 +161,7 @@ struct CoapServer::Impl {
 
 CoapServer::CoapServer(CoapServerOptions options, Writer& writer, Logger& logger)
     : impl_(std::make_unique<Impl>(std::move(options), writer, logger)) {
-  start_libcoap_once();
-  g_coap_logger = &logger;
+  coaps::start_libcoap(logger);
   if (!coap_dtls_is_supported()) throw StartupError("libcoap was built without DTLS");
   const CoapServerOptions& o = impl_->options;
 
@@ -215,66 +173,9 @@ CoapServer::CoapServer(CoapServerOptions options, Writer& writer, Logger& logger
   coap_register_event_handler(impl_->context, &Impl::on_event);
 
   // The DTLS identity, loaded once (see on_tls_setup).
-  {
-    std::FILE* file = std::fopen(o.certificate_file.c_str(), "r");
-    impl_->certificate = file ? PEM_read_X509(file, nullptr, nullptr, nullptr) : nullptr;
-    if (file) std::fclose(file);
-    file = std::fopen(o.private_key_file.c_str(), "r");
-    impl_->private_key = file ? PEM_read_PrivateKey(file, nullptr, nullptr, nullptr) : nullptr;
-    if (file) std::fclose(file);
-    if (!impl_->certificate || !impl_->private_key ||
-        X509_check_private_key(impl_->certificate, impl_->private_key) != 1) {
-      throw StartupError("cannot load the DTLS certificate " + o.certificate_file + " and key " +
-                         o.private_key_file + " (or they do not match)");
-    }
-  }
-  static const char kNoFile[] = "";
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  pki.verify_peer_cert = 1;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
-  pki.cn_call_back_arg = impl_.get();
-  pki.additional_tls_setup_call_back = &Impl::on_tls_setup;
-  pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-  pki.pki_key.key.pem.public_cert = kNoFile;
-  pki.pki_key.key.pem.private_key = kNoFile;
-  if (!coap_context_set_pki(impl_->context, &pki))
-    throw StartupError("libcoap refused the DTLS set-up");
-
-  coap_address_t address;
-  coap_address_init(&address);
-  if (inet_pton(AF_INET, o.address.c_str(), &address.addr.sin.sin_addr) == 1) {
-    address.addr.sin.sin_family = AF_INET;
-    address.addr.sin.sin_port = htons(o.port);
-    address.size = sizeof(address.addr.sin);
-  } else if (inet_pton(AF_INET6, o.address.c_str(), &address.addr.sin6.sin6_addr) == 1) {
-    address.addr.sin6.sin6_family = AF_INET6;
-    address.addr.sin6.sin6_port = htons(o.port);
-    address.size = sizeof(address.addr.sin6);
-  } else {
-    throw StartupError("not an IP address for --coaps: " + o.address);
-  }
-  coap_endpoint_t* endpoint = coap_new_endpoint(impl_->context, &address, COAP_PROTO_DTLS);
-  if (!endpoint) {
-    throw StartupError("cannot listen for CoAPS on " + o.address + ":" + std::to_string(o.port) +
-                       " (address in use?)");
-  }
-  // "127.0.0.1:5684" or "[::1]:5684": the port follows the last ':'.
-  std::string bound = coap_endpoint_str(endpoint);
-  std::size_t colon = bound.rfind(':');
-  port_ = colon == std::string::npos
-              ? o.port
-              : static_cast<std::uint16_t>(std::atoi(bound.c_str() + colon + 1));
-  const ReceiveBuffer buffer = widen_udp_receive_buffer(port_, o.receive_buffer);
-  if (!buffer.enough()) {
-    impl_->logger.warning(
-        "small UDP receive buffer: bursts of datagrams may be dropped; raise net.core.rmem_max",
-        {{"bytes", buffer.bytes}, {"wanted", buffer.wanted}});
-  }
+  impl_->identity.load(o.certificate_file, o.private_key_file);
+  coaps::use_identity_from_setup(impl_->context, &Impl::on_tls_setup, impl_.get());
+  port_ = coaps::listen(impl_->context, o.address, o.port, o.receive_buffer, impl_->logger);
 
   coap_resource_t* resource = coap_resource_init(coap_make_str_const(".well-known/tte"), 0);
   coap_resource_set_userdata(resource, impl_.get());

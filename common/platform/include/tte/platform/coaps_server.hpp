@@ -1,0 +1,65 @@
+// What the MotherShip's and the Controller's CoAPS servers share on top of
+// libcoap's OpenSSL flavour: libcoap's start-up and log lines, the DTLS key
+// pair loaded once, and the endpoint with its receive buffer.
+#ifndef TTE_PLATFORM_COAPS_SERVER_HPP
+#define TTE_PLATFORM_COAPS_SERVER_HPP
+
+#include <coap3/coap.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "tte/platform/log.hpp"
+
+namespace tte::coaps {
+
+// RFC 7252's mandatory cipher suite first (where the client offers it), then
+// the AEAD suites OpenSSL's clients offer by default.
+inline constexpr const char* kCipherPreference =
+    "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-CCM";
+
+// Starts libcoap (once per process) and sends its warnings and errors to
+// `logger`. With spare_reads_expected, the EAGAIN lines of a read that found
+// the socket empty are dropped (the Controller's loop provokes them).
+void start_libcoap(Logger& logger, bool spare_reads_expected = false);
+
+// The server's DTLS key pair, parsed once. libcoap 4.3.1 would re-read and
+// re-parse the PEM files for every handshake (half of the MotherShip's CPU per
+// handshake with OpenSSL 3.0): the servers give libcoap no files (it logs one
+// line about it, which start_libcoap's handler drops) and install this pair in
+// their additional-setup callback.
+class DtlsIdentity {
+ public:
+  DtlsIdentity() = default;
+  ~DtlsIdentity();
+  DtlsIdentity(const DtlsIdentity&) = delete;
+  DtlsIdentity& operator=(const DtlsIdentity&) = delete;
+
+  // Throws StartupError when the files cannot be read or do not match.
+  void load(const std::string& certificate_file, const std::string& private_key_file);
+  X509* certificate() const { return certificate_; }
+  EVP_PKEY* private_key() const { return private_key_; }
+
+ private:
+  X509* certificate_ = nullptr;
+  EVP_PKEY* private_key_ = nullptr;
+};
+
+// Sets up PKI on `context` so that libcoap calls `setup(ssl, pki)` for every
+// session, with pki->cn_call_back_arg = arg. Throws StartupError.
+void use_identity_from_setup(coap_context_t* context, int (*setup)(void*, coap_dtls_pki_t*),
+                             void* arg);
+
+// Listens for CoAPS on address:port (port 0: any free port), widens the
+// socket's receive buffer to receive_buffer bytes (warning through `logger`
+// when the kernel grants less) and returns the bound port. Throws StartupError.
+std::uint16_t listen(coap_context_t* context, const std::string& address, std::uint16_t port,
+                     std::size_t receive_buffer, Logger& logger);
+
+}  // namespace tte::coaps
+
+#endif  // TTE_PLATFORM_COAPS_SERVER_HPP
