@@ -65,6 +65,9 @@ class TempDir {
 };
 
 std::string read_text(const std::string& path);
+
+// CPU seconds (user + system) process `pid` has used so far (benchmarks).
+double cpu_seconds(pid_t pid);
 void write_text(const std::string& path, const std::string& text);
 
 }  // namespace tte::test
