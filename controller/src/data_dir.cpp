@@ -21,20 +21,6 @@ namespace {
 
 constexpr std::int64_t kDay = 86400;
 
-std::string random_hex(std::size_t bytes) {
-  std::vector<std::uint8_t> random(bytes);
-  if (!random_bytes(random).ok()) throw StartupError("the CSPRNG failed");
-  std::string text(2 * bytes, '\0');
-  write_hex_lower(random, text.data());
-  return text;
-}
-
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
-}
-
 }  // namespace
 
 void DataDir::require_initialised() const {
@@ -46,10 +32,10 @@ void DataDir::require_initialised() const {
 }
 
 std::string DataDir::intake_token() const {
-  return trim(read_file(path("intake.token")));
+  return read_token_file(path("intake.token"));
 }
 std::string DataDir::api_token() const {
-  return trim(read_file(path("api.token")));
+  return read_token_file(path("api.token"));
 }
 
 Fingerprint DataDir::dtls_fingerprint() const {
@@ -155,8 +141,8 @@ InitResult initialise(const InitOptions& o) {
   write_file_atomic(dir.path("https.crt"), x509::self_signed(https_key, https).to_pem(), 0644,
                     false);
 
-  write_file_atomic(dir.path("intake.token"), random_hex(32) + "\n", 0600, false);
-  write_file_atomic(dir.path("api.token"), random_hex(32) + "\n", 0600, false);
+  write_new_token_file(dir.path("intake.token"));
+  write_new_token_file(dir.path("api.token"));
 
   std::string config =
       "# tte-controller configuration, written by `tte-controller init`.\n"

@@ -15,20 +15,6 @@ namespace {
 
 constexpr std::int64_t kDay = 86400;
 
-std::string random_hex(std::size_t bytes) {
-  std::vector<std::uint8_t> random(bytes);
-  if (!random_bytes(random).ok()) throw StartupError("the CSPRNG failed");
-  std::string text(2 * bytes, '\0');
-  write_hex_lower(random, text.data());
-  return text;
-}
-
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
-}
-
 }  // namespace
 
 std::map<std::string, std::string> DataDir::read_config() const {
@@ -60,7 +46,7 @@ void DataDir::require_initialised() const {
 }
 
 OtpHasher DataDir::otp_hasher() const {
-  std::string hex = trim(read_file(path("otp.key")));
+  std::string hex = read_token_file(path("otp.key"));
   std::array<std::uint8_t, 32> key{};
   if (!parse_hex_bytes(hex, key, "otp.key").ok()) {
     throw StartupError(path("otp.key") + " must hold 64 hex digits");
@@ -71,7 +57,7 @@ OtpHasher DataDir::otp_hasher() const {
 }
 
 std::string DataDir::admin_token() const {
-  return trim(read_file(path("admin.token")));
+  return read_token_file(path("admin.token"));
 }
 
 Fingerprint DataDir::dtls_fingerprint() const {
@@ -139,8 +125,8 @@ InitResult initialise(const InitOptions& o) {
     result.ca_file = dir.path("ca.crt");
   }
 
-  write_file_atomic(dir.path("otp.key"), random_hex(32) + "\n", 0600, false);
-  write_file_atomic(dir.path("admin.token"), random_hex(32) + "\n", 0600, false);
+  write_new_token_file(dir.path("otp.key"));
+  write_new_token_file(dir.path("admin.token"));
   result.admin_token_file = dir.path("admin.token");
 
   std::string coaps_public = o.coaps_public;

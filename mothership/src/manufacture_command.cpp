@@ -17,12 +17,6 @@
 namespace tte::mothership {
 namespace {
 
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
-}
-
 struct Remote {
   std::string url;  // "https://host:port" of the admin listener
   std::string token;
@@ -184,7 +178,7 @@ int run_manufacture(const std::vector<std::string>& args) {
     while (!remote->url.empty() && remote->url.back() == '/')
       remote->url.pop_back();
     if (auto file = cli.get("token-file")) {
-      remote->token = trim(read_file(*file));
+      remote->token = read_token_file(*file);
     } else {
       remote->token = cli.require("token");
     }

@@ -10,7 +10,10 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <vector>
 
+#include "tte/hex.hpp"
+#include "tte/host/otp_crypto.hpp"
 #include "tte/platform/startup_error.hpp"
 
 namespace tte {
@@ -86,6 +89,21 @@ void write_file_atomic(const std::string& path, const std::string& content, mode
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+}
+
+void write_new_token_file(const std::string& path, std::size_t bytes) {
+  std::vector<std::uint8_t> random(bytes);
+  if (!random_bytes(random).ok()) throw StartupError("the CSPRNG failed");
+  std::string text(2 * bytes, '\0');
+  write_hex_lower(random, text.data());
+  write_file_atomic(path, text + "\n", 0600, /*replace=*/false);
+}
+
+std::string read_token_file(const std::string& path) {
+  std::string text = read_file(path);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  return text;
 }
 
 }  // namespace tte

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 
 namespace tte {
@@ -22,6 +23,12 @@ void write_file_atomic(const std::string& path, const std::string& content, mode
 void make_private_directory(const std::string& path);
 
 bool file_exists(const std::string& path);
+
+// Token and key files (admin.token, otp.key, intake.token, api.token): a new
+// one holds 2 * bytes random lower-case hex digits and a newline, 0600, and is
+// never written over; reading one drops the trailing newline, CR or spaces.
+void write_new_token_file(const std::string& path, std::size_t bytes = 32);
+std::string read_token_file(const std::string& path);
 
 }  // namespace tte
 
