@@ -9,7 +9,7 @@ namespace {
 constexpr std::size_t kVersionAt = 4, kFlagsAt = 5, kLengthAt = 6, kMsIdAt = 8, kDevIdAt = 12,
                       kOtpAt = 16, kUrnLengthAt = 24, kUrnAt = 25, kFamilyAt = 88, kAddressAt = 89,
                       kPortAt = 105, kFingerprintAt = 107, kKeyLengthAt = 139,
-                      kCertificateLengthAt = 141;
+                      kCertificateLengthAt = 141, kEntropySeedAt = 143;
 constexpr std::uint8_t kFlagHasKey = 0x01;
 
 void put(std::uint8_t* out, std::uint64_t value, std::size_t bytes) {
@@ -34,7 +34,11 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
   if (private_key.size() > kMaxPrivateKey || certificate.size() > kMaxCertificate) {
     return image_error(Errc::too_long, "private key or certificate too long for the image");
   }
-  const std::size_t size = kHeaderSize + private_key.size() + certificate.size() + 4;
+  if (!entropy_seed.empty() && entropy_seed.size() != kEntropySeedSize)
+    return image_error(Errc::syntax, "the entropy seed is not 32 bytes");
+  const bool v2 = !entropy_seed.empty();
+  const std::size_t header = v2 ? kHeaderSize : kHeaderSizeV1;
+  const std::size_t size = header + private_key.size() + certificate.size() + 4;
   if (out.size() < size)
     return image_error(Errc::too_long, "output buffer too small for the image");
   std::uint8_t* p = out.data();
@@ -42,7 +46,7 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
     p[i] = 0;
   for (std::size_t i = 0; i < 4; ++i)
     p[i] = kMagic[i];
-  p[kVersionAt] = kVersion;
+  p[kVersionAt] = v2 ? 2 : 1;
   p[kFlagsAt] = private_key.empty() ? 0 : kFlagHasKey;
   put(p + kLengthAt, size, 2);
   put(p + kMsIdAt, ms_id.value(), 4);
@@ -61,7 +65,9 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
     p[kFingerprintAt + i] = mothership_fingerprint.bytes()[i];
   put(p + kKeyLengthAt, private_key.size(), 2);
   put(p + kCertificateLengthAt, certificate.size(), 2);
-  std::size_t at = kHeaderSize;
+  for (std::size_t i = 0; i < entropy_seed.size(); ++i)
+    p[kEntropySeedAt + i] = entropy_seed[i];
+  std::size_t at = header;
   for (std::uint8_t b : private_key)
     p[at++] = b;
   for (std::uint8_t b : certificate)
@@ -71,18 +77,19 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
 }
 
 Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy policy) {
-  if (image.size() < kHeaderSize + 4) return image_error(Errc::syntax, "image too short");
+  if (image.size() < kHeaderSizeV1 + 4) return image_error(Errc::syntax, "image too short");
   const std::uint8_t* p = image.data();
   for (std::size_t i = 0; i < 4; ++i) {
     if (p[i] != kMagic[i]) return image_error(Errc::syntax, "not a TTE provisioning image");
   }
-  if (p[kVersionAt] != kVersion)
+  if (p[kVersionAt] != 1 && p[kVersionAt] != 2)
     return image_error(Errc::unsupported, "unknown provisioning image version");
+  const std::size_t header = p[kVersionAt] == 2 ? kHeaderSize : kHeaderSizeV1;
   const std::size_t size = static_cast<std::size_t>(get(p + kLengthAt, 2));
   const std::size_t key_length = static_cast<std::size_t>(get(p + kKeyLengthAt, 2));
   const std::size_t certificate_length = static_cast<std::size_t>(get(p + kCertificateLengthAt, 2));
   if (size > image.size() || key_length > kMaxPrivateKey || certificate_length > kMaxCertificate ||
-      size != kHeaderSize + key_length + certificate_length + 4) {
+      size != header + key_length + certificate_length + 4) {
     return image_error(Errc::syntax, "provisioning image lengths do not add up");
   }
   if (crc32(ByteView(p, size - 4)) != get(p + size - 4, 4)) {
@@ -112,8 +119,9 @@ Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy pol
                            urn,
                            ControllerAddress{ip, port},
                            fingerprint,
-                           ByteView(p + kHeaderSize, key_length),
-                           ByteView(p + kHeaderSize + key_length, certificate_length)};
+                           ByteView(p + header, key_length),
+                           ByteView(p + header + key_length, certificate_length),
+                           ByteView(p + kEntropySeedAt, header - kHeaderSizeV1)};
 }
 
 }  // namespace tte

@@ -37,6 +37,9 @@ TEST(ProvisioningImage, VectorsRoundTripByteForByte) {
               c["private_key"].get<std::string>());
     EXPECT_EQ(testing::to_hex(decoded->certificate.data(), decoded->certificate.size()),
               c["certificate"].get<std::string>());
+    EXPECT_EQ(testing::to_hex(decoded->entropy_seed.data(), decoded->entropy_seed.size()),
+              c["entropy_seed"].get<std::string>());
+    EXPECT_EQ(decoded.value().entropy_seed.empty() ? 1 : 2, c["version"].get<int>());
     std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
     auto encoded = decoded->encode(buffer);
     ASSERT_TRUE(encoded.ok());
@@ -53,13 +56,30 @@ TEST(ProvisioningImage, InvalidVectors) {
 }
 
 TEST(ProvisioningImage, EveryFlippedBitIsCaught) {
-  auto image = testing::from_hex(
-      testing::load_vectors("provisioning_image.json")["valid"][1]["image"].get<std::string>());
-  for (std::size_t bit = 0; bit < 8 * image.size(); ++bit) {
-    auto damaged = image;
-    damaged[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
-    ASSERT_FALSE(ProvisioningImage::decode(damaged, IdPolicy::allow_example).ok()) << bit;
+  for (int vector : {1, 3}) {  // version 1 and version 2
+    auto image = testing::from_hex(testing::load_vectors(
+        "provisioning_image.json")["valid"][vector]["image"].get<std::string>());
+    for (std::size_t bit = 0; bit < 8 * image.size(); ++bit) {
+      auto damaged = image;
+      damaged[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+      ASSERT_FALSE(ProvisioningImage::decode(damaged, IdPolicy::allow_example).ok()) << bit;
+    }
   }
+}
+
+TEST(ProvisioningImage, AnEntropySeedIsExactly32Bytes) {
+  auto image = ProvisioningImage::decode(
+      testing::from_hex(testing::load_vectors("provisioning_image.json")["valid"][3]["image"]
+                            .get<std::string>()),
+      IdPolicy::operational);
+  ASSERT_TRUE(image.ok());
+  const std::uint8_t short_seed[16] = {};
+  ProvisioningImage copy = image.value();
+  copy.entropy_seed = ByteView(short_seed);
+  std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
+  auto encoded = copy.encode(buffer);
+  ASSERT_FALSE(encoded.ok());
+  EXPECT_EQ(encoded.error().code, Errc::syntax);
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ std::vector<std::uint8_t> provisioning_image(const MintedDevice& device,
       mothership.coaps,
       mothership.dtls_fingerprint,
       device.credentials ? ByteView(device.credentials->private_key_der) : ByteView(),
-      device.credentials ? ByteView(device.credentials->certificate_der) : ByteView()};
+      device.credentials ? ByteView(device.credentials->certificate_der) : ByteView(),
+      ByteView(device.entropy_seed)};
   std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
   auto encoded = image.encode(buffer);
   buffer.resize(encoded.ok() ? encoded->size() : 0);

@@ -4,6 +4,7 @@
 #ifndef TTE_FACTORY_BUNDLE_HPP
 #define TTE_FACTORY_BUNDLE_HPP
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "tte/dev_urn.hpp"
 #include "tte/enrollment_url.hpp"
 #include "tte/ip_address.hpp"
+#include "tte/provisioning_image.hpp"
 
 namespace tte::factory {
 
@@ -28,6 +30,9 @@ struct MintedDevice {
   Otp otp;
   Fingerprint fingerprint;                       // of the device's key
   std::optional<DeviceCredentials> credentials;  // absent when the key was made on the device
+  // Seeds the random numbers of a device without a hardware random number generator
+  // (the provisioning image carries it; docs/device-provisioning.md). From the CSPRNG.
+  std::array<std::uint8_t, ProvisioningImage::kEntropySeedSize> entropy_seed{};
 
   EnrollmentUrl enrollment_url(const MotherShipInfo& mothership) const {
     return EnrollmentUrl(mothership.ms_id, dev_id, otp);

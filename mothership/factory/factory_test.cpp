@@ -84,6 +84,7 @@ TEST(Bundle, JsonAndImageCarryTheSameDevice) {
                       Otp(0x123456789abcdef0), Fingerprint(),
                       maker.make("urn:dev:ops:32473-Light-000001", 0)};
   device.fingerprint = device.credentials->fingerprint;
+  device.entropy_seed.fill(0x5e);
   auto bundle = Bundle::from_json(bundle_json(device, test_mothership()), IdPolicy::operational);
   ASSERT_TRUE(bundle.ok()) << testing::describe(bundle);
   EXPECT_EQ(bundle->dev_id, device.dev_id);
@@ -96,6 +97,8 @@ TEST(Bundle, JsonAndImageCarryTheSameDevice) {
   EXPECT_EQ(image->urn, device.urn);
   EXPECT_EQ(image->otp, device.otp);
   EXPECT_EQ(*fingerprint_of_certificate_der(image->certificate), device.fingerprint);
+  ASSERT_EQ(image->entropy_seed.size(), ProvisioningImage::kEntropySeedSize);
+  EXPECT_EQ(image->entropy_seed[0], 0x5e);
   EXPECT_EQ(Bundle::from_json("{\"format\":\"other\"}", IdPolicy::operational).error().code,
             Errc::unsupported);
 }

@@ -195,6 +195,7 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
           const PlannedDevice& planned = plan[i];
           MintedDevice device{planned.dev_id, planned.urn, random_otp(), Fingerprint(),
                               std::nullopt};
+          if (!random_bytes(device.entropy_seed).ok()) throw StartupError("the CSPRNG failed");
           if (planned.fingerprint) {
             device.fingerprint = *planned.fingerprint;
           } else {

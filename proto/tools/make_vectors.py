@@ -671,34 +671,47 @@ def provisioning_images():
     cert_der = openssl("x509", "-in", os.path.join(KEYS, "device-test.crt"), "-outform", "DER")
     ms_fp = bytes.fromhex("9bb17f2d42aac35857dab4dd02a7feb5bebd89ab6001bd261dc30783430be327")
 
-    def image(ms_id, devid, otp, urn, family, address, port, key, cert):
-        header = b"TTEP" + bytes([1, 1 if key else 0])
-        size = 143 + len(key) + len(cert) + 4
+    # Version 1 has no entropy seed; version 2 carries 32 bytes of it right after the fixed header.
+    def image(ms_id, devid, otp, urn, family, address, port, key, cert, seed=b""):
+        header = b"TTEP" + bytes([2 if seed else 1, 1 if key else 0])
+        size = 143 + len(seed) + len(key) + len(cert) + 4
         body = header + struct.pack(">HIIQ", size, ms_id, devid, otp)
         body += bytes([len(urn)]) + urn.encode().ljust(63, b"\0")
         body += bytes([family]) + address.ljust(16, b"\0") + struct.pack(">H", port) + ms_fp
-        body += struct.pack(">HH", len(key), len(cert)) + key + cert
+        body += struct.pack(">HH", len(key), len(cert)) + seed + key + cert
         assert len(body) == size - 4
         return body + struct.pack(">I", zlib.crc32(body))
 
+    seed = hashlib.sha256(b"TTE test entropy seed").digest()
     valid = []
-    for ms_id, devid, otp, urn, ip, port, with_key in [
-        (10, 0xABCDEF01, 0x123456789ABCDEF0, "urn:dev:ops:32473-Light-0001", "192.0.2.1", 5684, True),
-        (10, 2, 1, "urn:dev:mac:0024beffff000002", "2001:db8::1", 5684, True),
-        (0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF, "urn:dev:os:32473-1", "127.0.0.1", 65535, False),
+    for ms_id, devid, otp, urn, ip, port, with_key, with_seed in [
+        (10, 0xABCDEF01, 0x123456789ABCDEF0, "urn:dev:ops:32473-Light-0001", "192.0.2.1", 5684, True, False),
+        (10, 2, 1, "urn:dev:mac:0024beffff000002", "2001:db8::1", 5684, True, False),
+        (0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF, "urn:dev:os:32473-1", "127.0.0.1", 65535, False, False),
+        (10, 3, 0x0123456789ABCDEF, "urn:dev:ops:32473-Light-0003", "10.0.2.2", 5684, True, True),
+        (10, 4, 0xFEDCBA9876543210, "urn:dev:ops:32473-Light-0004", "192.0.2.1", 5684, False, True),
     ]:
         address = ipaddress.ip_address(ip)
         key, cert = (key_der, cert_der) if with_key else (b"", b"")
-        data = image(ms_id, devid, otp, urn, address.version, address.packed, port, key, cert)
+        device_seed = seed if with_seed else b""
+        data = image(ms_id, devid, otp, urn, address.version, address.packed, port, key, cert,
+                     device_seed)
         valid.append({"ms_id": ms_id, "devid": "%08x" % devid, "otp": "%016x" % otp, "urn": urn,
+                      "version": 2 if with_seed else 1,
                       "mothership": ("[%s]:%d" if address.version == 6 else "%s:%d") % (address, port),
                       "mothership_fingerprint": ms_fp.hex(), "private_key": key.hex(),
-                      "certificate": cert.hex(), "image": data.hex()})
+                      "certificate": cert.hex(), "entropy_seed": device_seed.hex(),
+                      "image": data.hex()})
     good = bytes.fromhex(valid[0]["image"])
     bad_crc = good[:-1] + bytes([good[-1] ^ 1])
     bad_magic = b"TTEX" + good[4:]
-    bad_version = good[:4] + bytes([2]) + good[5:]
+    bad_version = good[:4] + bytes([3]) + good[5:]
     bad_version = bad_version[:-4] + struct.pack(">I", zlib.crc32(bad_version[:-4]))
+    # A version 1 image relabelled version 2 (its lengths no longer add up: no room for a seed).
+    v1_as_v2 = good[:4] + bytes([2]) + good[5:]
+    v1_as_v2 = v1_as_v2[:-4] + struct.pack(">I", zlib.crc32(v1_as_v2[:-4]))
+    seeded = bytes.fromhex(valid[3]["image"])
+    seeded_bad_crc = seeded[:150] + bytes([seeded[150] ^ 0x80]) + seeded[151:]
     long_length = good[:6] + struct.pack(">H", len(good) + 1) + good[8:]
     no_urn = bytearray(good)
     no_urn[24] = 0
@@ -718,13 +731,15 @@ def provisioning_images():
         {"image": no_urn.hex(), "error": "syntax"},
         {"image": flags.hex(), "error": "syntax"},
         {"image": reserved.hex(), "error": "reserved"},
+        {"image": v1_as_v2.hex(), "error": "syntax"},
+        {"image": seeded_bad_crc.hex(), "error": "checksum"},
     ]
     crc = [{"input_hex": b"123456789".hex(), "crc32": "%08x" % zlib.crc32(b"123456789")},
            {"input_hex": "", "crc32": "%08x" % zlib.crc32(b"")},
            {"input_hex": good[:-4].hex(), "crc32": "%08x" % zlib.crc32(good[:-4])}]
     write("provisioning_image.json", {
-        "description": "Provisioning images (what the factory flashes into a Device; docs/device-provisioning.md), "
-                       "and CRC-32 (IEEE, as zlib).",
+        "description": "Provisioning images (what the factory flashes into a Device; docs/device-provisioning.md): "
+                       "version 1 without, version 2 with the 32-byte entropy seed; and CRC-32 (IEEE, as zlib).",
         "valid": valid, "invalid": invalid, "crc32": crc,
     })
 

@@ -18,8 +18,11 @@ namespace tte {
 
 struct ProvisioningImage {
   static constexpr std::uint8_t kMagic[4] = {'T', 'T', 'E', 'P'};
-  static constexpr std::uint8_t kVersion = 1;
-  static constexpr std::size_t kHeaderSize = 143;
+  // Version 2 adds the entropy seed; version 1 images (no seed) still decode.
+  static constexpr std::uint8_t kVersion = 2;
+  static constexpr std::size_t kHeaderSizeV1 = 143;
+  static constexpr std::size_t kEntropySeedSize = 32;
+  static constexpr std::size_t kHeaderSize = kHeaderSizeV1 + kEntropySeedSize;
   static constexpr std::size_t kMaxPrivateKey = 256;
   static constexpr std::size_t kMaxCertificate = 1024;
   static constexpr std::size_t kMaxSize = kHeaderSize + kMaxPrivateKey + kMaxCertificate + 4;
@@ -32,8 +35,13 @@ struct ProvisioningImage {
   Fingerprint mothership_fingerprint;
   ByteView private_key;  // DER (SEC1 or PKCS#8); empty when the key never left the Device
   ByteView certificate;  // DER; empty when the key never left the Device
+  // kEntropySeedSize random bytes from the factory, which seed the random numbers of a Device
+  // without a hardware random number generator; empty in a version 1 image.
+  ByteView entropy_seed;
 
-  // Errors: too_long (key or certificate over the limits, or out too small).
+  // A version 2 image when entropy_seed is set, version 1 when it is empty.
+  // Errors: too_long (key or certificate over the limits, or out too small),
+  // syntax (an entropy seed of another size).
   Result<ByteView> encode(MutableByteView out) const;
   // Errors: syntax (magic, lengths), unsupported (version), checksum (CRC),
   // reserved (MS ID under the policy), and the identifiers' own errors.
