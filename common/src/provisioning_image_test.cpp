@@ -57,8 +57,9 @@ TEST(ProvisioningImage, InvalidVectors) {
 
 TEST(ProvisioningImage, EveryFlippedBitIsCaught) {
   for (int vector : {1, 3}) {  // version 1 and version 2
-    auto image = testing::from_hex(testing::load_vectors(
-        "provisioning_image.json")["valid"][vector]["image"].get<std::string>());
+    auto image =
+        testing::from_hex(testing::load_vectors("provisioning_image.json")["valid"][vector]["image"]
+                              .get<std::string>());
     for (std::size_t bit = 0; bit < 8 * image.size(); ++bit) {
       auto damaged = image;
       damaged[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
@@ -69,8 +70,8 @@ TEST(ProvisioningImage, EveryFlippedBitIsCaught) {
 
 TEST(ProvisioningImage, AnEntropySeedIsExactly32Bytes) {
   auto image = ProvisioningImage::decode(
-      testing::from_hex(testing::load_vectors("provisioning_image.json")["valid"][3]["image"]
-                            .get<std::string>()),
+      testing::from_hex(
+          testing::load_vectors("provisioning_image.json")["valid"][3]["image"].get<std::string>()),
       IdPolicy::operational);
   ASSERT_TRUE(image.ok());
   const std::uint8_t short_seed[16] = {};

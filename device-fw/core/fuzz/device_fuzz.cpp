@@ -1,13 +1,14 @@
-// What reaches the Device from outside: its NV slots (flash that may hold
-// anything after a fault), MotherShip replies (code, Max-Age, payload) and
-// requests to its resources. None may crash; a slot that decodes encodes back
-// to the same bytes; a reply can only lead to a state the protocol allows, and
-// only a 2.05 with a valid answer stores a Controller.
+// What reaches the Device from outside: its NV slots and seed slots (flash
+// that may hold anything after a fault), its image's settings, MotherShip replies (code, Max-Age,
+// payload) and requests to its resources. None may crash; a slot that decodes encodes back to the
+// same bytes; a reply can only lead to a state the protocol allows, and only a 2.05 with a valid
+// answer stores a Controller.
 #include <cstdint>
 #include <cstring>
 
 #include "fake_hal.hpp"
 #include "fuzz_check.hpp"
+#include "tte/device/settings.hpp"
 
 using namespace tte;
 using namespace tte::device;
@@ -30,6 +31,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           NvRecord::decode_slot(ByteView(again, sizeof again), &sequence2, &erased2, &controller2));
       FUZZ_CHECK(sequence2 == sequence && erased2 == erased);
       FUZZ_CHECK(erased || controller2 == controller);
+    }
+  }
+  // A seed slot: what decodes encodes back to the same bytes.
+  if (size >= SeedRecord::kSlotSize) {
+    std::uint32_t sequence = 0;
+    SeedRecord::Seed seed;
+    if (SeedRecord::decode_slot(ByteView(data, SeedRecord::kSlotSize), &sequence, &seed)) {
+      std::uint8_t again[SeedRecord::kSlotSize];
+      SeedRecord::encode_slot(sequence, seed, MutableByteView(again, sizeof again));
+      FUZZ_CHECK(std::memcmp(again, data, sizeof again) == 0);
+    }
+  }
+  // The settings block: what decodes passes check() and encodes back to the same bytes.
+  if (size >= DeviceSettings::kSize) {
+    auto settings = DeviceSettings::decode(ByteView(data, DeviceSettings::kSize));
+    if (settings.ok()) {
+      FUZZ_CHECK(settings->check().ok());
+      std::uint8_t again[DeviceSettings::kSize];
+      FUZZ_CHECK(settings->encode(MutableByteView(again, sizeof again)).ok());
+      FUZZ_CHECK(std::memcmp(again, data, sizeof again) == 0);
     }
   }
   // 2. A MotherShip reply: [code][max-age: 4 bytes][payload...], then a request.

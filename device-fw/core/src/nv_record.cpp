@@ -11,23 +11,6 @@ constexpr std::uint8_t kKindErased = 0;
 constexpr std::uint8_t kKindController = 1;
 constexpr std::size_t kCrcOffset = NvRecord::kSlotSize - 4;
 
-void put32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-
-std::uint32_t get32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-         static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
-
-// True when a was written after b (RFC 1982 serial-number arithmetic).
-bool newer(std::uint32_t a, std::uint32_t b) {
-  return a != b && static_cast<std::uint32_t>(a - b) < 0x80000000u;
-}
-
 }  // namespace
 
 void NvRecord::encode_slot(std::uint32_t sequence, const StoredController* controller,
@@ -39,7 +22,7 @@ void NvRecord::encode_slot(std::uint32_t sequence, const StoredController* contr
     p[i] = kMagic[i];
   p[4] = kVersion;
   p[5] = controller ? kKindController : kKindErased;
-  put32(p + 8, sequence);
+  put_be32(p + 8, sequence);
   if (controller) {
     const ByteView ip = controller->address.ip.bytes();
     p[12] = ip.size() == 4 ? 4 : 6;
@@ -55,19 +38,19 @@ void NvRecord::encode_slot(std::uint32_t sequence, const StoredController* contr
         p[64 + i] = controller->psk[i];
     }
   }
-  put32(p + kCrcOffset, crc32(ByteView(p, kCrcOffset)));
+  put_be32(p + kCrcOffset, crc32(ByteView(p, kCrcOffset)));
 }
 
 bool NvRecord::decode_slot(ByteView slot, std::uint32_t* sequence, bool* erased,
                            StoredController* controller) {
   if (slot.size() < kSlotSize) return false;
   const std::uint8_t* p = slot.data();
-  if (get32(p + kCrcOffset) != crc32(ByteView(p, kCrcOffset))) return false;
+  if (get_be32(p + kCrcOffset) != crc32(ByteView(p, kCrcOffset))) return false;
   for (std::size_t i = 0; i < 4; ++i) {
     if (p[i] != kMagic[i]) return false;
   }
   if (p[4] != kVersion || (p[5] != kKindErased && p[5] != kKindController)) return false;
-  *sequence = get32(p + 8);
+  *sequence = get_be32(p + 8);
   *erased = p[5] == kKindErased;
   if (*erased) return true;
   StoredController c;
@@ -96,34 +79,26 @@ bool NvRecord::decode_slot(ByteView slot, std::uint32_t* sequence, bool* erased,
 }
 
 void NvRecord::load() {
-  any_valid_ = false;
   has_controller_ = false;
-  newest_slot_ = 1;
-  for (std::size_t slot = 0; slot < 2; ++slot) {
-    std::uint8_t bytes[kSlotSize];
-    if (!storage_.read(slot * kSlotStride, MutableByteView(bytes, kSlotSize))) continue;
-    std::uint32_t sequence = 0;
-    bool erased = false;
-    StoredController controller;
-    if (!decode_slot(ByteView(bytes, kSlotSize), &sequence, &erased, &controller)) continue;
-    if (any_valid_ && !newer(sequence, sequence_)) continue;
-    any_valid_ = true;
-    sequence_ = sequence;
-    newest_slot_ = slot;
-    has_controller_ = !erased;
-    if (!erased) controller_ = controller;
-  }
+  std::uint8_t bytes[kSlotSize];
+  bool erased = true;
+  StoredController controller;
+  const bool found =
+      slots_.load(MutableByteView(bytes, kSlotSize), [](ByteView slot, std::uint32_t* sequence) {
+        bool ignored_erased = false;
+        StoredController ignored;
+        return decode_slot(slot, sequence, &ignored_erased, &ignored);
+      });
+  std::uint32_t sequence = 0;
+  if (!found || !decode_slot(ByteView(bytes, kSlotSize), &sequence, &erased, &controller)) return;
+  has_controller_ = !erased;
+  if (!erased) controller_ = controller;
 }
 
 bool NvRecord::write(const StoredController* controller) {
-  const std::uint32_t sequence = any_valid_ ? sequence_ + 1 : 1;
-  const std::size_t slot = 1 - newest_slot_;
   std::uint8_t bytes[kSlotSize];
-  encode_slot(sequence, controller, MutableByteView(bytes, kSlotSize));
-  if (!storage_.write(slot * kSlotStride, ByteView(bytes, kSlotSize))) return false;
-  any_valid_ = true;
-  sequence_ = sequence;
-  newest_slot_ = slot;
+  encode_slot(slots_.next_sequence(), controller, MutableByteView(bytes, kSlotSize));
+  if (!slots_.write(ByteView(bytes, kSlotSize))) return false;
   has_controller_ = controller != nullptr;
   if (controller) controller_ = *controller;
   return true;

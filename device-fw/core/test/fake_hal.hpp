@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "tte/device/device.hpp"
+#include "tte/device/seed_record.hpp"
 
 namespace tte::device::fake {
 
@@ -17,7 +18,8 @@ class FakeStorage final : public Storage {
   // Writes byte by byte; with cut_after >= 0 the power fails after that many
   // more bytes (the rest of the write never happens and it reports failure).
   bool write(std::size_t offset, ByteView data) override;
-  std::uint8_t bytes[NvRecord::kStorageSize];
+  // The NvRecord, then the SeedRecord, as boards lay them out.
+  std::uint8_t bytes[SeedRecord::kNvOffset + SeedRecord::kStorageSize];
   long cut_after = -1;
   int writes = 0;
 };

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "fake_hal.hpp"
+#include "tte/device/settings.hpp"
 
 namespace tte::device::scenarios {
 
@@ -451,6 +452,121 @@ void a_failed_store_is_reported_and_the_device_goes_on(Checker& c) {
   CHECK(b.transport.address == controller_a().address);
 }
 
+SeedRecord::Seed seed_of(std::uint8_t fill) {
+  SeedRecord::Seed seed;
+  for (std::size_t i = 0; i < seed.size(); ++i)
+    seed[i] = static_cast<std::uint8_t>(fill + i);
+  return seed;
+}
+
+void a_power_cut_while_storing_a_seed_leaves_the_old_or_the_new_one(Checker& c) {
+  static_assert(SeedRecord::kNvOffset >= NvRecord::kStorageSize, "the records overlap");
+  const SeedRecord::Seed old_seed = seed_of(1), new_seed = seed_of(100);
+  int old_found = 0, new_found = 0;
+  for (long cut = 0; cut <= static_cast<long>(SeedRecord::kSlotSize); ++cut) {
+    for (int previous_writes = 0; previous_writes < 3; ++previous_writes) {
+      FakeStorage storage;
+      NvRecord nv(storage);  // the Controller record beside it is never touched
+      nv.load();
+      nv.store(controller_a());
+      SeedRecord seeds(storage, SeedRecord::kNvOffset);
+      seeds.load();
+      CHECK(seeds.seed() == nullptr);
+      for (int i = 0; i < previous_writes; ++i)
+        seeds.store(old_seed);
+      storage.cut_after = cut;
+      const bool written = seeds.store(new_seed);
+      SeedRecord after(storage, SeedRecord::kNvOffset);
+      after.load();
+      NvRecord nv_after(storage);
+      nv_after.load();
+      CHECK(nv_after.controller() && *nv_after.controller() == controller_a());
+      const SeedRecord::Seed* found = after.seed();
+      if (previous_writes == 0) {
+        CHECK((found != nullptr) == written);
+        CHECK(found == nullptr || *found == new_seed);
+        continue;
+      }
+      CHECK(found != nullptr);
+      if (!found) continue;
+      CHECK(*found == old_seed || *found == new_seed);
+      CHECK((*found == new_seed) == written);
+      old_found += *found == old_seed;
+      new_found += *found == new_seed;
+    }
+  }
+  CHECK(old_found > 0 && new_found > 0);
+  // Many boots in a row: each finds the seed the one before stored.
+  FakeStorage storage;
+  for (std::uint8_t boot = 0; boot < 10; ++boot) {
+    SeedRecord seeds(storage, SeedRecord::kNvOffset);
+    seeds.load();
+    CHECK(boot == 0 ? seeds.seed() == nullptr : seeds.seed() && *seeds.seed() == seed_of(boot));
+    CHECK(seeds.store(seed_of(static_cast<std::uint8_t>(boot + 1))));
+  }
+}
+
+void settings_round_trip_and_bad_ones_are_refused(Checker& c) {
+  std::uint8_t bytes[DeviceSettings::kSize];
+  DeviceSettings defaults;
+  CHECK(defaults.encode(MutableByteView(bytes, sizeof bytes)).ok());
+  auto decoded = DeviceSettings::decode(ByteView(bytes, sizeof bytes));
+  CHECK(decoded.ok());
+  if (decoded.ok()) {
+    CHECK(decoded->dhcp && decoded->profile == Profile::light);
+    CHECK(decoded->timing().retry_min == Timing().retry_min);
+    CHECK(decoded->timing().retry_max == Timing().retry_max);
+    CHECK(decoded->timing().lifetime == Timing().lifetime);
+  }
+  DeviceSettings fixed;
+  fixed.profile = Profile::switch_;
+  fixed.dhcp = false;
+  fixed.address = {10, 0, 2, 15};
+  fixed.gateway = {10, 0, 2, 2};
+  fixed.prefix_length = 24;
+  fixed.retry_min = 1000;
+  fixed.retry_max = 2000;
+  fixed.lifetime = 60;
+  CHECK(fixed.encode(MutableByteView(bytes, sizeof bytes)).ok());
+  decoded = DeviceSettings::decode(ByteView(bytes, sizeof bytes));
+  CHECK(decoded.ok());
+  if (decoded.ok()) {
+    CHECK(!decoded->dhcp && decoded->profile == Profile::switch_);
+    CHECK(decoded->address == fixed.address && decoded->gateway == fixed.gateway);
+    CHECK(decoded->prefix_length == 24 && decoded->retry_min == 1000);
+    CHECK(decoded->retry_max == 2000 && decoded->lifetime == 60);
+  }
+  // Every flipped bit is caught (by the CRC, or the magic).
+  int caught = 0;
+  for (std::size_t bit = 0; bit < 8 * sizeof bytes; ++bit) {
+    std::uint8_t damaged[sizeof bytes];
+    std::memcpy(damaged, bytes, sizeof bytes);
+    damaged[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+    caught += !DeviceSettings::decode(ByteView(damaged, sizeof damaged)).ok();
+  }
+  CHECK(caught == static_cast<int>(8 * sizeof bytes));
+  // Erased flash holds no settings.
+  std::memset(bytes, 0xff, sizeof bytes);
+  auto erased = DeviceSettings::decode(ByteView(bytes, sizeof bytes));
+  CHECK(!erased.ok() && erased.error().code == Errc::syntax);
+  // What check() refuses, encode() refuses too.
+  DeviceSettings bad = fixed;
+  bad.retry_max = 999;
+  CHECK(bad.encode(MutableByteView(bytes, sizeof bytes)).error().code == Errc::out_of_range);
+  bad = fixed;
+  bad.lifetime = 59;
+  CHECK(!bad.check().ok());
+  bad = fixed;
+  bad.prefix_length = 33;
+  CHECK(!bad.check().ok());
+  bad = fixed;
+  bad.gateway = {0, 0, 0, 0};
+  CHECK(!bad.check().ok());
+  bad = defaults;
+  bad.retry_min = 0;
+  CHECK(!bad.check().ok());
+}
+
 }  // namespace
 
 const Scenario kAll[] = {
@@ -480,6 +596,9 @@ const Scenario kAll[] = {
      a_flipped_bit_in_either_slot_never_yields_a_corrupt_record},
     {"TheSequenceNumberMayWrap", the_sequence_number_may_wrap},
     {"AFailedStoreIsReportedAndTheDeviceGoesOn", a_failed_store_is_reported_and_the_device_goes_on},
+    {"APowerCutWhileStoringASeedLeavesTheOldOrTheNewOne",
+     a_power_cut_while_storing_a_seed_leaves_the_old_or_the_new_one},
+    {"SettingsRoundTripAndBadOnesAreRefused", settings_round_trip_and_bad_ones_are_refused},
 };
 const std::size_t kCount = sizeof kAll / sizeof kAll[0];
 

@@ -15,8 +15,8 @@
 //
 // A write goes to the slot not holding the newest record, with the next
 // sequence number, CRC last. Boot takes the valid slot with the newer sequence
-// number (serial-number arithmetic, so it may wrap). A factory reset writes an
-// "erased" record the same way.
+// number (serial-number arithmetic, so it may wrap; ab_slots.hpp). A factory
+// reset writes an "erased" record the same way.
 #ifndef TTE_DEVICE_NV_RECORD_HPP
 #define TTE_DEVICE_NV_RECORD_HPP
 
@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tte/device/ab_slots.hpp"
 #include "tte/device/hal.hpp"
 #include "tte/enrollment_answer.hpp"
 
@@ -47,7 +48,7 @@ class NvRecord {
   static constexpr std::size_t kSlotStride = 128;  // slots on separate flash write units
   static constexpr std::size_t kStorageSize = 2 * kSlotStride;
 
-  explicit NvRecord(Storage& storage) : storage_(storage) {}
+  explicit NvRecord(Storage& storage) : slots_(storage, 0, kSlotStride, kSlotSize) {}
 
   // Reads both slots. Afterwards controller() is the stored Controller, if any.
   void load();
@@ -70,10 +71,7 @@ class NvRecord {
  private:
   bool write(const StoredController* controller);
 
-  Storage& storage_;
-  bool any_valid_ = false;
-  std::uint32_t sequence_ = 0;   // of the newest valid slot
-  std::size_t newest_slot_ = 1;  // so that the first write goes to slot A
+  AbSlots slots_;
   bool has_controller_ = false;
   StoredController controller_;
 };
