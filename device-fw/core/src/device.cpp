@@ -264,6 +264,8 @@ Reply Device::on_request(Millis now, Method method, const char* path, ByteView p
   (void)now;
   Reply reply = resources_.handle(method, path, payload);
   if (method == Method::put && reply.code == (2 << 5 | 4)) {  // 2.04: the light was set
+    // The light is the board's LED (free once enrolled: the LED frame has stopped).
+    if (!blinking_) hal_.led.set(resources_.light_on());
     Event event;
     event.kind = Event::Kind::light;
     event.state = state_;

@@ -307,10 +307,16 @@ void the_light_obeys_put(Checker& c) {
   enroll(b, 0);
   const std::uint8_t on[] = {'o', 'n'};
   const std::uint8_t purple[] = {'p', 'u', 'r', 'p', 'l', 'e'};
+  CHECK(!b.led.level);
   CHECK(b.device.on_request(0, Method::put, "/light", ByteView(on, 2)).code == (2 << 5 | 4));
   CHECK(b.recorder.lights == 1 && b.recorder.last.on);
+  CHECK(b.led.level);  // the light is the board's LED
   CHECK(std::strcmp(b.device.on_request(0, Method::get, "/light", ByteView()).text, "on") == 0);
   CHECK(b.device.on_request(0, Method::put, "/light", ByteView(purple, 6)).code == (4 << 5 | 0));
+  CHECK(b.led.level);
+  const std::uint8_t off[] = {'o', 'f', 'f'};
+  CHECK(b.device.on_request(0, Method::put, "/light", ByteView(off, 3)).code == (2 << 5 | 4));
+  CHECK(!b.led.level);
   CHECK(b.device.on_request(0, Method::get, "/nothing", ByteView()).code == (4 << 5 | 4));
   CHECK(b.device.on_request(0, Method::delete_, "/light", ByteView()).code == (4 << 5 | 5));
 }
