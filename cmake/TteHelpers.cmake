@@ -2,7 +2,8 @@
 
 # Warnings for TTE's own code (not for third-party headers).
 function(tte_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Wnon-virtual-dtor
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow
+                                           $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>
                                            -Wimplicit-fallthrough -Wno-missing-field-initializers)
   if(TTE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

@@ -1,7 +1,5 @@
 #include "tte/device/mps2_board.hpp"
 
-#include "tte/device/nv_record.hpp"
-
 namespace tte::device::mps2 {
 namespace {
 
@@ -11,8 +9,6 @@ volatile std::uint32_t& reg(std::uintptr_t offset) {
   return *reinterpret_cast<volatile std::uint32_t*>(kFpgaIo + offset);
 }
 constexpr std::uintptr_t kLed0 = 0x00, kButton = 0x08, kClk100Hz = 0x14, kCounter = 0x18;
-
-__attribute__((section(".tte_nv"), used)) std::uint8_t g_nv[NvRecord::kStorageSize];
 
 }  // namespace
 
@@ -30,21 +26,6 @@ bool Mps2Button::pressed() const {
 
 Millis Mps2Clock::now() const {
   return static_cast<Millis>(reg(kClk100Hz)) * 10;
-}
-
-bool Mps2Storage::read(std::size_t offset, MutableByteView out) {
-  if (offset > sizeof g_nv || out.size() > sizeof g_nv - offset) return false;
-  for (std::size_t i = 0; i < out.size(); ++i)
-    out[i] = g_nv[offset + i];
-  return true;
-}
-
-bool Mps2Storage::write(std::size_t offset, ByteView bytes) {
-  if (offset > sizeof g_nv || bytes.size() > sizeof g_nv - offset) return false;
-  volatile std::uint8_t* nv = g_nv;  // byte by byte, in order: the CRC lands last
-  for (std::size_t i = 0; i < bytes.size(); ++i)
-    nv[offset + i] = bytes[i];
-  return true;
 }
 
 XorShiftEntropy::XorShiftEntropy() : state_(reg(kCounter) | 1u) {}

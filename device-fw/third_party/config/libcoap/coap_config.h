@@ -4,9 +4,9 @@
 #ifndef COAP_CONFIG_H_
 #define COAP_CONFIG_H_
 
-#include <lwip/opt.h>
 #include <lwip/debug.h>
 #include <lwip/def.h>
+#include <lwip/opt.h>
 
 #define WITH_LWIP 1
 #define COAP_WITH_LIBMBEDTLS 1

@@ -1,0 +1,465 @@
+#include "coap_transport.hpp"
+
+#include <cstring>
+
+#include "clock.hpp"
+#include "mbedtls/sha256.h"
+#include "mbedtls/ssl.h"
+#include "mbedtls/x509_crt.h"
+#include "network.hpp"
+
+namespace tte::device::mps2 {
+namespace {
+
+constexpr std::uint16_t kContentFormatLinkFormat = 40;
+constexpr std::uint16_t kContentFormatText = 0;
+// Any name: Mbed TLS 3.6 insists on one to check the certificate against, and
+// libcoap's certificate callback ignores the mismatch (the key is what counts).
+char kPeerName[] = "tte-peer";
+
+CoapTransport* g_transport = nullptr;
+
+bool address_of(const ControllerAddress& peer, coap_address_t* address) {
+  const ByteView ip = peer.ip.bytes();
+  if (ip.size() != 4) return false;  // the firmware's lwIP is IPv4 only
+  coap_address_init(address);
+  IP4_ADDR(ip_2_ip4(&address->addr), ip[0], ip[1], ip[2], ip[3]);
+  address->port = peer.port;
+  return true;
+}
+
+void add_path(coap_pdu_t* pdu, const char* path) {
+  const char* segment = path;
+  while (*segment) {
+    while (*segment == '/')
+      ++segment;
+    const char* end = segment;
+    while (*end && *end != '/')
+      ++end;
+    if (end > segment) {
+      coap_add_option(pdu, COAP_OPTION_URI_PATH, static_cast<std::size_t>(end - segment),
+                      reinterpret_cast<const std::uint8_t*>(segment));
+    }
+    segment = end;
+  }
+}
+
+void add_uint_option(coap_pdu_t* pdu, coap_option_num_t number, unsigned value) {
+  std::uint8_t buffer[4];
+  coap_add_option(pdu, number, coap_encode_var_safe(buffer, sizeof buffer, value), buffer);
+}
+
+// SHA-256 over the certificate's SubjectPublicKeyInfo: the fingerprint TTE pins
+// (docs/protocol.md §1), the same bytes whatever the certificate around them.
+bool fingerprint_of(const mbedtls_x509_crt& certificate, Fingerprint* fingerprint) {
+  const mbedtls_x509_buf& spki = certificate.pk_raw;
+  Fingerprint::Bytes digest{};
+  if (!spki.p || mbedtls_sha256(spki.p, spki.len, digest.data(), 0) != 0) return false;
+  *fingerprint = Fingerprint(digest);
+  return true;
+}
+
+}  // namespace
+
+bool CoapTransport::start(const Keys& keys, Profile profile, Events& events) {
+  keys_ = keys;
+  events_ = &events;
+  g_transport = this;
+  coap_startup();
+  coap_set_log_level(COAP_LOG_ERR);
+  coap_dtls_set_log_level(COAP_LOG_ERR);
+  context_ = coap_new_context(nullptr);
+  if (!context_) return false;
+  coap_lwip_set_input_wait_handler(context_, &CoapTransport::wait_for_input, this);
+  coap_register_response_handler(context_, &CoapTransport::on_response);
+  coap_register_nack_handler(context_, &CoapTransport::on_nack);
+  coap_register_event_handler(context_, &CoapTransport::on_event);
+  // Keep the NAT binding to the Controller open (docs/protocol.md section 9).
+  coap_context_set_keepalive(context_, 25);
+  // The profile's one resource, reached by the Controller over the Device's own session.
+  const char* name = profile == Profile::light     ? "light"
+                     : profile == Profile::switch_ ? "switch"
+                                                   : "temp";
+  resource_ = coap_resource_init(coap_make_str_const(name), 0);
+  if (!resource_) return false;
+  coap_register_request_handler(resource_, COAP_REQUEST_GET, &CoapTransport::on_request);
+  if (profile == Profile::light) {
+    coap_register_request_handler(resource_, COAP_REQUEST_PUT, &CoapTransport::on_request);
+  } else {
+    coap_resource_set_get_observable(resource_, 1);
+  }
+  coap_add_resource(context_, resource_);
+  return true;
+}
+
+bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, Purpose purpose) {
+  close();
+  pin_ = pin;
+  pin_refused_ = false;
+  connected_ = false;
+  failed_ = false;
+  answered_ = false;
+  purpose_ = purpose;
+  opened_micros_ = clock().micros();
+  opened_idle_micros_ = clock().idle_micros();
+  deadline_ = clock().now() + kHandshakeDeadline;
+
+  coap_dtls_pki_t pki;
+  std::memset(&pki, 0, sizeof pki);
+  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+  // The peer's certificate is self-signed and trusted for its key alone: the
+  // handshake verifies it (verify_peer_cert) so that libcoap's callback sees it
+  // (on_certificate, where the pin is checked). Mbed TLS verifies only against
+  // a CA; the Device's own certificate stands in as one, which no peer's
+  // certificate chains to.
+  pki.verify_peer_cert = 1;
+  pki.check_common_ca = 0;
+  pki.allow_self_signed = 1;
+  pki.allow_expired_certs = 1;  // no calendar on the Device
+  pki.allow_no_crl = 1;
+  pki.allow_expired_crl = 1;
+  pki.validate_cn_call_back = &CoapTransport::on_certificate;
+  pki.cn_call_back_arg = this;
+  pki.client_sni = kPeerName;
+  pki.pki_key.key_type = COAP_PKI_KEY_DEFINE;
+  coap_pki_key_define_t& define = pki.pki_key.key.define;
+  define.ca.u_byte = keys_.certificate.data();
+  define.ca_len = keys_.certificate.size();
+  define.ca_def = COAP_PKI_KEY_DEF_DER_BUF;
+  define.public_cert.u_byte = keys_.certificate.data();
+  define.public_cert_len = keys_.certificate.size();
+  define.public_cert_def = COAP_PKI_KEY_DEF_DER_BUF;
+  define.private_key.u_byte = keys_.private_key.data();
+  define.private_key_len = keys_.private_key.size();
+  define.private_key_def = COAP_PKI_KEY_DEF_DER_BUF;
+  define.private_key_type = COAP_ASN1_PKEY_EC;
+
+  coap_address_t address;
+  if (!address_of(peer, &address)) return false;
+  session_ = coap_new_client_session_pki(context_, nullptr, &address, COAP_PROTO_DTLS, &pki);
+  if (!session_) return false;
+  coap_session_set_app_data(session_, this);
+  return true;
+}
+
+void CoapTransport::close() {
+  if (session_) {
+    coap_session_set_app_data(session_, nullptr);
+    coap_session_release(session_);
+    session_ = nullptr;
+  }
+  purpose_ = Purpose::none;
+  pending_ = Pending::none;
+  connected_ = false;
+  failed_ = false;
+  answered_ = false;
+}
+
+void CoapTransport::ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
+                                   const char* urn) {
+  std::size_t length = std::strlen(urn);
+  if (length + 5 > sizeof query_) length = sizeof query_ - 5;  // a URN is at most 63 characters
+  std::memcpy(query_, "urn=", 4);
+  std::memcpy(query_ + 4, urn, length);
+  query_[4 + length] = '\0';
+  // The query goes out once the session is up and the MotherShip's key checked.
+  if (!open(mothership, pin, Purpose::mothership)) failed_ = true;
+  pending_ = Pending::query;
+}
+
+void CoapTransport::open_controller(const ControllerAddress& controller, const Fingerprint& pin) {
+  if (!open(controller, pin, Purpose::controller)) failed_ = true;
+}
+
+coap_pdu_t* CoapTransport::request(coap_pdu_code_t code, const char* path) {
+  if (!session_ || !connected_) return nullptr;
+  coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_CON, code, coap_new_message_id(session_),
+                                  coap_session_max_pdu_size(session_));
+  if (pdu) add_path(pdu, path);
+  return pdu;
+}
+
+bool CoapTransport::send(coap_pdu_t* pdu, Pending pending) {
+  pending_ = pending;
+  answered_ = false;
+  deadline_ = clock().now() + kRequestDeadline;
+  if (!pdu || coap_send(session_, pdu) == COAP_INVALID_MID) {
+    failed_ = true;
+    return false;
+  }
+  return true;
+}
+
+void CoapTransport::register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) {
+  coap_pdu_t* pdu = request(COAP_REQUEST_CODE_POST, "rd");
+  if (pdu) {
+    add_uint_option(pdu, COAP_OPTION_CONTENT_FORMAT, kContentFormatLinkFormat);
+    char ep[80] = "ep=";
+    std::strncat(ep, urn, sizeof ep - 4);
+    coap_add_option(pdu, COAP_OPTION_URI_QUERY, std::strlen(ep),
+                    reinterpret_cast<const std::uint8_t*>(ep));
+    char lt[16] = "lt=";
+    std::size_t at = 3;
+    char digits[10];
+    std::size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + lifetime % 10);
+      lifetime /= 10;
+    } while (lifetime && n < sizeof digits);
+    while (n)
+      lt[at++] = digits[--n];
+    lt[at] = '\0';
+    coap_add_option(pdu, COAP_OPTION_URI_QUERY, at, reinterpret_cast<const std::uint8_t*>(lt));
+    coap_add_data(pdu, std::strlen(links), reinterpret_cast<const std::uint8_t*>(links));
+  }
+  send(pdu, Pending::registration);
+}
+
+void CoapTransport::renew_registration(const char* location) {
+  send(request(COAP_REQUEST_CODE_POST, location), Pending::renewal);
+}
+
+void CoapTransport::notify_observers(const char*) {
+  if (resource_) coap_resource_notify_observers(resource_, nullptr);
+}
+
+bool CoapTransport::peer_matches_pin() {
+  coap_tls_library_t library;
+  auto* ssl = static_cast<mbedtls_ssl_context*>(coap_session_get_tls(session_, &library));
+  if (!ssl || library != COAP_TLS_LIBRARY_MBEDTLS) return false;
+  const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(ssl);
+  Fingerprint fingerprint;
+  return peer && fingerprint_of(*peer, &fingerprint) && fingerprint.matches(pin_);
+}
+
+// Called by libcoap (Mbed TLS's verification) during the handshake, with the
+// peer's certificate: the pin decides. A refusal fails the handshake.
+int CoapTransport::on_certificate(const char*, const std::uint8_t* der, std::size_t der_length,
+                                  coap_session_t*, unsigned depth, int, void* arg) {
+  auto* self = static_cast<CoapTransport*>(arg);
+  bool matches = false;
+  if (depth == 0) {  // TTE's peers present one self-signed certificate
+    mbedtls_x509_crt certificate;
+    mbedtls_x509_crt_init(&certificate);
+    Fingerprint fingerprint;
+    matches = mbedtls_x509_crt_parse_der_nocopy(&certificate, der, der_length) == 0 &&
+              fingerprint_of(certificate, &fingerprint) && fingerprint.matches(self->pin_);
+    mbedtls_x509_crt_free(&certificate);
+  }
+  if (!matches) self->pin_refused_ = true;
+  return matches ? 1 : 0;
+}
+
+void CoapTransport::session_up() {
+  // Checked once more now that the session is up, before anything is sent on it.
+  if (!peer_matches_pin()) {
+    pin_refused_ = true;
+    failed_ = true;
+    return;
+  }
+  connected_ = true;
+  const std::uint64_t elapsed = clock().micros() - opened_micros_;
+  const std::uint64_t idle = clock().idle_micros() - opened_idle_micros_;
+  coap_tls_library_t library;
+  auto* ssl = static_cast<mbedtls_ssl_context*>(coap_session_get_tls(session_, &library));
+  events_->line("handshake")
+      .field("peer", purpose_ == Purpose::mothership ? "mothership" : "controller")
+      .field("ms", elapsed / 1000)
+      .field("busy_us", elapsed - idle)
+      .field("suite", ssl ? mbedtls_ssl_get_ciphersuite(ssl) : "")
+      .write_to(console());
+  if (purpose_ == Purpose::mothership) {
+    coap_pdu_t* pdu = request(COAP_REQUEST_CODE_GET, ".well-known/tte");
+    if (pdu) {
+      coap_add_option(pdu, COAP_OPTION_URI_QUERY, std::strlen(query_),
+                      reinterpret_cast<const std::uint8_t*>(query_));
+      add_uint_option(pdu, COAP_OPTION_ACCEPT, kContentFormatCbor);
+    }
+    send(pdu, Pending::query);
+    return;
+  }
+  if (device_) device_->on_controller_session(clock().now(), SessionOutcome::up);
+}
+
+void CoapTransport::fail() {
+  const Millis now = clock().now();
+  const Purpose purpose = purpose_;
+  const Pending pending = pending_;
+  const bool wrong_key = pin_refused_;
+  failed_ = false;
+  pending_ = Pending::none;
+  if (!device_) return;
+  if (purpose == Purpose::mothership) {
+    MotherShipReply reply;
+    reply.kind = wrong_key ? MotherShipReply::Kind::wrong_key : MotherShipReply::Kind::no_answer;
+    device_->on_mothership_reply(now, reply);
+  } else if (purpose == Purpose::controller) {
+    if (!connected_) {
+      device_->on_controller_session(
+          now, wrong_key ? SessionOutcome::wrong_key : SessionOutcome::failed);
+    } else if (pending == Pending::registration) {
+      device_->on_registration(now, RegistrationOutcome::no_answer, nullptr);
+    } else if (pending == Pending::renewal) {
+      device_->on_renewal(now, RenewalOutcome::no_answer);
+    } else {
+      device_->on_session_lost(now);
+    }
+  }
+}
+
+void CoapTransport::deliver_response() {
+  answered_ = false;
+  const Millis now = clock().now();
+  const Pending pending = pending_;
+  pending_ = Pending::none;
+  if (!device_) return;
+  switch (pending) {
+    case Pending::query: {
+      MotherShipReply reply;
+      reply.kind = MotherShipReply::Kind::response;
+      reply.code = code_;
+      reply.max_age = max_age_;
+      reply.payload = ByteView(payload_, payload_size_);
+      device_->on_mothership_reply(now, reply);
+      return;
+    }
+    case Pending::registration:
+      if (code_ == COAP_RESPONSE_CODE(201)) {
+        device_->on_registration(now, RegistrationOutcome::created, location_);
+      } else {
+        device_->on_registration(now, RegistrationOutcome::refused, nullptr);
+      }
+      return;
+    case Pending::renewal:
+      device_->on_renewal(now, code_ == COAP_RESPONSE_CODE(204)   ? RenewalOutcome::renewed
+                               : code_ == COAP_RESPONSE_CODE(404) ? RenewalOutcome::not_found
+                                                                  : RenewalOutcome::refused);
+      return;
+    case Pending::none:
+      return;
+  }
+}
+
+void CoapTransport::process(unsigned wait_ms) {
+  coap_io_process(context_, wait_ms);
+  const Millis now = clock().now();
+  // libcoap raises no "connected" event for an Mbed TLS client: the session's state tells.
+  if (session_ && !connected_ && !failed_ &&
+      coap_session_get_state(session_) == COAP_SESSION_STATE_ESTABLISHED) {
+    session_up();
+  }
+  if (session_ && !failed_ && (pending_ != Pending::none || !connected_) && now >= deadline_)
+    failed_ = true;
+  if (failed_) {
+    fail();
+  } else if (answered_) {
+    deliver_response();
+  }
+}
+
+coap_response_t CoapTransport::on_response(coap_session_t* session, const coap_pdu_t*,
+                                           const coap_pdu_t* received, coap_mid_t) {
+  CoapTransport* self = g_transport;
+  if (!self || session != self->session_ || self->pending_ == Pending::none)
+    return COAP_RESPONSE_OK;
+  self->code_ = static_cast<std::uint8_t>(coap_pdu_get_code(received));
+  self->max_age_ = 60;
+  coap_opt_iterator_t options;
+  if (coap_opt_t* option = coap_check_option(received, COAP_OPTION_MAXAGE, &options))
+    self->max_age_ = coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
+  std::size_t size = 0;
+  const std::uint8_t* data = nullptr;
+  self->payload_size_ = 0;
+  if (coap_get_data(received, &size, &data) && data && size <= sizeof self->payload_) {
+    std::memcpy(self->payload_, data, size);
+    self->payload_size_ = size;
+  } else if (size > sizeof self->payload_) {
+    self->code_ = 0;  // larger than any answer TTE sends: not an answer
+  }
+  // Location-Path segments, joined with '/'.
+  self->location_[0] = '\0';
+  std::size_t at = 0;
+  coap_opt_filter_t filter;
+  coap_option_filter_clear(&filter);
+  coap_option_filter_set(&filter, COAP_OPTION_LOCATION_PATH);
+  coap_option_iterator_init(received, &options, &filter);
+  while (coap_opt_t* option = coap_option_next(&options)) {
+    const std::size_t length = coap_opt_length(option);
+    if (at + length + 2 > sizeof self->location_) {
+      at = 0;  // too long to be a location this Device can use
+      break;
+    }
+    if (at) self->location_[at++] = '/';
+    std::memcpy(self->location_ + at, coap_opt_value(option), length);
+    at += length;
+  }
+  self->location_[at] = '\0';
+  self->answered_ = true;
+  return COAP_RESPONSE_OK;
+}
+
+void CoapTransport::on_nack(coap_session_t* session, const coap_pdu_t*, coap_nack_reason_t,
+                            coap_mid_t) {
+  CoapTransport* self = g_transport;
+  if (self && session == self->session_ && self->pending_ != Pending::none) self->failed_ = true;
+}
+
+int CoapTransport::on_event(coap_session_t* session, coap_event_t event) {
+  CoapTransport* self = g_transport;
+  if (!self || session != self->session_) return 0;
+  switch (event) {
+    case COAP_EVENT_DTLS_CLOSED:
+    case COAP_EVENT_DTLS_ERROR:
+    case COAP_EVENT_SESSION_FAILED:
+    case COAP_EVENT_KEEPALIVE_FAILURE:
+      self->failed_ = true;
+      break;
+    default:
+      break;
+  }
+  return 0;
+}
+
+void CoapTransport::on_request(coap_resource_t* resource, coap_session_t* session,
+                               const coap_pdu_t* request, const coap_string_t*,
+                               coap_pdu_t* response) {
+  CoapTransport* self = g_transport;
+  if (!self || !self->device_ || session != self->session_ || !self->connected_ ||
+      self->purpose_ != Purpose::controller) {
+    coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
+    return;
+  }
+  const coap_str_const_t* uri = coap_resource_get_uri_path(resource);
+  char path[16] = "/";
+  if (uri->length + 2 > sizeof path) {
+    coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
+    return;
+  }
+  std::memcpy(path + 1, uri->s, uri->length);
+  path[1 + uri->length] = '\0';
+  std::size_t size = 0;
+  const std::uint8_t* data = nullptr;
+  ByteView payload;
+  if (coap_get_data(request, &size, &data) && data) payload = ByteView(data, size);
+  const Method method = static_cast<Method>(coap_pdu_get_code(request));
+  const Reply reply = self->device_->on_request(clock().now(), method, path, payload);
+  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(reply.code));
+  if (reply.text[0] != '\0') {
+    add_uint_option(response, COAP_OPTION_CONTENT_FORMAT, kContentFormatText);
+    coap_add_data(response, std::strlen(reply.text),
+                  reinterpret_cast<const std::uint8_t*>(reply.text));
+  }
+}
+
+// libcoap's wait for input (NO_SYS): receive what the network has, sleep until
+// the next tick when nothing came, until the timeout or the first frame.
+int CoapTransport::wait_for_input(void*, std::uint32_t timeout_ms) {
+  const Millis until = clock().now() + timeout_ms;
+  while (true) {
+    if (network().poll() > 0) return 0;
+    if (clock().now() >= until) return 0;
+    clock().idle();
+  }
+}
+
+}  // namespace tte::device::mps2

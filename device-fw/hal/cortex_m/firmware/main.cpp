@@ -1,0 +1,207 @@
+// The networked TTE Device on the MPS2-AN385 board (Cortex-M3): the enrollment
+// core (device-fw/core) over lwIP, libcoap and Mbed TLS, no RTOS. See
+// docs/device.md, "The firmware on a board".
+//
+// Boot: the provisioning image (who the Device is) and the settings (how this
+// image runs) from flash, both checked; the NV sector (under QEMU, from the
+// host's file); the DRBG seeded and the next seed stored; the network up
+// (DHCP or static); then the core boots and the main loop polls it, the
+// console and the button, and runs libcoap, sleeping between ticks.
+#include <cstring>
+#include <new>
+
+#include "board_random.hpp"
+#include "clock.hpp"
+#include "coap_transport.hpp"
+#include "console.hpp"
+#include "events.hpp"
+#include "mbedtls/version.h"
+#include "network.hpp"
+#include "nv_flash.hpp"
+#include "tte/device/device.hpp"
+#include "tte/device/mps2_board.hpp"
+#include "tte/device/seed_record.hpp"
+#include "tte/device/settings.hpp"
+#include "tte/enrollment_url.hpp"
+#include "tte/provisioning_image.hpp"
+
+extern "C" const std::uint8_t __tte_provisioning[], __tte_settings[];
+
+namespace tte::device::mps2 {
+namespace {
+
+constexpr std::size_t kProvisioningRegion = 2048, kSettingsRegion = 256;
+constexpr Millis kLongPressHold = 5'500;  // a console long press holds the button this long
+constexpr unsigned kMaxWait = 50;         // ms: the console and the button are polled this often
+
+// The flash regions are read through their linker symbols, not through C++
+// objects the compiler could see are erased.
+ByteView region(const std::uint8_t* start, std::size_t size) {
+  const std::uint8_t* volatile address = start;
+  return ByteView(address, size);
+}
+
+bool erased(ByteView bytes) {
+  for (std::uint8_t b : bytes) {
+    if (b != 0xff) return false;
+  }
+  return true;
+}
+
+[[noreturn]] void halt() {
+  for (;;)
+    clock().idle();
+}
+
+// The Device and everything it runs on, in static memory.
+Events g_events;
+NvFlash g_nv;
+CoapTransport g_transport;
+Mps2Led g_led;
+Mps2Button g_button;
+
+alignas(Device) std::uint8_t g_device_storage[sizeof(Device)];
+
+// The button, from the board (PB0) or from the console: a press is held until release_at.
+struct Button {
+  bool console_pressed = false;
+  Millis release_at = 0;
+  bool was_pressed = false;
+
+  void press(Millis now, Millis hold) {
+    console_pressed = true;
+    release_at = now + hold;
+  }
+  void poll(Device& device, Millis now) {
+    if (console_pressed && now >= release_at) console_pressed = false;
+    const bool pressed = console_pressed || g_button.pressed();
+    if (pressed != was_pressed) device.button(now, pressed);
+    was_pressed = pressed;
+  }
+};
+
+int run() {
+  clock().start();
+  console().start();
+  g_events.line("boot")
+      .field("board", "mps2-an385")
+      .field("libcoap", coap_package_version())
+      .field("mbedtls", MBEDTLS_VERSION_STRING)
+      .write_to(console());
+
+  // Who the Device is: the factory's provisioning image.
+  const ByteView provisioning = region(__tte_provisioning, kProvisioningRegion);
+  if (erased(provisioning)) {
+    g_events.stopped("no provisioning image in flash: make one with ./tte firmware image");
+    halt();
+  }
+  auto image = ProvisioningImage::decode(provisioning, IdPolicy::allow_example);
+  if (!image.ok()) {
+    g_events.stopped(image.error().message, errc_name(image.error().code));
+    halt();
+  }
+  if (image->entropy_seed.empty()) {
+    g_events.stopped(
+        "the provisioning image (version 1) has no entropy seed: mint the Device again",
+        "unsupported");
+    halt();
+  }
+  if (image->private_key.empty()) {
+    g_events.stopped(
+        "the provisioning image holds no private key (the key was made on the "
+        "Device): this firmware takes its key from the factory",
+        "unsupported");
+    halt();
+  }
+  g_events.set_urn(image->urn.c_str());
+
+  // How this image runs: its settings, or the protocol's defaults when there are none.
+  DeviceSettings settings;
+  const ByteView settings_bytes = region(__tte_settings, kSettingsRegion);
+  if (!erased(settings_bytes)) {
+    auto decoded = DeviceSettings::decode(settings_bytes);
+    if (!decoded.ok()) {
+      g_events.stopped(decoded.error().message, errc_name(decoded.error().code));
+      halt();
+    }
+    settings = decoded.value();
+  }
+  if (settings.profile == Profile::sensor) {
+    g_events.stopped("the MPS2 board has no thermometer: image it as a light or a switch",
+                     "unsupported");
+    halt();
+  }
+
+  // What the Device learned before: its NV sector (under QEMU, the host's file).
+  const bool mirrored = g_nv.attach_host_file();
+  SeedRecord seeds(g_nv, SeedRecord::kNvOffset);
+  const Status random =
+      board_random().start(image->entropy_seed, seeds,
+                           ByteView(reinterpret_cast<const std::uint8_t*>(image->urn.c_str()),
+                                    image->urn.view().size()));
+  if (!random.ok()) {
+    g_events.stopped(random.error().message, errc_name(random.error().code));
+    halt();
+  }
+
+  if (!network().start(settings)) {
+    g_events.stopped("no Ethernet controller answers", "io");
+    halt();
+  }
+  if (!g_transport.start({image->private_key, image->certificate}, settings.profile, g_events)) {
+    g_events.stopped("libcoap could not start", "internal");
+    halt();
+  }
+
+  const Identity identity{image->urn.c_str(), image->mothership, image->mothership_fingerprint,
+                          led::build_frame(EnrollmentUrl(image->ms_id, image->dev_id, image->otp))};
+  const Timing timing = settings.timing();
+  Device& device = *new (g_device_storage)
+                       Device(identity, settings.profile, timing,
+                              Hal{g_transport, g_nv, g_led, board_random(), nullptr}, g_events);
+  g_transport.attach(device);
+
+  g_events.line("settings")
+      .field("profile", profile_name(settings.profile))
+      .field("network", settings.dhcp ? "dhcp" : "static")
+      .field("retry_min_ms", static_cast<std::uint64_t>(timing.retry_min))
+      .field("retry_max_ms", static_cast<std::uint64_t>(timing.retry_max))
+      .field("lifetime", static_cast<std::uint64_t>(timing.lifetime))
+      .field("nv", mirrored ? "host file nv.bin" : "flash")
+      .write_to(console());
+
+  // The core boots once the Device has an address: before that, nothing can reach anyone.
+  while (!network().has_address()) {
+    network().poll();
+    clock().idle();
+  }
+  char address[16];
+  network().address_text(address, sizeof address);
+  g_events.line("network")
+      .field("address", address)
+      .field("via", network().dhcp() ? "dhcp" : "static")
+      .write_to(console());
+
+  Button button;
+  device.boot(clock().now());
+  for (;;) {
+    const Millis now = clock().now();
+    while (const char* command = console().read_line()) {
+      if (std::strcmp(command, "press") == 0) button.press(now, 100);
+      if (std::strcmp(command, "long-press") == 0) button.press(now, kLongPressHold);
+      if (std::strcmp(command, "memory") == 0) g_events.memory();
+    }
+    button.poll(device, now);
+    device.poll(now);
+    const Millis next = device.next_wakeup(now);
+    const Millis wait = next > now ? next - now : 0;
+    g_transport.process(static_cast<unsigned>(wait < kMaxWait ? (wait ? wait : 1) : kMaxWait));
+  }
+}
+
+}  // namespace
+}  // namespace tte::device::mps2
+
+int main() {
+  return tte::device::mps2::run();
+}

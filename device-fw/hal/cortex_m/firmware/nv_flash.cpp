@@ -1,0 +1,45 @@
+#include "nv_flash.hpp"
+
+#include "semihosting.hpp"
+
+namespace tte::device::mps2 {
+namespace {
+
+__attribute__((section(".tte_nv"), used)) std::uint8_t g_sector[NvFlash::kSize];
+
+}  // namespace
+
+bool NvFlash::attach_host_file() {
+  int file = semihosting::open(kHostFile, semihosting::Mode::read_write_existing);
+  if (file >= 0 && semihosting::length(file) == static_cast<long>(kSize)) {
+    if (!semihosting::read(file, g_sector, kSize)) return false;
+  } else {
+    // No file yet (a new Device): an erased sector, written out whole.
+    file = semihosting::open(kHostFile, semihosting::Mode::read_write_new);
+    if (file < 0) return false;
+    for (std::uint8_t& byte : g_sector)
+      byte = 0xff;
+    if (!semihosting::write(file, g_sector, kSize)) return false;
+  }
+  host_file_ = file;
+  return true;
+}
+
+bool NvFlash::read(std::size_t offset, MutableByteView out) {
+  if (offset > kSize || out.size() > kSize - offset) return false;
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = g_sector[offset + i];
+  return true;
+}
+
+bool NvFlash::write(std::size_t offset, ByteView bytes) {
+  if (offset > kSize || bytes.size() > kSize - offset) return false;
+  volatile std::uint8_t* sector = g_sector;  // byte by byte, in order: the CRC lands last
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    sector[offset + i] = bytes[i];
+  if (host_file_ < 0) return true;
+  return semihosting::seek(host_file_, offset) &&
+         semihosting::write(host_file_, g_sector + offset, bytes.size());
+}
+
+}  // namespace tte::device::mps2
