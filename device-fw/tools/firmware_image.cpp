@@ -1,0 +1,274 @@
+// tte-firmware-image: one Device's firmware image from the generic firmware
+// (build/firmware/.../tte-device-fw.elf) and the Device's provisioning image
+// (tte-mothership manufacture's <devid>.nv), with the image's settings. What
+// ./tte firmware image runs; see docs/device.md, "The image".
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tte/device/settings.hpp"
+#include "tte/ip_address.hpp"
+#include "tte/platform/command_line.hpp"
+#include "tte/platform/files.hpp"
+#include "tte/platform/startup_error.hpp"
+#include "tte/provisioning_image.hpp"
+
+extern char** environ;
+
+namespace tte::device {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+// Where firmware.ld puts the Device's data (docs/device.md, "Memory map").
+constexpr std::uint32_t kProvisioningAddress = 0x0002E000, kSettingsAddress = 0x0002E800;
+constexpr std::size_t kProvisioningRegion = 2048, kSettingsRegion = 256;
+
+std::string bytes_text(const std::vector<std::uint8_t>& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// Runs argv; throws with its exit status and its message when it fails.
+void run_tool(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0)
+    throw StartupError(argv[0] + ": cannot run it (" + std::strerror(errno) + ")");
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw StartupError(argv[0] + " failed on " + argv.back());
+}
+
+std::uint64_t milliseconds(const CommandLine& cli, const char* name) {
+  const std::string text = cli.require(name);
+  char* end = nullptr;
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(seconds > 0) || seconds > 86400)
+    throw UsageError(std::string("--") + name + ": a number of seconds, at most a day");
+  return static_cast<std::uint64_t>(seconds * 1000);
+}
+
+std::array<std::uint8_t, 4> ipv4(const std::string& text, const char* option) {
+  auto ip = IpAddress::parse(text);
+  if (!ip.ok() || ip->family() != IpAddress::Family::v4)
+    throw UsageError(std::string("--") + option +
+                     ": an IPv4 address (the firmware's lwIP is IPv4 only)");
+  std::array<std::uint8_t, 4> bytes{};
+  for (std::size_t i = 0; i < 4; ++i)
+    bytes[i] = ip->bytes()[i];
+  return bytes;
+}
+
+DeviceSettings settings_from(const CommandLine& cli) {
+  DeviceSettings settings;
+  if (!parse_profile(cli.require("profile").c_str(), &settings.profile))
+    throw UsageError("--profile: light or switch");
+  if (settings.profile == Profile::sensor)
+    throw UsageError("--profile sensor: the MPS2 board has no thermometer (light or switch)");
+  if (auto address = cli.get("address")) {
+    const auto slash = address->find('/');
+    if (slash == std::string::npos) throw UsageError("--address: IP/PREFIX, e.g. 10.0.2.15/24");
+    settings.dhcp = false;
+    settings.address = ipv4(address->substr(0, slash), "address");
+    const std::string prefix = address->substr(slash + 1);
+    char* end = nullptr;
+    const long bits = std::strtol(prefix.c_str(), &end, 10);
+    if (prefix.empty() || *end != '\0' || bits < 1 || bits > 32)
+      throw UsageError("--address: a prefix length of 1-32 after the /");
+    settings.prefix_length = static_cast<std::uint8_t>(bits);
+    settings.gateway = ipv4(cli.require("gateway"), "gateway");
+  } else if (cli.get("gateway")) {
+    throw UsageError("--gateway goes with --address (without them the Device uses DHCP)");
+  }
+  settings.retry_min = milliseconds(cli, "retry-min");
+  settings.retry_max = std::max(milliseconds(cli, "retry-max"), settings.retry_min);
+  settings.lifetime = static_cast<std::uint32_t>(milliseconds(cli, "lifetime") / 1000);
+  auto checked = settings.check();
+  if (!checked.ok())
+    throw UsageError(std::string("--") + checked.error().field + ": " + checked.error().message);
+  return settings;
+}
+
+// The provisioning image: given, or the one the factory wrote beside the bundle.
+std::string provisioning_path(const CommandLine& cli, std::string* bundle_urn) {
+  if (cli.get("image") && cli.get("bundle")) throw UsageError("--bundle or --image, not both");
+  if (auto image = cli.get("image")) return *image;
+  auto bundle = cli.get("bundle");
+  if (!bundle)
+    throw UsageError("which Device: --bundle DIR/<devid>.json or --image DIR/<devid>.nv");
+  Json json = Json::parse(read_file(*bundle), nullptr, false);
+  if (json.is_discarded() || json.value("format", "") != "tte-bundle/1")
+    throw StartupError(*bundle + " is not a TTE bundle (tte-bundle/1)");
+  *bundle_urn = json.value("urn", "");
+  const fs::path image = fs::path(*bundle).replace_extension(".nv");
+  if (!fs::exists(image)) {
+    throw StartupError(image.string() +
+                       " is missing: tte-mothership manufacture writes it beside the bundle");
+  }
+  return image.string();
+}
+
+int run(int argc, char** argv) {
+  CommandLine cli(
+      "tte-firmware-image --firmware ELF (--bundle FILE | --image FILE) --out DIR [options]",
+      "Makes one Device's firmware image for the MPS2-AN385 board: the generic networked firmware "
+      "with the Device's provisioning image (from the factory: the .nv file beside its bundle) at "
+      "0x0002E000 and the image's settings at 0x0002E800. Writes DIR/tte-device.elf (for QEMU and "
+      "debuggers), DIR/tte-device.bin (a flat binary from address 0 to flash), DIR/image.json "
+      "(what is in it) and DIR/mps2/images.txt (for an MPS2+ board's USB drive). A Device's NV "
+      "memory, under QEMU, is DIR/nv.bin; an image made again for the same Device keeps it.");
+  cli.option("firmware", "ELF", "the generic firmware, tte-device-fw.elf")
+      .option("bundle", "FILE",
+              "the Device's bundle (<devid>.json from tte-mothership manufacture)")
+      .option("image", "FILE", "the Device's provisioning image (<devid>.nv), instead of --bundle")
+      .option("out", "DIR", "where the image goes (created)")
+      .option("profile", "NAME", "light or switch", "light")
+      .option("address", "IP/PREFIX", "a static address (default: DHCP)")
+      .option("gateway", "IP", "with --address: the default gateway")
+      .option("retry-min", "SECONDS", "first retry wait (the protocol's 30 s)", "30")
+      .option("retry-max", "SECONDS", "longest retry wait", "3600")
+      .option("lifetime", "SECONDS", "registration lifetime asked of the Controller", "3600")
+      .option("objcopy", "PROGRAM", "binutils' objcopy for ARM", "arm-none-eabi-objcopy")
+      .flag("json", "print what was made as JSON")
+      .epilog(
+          "Exit status: 0 made; 1 a failure the message explains (an unreadable or corrupt "
+          "provisioning image, a directory holding another Device's image); 2 wrong usage.");
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!cli.parse(args)) return 0;
+
+  const std::string firmware = cli.require("firmware"), out = cli.require("out");
+  const DeviceSettings settings = settings_from(cli);
+  std::string bundle_urn;
+  const std::string image_path = provisioning_path(cli, &bundle_urn);
+  if (!fs::exists(firmware))
+    throw StartupError(firmware + " is missing: ./tte firmware builds the generic firmware");
+
+  const std::string image_text = read_file(image_path);
+  std::vector<std::uint8_t> image(image_text.begin(), image_text.end());
+  auto decoded = ProvisioningImage::decode(image, IdPolicy::allow_example);
+  if (!decoded.ok())
+    throw StartupError(image_path + ": " + decoded.error().message + " (" +
+                       errc_name(decoded.error().code) + ")");
+  if (!bundle_urn.empty() && decoded->urn.view() != bundle_urn)
+    throw StartupError(image_path + " is another Device's (" + std::string(decoded->urn.view()) +
+                       ") than its bundle's (" + bundle_urn + ")");
+  if (decoded->entropy_seed.empty())
+    throw StartupError(image_path +
+                       " is a version 1 image, with no entropy seed: mint the Device again");
+  if (decoded->private_key.empty())
+    throw StartupError(image_path +
+                       " holds no private key (the Device made its own): this firmware "
+                       "takes its key from the factory");
+  if (image.size() > kProvisioningRegion)
+    throw StartupError(image_path + " is larger than the 2 KiB the firmware has for it");
+
+  // A directory holds one Device: its NV memory (nv.bin) must not pass to another.
+  const fs::path dir(out);
+  const fs::path manifest = dir / "image.json";
+  const std::string devid(decoded->dev_id.to_string().view()), urn(decoded->urn.view());
+  if (fs::exists(manifest)) {
+    Json previous = Json::parse(read_file(manifest.string()), nullptr, false);
+    if (previous.is_discarded() || previous.value("urn", "") != urn) {
+      throw StartupError(out + " holds another Device's image (" +
+                         (previous.is_discarded() ? std::string("unreadable image.json")
+                                                  : previous.value("urn", "?")) +
+                         "): choose another directory");
+    }
+  }
+  fs::create_directories(dir / "mps2");
+
+  std::vector<std::uint8_t> provisioning(kProvisioningRegion, 0xff);
+  std::copy(image.begin(), image.end(), provisioning.begin());
+  std::vector<std::uint8_t> settings_block(kSettingsRegion, 0xff);
+  auto encoded = settings.encode(MutableByteView(settings_block.data(), DeviceSettings::kSize));
+  if (!encoded.ok()) throw StartupError(std::string("settings: ") + encoded.error().message);
+  const std::string provisioning_file = (dir / ".provisioning.bin").string();
+  const std::string settings_file = (dir / ".settings.bin").string();
+  write_file_atomic(provisioning_file, bytes_text(provisioning), 0600);
+  write_file_atomic(settings_file, bytes_text(settings_block), 0600);
+
+  // The ELF with the two regions filled in, then the flat binary from it.
+  const std::string elf = (dir / "tte-device.elf").string(),
+                    bin = (dir / "tte-device.bin").string();
+  const std::string objcopy = cli.require("objcopy");
+  run_tool({objcopy, "--update-section", ".tte_provisioning=" + provisioning_file,
+            "--update-section", ".tte_settings=" + settings_file, firmware, elf + ".part"});
+  run_tool({objcopy, "-O", "binary", "--gap-fill", "0xff", elf + ".part", bin + ".part"});
+  fs::remove(provisioning_file);
+  fs::remove(settings_file);
+  // The image carries the Device's private key: as secret as its bundle.
+  ::chmod((elf + ".part").c_str(), 0600);
+  ::chmod((bin + ".part").c_str(), 0600);
+  fs::rename(elf + ".part", elf);
+  fs::rename(bin + ".part", bin);
+
+  write_file_atomic((dir / "mps2" / "images.txt").string(),
+                    "TITLE: Versatile Express Images Configuration File\n"
+                    "[IMAGES]\n"
+                    "TOTALIMAGES: 1\n"
+                    "IMAGE0ADDRESS: 0x00000000\n"
+                    "IMAGE0FILE: \\SOFTWARE\\TTEDEV.BIN\n",
+                    0644);
+
+  char provisioning_address[16], settings_address[16];
+  std::snprintf(provisioning_address, sizeof provisioning_address, "0x%08x", kProvisioningAddress);
+  std::snprintf(settings_address, sizeof settings_address, "0x%08x", kSettingsAddress);
+  Json made{
+      {"devid", devid},
+      {"urn", urn},
+      {"mothership", std::string(decoded->mothership.to_string().view())},
+      {"mothership_fingerprint", std::string(decoded->mothership_fingerprint.to_string().view())},
+      {"profile", profile_name(settings.profile)},
+      {"network",
+       settings.dhcp ? "dhcp" : cli.require("address") + " via " + cli.require("gateway")},
+      {"retry_min_ms", settings.retry_min},
+      {"retry_max_ms", settings.retry_max},
+      {"lifetime", settings.lifetime},
+      {"provisioning_image", {{"address", provisioning_address}, {"size", image.size()}}},
+      {"settings", {{"address", settings_address}, {"size", DeviceSettings::kSize}}},
+      {"elf", elf},
+      {"bin", bin},
+      {"bin_size", fs::file_size(bin)},
+      {"nv", (dir / "nv.bin").string()}};
+  write_file_atomic(manifest.string(), made.dump(2) + "\n", 0644);
+  if (cli.has("json")) {
+    std::cout << made.dump() << "\n";
+  } else {
+    std::cout << "image of " << urn << " (Dev ID " << devid << ", "
+              << profile_name(settings.profile) << ", "
+              << (settings.dhcp ? std::string("DHCP") : cli.require("address")) << ") in " << out
+              << ":\n  " << elf << "\n  " << bin << " (" << fs::file_size(bin)
+              << " bytes, flash at 0x00000000)\n  provisioning image at " << provisioning_address
+              << ", settings at " << settings_address << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace tte::device
+
+int main(int argc, char** argv) {
+  try {
+    return tte::device::run(argc, argv);
+  } catch (const tte::UsageError& e) {
+    std::fprintf(stderr, "tte-firmware-image: %s (see tte-firmware-image --help)\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tte-firmware-image: %s\n", e.what());
+    return 1;
+  }
+}

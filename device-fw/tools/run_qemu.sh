@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Boots one Device's image (./tte firmware image) on QEMU's model of the
+# MPS2-AN385 board, as ./tte firmware run does:
+#   device-fw/tools/run_qemu.sh IMGDIR [--qmp SOCKET] [--icount] [--no-reboot]
+# The Device's console is standard input and output: its events come out as
+# JSON lines, and `press` / `long-press` lines work its button. Its network is
+# QEMU's user-mode network (-nic user): it gets 10.0.2.15 by DHCP and reaches
+# the host's 127.0.0.1:PORT as 10.0.2.2:PORT. Its NV memory is IMGDIR/nv.bin,
+# kept from one run to the next (semihosting; docs/device.md).
+#   --qmp SOCKET  a QMP socket, for tests that look at the board (its LED register)
+#   --icount      one instruction per nanosecond of virtual time (./tte bench firmware)
+#   --no-reboot   a fault or reset ends QEMU instead of restarting the Device
+# SIGTERM or SIGINT stop it; it then prints {"event":"stopped"}. Exit status: 0
+# stopped by a signal; 1 no image or no QEMU; otherwise QEMU's.
+set -euo pipefail
+
+fail() {
+  printf 'run_qemu.sh: %s\n' "$*" >&2
+  exit 1
+}
+
+dir="${1:-}"
+[ -n "$dir" ] || fail "usage: run_qemu.sh IMGDIR [--qmp SOCKET] [--icount] [--no-reboot]"
+shift
+[ -f "$dir/tte-device.elf" ] || fail "no image in $dir: ./tte firmware image --bundle FILE --out $dir makes one"
+qemu="${TTE_QEMU:-qemu-system-arm}"
+command -v "$qemu" >/dev/null || fail "$qemu is missing: ./tte firmware installs qemu-system-arm"
+
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --qmp) extra+=(-qmp "unix:${2:?--qmp needs a socket path},server=on,wait=off"); shift ;;
+    --icount) extra+=(-icount shift=0) ;;
+    --no-reboot) extra+=(-no-reboot) ;;
+    *) fail "unknown option $1" ;;
+  esac
+  shift
+done
+
+cd "$dir"
+# stdin is passed on explicitly: a background job's would be /dev/null.
+"$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
+  -semihosting-config enable=on,target=native -nic user "${extra[@]}" \
+  -kernel tte-device.elf 0<&0 &
+qemu_pid=$!
+stopping=""
+trap 'stopping=1; kill -TERM "$qemu_pid" 2>/dev/null || true' TERM INT
+status=0
+while true; do
+  wait "$qemu_pid" && status=0 || status=$?
+  kill -0 "$qemu_pid" 2>/dev/null || break  # a trap interrupted the wait: wait again
+done
+if [ -n "$stopping" ]; then
+  printf '{"event":"stopped","detail":"stopped by a signal"}\n'
+  exit 0
+fi
+exit "$status"
