@@ -6,19 +6,23 @@ using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 std::string mint(const MotherShipProcess& ms, const TempDir& dir, int count,
-                 const std::string& name) {
+                 const std::string& name, const std::string& host) {
   const std::string batch = dir.file(name);
   RunResult minted = ms.cli({"manufacture", "--count", std::to_string(count), "--out", batch,
                              "--no-labels", "--urn", "ops:32473-" + name, "--mothership-coaps",
-                             "127.0.0.1:" + std::to_string(ms.coaps_port())});
+                             host + ":" + std::to_string(ms.coaps_port())});
   if (minted.exit_code != 0) throw std::runtime_error("manufacture: " + minted.err);
   return batch;
 }
 
 DeviceProcess::DeviceProcess(const TempDir& dir, std::vector<std::string> args,
                              const std::string& name)
-    : log_(dir.file(name + ".log")) {
-  args.insert(args.begin(), TTE_DEVICE_BIN);
+    : DeviceProcess(dir, TTE_DEVICE_BIN, std::move(args), name) {}
+
+DeviceProcess::DeviceProcess(const TempDir& dir, const std::string& program,
+                             std::vector<std::string> args, const std::string& name)
+    : program_(program.substr(program.rfind('/') + 1)), log_(dir.file(name + ".log")) {
+  args.insert(args.begin(), program);
   process_ = std::make_unique<Process>(args, log_, true);
 }
 
@@ -35,7 +39,7 @@ Json DeviceProcess::wait_for(const std::string& event, const std::string& state,
       std::string last;
       for (std::size_t i = seen.size() > 5 ? seen.size() - 5 : 0; i < seen.size(); ++i)
         last += "\n  " + seen[i].dump();
-      throw std::runtime_error("tte-device: no " + event + " " + state + "; last events:" + last);
+      throw std::runtime_error(program_ + ": no " + event + " " + state + "; last events:" + last);
     }
     Json line = Json::parse(text, nullptr, false);
     seen.push_back(line);
@@ -55,10 +59,10 @@ std::vector<std::string> device_args(const MotherShipProcess& ms, const std::str
 
 RunResult enroll(const TempDir& dir, const MotherShipProcess& ms,
                  const ControllerProcess& controller, const std::string& batch, int n,
-                 const std::string& fingerprint) {
+                 const std::string& fingerprint, const std::string& address) {
   const Json bundle = read_bundle(batch, n);
   return run({TTE_INTRODUCER_BIN, "enroll", bundle["enrollment_url"], "--controller",
-              controller.coaps(), "--controller-fingerprint",
+              address.empty() ? controller.coaps() : address, "--controller-fingerprint",
               fingerprint.empty() ? controller.fingerprint() : fingerprint, "--notify",
               controller.http_origin(), "--token", controller.intake_token(), "--cafile",
               ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", dir.file("introducer"),

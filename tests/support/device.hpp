@@ -17,14 +17,18 @@
 namespace tte::test {
 
 // `count` devices (ops:32473-<name>, no labels) stored straight into `ms`'s
-// database, their bundles pointing at its CoAPS port. Returns the batch directory.
+// database, their bundles pointing at its CoAPS port on `host` (10.0.2.2 for a
+// Device under QEMU). Returns the batch directory.
 std::string mint(const MotherShipProcess& ms, const TempDir& dir, int count,
-                 const std::string& name = "batch");
+                 const std::string& name = "batch", const std::string& host = "127.0.0.1");
 
 class DeviceProcess {
  public:
   DeviceProcess(const TempDir& dir, std::vector<std::string> args,
                 const std::string& name = "device");
+  // Another program printing the same events (the firmware under QEMU).
+  DeviceProcess(const TempDir& dir, const std::string& program, std::vector<std::string> args,
+                const std::string& name);
   // The next event matching (event[, state]); skips others. Throws on timeout,
   // naming the last events seen.
   nlohmann::json wait_for(const std::string& event, const std::string& state = "",
@@ -34,7 +38,7 @@ class DeviceProcess {
   std::vector<nlohmann::json> seen;
 
  private:
-  std::string log_;
+  std::string program_, log_;
   std::unique_ptr<Process> process_;
 };
 
@@ -43,10 +47,11 @@ std::vector<std::string> device_args(const MotherShipProcess& ms, const std::str
                                      const std::string& nv, const std::string& profile = "light");
 
 // tte-introducer enroll: device n of the batch to `controller` (with
-// `fingerprint`, by default the Controller's own), notifying the Controller.
+// `fingerprint`, by default the Controller's own; at `address`, by default its
+// own), notifying the Controller.
 RunResult enroll(const TempDir& dir, const MotherShipProcess& ms,
                  const ControllerProcess& controller, const std::string& batch, int n,
-                 const std::string& fingerprint = "");
+                 const std::string& fingerprint = "", const std::string& address = "");
 
 }  // namespace tte::test
 

@@ -134,8 +134,15 @@ Process::Process(const std::vector<std::string>& argv, const std::string& stderr
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
+  // A process group of its own: the destructor kills whatever it started too
+  // (a script's children, QEMU under the firmware's runner).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   auto args = c_argv(argv);
-  int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   if (with_stdin) {
@@ -163,6 +170,7 @@ void Process::write_line(const std::string& line) {
 
 Process::~Process() {
   if (!exited_ && pid_ > 0) {
+    ::kill(-pid_, SIGKILL);  // its group: what it started dies with it
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status_, 0);
   }

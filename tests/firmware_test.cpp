@@ -1,0 +1,362 @@
+// The networked firmware (device-fw/hal/cortex_m) on QEMU's MPS2-AN385 against
+// the real MotherShip, Controller and Introducer on the host: the whole story
+// from an unmapped Device to the Controller switching the board's LED, a
+// reboot from the stored record, refusals of wrong keys before any request,
+// the image's layout and a corrupt provisioning image, a flood of garbage from
+// the network. Run by the firmware build's ctest (./tte firmware), which sets
+// TTE_FIRMWARE_ELF to the generic firmware it built.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/controller.hpp"
+#include "support/device.hpp"
+#include "support/mothership.hpp"
+#include "support/process.hpp"
+#include "support/udp_relay.hpp"
+
+namespace tte::test {
+namespace {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+// What QEMU's user-mode network calls the host's loopback.
+constexpr const char* kHostFromGuest = "10.0.2.2";
+constexpr std::uint32_t kLedRegister = 0x40028000;        // FPGAIO LED0
+constexpr std::size_t kProvisioningAddress = 0x0002E000;  // docs/device.md, "Memory map"
+
+std::string firmware_elf() {
+  const char* elf = std::getenv("TTE_FIRMWARE_ELF");
+  if (!elf || !*elf)
+    throw std::runtime_error("TTE_FIRMWARE_ELF is not set: ./tte firmware runs these tests");
+  return elf;
+}
+
+std::string port_of(const std::string& address) {
+  return address.substr(address.rfind(':') + 1);
+}
+
+std::string from_guest(const std::string& host_address) {
+  return std::string(kHostFromGuest) + ":" + port_of(host_address);
+}
+
+std::string read_binary(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// One word of the board's physical memory, read by QEMU itself (QMP's xp), not by the firmware.
+std::uint32_t read_board_word(const std::string& socket_path, std::uint32_t address) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un where{};
+  where.sun_family = AF_UNIX;
+  std::snprintf(where.sun_path, sizeof where.sun_path, "%s", socket_path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot reach QMP at " + socket_path);
+  }
+  std::string pending;
+  auto read_reply = [&]() {
+    while (pending.find('\n') == std::string::npos) {
+      char chunk[512];
+      const ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n <= 0) throw std::runtime_error("QMP closed");
+      pending.append(chunk, static_cast<std::size_t>(n));
+    }
+    const std::string line = pending.substr(0, pending.find('\n'));
+    pending.erase(0, line.size() + 1);
+    return Json::parse(line);
+  };
+  auto send = [&](const Json& command) {
+    const std::string text = command.dump() + "\n";
+    if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      throw std::runtime_error("QMP write failed");
+  };
+  read_reply();  // the greeting
+  send({{"execute", "qmp_capabilities"}});
+  read_reply();
+  char command[64];
+  std::snprintf(command, sizeof command, "xp /1wx 0x%08x", address);
+  send({{"execute", "human-monitor-command"}, {"arguments", {{"command-line", command}}}});
+  Json reply;
+  do {
+    reply = read_reply();
+  } while (!reply.contains("return"));  // skip asynchronous events
+  ::close(fd);
+  const std::string text = reply["return"];  // "0000000040028000: 0x00000001\r\n"
+  return static_cast<std::uint32_t>(std::stoul(text.substr(text.find("0x", 10)), nullptr, 16));
+}
+
+class Firmware : public ::testing::Test {
+ protected:
+  // tte-firmware-image for device n of the batch, with test-bed timings.
+  std::string image(const std::string& batch, int n, const std::string& name,
+                    std::vector<std::string> extra = {}) {
+    const std::string out = dir_.file(name);
+    std::vector<std::string> argv{TTE_FIRMWARE_IMAGE_BIN,
+                                  "--firmware",
+                                  firmware_elf(),
+                                  "--bundle",
+                                  bundle_path(batch, n),
+                                  "--out",
+                                  out,
+                                  "--retry-min",
+                                  "1",
+                                  "--retry-max",
+                                  "2",
+                                  "--lifetime",
+                                  "60"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    RunResult made = run(argv);
+    if (made.exit_code != 0) throw std::runtime_error("tte-firmware-image: " + made.err);
+    return out;
+  }
+  // The image booted under QEMU (the runner ./tte firmware run uses), with a QMP socket.
+  std::unique_ptr<DeviceProcess> boot(const std::string& image_dir, const std::string& name) {
+    qmp_ = dir_.file(name + ".qmp");
+    return std::make_unique<DeviceProcess>(
+        dir_, TTE_FIRMWARE_RUNNER,
+        std::vector<std::string>{image_dir, "--qmp", qmp_, "--no-reboot"}, name);
+  }
+  // SIGTERM to the runner: QEMU stops and the runner says so.
+  static void stop(DeviceProcess& device) {
+    device.process().signal(SIGTERM);
+    device.wait_for("stopped", "", std::chrono::seconds(30));
+    EXPECT_EQ(device.process().wait(), 0);
+  }
+  static bool saw(const DeviceProcess& device, const std::string& event,
+                  const std::string& state = "") {
+    for (const Json& line : device.seen) {
+      if (line.value("event", "") == event && (state.empty() || line.value("state", "") == state))
+        return true;
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::string qmp_;
+};
+
+TEST_F(Firmware, TheWholeStoryFromUnmappedToTheControllerSwitchingTheBoardsLed) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1, "boards", kHostFromGuest);
+  ControllerProcess controller(dir_, "strict");
+  controller.start();
+  auto device = boot(image(batch, 1, "light"), "light");
+
+  Json booted = device->wait_for("network", "", std::chrono::seconds(30));
+  EXPECT_EQ(booted["address"], "10.0.2.15");  // QEMU's DHCP
+  // Unmapped: the real MotherShip says 5.03 + Max-Age, the Device waits and asks again.
+  Json waiting = device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
+  EXPECT_EQ(waiting["detail"], "not mapped yet (5.03)");
+  EXPECT_GE(waiting["wait_ms"].get<int>(), 750);  // max(Max-Age 1 s, back-off 1 s - 25 %)
+  device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
+
+  // The installer claims it; the Introducer announces it to the strict Controller.
+  RunResult enrolled = enroll(dir_, ms, controller, batch, 1, "", from_guest(controller.coaps()));
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  Json stored = device->wait_for("stored", "", std::chrono::seconds(60));
+  EXPECT_EQ(stored["controller"], from_guest(controller.coaps()));
+  EXPECT_EQ(stored["fingerprint"], controller.fingerprint());
+  Json registered = device->wait_for("state", "registered", std::chrono::seconds(60));
+  EXPECT_EQ(registered["detail"], "rd/1");
+  const std::string urn = registered["urn"];
+  Json memory = device->wait_for("memory");
+  EXPECT_LE(memory["static_ram"].get<int>() + memory["heap_peak"].get<int>() +
+                memory["stack_limit"].get<int>(),
+            64 * 1024);
+  EXPECT_EQ(controller.device(urn)["state"], "registered");
+
+  // The Controller switches the light over the Device's own session: the LED register follows.
+  EXPECT_EQ(read_board_word(qmp_, kLedRegister) & 1u, 0u);
+  RunResult put = controller.cli({"device", "put", urn, "/light", "on"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_TRUE(device->wait_for("light")["on"].get<bool>());
+  EXPECT_EQ(read_board_word(qmp_, kLedRegister) & 1u, 1u);
+  RunResult got = controller.cli({"device", "get", urn, "/light"});
+  EXPECT_EQ(got.out, "on\n");
+  ASSERT_EQ(controller.cli({"device", "put", urn, "/light", "off"}).exit_code, 0);
+  EXPECT_FALSE(device->wait_for("light")["on"].get<bool>());
+  EXPECT_EQ(read_board_word(qmp_, kLedRegister) & 1u, 0u);
+  stop(*device);
+}
+
+TEST_F(Firmware, ARebootGoesStraightToTheControllerWithTheMotherShipStopped) {
+  auto ms = std::make_unique<MotherShipProcess>(dir_);
+  ms->start();
+  const std::string batch = mint(*ms, dir_, 1, "boards", kHostFromGuest);
+  ControllerProcess controller(dir_, "strict");
+  controller.start();
+  ASSERT_EQ(enroll(dir_, *ms, controller, batch, 1, "", from_guest(controller.coaps())).exit_code,
+            0);
+  const std::string light = image(batch, 1, "light");
+  {
+    auto first = boot(light, "first-boot");
+    first->wait_for("state", "registered", std::chrono::seconds(60));
+    stop(*first);
+  }
+  EXPECT_EQ(fs::file_size(light + "/nv.bin"), 4096u);
+  ms->stop();
+  ms.reset();
+  // A new QEMU process: all it has of the first run is nv.bin.
+  auto second = boot(light, "second-boot");
+  Json first_state = second->wait_for("state", "", std::chrono::seconds(30));
+  EXPECT_EQ(first_state["state"], "connecting");
+  EXPECT_EQ(first_state["detail"], "stored Controller");
+  second->wait_for("state", "registered", std::chrono::seconds(60));
+  EXPECT_FALSE(saw(*second, "state", "asking_mothership"));
+  // The image made again for the same Device keeps its NV memory.
+  image(batch, 1, "light");
+  stop(*second);
+  auto third = boot(light, "third-boot");
+  EXPECT_EQ(third->wait_for("state", "", std::chrono::seconds(30))["state"], "connecting");
+  stop(*third);
+}
+
+TEST_F(Firmware, AMotherShipWithTheWrongKeyIsRefusedBeforeAnyRequest) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  MotherShipProcess impostor(dir_, {}, 11);
+  impostor.start();
+  // Minted by the real MotherShip (its key pinned), but the Device's address leads to another.
+  const std::string batch = dir_.file("boards");
+  RunResult minted =
+      ms.cli({"manufacture", "--count", "1", "--out", batch, "--no-labels", "--urn",
+              "ops:32473-boards", "--mothership-coaps",
+              std::string(kHostFromGuest) + ":" + std::to_string(impostor.coaps_port())});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  auto device = boot(image(batch, 1, "light"), "light");
+  Json refused = device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
+  EXPECT_EQ(refused["detail"], "the MotherShip showed the wrong key");
+  device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));  // and again
+  // The handshake itself failed: no session came up, and the impostor never got the query.
+  EXPECT_FALSE(saw(*device, "handshake"));
+  stop(*device);
+  EXPECT_EQ(read_text(impostor.log()).find("listener=coaps"), std::string::npos)
+      << read_text(impostor.log());
+}
+
+TEST_F(Firmware, AControllerWithTheWrongKeyIsRefusedAndTheStoredRecordKept) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1, "boards", kHostFromGuest);
+  ControllerProcess controller(dir_, "open");
+  controller.start();
+  const std::string other(64, 'e');  // the MotherShip gives the Device a key that is not this one's
+  ASSERT_EQ(enroll(dir_, ms, controller, batch, 1, other, from_guest(controller.coaps())).exit_code,
+            0);
+  const std::string light = image(batch, 1, "light");
+  const std::string urn = read_bundle(batch, 1)["urn"];
+  {
+    auto device = boot(light, "first");
+    EXPECT_EQ(device->wait_for("stored", "", std::chrono::seconds(60))["fingerprint"], other);
+    Json refused = device->wait_for("state", "controller_unreachable", std::chrono::seconds(60));
+    EXPECT_NE(refused["detail"].get<std::string>().find("wrong key"), std::string::npos);
+    // Only the MotherShip's session ever came up: nothing was sent to the Controller.
+    int handshakes = 0;
+    for (const Json& line : device->seen)
+      handshakes += line.value("event", "") == "handshake";
+    EXPECT_EQ(handshakes, 1);
+    stop(*device);
+  }
+  EXPECT_TRUE(controller.device(urn).is_null() || controller.device(urn)["state"] != "registered");
+  // The record is kept: the next boot goes to the stored Controller (and is refused again).
+  auto again = boot(light, "again");
+  Json first = again->wait_for("state", "", std::chrono::seconds(30));
+  EXPECT_EQ(first["state"], "connecting");
+  again->wait_for("state", "controller_unreachable", std::chrono::seconds(60));
+  stop(*again);
+}
+
+TEST_F(Firmware, TheImageHoldsTheProvisioningImageAtItsAddressAndACorruptOneIsRefused) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 2, "boards", kHostFromGuest);
+  const std::string light = image(batch, 1, "light");
+  const std::string factory = read_binary(batch + "/bundles/00000001.nv");
+  const std::string bin = read_binary(light + "/tte-device.bin");
+  ASSERT_GT(bin.size(), kProvisioningAddress + factory.size());
+  EXPECT_EQ(bin.substr(kProvisioningAddress, factory.size()), factory);
+  // The ELF says the same, to binutils.
+  RunResult sections = run({"arm-none-eabi-objdump", "-h", light + "/tte-device.elf"});
+  ASSERT_EQ(sections.exit_code, 0);
+  const auto at = sections.out.find(".tte_provisioning");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(sections.out.substr(at, 80).find("0002e000"), std::string::npos) << sections.out;
+  const Json manifest = Json::parse(read_text(light + "/image.json"));
+  EXPECT_EQ(manifest["provisioning_image"]["address"], "0x0002e000");
+  EXPECT_EQ(manifest["urn"], read_bundle(batch, 1)["urn"]);
+
+  // The tool refuses what the firmware could not use.
+  std::string corrupt = factory;
+  corrupt[40] = static_cast<char>(corrupt[40] ^ 0x01);
+  write_text(dir_.file("corrupt.nv"), corrupt);
+  RunResult refused = run({TTE_FIRMWARE_IMAGE_BIN, "--firmware", firmware_elf(), "--image",
+                           dir_.file("corrupt.nv"), "--out", dir_.file("corrupt")});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("CRC"), std::string::npos) << refused.err;
+  // ... and will not put another Device's image where one Device's NV memory is.
+  RunResult other = run({TTE_FIRMWARE_IMAGE_BIN, "--firmware", firmware_elf(), "--bundle",
+                         bundle_path(batch, 2), "--out", light});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("another Device"), std::string::npos) << other.err;
+  EXPECT_EQ(run({TTE_FIRMWARE_IMAGE_BIN, "--firmware", firmware_elf(), "--bundle",
+                 bundle_path(batch, 2), "--out", dir_.file("x"), "--profile", "sensor"})
+                .exit_code,
+            2);
+
+  // A flash whose provisioning image went bad: the firmware checks the CRC and stops.
+  const std::string broken = dir_.file("broken");
+  fs::create_directories(broken);
+  std::string region = bin.substr(kProvisioningAddress, 2048);
+  region[40] = static_cast<char>(region[40] ^ 0x01);
+  write_text(dir_.file("region.bin"), region);
+  ASSERT_EQ(run({"arm-none-eabi-objcopy", "--update-section",
+                 ".tte_provisioning=" + dir_.file("region.bin"), light + "/tte-device.elf",
+                 broken + "/tte-device.elf"})
+                .exit_code,
+            0);
+  auto device = boot(broken, "broken");
+  Json stopped = device->wait_for("stopped", "", std::chrono::seconds(30));
+  EXPECT_EQ(stopped["error"], "checksum");
+  EXPECT_FALSE(saw(*device, "network"));
+  stop(*device);
+}
+
+TEST_F(Firmware, GarbageFromThePeersAddressDoesNotDeafenTheDevice) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  // Every datagram the MotherShip sends reaches the Device behind 20 runts and
+  // 20 datagrams of garbage from the same address (a spoofer's or a broken peer's).
+  UdpRelay relay(ms.coaps_port(), /*junk_per_datagram=*/40);
+  const std::string batch = dir_.file("boards");
+  RunResult minted = ms.cli({"manufacture", "--count", "1", "--out", batch, "--no-labels", "--urn",
+                             "ops:32473-boards", "--mothership-coaps",
+                             std::string(kHostFromGuest) + ":" + std::to_string(relay.port())});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  auto device = boot(image(batch, 1, "light"), "light");
+  // Four handshakes and answers in a row, each under hundreds of junk datagrams:
+  // lwIP's pool of 8 receive buffers would be gone after the first if any leaked.
+  for (int i = 0; i < 4; ++i) {
+    Json waiting = device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
+    EXPECT_EQ(waiting["detail"], "not mapped yet (5.03)") << i;
+  }
+  EXPECT_GT(relay.junk_sent(), 500u);
+  stop(*device);
+}
+
+}  // namespace
+}  // namespace tte::test
