@@ -5,7 +5,9 @@
 // the image's layout and a corrupt provisioning image, a flood of garbage from
 // the network. Run by the firmware build's ctest (./tte firmware), which sets
 // TTE_FIRMWARE_ELF to the generic firmware it built.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -356,6 +358,38 @@ TEST_F(Firmware, GarbageFromThePeersAddressDoesNotDeafenTheDevice) {
   }
   EXPECT_GT(relay.junk_sent(), 500u);
   stop(*device);
+}
+
+TEST_F(Firmware, ASilentMotherShipIsGivenUpOnWithinTheHandshakeDeadlineAndAskedAgain) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  // A UDP port that takes everything and answers nothing.
+  const int silent = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  const std::string batch = dir_.file("boards");
+  ASSERT_EQ(ms.cli({"manufacture", "--count", "1", "--out", batch, "--no-labels", "--urn",
+                    "ops:32473-boards", "--mothership-coaps",
+                    std::string(kHostFromGuest) + ":" + std::to_string(ntohs(address.sin_port))})
+                .exit_code,
+            0);
+  auto device = boot(image(batch, 1, "light"), "light");
+  device->wait_for("state", "asking_mothership", std::chrono::seconds(30));
+  const auto asked = Clock::now();
+  Json given_up = device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
+  const auto waited = Clock::now() - asked;
+  EXPECT_EQ(given_up["detail"], "no answer from the MotherShip");
+  // Mbed TLS retransmits the ClientHello (1, 2, 4, 8 s) and gives up; the
+  // transport's own deadline (CoapTransport::kHandshakeDeadline, 30 s) bounds it.
+  EXPECT_GE(waited, std::chrono::seconds(7));
+  EXPECT_LE(waited, std::chrono::seconds(32));
+  device->wait_for("state", "asking_mothership", std::chrono::seconds(10));  // and it tries again
+  stop(*device);
+  ::close(silent);
 }
 
 }  // namespace

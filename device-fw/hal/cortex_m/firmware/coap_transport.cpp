@@ -18,6 +18,23 @@ constexpr std::uint16_t kContentFormatText = 0;
 char kPeerName[] = "tte-peer";
 
 CoapTransport* g_transport = nullptr;
+Events* g_events = nullptr;
+
+// libcoap's warnings and errors (a DTLS alert, a refused certificate) as console events.
+void log_to_console(coap_log_t level, const char* message) {
+  if (!g_events) return;
+  char text[160];
+  std::size_t n = 0;
+  for (; message[n] && n + 1 < sizeof text; ++n)
+    text[n] = message[n];
+  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+    --n;
+  text[n] = '\0';
+  g_events->line("libcoap")
+      .field("level", level <= COAP_LOG_ERR ? "error" : "warning")
+      .field("text", text)
+      .write_to(console());
+}
 
 bool address_of(const ControllerAddress& peer, coap_address_t* address) {
   const ByteView ip = peer.ip.bytes();
@@ -65,9 +82,11 @@ bool CoapTransport::start(const Keys& keys, Profile profile, Events& events) {
   keys_ = keys;
   events_ = &events;
   g_transport = this;
+  g_events = &events;
   coap_startup();
-  coap_set_log_level(COAP_LOG_ERR);
-  coap_dtls_set_log_level(COAP_LOG_ERR);
+  coap_set_log_handler(log_to_console);
+  coap_set_log_level(COAP_LOG_WARN);
+  coap_dtls_set_log_level(COAP_LOG_WARN);
   context_ = coap_new_context(nullptr);
   if (!context_) return false;
   coap_lwip_set_input_wait_handler(context_, &CoapTransport::wait_for_input, this);
