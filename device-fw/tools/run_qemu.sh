@@ -38,18 +38,30 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$dir"
+# The console goes through this script line by line, so that a line QEMU was
+# cut off in the middle of (stopped mid-event) is dropped, not glued to the next.
+fifo_dir=$(mktemp -d)
+mkfifo "$fifo_dir/console"
 # stdin is passed on explicitly: a background job's would be /dev/null.
 "$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
   -semihosting-config enable=on,target=native -nic user "${extra[@]}" \
-  -kernel tte-device.elf 0<&0 &
+  -kernel tte-device.elf 0<&0 >"$fifo_dir/console" &
 qemu_pid=$!
+exec 3<"$fifo_dir/console"
+rm -rf "$fifo_dir"
 stopping=""
 trap 'stopping=1; kill -TERM "$qemu_pid" 2>/dev/null || true' TERM INT
-status=0
 while true; do
-  wait "$qemu_pid" && status=0 || status=$?
-  kill -0 "$qemu_pid" 2>/dev/null || break  # a trap interrupted the wait: wait again
+  read_status=0
+  IFS= read -r line <&3 || read_status=$?
+  if [ "$read_status" -eq 0 ]; then
+    printf '%s\n' "$line"
+  elif [ "$read_status" -le 128 ]; then
+    break  # the end of the console (QEMU has gone); a partial last line is dropped
+  fi       # above 128: a signal interrupted the read, read on
 done
+status=0
+wait "$qemu_pid" || status=$?
 if [ -n "$stopping" ]; then
   printf '{"event":"stopped","detail":"stopped by a signal"}\n'
   exit 0

@@ -79,6 +79,14 @@ bool BoardRandom::ready() const {
   return g_ready;
 }
 
+void BoardRandom::mix(std::uint64_t observation) {
+  if (!g_ready) return;
+  std::uint8_t bytes[8];
+  for (std::size_t i = 0; i < sizeof bytes; ++i)
+    bytes[i] = static_cast<std::uint8_t>(observation >> (8 * i));
+  (void)mbedtls_ctr_drbg_update(&g_drbg, bytes, sizeof bytes);
+}
+
 void BoardRandom::fill(std::uint8_t* out, std::size_t size) {
   if (!g_ready || mbedtls_ctr_drbg_random(&g_drbg, out, size) != 0) __builtin_trap();
 }

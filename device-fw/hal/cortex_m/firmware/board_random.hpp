@@ -29,6 +29,10 @@ class BoardRandom final : public Entropy {
   // its next boot would draw the same numbers).
   Status start(ByteView factory_seed, SeedRecord& record, ByteView personalization);
   bool ready() const;
+  // Mixes what timing the Device can observe (when DHCP answered, when a
+  // handshake ended) into the DRBG: a little unpredictability even when the NV
+  // sector was erased and the stored seed lost with it.
+  void mix(std::uint64_t observation);
   // Fills out; traps when called before start() succeeded (a bug).
   void fill(std::uint8_t* out, std::size_t size);
   std::uint32_t next() override;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "board_random.hpp"
 #include "clock.hpp"
 #include "mbedtls/sha256.h"
 #include "mbedtls/ssl.h"
@@ -278,6 +279,7 @@ void CoapTransport::session_up() {
   }
   connected_ = true;
   const std::uint64_t elapsed = clock().micros() - opened_micros_;
+  board_random().mix(elapsed);
   const std::uint64_t idle = clock().idle_micros() - opened_idle_micros_;
   coap_tls_library_t library;
   auto* ssl = static_cast<mbedtls_ssl_context*>(coap_session_get_tls(session_, &library));

@@ -175,6 +175,7 @@ int run() {
     network().poll();
     clock().idle();
   }
+  board_random().mix(clock().micros());
   char address[16];
   network().address_text(address, sizeof address);
   g_events.line("network")
