@@ -159,7 +159,7 @@ TEST_F(Firmware, TheWholeStoryFromUnmappedToTheControllerSwitchingTheBoardsLed) 
   controller.start();
   auto device = boot(image(batch, 1, "light"), "light");
 
-  Json booted = device->wait_for("network", "", std::chrono::seconds(30));
+  Json booted = device->wait_for("network", "up", std::chrono::seconds(30));
   EXPECT_EQ(booted["address"], "10.0.2.15");  // QEMU's DHCP
   // Unmapped: the real MotherShip says 5.03 + Max-Age, the Device waits and asks again.
   Json waiting = device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
@@ -334,7 +334,7 @@ TEST_F(Firmware, TheImageHoldsTheProvisioningImageAtItsAddressAndACorruptOneIsRe
   auto device = boot(broken, "broken");
   Json stopped = device->wait_for("stopped", "", std::chrono::seconds(30));
   EXPECT_EQ(stopped["error"], "checksum");
-  EXPECT_FALSE(saw(*device, "network"));
+  EXPECT_FALSE(saw(*device, "network", "up"));
   stop(*device);
 }
 
@@ -390,6 +390,32 @@ TEST_F(Firmware, ASilentMotherShipIsGivenUpOnWithinTheHandshakeDeadlineAndAskedA
   device->wait_for("state", "asking_mothership", std::chrono::seconds(10));  // and it tries again
   stop(*device);
   ::close(silent);
+}
+
+// A process that is gone or a zombie (reaped by whoever inherited it).
+bool gone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  return text.empty() || text.substr(text.rfind(')') + 2, 1) == "Z";
+}
+
+TEST_F(Firmware, QemuDoesNotOutliveARunnerKilledWithSigkill) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1, "boards", kHostFromGuest);
+  auto device = boot(image(batch, 1, "light"), "light");
+  device->wait_for("network", "up", std::chrono::seconds(30));
+  const pid_t runner = device->process().pid();
+  const std::string children = read_text("/proc/" + std::to_string(runner) + "/task/" +
+                                         std::to_string(runner) + "/children");
+  ASSERT_FALSE(children.empty());
+  const pid_t qemu = static_cast<pid_t>(std::stol(children));
+  ::kill(runner, SIGKILL);
+  EXPECT_EQ(device->process().wait(), -SIGKILL);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!gone(qemu) && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(gone(qemu)) << "QEMU (pid " << qemu << ") still runs";
 }
 
 }  // namespace

@@ -42,8 +42,9 @@ cd "$dir"
 # cut off in the middle of (stopped mid-event) is dropped, not glued to the next.
 fifo_dir=$(mktemp -d)
 mkfifo "$fifo_dir/console"
-# stdin is passed on explicitly: a background job's would be /dev/null.
-"$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
+# stdin is passed on explicitly: a background job's would be /dev/null. QEMU gets
+# SIGTERM when this script dies, however it dies (setpriv, util-linux): no orphans.
+setpriv --pdeathsig TERM -- "$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
   -semihosting-config enable=on,target=native -nic user "${extra[@]}" \
   -kernel tte-device.elf 0<&0 >"$fifo_dir/console" &
 qemu_pid=$!

@@ -1,5 +1,6 @@
 #include "coap_transport.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 #include "board_random.hpp"
@@ -218,18 +219,10 @@ void CoapTransport::register_endpoint(const char* urn, std::uint32_t lifetime, c
     std::strncat(ep, urn, sizeof ep - 4);
     coap_add_option(pdu, COAP_OPTION_URI_QUERY, std::strlen(ep),
                     reinterpret_cast<const std::uint8_t*>(ep));
-    char lt[16] = "lt=";
-    std::size_t at = 3;
-    char digits[10];
-    std::size_t n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + lifetime % 10);
-      lifetime /= 10;
-    } while (lifetime && n < sizeof digits);
-    while (n)
-      lt[at++] = digits[--n];
-    lt[at] = '\0';
-    coap_add_option(pdu, COAP_OPTION_URI_QUERY, at, reinterpret_cast<const std::uint8_t*>(lt));
+    char lt[16];
+    const int n = std::snprintf(lt, sizeof lt, "lt=%lu", static_cast<unsigned long>(lifetime));
+    coap_add_option(pdu, COAP_OPTION_URI_QUERY, static_cast<std::size_t>(n),
+                    reinterpret_cast<const std::uint8_t*>(lt));
     coap_add_data(pdu, std::strlen(links), reinterpret_cast<const std::uint8_t*>(links));
   }
   send(pdu, Pending::registration);

@@ -171,6 +171,11 @@ int run() {
       .write_to(console());
 
   // The core boots once the Device has an address: before that, nothing can reach anyone.
+  if (!network().has_address())
+    g_events.line("network")
+        .field("state", "asking_for_address")
+        .field("via", "dhcp")
+        .write_to(console());
   while (!network().has_address()) {
     network().poll();
     clock().idle();
@@ -179,6 +184,7 @@ int run() {
   char address[16];
   network().address_text(address, sizeof address);
   g_events.line("network")
+      .field("state", "up")
       .field("address", address)
       .field("via", network().dhcp() ? "dhcp" : "static")
       .write_to(console());
