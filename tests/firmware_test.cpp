@@ -34,8 +34,6 @@ using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-// What QEMU's user-mode network calls the host's loopback.
-constexpr const char* kHostFromGuest = "10.0.2.2";
 constexpr std::uint32_t kLedRegister = 0x40028000;        // FPGAIO LED0
 constexpr std::size_t kProvisioningAddress = 0x0002E000;  // docs/device.md, "Memory map"
 
@@ -44,14 +42,6 @@ std::string firmware_elf() {
   if (!elf || !*elf)
     throw std::runtime_error("TTE_FIRMWARE_ELF is not set: ./tte firmware runs these tests");
   return elf;
-}
-
-std::string port_of(const std::string& address) {
-  return address.substr(address.rfind(':') + 1);
-}
-
-std::string from_guest(const std::string& host_address) {
-  return std::string(kHostFromGuest) + ":" + port_of(host_address);
 }
 
 std::string read_binary(const std::string& path) {
@@ -154,7 +144,7 @@ class Firmware : public ::testing::Test {
 TEST_F(Firmware, TheWholeStoryFromUnmappedToTheControllerSwitchingTheBoardsLed) {
   MotherShipProcess ms(dir_, {"--max-age", "1"});
   ms.start();
-  const std::string batch = mint(ms, dir_, 1, "boards", kHostFromGuest);
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(ms.coaps_port()));
   ControllerProcess controller(dir_, "strict");
   controller.start();
   auto device = boot(image(batch, 1, "light"), "light");
@@ -168,10 +158,11 @@ TEST_F(Firmware, TheWholeStoryFromUnmappedToTheControllerSwitchingTheBoardsLed) 
   device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
 
   // The installer claims it; the Introducer announces it to the strict Controller.
-  RunResult enrolled = enroll(dir_, ms, controller, batch, 1, "", from_guest(controller.coaps()));
+  RunResult enrolled =
+      enroll(dir_, ms, controller, batch, 1, "", seen_from_qemu(controller.coaps()));
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
   Json stored = device->wait_for("stored", "", std::chrono::seconds(60));
-  EXPECT_EQ(stored["controller"], from_guest(controller.coaps()));
+  EXPECT_EQ(stored["controller"], seen_from_qemu(controller.coaps()));
   EXPECT_EQ(stored["fingerprint"], controller.fingerprint());
   Json registered = device->wait_for("state", "registered", std::chrono::seconds(60));
   EXPECT_EQ(registered["detail"], "rd/1");
@@ -199,11 +190,11 @@ TEST_F(Firmware, TheWholeStoryFromUnmappedToTheControllerSwitchingTheBoardsLed) 
 TEST_F(Firmware, ARebootGoesStraightToTheControllerWithTheMotherShipStopped) {
   auto ms = std::make_unique<MotherShipProcess>(dir_);
   ms->start();
-  const std::string batch = mint(*ms, dir_, 1, "boards", kHostFromGuest);
+  const std::string batch = mint(*ms, dir_, 1, "boards", seen_from_qemu(ms->coaps_port()));
   ControllerProcess controller(dir_, "strict");
   controller.start();
-  ASSERT_EQ(enroll(dir_, *ms, controller, batch, 1, "", from_guest(controller.coaps())).exit_code,
-            0);
+  ASSERT_EQ(
+      enroll(dir_, *ms, controller, batch, 1, "", seen_from_qemu(controller.coaps())).exit_code, 0);
   const std::string light = image(batch, 1, "light");
   {
     auto first = boot(light, "first-boot");
@@ -228,18 +219,36 @@ TEST_F(Firmware, ARebootGoesStraightToTheControllerWithTheMotherShipStopped) {
   stop(*third);
 }
 
+TEST_F(Firmware, ALongPressIsAFactoryResetAndTheDeviceComesBack) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(ms.coaps_port()));
+  ControllerProcess controller(dir_, "strict");
+  controller.start();
+  ASSERT_EQ(
+      enroll(dir_, ms, controller, batch, 1, "", seen_from_qemu(controller.coaps())).exit_code, 0);
+  auto device = boot(image(batch, 1, "switch", {"--profile", "switch"}), "switch");
+  device->wait_for("state", "registered", std::chrono::seconds(60));
+  device->send("press");  // the console's stand-in for the board's button
+  EXPECT_TRUE(device->wait_for("switch")["on"].get<bool>());
+  device->send("long-press");
+  Json reset = device->wait_for("factory_reset", "", std::chrono::seconds(15));
+  EXPECT_EQ(reset["detail"], "the stored Controller was erased");
+  device->wait_for("state", "asking_mothership");
+  // The MotherShip still maps it (the OTP is spent): the same Controller again.
+  EXPECT_EQ(device->wait_for("stored", "", std::chrono::seconds(30))["controller"],
+            seen_from_qemu(controller.coaps()));
+  device->wait_for("state", "registered", std::chrono::seconds(30));
+  stop(*device);
+}
+
 TEST_F(Firmware, AMotherShipWithTheWrongKeyIsRefusedBeforeAnyRequest) {
   MotherShipProcess ms(dir_);
   ms.start();
   MotherShipProcess impostor(dir_, {}, 11);
   impostor.start();
   // Minted by the real MotherShip (its key pinned), but the Device's address leads to another.
-  const std::string batch = dir_.file("boards");
-  RunResult minted =
-      ms.cli({"manufacture", "--count", "1", "--out", batch, "--no-labels", "--urn",
-              "ops:32473-boards", "--mothership-coaps",
-              std::string(kHostFromGuest) + ":" + std::to_string(impostor.coaps_port())});
-  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(impostor.coaps_port()));
   auto device = boot(image(batch, 1, "light"), "light");
   Json refused = device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
   EXPECT_EQ(refused["detail"], "the MotherShip showed the wrong key");
@@ -254,12 +263,13 @@ TEST_F(Firmware, AMotherShipWithTheWrongKeyIsRefusedBeforeAnyRequest) {
 TEST_F(Firmware, AControllerWithTheWrongKeyIsRefusedAndTheStoredRecordKept) {
   MotherShipProcess ms(dir_);
   ms.start();
-  const std::string batch = mint(ms, dir_, 1, "boards", kHostFromGuest);
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(ms.coaps_port()));
   ControllerProcess controller(dir_, "open");
   controller.start();
   const std::string other(64, 'e');  // the MotherShip gives the Device a key that is not this one's
-  ASSERT_EQ(enroll(dir_, ms, controller, batch, 1, other, from_guest(controller.coaps())).exit_code,
-            0);
+  ASSERT_EQ(
+      enroll(dir_, ms, controller, batch, 1, other, seen_from_qemu(controller.coaps())).exit_code,
+      0);
   const std::string light = image(batch, 1, "light");
   const std::string urn = read_bundle(batch, 1)["urn"];
   {
@@ -286,7 +296,7 @@ TEST_F(Firmware, AControllerWithTheWrongKeyIsRefusedAndTheStoredRecordKept) {
 TEST_F(Firmware, TheImageHoldsTheProvisioningImageAtItsAddressAndACorruptOneIsRefused) {
   MotherShipProcess ms(dir_);
   ms.start();
-  const std::string batch = mint(ms, dir_, 2, "boards", kHostFromGuest);
+  const std::string batch = mint(ms, dir_, 2, "boards", seen_from_qemu(ms.coaps_port()));
   const std::string light = image(batch, 1, "light");
   const std::string factory = read_binary(batch + "/bundles/00000001.nv");
   const std::string bin = read_binary(light + "/tte-device.bin");
@@ -344,11 +354,7 @@ TEST_F(Firmware, GarbageFromThePeersAddressDoesNotDeafenTheDevice) {
   // Every datagram the MotherShip sends reaches the Device behind 20 runts and
   // 20 datagrams of garbage from the same address (a spoofer's or a broken peer's).
   UdpRelay relay(ms.coaps_port(), /*junk_per_datagram=*/40);
-  const std::string batch = dir_.file("boards");
-  RunResult minted = ms.cli({"manufacture", "--count", "1", "--out", batch, "--no-labels", "--urn",
-                             "ops:32473-boards", "--mothership-coaps",
-                             std::string(kHostFromGuest) + ":" + std::to_string(relay.port())});
-  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(relay.port()));
   auto device = boot(image(batch, 1, "light"), "light");
   // Four handshakes and answers in a row, each under hundreds of junk datagrams:
   // lwIP's pool of 8 receive buffers would be gone after the first if any leaked.
@@ -371,12 +377,7 @@ TEST_F(Firmware, ASilentMotherShipIsGivenUpOnWithinTheHandshakeDeadlineAndAskedA
   socklen_t size = sizeof address;
   ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &size), 0);
-  const std::string batch = dir_.file("boards");
-  ASSERT_EQ(ms.cli({"manufacture", "--count", "1", "--out", batch, "--no-labels", "--urn",
-                    "ops:32473-boards", "--mothership-coaps",
-                    std::string(kHostFromGuest) + ":" + std::to_string(ntohs(address.sin_port))})
-                .exit_code,
-            0);
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(ntohs(address.sin_port)));
   auto device = boot(image(batch, 1, "light"), "light");
   device->wait_for("state", "asking_mothership", std::chrono::seconds(30));
   const auto asked = Clock::now();
@@ -402,7 +403,7 @@ bool gone(pid_t pid) {
 TEST_F(Firmware, QemuDoesNotOutliveARunnerKilledWithSigkill) {
   MotherShipProcess ms(dir_);
   ms.start();
-  const std::string batch = mint(ms, dir_, 1, "boards", kHostFromGuest);
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(ms.coaps_port()));
   auto device = boot(image(batch, 1, "light"), "light");
   device->wait_for("network", "up", std::chrono::seconds(30));
   const pid_t runner = device->process().pid();

@@ -32,12 +32,6 @@ using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-constexpr const char* kHostFromGuest = "10.0.2.2";
-
-std::string from_guest(const std::string& host_address) {
-  return std::string(kHostFromGuest) + host_address.substr(host_address.rfind(':'));
-}
-
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
@@ -96,8 +90,8 @@ int bench(int argc, char** argv) {
   Bed bed(dir);
   // Device 1 for QEMU (addresses as the guest sees the host), device 2 for the simulator
   // (which is told where the MotherShip is, and is mapped to the Controller on 127.0.0.1).
-  const std::string batch = mint(bed.ms, dir, 2, "devices", kHostFromGuest);
-  if (enroll(dir, bed.ms, bed.controller, batch, 1, "", from_guest(bed.controller.coaps()))
+  const std::string batch = mint(bed.ms, dir, 2, "devices", seen_from_qemu(bed.ms.coaps_port()));
+  if (enroll(dir, bed.ms, bed.controller, batch, 1, "", seen_from_qemu(bed.controller.coaps()))
               .exit_code != 0 ||
       enroll(dir, bed.ms, bed.controller, batch, 2).exit_code != 0) {
     throw StartupError("the Introducer could not enroll the bench's Devices");

@@ -28,7 +28,7 @@ awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
   }
   function component(path) {
     if (path ~ /libtte_device_core\.a\(|libtte_core\.a\(/) return "core"
-    if (path ~ /libtte_firmware_board\.a\(|libtte_device_hal_mps2\.a\(|tte-device-fw\.dir\//) return "board"
+    if (path ~ /libtte_firmware_board\.a\(|libtte_device_hal_mps2\.a\(|libtte_device_settings\.a\(|tte-device-fw\.dir\//) return "board"
     if (path ~ /libtte_libcoap\.a\(/) return "libcoap"
     if (path ~ /libtte_mbedtls\.a\(/) return "mbedtls"
     if (path ~ /libtte_lwip\.a\(/) return "lwip"
@@ -36,7 +36,7 @@ awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
   }
   BEGIN {
     name["core"] = "TTE core (device-fw/core, common tte_core)"
-    name["board"] = "board (MPS2 layer, start-up, main)"
+    name["board"] = "board (MPS2 layer, image settings, start-up, main)"
     name["libcoap"] = "libcoap 4.3.5"
     name["mbedtls"] = "Mbed TLS 3.6"
     name["lwip"] = "lwIP 2.1.3"
@@ -82,21 +82,21 @@ awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
     else if (output == ".bss") ram[c] += size
   }
   END {
-    printf "%-44s %10s %12s\n", "component", "flash", "static RAM"
+    printf "%-52s %10s %12s\n", "component", "flash", "static RAM"
     count = split(order, keys, " ")
     for (i = 1; i <= count; i++) {
       k = keys[i]
-      printf "%-44s %10d %12d\n", name[k], flash[k], ram[k]
+      printf "%-52s %10d %12d\n", name[k], flash[k], ram[k]
       counted_flash += flash[k]
       counted_ram += ram[k]
     }
     # Negative when string constants shared by several components were merged into one.
-    printf "%-44s %10d %12d\n", "merged strings (-), alignment (+)", total_flash - counted_flash, total_ram - counted_ram
-    printf "%-44s %10d %12s\n", "the Device'"'"'s data (provisioning, settings)", data_regions, "-"
-    printf "%-44s %10d %12s\n", "NV sector", nv, "-"
+    printf "%-52s %10d %12d\n", "merged strings (-), alignment (+)", total_flash - counted_flash, total_ram - counted_ram
+    printf "%-52s %10d %12s\n", "the Device'"'"'s data (provisioning, settings)", data_regions, "-"
+    printf "%-52s %10d %12s\n", "NV sector", nv, "-"
     image_flash = total_flash + data_regions + nv
     image_ram = total_ram + stack + heap
-    printf "%-44s %10d %12d\n", "total", image_flash, total_ram
+    printf "%-52s %10d %12d\n", "total", image_flash, total_ram
     printf "RAM: %d static + %d stack + at least %d heap (firmware.ld) = %d of 65536 bytes\n",
            total_ram, stack, heap, image_ram
     failed = 0

@@ -5,12 +5,22 @@ namespace tte::test {
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+std::string seen_from_qemu(std::uint16_t port) {
+  return "10.0.2.2:" + std::to_string(port);
+}
+
+std::string seen_from_qemu(const std::string& host_address) {
+  return "10.0.2.2" + host_address.substr(host_address.rfind(':'));
+}
+
 std::string mint(const MotherShipProcess& ms, const TempDir& dir, int count,
-                 const std::string& name, const std::string& host) {
+                 const std::string& name, const std::string& mothership_coaps) {
   const std::string batch = dir.file(name);
-  RunResult minted = ms.cli({"manufacture", "--count", std::to_string(count), "--out", batch,
-                             "--no-labels", "--urn", "ops:32473-" + name, "--mothership-coaps",
-                             host + ":" + std::to_string(ms.coaps_port())});
+  RunResult minted =
+      ms.cli({"manufacture", "--count", std::to_string(count), "--out", batch, "--no-labels",
+              "--urn", "ops:32473-" + name, "--mothership-coaps",
+              mothership_coaps.empty() ? "127.0.0.1:" + std::to_string(ms.coaps_port())
+                                       : mothership_coaps});
   if (minted.exit_code != 0) throw std::runtime_error("manufacture: " + minted.err);
   return batch;
 }

@@ -17,10 +17,15 @@
 namespace tte::test {
 
 // `count` devices (ops:32473-<name>, no labels) stored straight into `ms`'s
-// database, their bundles pointing at its CoAPS port on `host` (10.0.2.2 for a
-// Device under QEMU). Returns the batch directory.
+// database, their bundles pointing at `mothership_coaps` (by default its CoAPS
+// port on 127.0.0.1). Returns the batch directory.
 std::string mint(const MotherShipProcess& ms, const TempDir& dir, int count,
-                 const std::string& name = "batch", const std::string& host = "127.0.0.1");
+                 const std::string& name = "batch", const std::string& mothership_coaps = "");
+
+// The host's loopback as a Device under QEMU's user-mode network reaches it:
+// 10.0.2.2:PORT for 127.0.0.1:PORT.
+std::string seen_from_qemu(std::uint16_t port);
+std::string seen_from_qemu(const std::string& host_address);  // "127.0.0.1:PORT
 
 class DeviceProcess {
  public:

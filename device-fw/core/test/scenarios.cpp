@@ -5,6 +5,7 @@
 
 #include "fake_hal.hpp"
 #include "tte/device/settings.hpp"
+#include "tte/device/transport_report.hpp"
 
 namespace tte::device::scenarios {
 
@@ -573,6 +574,46 @@ void settings_round_trip_and_bad_ones_are_refused(Checker& c) {
   CHECK(!bad.check().ok());
 }
 
+// What a board's Transport reports (transport_report.hpp) reaches the outcome it means.
+void transport_reports_reach_the_outcomes_they_mean(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  report_failure(b.device, 0, SessionPurpose::mothership, false, PendingRequest::query, true);
+  CHECK(b.device.state() == State::waiting_for_mapping);
+  CHECK(std::strstr(b.recorder.last_detail, "wrong key") != nullptr);
+  b.device.poll(b.device.retry_at());
+  CHECK(b.device.state() == State::asking_mothership);
+  const MotherShipReply stored = content(controller_a());
+  CoapAnswer answer;
+  answer.code = stored.code;
+  answer.payload = stored.payload;
+  report_answer(b.device, b.device.retry_at(), PendingRequest::query, answer);
+  CHECK(b.device.state() == State::connecting);
+  CHECK(b.device.controller() && *b.device.controller() == controller_a());
+  // The Controller's handshake fails: with the wrong key, or without an answer.
+  report_failure(b.device, kSecond, SessionPurpose::controller, false, PendingRequest::none, true);
+  CHECK(b.device.state() == State::controller_unreachable);
+  CHECK(std::strstr(b.recorder.last_detail, "wrong key") != nullptr);
+  b.device.poll(b.device.retry_at());
+  CHECK(b.device.state() == State::connecting);
+  b.device.on_controller_session(b.device.retry_at(), SessionOutcome::up);
+  CHECK(b.device.state() == State::registering);
+  CoapAnswer created;
+  created.code = 2 << 5 | 1;
+  created.location = "rd/3";
+  report_answer(b.device, kHour, PendingRequest::registration, created);
+  CHECK(b.device.state() == State::registered);
+  CHECK(std::strcmp(b.device.location(), "rd/3") == 0);
+  CoapAnswer gone;
+  gone.code = 4 << 5 | 4;
+  report_answer(b.device, kHour, PendingRequest::renewal, gone);  // 4.04: register again
+  CHECK(b.device.state() == State::registering);
+  report_answer(b.device, kHour, PendingRequest::registration, created);
+  // The session dies while a renewal is out.
+  report_failure(b.device, kHour, SessionPurpose::controller, true, PendingRequest::renewal, false);
+  CHECK(b.device.state() == State::controller_unreachable);
+}
+
 }  // namespace
 
 const Scenario kAll[] = {
@@ -605,6 +646,7 @@ const Scenario kAll[] = {
     {"APowerCutWhileStoringASeedLeavesTheOldOrTheNewOne",
      a_power_cut_while_storing_a_seed_leaves_the_old_or_the_new_one},
     {"SettingsRoundTripAndBadOnesAreRefused", settings_round_trip_and_bad_ones_are_refused},
+    {"TransportReportsReachTheOutcomesTheyMean", transport_reports_reach_the_outcomes_they_mean},
 };
 const std::size_t kCount = sizeof kAll / sizeof kAll[0];
 

@@ -9,12 +9,11 @@
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 #include "network.hpp"
+#include "tte/device/coap_pdu.hpp"
 
 namespace tte::device::mps2 {
 namespace {
 
-constexpr std::uint16_t kContentFormatLinkFormat = 40;
-constexpr std::uint16_t kContentFormatText = 0;
 // Any name: Mbed TLS 3.6 insists on one to check the certificate against, and
 // libcoap's certificate callback ignores the mismatch (the key is what counts).
 char kPeerName[] = "tte-peer";
@@ -45,27 +44,6 @@ bool address_of(const ControllerAddress& peer, coap_address_t* address) {
   IP4_ADDR(ip_2_ip4(&address->addr), ip[0], ip[1], ip[2], ip[3]);
   address->port = peer.port;
   return true;
-}
-
-void add_path(coap_pdu_t* pdu, const char* path) {
-  const char* segment = path;
-  while (*segment) {
-    while (*segment == '/')
-      ++segment;
-    const char* end = segment;
-    while (*end && *end != '/')
-      ++end;
-    if (end > segment) {
-      coap_add_option(pdu, COAP_OPTION_URI_PATH, static_cast<std::size_t>(end - segment),
-                      reinterpret_cast<const std::uint8_t*>(segment));
-    }
-    segment = end;
-  }
-}
-
-void add_uint_option(coap_pdu_t* pdu, coap_option_num_t number, unsigned value) {
-  std::uint8_t buffer[4];
-  coap_add_option(pdu, number, coap_encode_var_safe(buffer, sizeof buffer, value), buffer);
 }
 
 // SHA-256 over the certificate's SubjectPublicKeyInfo: the fingerprint TTE pins
@@ -196,7 +174,7 @@ coap_pdu_t* CoapTransport::request(coap_pdu_code_t code, const char* path) {
   if (!session_ || !connected_) return nullptr;
   coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_CON, code, coap_new_message_id(session_),
                                   coap_session_max_pdu_size(session_));
-  if (pdu) add_path(pdu, path);
+  if (pdu) coap_pdu::add_path(pdu, path);
   return pdu;
 }
 
@@ -214,15 +192,13 @@ bool CoapTransport::send(coap_pdu_t* pdu, Pending pending) {
 void CoapTransport::register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) {
   coap_pdu_t* pdu = request(COAP_REQUEST_CODE_POST, "rd");
   if (pdu) {
-    add_uint_option(pdu, COAP_OPTION_CONTENT_FORMAT, kContentFormatLinkFormat);
+    coap_pdu::add_uint_option(pdu, COAP_OPTION_CONTENT_FORMAT, coap_pdu::kContentFormatLinkFormat);
     char ep[80] = "ep=";
     std::strncat(ep, urn, sizeof ep - 4);
-    coap_add_option(pdu, COAP_OPTION_URI_QUERY, std::strlen(ep),
-                    reinterpret_cast<const std::uint8_t*>(ep));
+    coap_pdu::add_text_option(pdu, COAP_OPTION_URI_QUERY, ep);
     char lt[16];
-    const int n = std::snprintf(lt, sizeof lt, "lt=%lu", static_cast<unsigned long>(lifetime));
-    coap_add_option(pdu, COAP_OPTION_URI_QUERY, static_cast<std::size_t>(n),
-                    reinterpret_cast<const std::uint8_t*>(lt));
+    std::snprintf(lt, sizeof lt, "lt=%lu", static_cast<unsigned long>(lifetime));
+    coap_pdu::add_text_option(pdu, COAP_OPTION_URI_QUERY, lt);
     coap_add_data(pdu, std::strlen(links), reinterpret_cast<const std::uint8_t*>(links));
   }
   send(pdu, Pending::registration);
@@ -285,9 +261,8 @@ void CoapTransport::session_up() {
   if (purpose_ == Purpose::mothership) {
     coap_pdu_t* pdu = request(COAP_REQUEST_CODE_GET, ".well-known/tte");
     if (pdu) {
-      coap_add_option(pdu, COAP_OPTION_URI_QUERY, std::strlen(query_),
-                      reinterpret_cast<const std::uint8_t*>(query_));
-      add_uint_option(pdu, COAP_OPTION_ACCEPT, kContentFormatCbor);
+      coap_pdu::add_text_option(pdu, COAP_OPTION_URI_QUERY, query_);
+      coap_pdu::add_uint_option(pdu, COAP_OPTION_ACCEPT, kContentFormatCbor);
     }
     send(pdu, Pending::query);
     return;
@@ -296,62 +271,10 @@ void CoapTransport::session_up() {
 }
 
 void CoapTransport::fail() {
-  const Millis now = clock().now();
-  const Purpose purpose = purpose_;
   const Pending pending = pending_;
-  const bool wrong_key = pin_refused_;
   failed_ = false;
   pending_ = Pending::none;
-  if (!device_) return;
-  if (purpose == Purpose::mothership) {
-    MotherShipReply reply;
-    reply.kind = wrong_key ? MotherShipReply::Kind::wrong_key : MotherShipReply::Kind::no_answer;
-    device_->on_mothership_reply(now, reply);
-  } else if (purpose == Purpose::controller) {
-    if (!connected_) {
-      device_->on_controller_session(
-          now, wrong_key ? SessionOutcome::wrong_key : SessionOutcome::failed);
-    } else if (pending == Pending::registration) {
-      device_->on_registration(now, RegistrationOutcome::no_answer, nullptr);
-    } else if (pending == Pending::renewal) {
-      device_->on_renewal(now, RenewalOutcome::no_answer);
-    } else {
-      device_->on_session_lost(now);
-    }
-  }
-}
-
-void CoapTransport::deliver_response() {
-  answered_ = false;
-  const Millis now = clock().now();
-  const Pending pending = pending_;
-  pending_ = Pending::none;
-  if (!device_) return;
-  switch (pending) {
-    case Pending::query: {
-      MotherShipReply reply;
-      reply.kind = MotherShipReply::Kind::response;
-      reply.code = code_;
-      reply.max_age = max_age_;
-      reply.payload = ByteView(payload_, payload_size_);
-      device_->on_mothership_reply(now, reply);
-      return;
-    }
-    case Pending::registration:
-      if (code_ == COAP_RESPONSE_CODE(201)) {
-        device_->on_registration(now, RegistrationOutcome::created, location_);
-      } else {
-        device_->on_registration(now, RegistrationOutcome::refused, nullptr);
-      }
-      return;
-    case Pending::renewal:
-      device_->on_renewal(now, code_ == COAP_RESPONSE_CODE(204)   ? RenewalOutcome::renewed
-                               : code_ == COAP_RESPONSE_CODE(404) ? RenewalOutcome::not_found
-                                                                  : RenewalOutcome::refused);
-      return;
-    case Pending::none:
-      return;
-  }
+  if (device_) report_failure(*device_, clock().now(), purpose_, connected_, pending, pin_refused_);
 }
 
 void CoapTransport::process(unsigned wait_ms) {
@@ -367,7 +290,15 @@ void CoapTransport::process(unsigned wait_ms) {
   if (failed_) {
     fail();
   } else if (answered_) {
-    deliver_response();
+    answered_ = false;
+    const Pending pending = pending_;
+    pending_ = Pending::none;
+    CoapAnswer answer;
+    answer.code = code_;
+    answer.max_age = max_age_;
+    answer.payload = ByteView(payload_, payload_size_);
+    answer.location = location_;
+    if (device_) report_answer(*device_, now, pending, answer);
   }
 }
 
@@ -377,10 +308,7 @@ coap_response_t CoapTransport::on_response(coap_session_t* session, const coap_p
   if (!self || session != self->session_ || self->pending_ == Pending::none)
     return COAP_RESPONSE_OK;
   self->code_ = static_cast<std::uint8_t>(coap_pdu_get_code(received));
-  self->max_age_ = 60;
-  coap_opt_iterator_t options;
-  if (coap_opt_t* option = coap_check_option(received, COAP_OPTION_MAXAGE, &options))
-    self->max_age_ = coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
+  self->max_age_ = coap_pdu::max_age_of(received);
   std::size_t size = 0;
   const std::uint8_t* data = nullptr;
   self->payload_size_ = 0;
@@ -390,24 +318,7 @@ coap_response_t CoapTransport::on_response(coap_session_t* session, const coap_p
   } else if (size > sizeof self->payload_) {
     self->code_ = 0;  // larger than any answer TTE sends: not an answer
   }
-  // Location-Path segments, joined with '/'.
-  self->location_[0] = '\0';
-  std::size_t at = 0;
-  coap_opt_filter_t filter;
-  coap_option_filter_clear(&filter);
-  coap_option_filter_set(&filter, COAP_OPTION_LOCATION_PATH);
-  coap_option_iterator_init(received, &options, &filter);
-  while (coap_opt_t* option = coap_option_next(&options)) {
-    const std::size_t length = coap_opt_length(option);
-    if (at + length + 2 > sizeof self->location_) {
-      at = 0;  // too long to be a location this Device can use
-      break;
-    }
-    if (at) self->location_[at++] = '/';
-    std::memcpy(self->location_ + at, coap_opt_value(option), length);
-    at += length;
-  }
-  self->location_[at] = '\0';
+  coap_pdu::location_of(received, self->location_, sizeof self->location_);
   self->answered_ = true;
   return COAP_RESPONSE_OK;
 }
@@ -443,26 +354,7 @@ void CoapTransport::on_request(coap_resource_t* resource, coap_session_t* sessio
     coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
     return;
   }
-  const coap_str_const_t* uri = coap_resource_get_uri_path(resource);
-  char path[16] = "/";
-  if (uri->length + 2 > sizeof path) {
-    coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
-    return;
-  }
-  std::memcpy(path + 1, uri->s, uri->length);
-  path[1 + uri->length] = '\0';
-  std::size_t size = 0;
-  const std::uint8_t* data = nullptr;
-  ByteView payload;
-  if (coap_get_data(request, &size, &data) && data) payload = ByteView(data, size);
-  const Method method = static_cast<Method>(coap_pdu_get_code(request));
-  const Reply reply = self->device_->on_request(clock().now(), method, path, payload);
-  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(reply.code));
-  if (reply.text[0] != '\0') {
-    add_uint_option(response, COAP_OPTION_CONTENT_FORMAT, kContentFormatText);
-    coap_add_data(response, std::strlen(reply.text),
-                  reinterpret_cast<const std::uint8_t*>(reply.text));
-  }
+  coap_pdu::serve(*self->device_, clock().now(), resource, request, response);
 }
 
 // libcoap's wait for input (NO_SYS): receive what the network has, sleep until

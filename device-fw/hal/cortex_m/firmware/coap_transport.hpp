@@ -20,6 +20,7 @@
 
 #include "events.hpp"
 #include "tte/device/device.hpp"
+#include "tte/device/transport_report.hpp"
 #include "tte_coap.h"
 
 namespace tte::device::mps2 {
@@ -51,8 +52,8 @@ class CoapTransport final : public Transport {
   void notify_observers(const char* path) override;
 
  private:
-  enum class Purpose : std::uint8_t { none, mothership, controller };
-  enum class Pending : std::uint8_t { none, query, registration, renewal };
+  using Purpose = SessionPurpose;
+  using Pending = PendingRequest;
 
   // libcoap's callbacks (static trampolines to the one transport).
   static coap_response_t on_response(coap_session_t* session, const coap_pdu_t* sent,
@@ -73,7 +74,6 @@ class CoapTransport final : public Transport {
   bool peer_matches_pin();
   void session_up();
   void fail();
-  void deliver_response();
 
   coap_context_t* context_ = nullptr;
   coap_resource_t* resource_ = nullptr;

@@ -11,13 +11,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tte/device/coap_pdu.hpp"
 #include "tte/device/nv_record.hpp"
 #include "tte/host/fingerprint.hpp"
 
 namespace tte::device::posix {
 namespace {
-
-constexpr std::uint16_t kContentFormatLinkFormat = 40;
 
 coap_address_t address_of(const ControllerAddress& peer) {
   coap_address_t address;
@@ -39,19 +38,6 @@ coap_address_t address_of(const ControllerAddress& peer) {
 
 CoapTransport* transport_of(const coap_session_t* session) {
   return static_cast<CoapTransport*>(coap_session_get_app_data(session));
-}
-
-void add_path(coap_pdu_t* pdu, const std::string& path) {
-  std::size_t start = 0;
-  while (start < path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) {
-      coap_add_option(pdu, COAP_OPTION_URI_PATH, end - start,
-                      reinterpret_cast<const uint8_t*>(path.data() + start));
-    }
-    start = end + 1;
-  }
 }
 
 }  // namespace
@@ -161,12 +147,9 @@ void CoapTransport::send_query() {
   coap_pdu_t* pdu =
       coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET, coap_new_message_id(session_),
                     coap_session_max_pdu_size(session_));
-  add_path(pdu, ".well-known/tte");
-  coap_add_option(pdu, COAP_OPTION_URI_QUERY, query_.size(),
-                  reinterpret_cast<const uint8_t*>(query_.data()));
-  std::uint8_t buffer[4];
-  coap_add_option(pdu, COAP_OPTION_ACCEPT,
-                  coap_encode_var_safe(buffer, sizeof buffer, kContentFormatCbor), buffer);
+  coap_pdu::add_path(pdu, ".well-known/tte");
+  coap_pdu::add_text_option(pdu, COAP_OPTION_URI_QUERY, query_.c_str());
+  coap_pdu::add_uint_option(pdu, COAP_OPTION_ACCEPT, kContentFormatCbor);
   if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
 }
 
@@ -191,15 +174,11 @@ void CoapTransport::register_endpoint(const char* urn, std::uint32_t lifetime, c
   coap_pdu_t* pdu =
       coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, coap_new_message_id(session_),
                     coap_session_max_pdu_size(session_));
-  add_path(pdu, "rd");
-  std::uint8_t buffer[4];
-  coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
-                  coap_encode_var_safe(buffer, sizeof buffer, kContentFormatLinkFormat), buffer);
+  coap_pdu::add_path(pdu, "rd");
+  coap_pdu::add_uint_option(pdu, COAP_OPTION_CONTENT_FORMAT, coap_pdu::kContentFormatLinkFormat);
   const std::string ep = std::string("ep=") + urn, lt = "lt=" + std::to_string(lifetime);
-  coap_add_option(pdu, COAP_OPTION_URI_QUERY, ep.size(),
-                  reinterpret_cast<const uint8_t*>(ep.data()));
-  coap_add_option(pdu, COAP_OPTION_URI_QUERY, lt.size(),
-                  reinterpret_cast<const uint8_t*>(lt.data()));
+  coap_pdu::add_text_option(pdu, COAP_OPTION_URI_QUERY, ep.c_str());
+  coap_pdu::add_text_option(pdu, COAP_OPTION_URI_QUERY, lt.c_str());
   coap_add_data(pdu, std::strlen(links), reinterpret_cast<const uint8_t*>(links));
   pending_ = Pending::registration;
   if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
@@ -210,7 +189,7 @@ void CoapTransport::renew_registration(const char* location) {
   coap_pdu_t* pdu =
       coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, coap_new_message_id(session_),
                     coap_session_max_pdu_size(session_));
-  add_path(pdu, location);
+  coap_pdu::add_path(pdu, location);
   pending_ = Pending::renewal;
   if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
 }
@@ -235,77 +214,25 @@ void CoapTransport::on_connected() {
 
 void CoapTransport::on_response(const coap_pdu_t* received) {
   if (!device_) return;
-  const Millis now = network_.now();
-  const std::uint8_t code = static_cast<std::uint8_t>(coap_pdu_get_code(received));
   const Pending pending = pending_;
   pending_ = Pending::none;
-  switch (pending) {
-    case Pending::query: {
-      MotherShipReply reply;
-      reply.kind = MotherShipReply::Kind::response;
-      reply.code = code;
-      coap_opt_iterator_t iterator;
-      if (coap_opt_t* option = coap_check_option(received, COAP_OPTION_MAXAGE, &iterator)) {
-        reply.max_age = coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
-      }
-      size_t length = 0;
-      const uint8_t* data = nullptr;
-      if (coap_get_data(received, &length, &data) && data) reply.payload = ByteView(data, length);
-      device_->on_mothership_reply(now, reply);
-      return;
-    }
-    case Pending::registration: {
-      if (code != COAP_RESPONSE_CODE(201)) {
-        device_->on_registration(now, RegistrationOutcome::refused, nullptr);
-        return;
-      }
-      std::string location;
-      coap_opt_iterator_t iterator;
-      coap_opt_filter_t filter;
-      coap_option_filter_clear(&filter);
-      coap_option_filter_set(&filter, COAP_OPTION_LOCATION_PATH);
-      coap_option_iterator_init(received, &iterator, &filter);
-      while (coap_opt_t* option = coap_option_next(&iterator)) {
-        location += (location.empty() ? "" : "/") +
-                    std::string(reinterpret_cast<const char*>(coap_opt_value(option)),
-                                coap_opt_length(option));
-      }
-      device_->on_registration(now, RegistrationOutcome::created, location.c_str());
-      return;
-    }
-    case Pending::renewal:
-      device_->on_renewal(now, code == COAP_RESPONSE_CODE(204)   ? RenewalOutcome::renewed
-                               : code == COAP_RESPONSE_CODE(404) ? RenewalOutcome::not_found
-                                                                 : RenewalOutcome::refused);
-      return;
-    case Pending::none:
-      return;
-  }
+  CoapAnswer answer;
+  answer.code = static_cast<std::uint8_t>(coap_pdu_get_code(received));
+  answer.max_age = coap_pdu::max_age_of(received);
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  if (coap_get_data(received, &length, &data) && data) answer.payload = ByteView(data, length);
+  char location[64];
+  if (coap_pdu::location_of(received, location, sizeof location)) answer.location = location;
+  report_answer(*device_, network_.now(), pending, answer);
 }
 
 void CoapTransport::on_failure(bool wrong_key) {
   if (!device_) return;
-  const Millis now = network_.now();
-  const Purpose purpose = purpose_;
   const Pending pending = pending_;
-  wrong_key = wrong_key || pin_refused_;
   pending_ = Pending::none;
-  if (purpose == Purpose::mothership) {
-    MotherShipReply reply;
-    reply.kind = wrong_key ? MotherShipReply::Kind::wrong_key : MotherShipReply::Kind::no_answer;
-    device_->on_mothership_reply(now, reply);
-  } else if (purpose == Purpose::controller) {
-    if (!connected_) {
-      device_->on_controller_session(
-          now, wrong_key ? SessionOutcome::wrong_key : SessionOutcome::failed);
-    } else if (pending == Pending::registration) {
-      device_->on_registration(now, RegistrationOutcome::no_answer, nullptr);
-    } else if (pending == Pending::renewal) {
-      device_->on_renewal(now, RenewalOutcome::no_answer);
-    } else {
-      device_->on_session_lost(now);
-    }
-  }
+  report_failure(*device_, network_.now(), purpose_, connected_, pending,
+                 wrong_key || pin_refused_);
 }
 
 // --- CoapNetwork -----------------------------------------------------------------
@@ -399,21 +326,7 @@ void CoapNetwork::on_request(coap_resource_t* resource, coap_session_t* session,
     coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
     return;
   }
-  const coap_str_const_t* uri = coap_resource_get_uri_path(resource);
-  const std::string path = "/" + std::string(reinterpret_cast<const char*>(uri->s), uri->length);
-  size_t length = 0;
-  const uint8_t* data = nullptr;
-  ByteView payload;
-  if (coap_get_data(request, &length, &data) && data) payload = ByteView(data, length);
-  const Method method = static_cast<Method>(coap_pdu_get_code(request));
-  const Reply reply = transport->device_->on_request(self->now(), method, path.c_str(), payload);
-  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(reply.code));
-  if (reply.text[0] != '\0') {
-    std::uint8_t buffer[4];
-    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
-                    coap_encode_var_safe(buffer, sizeof buffer, 0), buffer);
-    coap_add_data(response, std::strlen(reply.text), reinterpret_cast<const uint8_t*>(reply.text));
-  }
+  coap_pdu::serve(*transport->device_, self->now(), resource, request, response);
 }
 
 }  // namespace tte::device::posix

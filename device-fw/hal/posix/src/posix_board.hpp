@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tte/device/device.hpp"
+#include "tte/device/transport_report.hpp"
 
 namespace tte::device::posix {
 
@@ -83,8 +84,8 @@ class CoapTransport final : public Transport {
 
  private:
   friend class CoapNetwork;
-  enum class Purpose : std::uint8_t { none, mothership, controller };
-  enum class Pending : std::uint8_t { none, query, registration, renewal };
+  using Purpose = SessionPurpose;
+  using Pending = PendingRequest;
 
   coap_session_t* open(const ControllerAddress& peer, const Fingerprint& pin, Purpose purpose);
   void on_response(const coap_pdu_t* received);
