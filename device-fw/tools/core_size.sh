@@ -16,33 +16,17 @@ while [ $# -gt 0 ]; do
 done
 map="$1"
 shift
+here=$(dirname "$0")
+sections=$(awk -f "$here/map_sections.awk" "$map")
 total_flash=0 total_ram=0
 for archive in "$@"; do
-  line=$(awk -v archive="$archive" '
-    function hex(text,    i, value) {
-      value = 0
-      for (i = 3; i <= length(text); i++)
-        value = value * 16 + index("0123456789abcdef", tolower(substr(text, i, 1))) - 1
-      return value
+  line=$(printf '%s\n' "$sections" | awk -v archive="$archive" '
+    $1 == "input" && index($4, archive "(") > 0 {
+      if ($2 ~ /^\.(text|ARM\.exidx|preinit_array|init_array|fini_array)$/) flash += $3
+      else if ($2 == ".data") { flash += $3; ram += $3 }
+      else if ($2 == ".bss") ram += $3
     }
-    /^Linker script and memory map/ { in_map = 1; next }
-    !in_map { next }
-    # An input section: " .text.name  0xADDR  0xSIZE  path(object)", the name
-    # sometimes on a line of its own with the rest on the next.
-    /^ \.[A-Za-z_]/ { section = $1; if (NF >= 4) line = $0; else { pending = 1; next } }
-    pending { line = section " " $0; pending = 0 }
-    line != "" {
-      n = split(line, f, " ")
-      if (n >= 4 && f[2] ~ /^0x/ && f[3] ~ /^0x/ && index(f[4], archive "(") > 0) {
-        size = hex(f[3])
-        if (section ~ /^\.(text|rodata)/) flash += size
-        else if (section ~ /^\.data/) { flash += size; ram += size }
-        else if (section ~ /^\.bss/) ram += size
-      }
-      line = ""
-    }
-    END { printf "%d %d\n", flash, ram }
-  ' "$map")
+    END { printf "%d %d\n", flash, ram }')
   flash=${line% *} ram=${line#* }
   echo "$archive: flash $flash bytes, static RAM $ram bytes"
   total_flash=$((total_flash + flash)) total_ram=$((total_ram + ram))

@@ -19,13 +19,7 @@ done
 map="${1:?usage: firmware_size.sh [--max-flash BYTES --max-ram BYTES] MAP}"
 [ -f "$map" ] || { echo "firmware_size.sh: no map at $map (./tte firmware builds it)" >&2; exit 1; }
 
-awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
-  function hex(text,    i, value) {
-    value = 0
-    for (i = 3; i <= length(text); i++)
-      value = value * 16 + index("0123456789abcdef", tolower(substr(text, i, 1))) - 1
-    return value
-  }
+awk -f "$(dirname "$0")/map_sections.awk" "$map" | awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
   function component(path) {
     if (path ~ /libtte_device_core\.a\(|libtte_core\.a\(/) return "core"
     if (path ~ /libtte_firmware_board\.a\(|libtte_device_hal_mps2\.a\(|libtte_device_settings\.a\(|tte-device-fw\.dir\//) return "board"
@@ -34,6 +28,7 @@ awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
     if (path ~ /libtte_lwip\.a\(/) return "lwip"
     return "libc"
   }
+  function in_flash(output) { return output ~ /^\.(text|ARM\.exidx|preinit_array|init_array|fini_array)$/ }
   BEGIN {
     name["core"] = "TTE core (device-fw/core, common tte_core)"
     name["board"] = "board (MPS2 layer, image settings, start-up, main)"
@@ -43,43 +38,20 @@ awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
     name["libc"] = "newlib-nano, libgcc, libstdc++"
     order = "core board libcoap mbedtls lwip libc"
   }
-  /^Linker script and memory map/ { in_map = 1; next }
-  !in_map { next }
-  # Symbols firmware.ld sets: the stack and the smallest heap it reserves.
-  $2 == "_stack_size" && $1 ~ /^0x/ { stack = hex($1) }
-  $2 == "_min_heap_size" && $1 ~ /^0x/ { heap = hex($1) }
-  # An output section: ".text  0xADDR  0xSIZE", the name sometimes on a line of its own.
-  function output_section(size) {
-    if (output ~ /^\.(text|ARM\.exidx|preinit_array|init_array|fini_array)$/) total_flash += size
-    else if (output == ".data") { total_flash += size; total_ram += size }
-    else if (output == ".bss") total_ram += size
-    else if (output ~ /^\.tte_(provisioning|settings)$/) data_regions += size
-    else if (output == ".tte_nv") nv += size
+  $1 == "symbol" && $2 == "_stack_size" { stack = $3 }
+  $1 == "symbol" && $2 == "_min_heap_size" { heap = $3 }
+  $1 == "section" {
+    if (in_flash($2)) total_flash += $3
+    else if ($2 == ".data") { total_flash += $3; total_ram += $3 }
+    else if ($2 == ".bss") total_ram += $3
+    else if ($2 ~ /^\.tte_(provisioning|settings)$/) data_regions += $3
+    else if ($2 == ".tte_nv") nv += $3
   }
-  /^\.[A-Za-z_]/ {
-    output = $1
-    if (NF >= 3 && $3 ~ /^0x/) output_section(hex($3))
-    else output_pending = 1
-    next
-  }
-  output_pending {
-    output_pending = 0
-    if ($1 ~ /^0x/ && $2 ~ /^0x/) { output_section(hex($2)); next }
-  }
-  # An input section: " .text.name  0xADDR  0xSIZE  path(object)", the name
-  # sometimes on a line of its own with the rest on the next.
-  /^ \.[A-Za-z_]/ { section = $1; if (NF >= 4) line = $0; else { pending = 1; next } }
-  pending { line = section " " $0; pending = 0 }
-  line != "" {
-    n = split(line, f, " ")
-    line = ""
-    if (n < 4 || f[2] !~ /^0x/ || f[3] !~ /^0x/) next
-    size = hex(f[3])
-    if (size == 0) next
-    c = component(f[4])
-    if (output ~ /^\.(text|ARM\.exidx|preinit_array|init_array|fini_array)$/) flash[c] += size
-    else if (output == ".data") { flash[c] += size; ram[c] += size }
-    else if (output == ".bss") ram[c] += size
+  $1 == "input" {
+    c = component($4)
+    if (in_flash($2)) flash[c] += $3
+    else if ($2 == ".data") { flash[c] += $3; ram[c] += $3 }
+    else if ($2 == ".bss") ram[c] += $3
   }
   END {
     printf "%-52s %10s %12s\n", "component", "flash", "static RAM"
@@ -108,4 +80,4 @@ awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
     }
     exit failed
   }
-' "$map"
+'
