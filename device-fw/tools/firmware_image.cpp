@@ -31,9 +31,52 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-// Where firmware.ld puts the Device's data (docs/device.md, "Memory map").
-constexpr std::uint32_t kProvisioningAddress = 0x0002E000, kSettingsAddress = 0x0002E800;
-constexpr std::size_t kProvisioningRegion = 2048, kSettingsRegion = 256;
+// Where the firmware keeps the Device's data: its sections, as its ELF says.
+struct Region {
+  std::uint32_t address = 0, size = 0;
+};
+
+std::uint32_t little_endian(const std::string& bytes, std::size_t at, std::size_t size) {
+  if (at > bytes.size() || size > bytes.size() - at)
+    throw StartupError("the firmware's ELF is cut short");
+  std::uint32_t value = 0;
+  for (std::size_t i = size; i-- > 0;)
+    value = value << 8 | static_cast<std::uint8_t>(bytes[at + i]);
+  return value;
+}
+
+// The named section of a 32-bit little-endian ELF file (the generic firmware).
+Region elf_section(const std::string& elf, const std::string& path, const std::string& name) {
+  if (elf.size() < 52 ||
+      elf.compare(0, 4,
+                  "\x7f"
+                  "ELF") != 0 ||
+      elf[4] != 1 || elf[5] != 1)
+    throw StartupError(path + " is not a 32-bit little-endian ELF file (the firmware)");
+  const std::uint32_t table = little_endian(elf, 0x20, 4), entry = little_endian(elf, 0x2e, 2),
+                      count = little_endian(elf, 0x30, 2), names = little_endian(elf, 0x32, 2);
+  if (entry < 40 || names >= count) throw StartupError(path + ": no section table");
+  const std::uint32_t strings = little_endian(elf, table + std::size_t{names} * entry + 16, 4);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::size_t header = table + std::size_t{i} * entry;
+    const std::size_t at = strings + std::size_t{little_endian(elf, header, 4)};
+    if (at >= elf.size()) continue;
+    if (elf.compare(at, name.size() + 1, name.c_str(), name.size() + 1) == 0)
+      return Region{little_endian(elf, header + 12, 4), little_endian(elf, header + 20, 4)};
+  }
+  throw StartupError(path + " has no " + name +
+                     " section: not the TTE firmware (tte-device-fw.elf)");
+}
+
+// Files the tool writes on the way, removed however it ends.
+struct Scratch {
+  std::vector<std::string> paths;
+  ~Scratch() {
+    std::error_code ignored;
+    for (const auto& path : paths)
+      fs::remove(path, ignored);
+  }
+};
 
 std::string bytes_text(const std::vector<std::uint8_t>& bytes) {
   return std::string(bytes.begin(), bytes.end());
@@ -149,6 +192,9 @@ int run(int argc, char** argv) {
           "provisioning image, a directory holding another Device's image); 2 wrong usage.");
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!cli.parse(args)) return 0;
+  // The image holds the Device's private key and entropy seed: nothing it writes is for others,
+  // from the first byte (objcopy creates its files with the process's umask).
+  ::umask(077);
 
   const std::string firmware = cli.require("firmware"), out = cli.require("out");
   const DeviceSettings settings = settings_from(cli);
@@ -173,8 +219,11 @@ int run(int argc, char** argv) {
     throw StartupError(image_path +
                        " holds no private key (the Device made its own): this firmware "
                        "takes its key from the factory");
-  if (image.size() > kProvisioningRegion)
-    throw StartupError(image_path + " is larger than the 2 KiB the firmware has for it");
+  const std::string elf_bytes = read_file(firmware);
+  const Region provisioning_region = elf_section(elf_bytes, firmware, ".tte_provisioning");
+  const Region settings_region = elf_section(elf_bytes, firmware, ".tte_settings");
+  if (image.size() > provisioning_region.size || settings_region.size < DeviceSettings::kSize)
+    throw StartupError(image_path + " does not fit the firmware's provisioning region");
 
   // A directory holds one Device: its NV memory (nv.bin) must not pass to another.
   const fs::path dir(out);
@@ -191,28 +240,24 @@ int run(int argc, char** argv) {
   }
   fs::create_directories(dir / "mps2");
 
-  std::vector<std::uint8_t> provisioning(kProvisioningRegion, 0xff);
+  std::vector<std::uint8_t> provisioning(provisioning_region.size, 0xff);
   std::copy(image.begin(), image.end(), provisioning.begin());
-  std::vector<std::uint8_t> settings_block(kSettingsRegion, 0xff);
+  std::vector<std::uint8_t> settings_block(settings_region.size, 0xff);
   auto encoded = settings.encode(MutableByteView(settings_block.data(), DeviceSettings::kSize));
   if (!encoded.ok()) throw StartupError(std::string("settings: ") + encoded.error().message);
   const std::string provisioning_file = (dir / ".provisioning.bin").string();
   const std::string settings_file = (dir / ".settings.bin").string();
+  const std::string elf = (dir / "tte-device.elf").string(),
+                    bin = (dir / "tte-device.bin").string();
+  Scratch scratch{{provisioning_file, settings_file, elf + ".part", bin + ".part"}};
   write_file_atomic(provisioning_file, bytes_text(provisioning), 0600);
   write_file_atomic(settings_file, bytes_text(settings_block), 0600);
 
   // The ELF with the two regions filled in, then the flat binary from it.
-  const std::string elf = (dir / "tte-device.elf").string(),
-                    bin = (dir / "tte-device.bin").string();
   const std::string objcopy = cli.require("objcopy");
   run_tool({objcopy, "--update-section", ".tte_provisioning=" + provisioning_file,
             "--update-section", ".tte_settings=" + settings_file, firmware, elf + ".part"});
   run_tool({objcopy, "-O", "binary", "--gap-fill", "0xff", elf + ".part", bin + ".part"});
-  fs::remove(provisioning_file);
-  fs::remove(settings_file);
-  // The image carries the Device's private key: as secret as its bundle.
-  ::chmod((elf + ".part").c_str(), 0600);
-  ::chmod((bin + ".part").c_str(), 0600);
   fs::rename(elf + ".part", elf);
   fs::rename(bin + ".part", bin);
 
@@ -225,8 +270,10 @@ int run(int argc, char** argv) {
                     0644);
 
   char provisioning_address[16], settings_address[16];
-  std::snprintf(provisioning_address, sizeof provisioning_address, "0x%08x", kProvisioningAddress);
-  std::snprintf(settings_address, sizeof settings_address, "0x%08x", kSettingsAddress);
+  std::snprintf(provisioning_address, sizeof provisioning_address, "0x%08x",
+                static_cast<unsigned>(provisioning_region.address));
+  std::snprintf(settings_address, sizeof settings_address, "0x%08x",
+                static_cast<unsigned>(settings_region.address));
   Json made{
       {"devid", devid},
       {"urn", urn},

@@ -6,7 +6,8 @@
 # JSON lines, and `press` / `long-press` lines work its button. Its network is
 # QEMU's user-mode network (-nic user): it gets 10.0.2.15 by DHCP and reaches
 # the host's 127.0.0.1:PORT as 10.0.2.2:PORT. Its NV memory is IMGDIR/nv.bin,
-# kept from one run to the next (semihosting; docs/device.md).
+# kept from one run to the next (semihosting; docs/device.md), and the guest can
+# reach nothing of the host but that directory.
 #   --qmp SOCKET  a QMP socket, for tests that look at the board (its LED register)
 #   --icount      one instruction per nanosecond of virtual time (./tte bench firmware)
 #   --no-reboot   a fault or reset ends QEMU instead of restarting the Device
@@ -37,16 +38,31 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+dir="$(cd "$dir" && pwd)"
 cd "$dir"
+# What QEMU creates here (nv.bin: the Device's seed record among it) is the owner's alone.
+umask 077
+# The guest is confined to IMGDIR: semihosting, which keeps nv.bin, lets a guest open,
+# remove and rename host files and run host commands (SYS_SYSTEM). QEMU chroots into
+# IMGDIR before the guest starts (root, or root in a user namespace of its own), and
+# its seccomp sandbox refuses it new processes. A guest taken over through the network
+# reaches only its own image's directory.
+confine=(-chroot "$dir" -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny)
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  unshare --user --map-root-user --mount true 2>/dev/null ||
+    fail "QEMU is confined with -chroot: run as root, or enable user namespaces (unshare -Urm)"
+  as_root=(unshare --user --map-root-user --mount --)
+fi
 # The console goes through this script line by line, so that a line QEMU was
 # cut off in the middle of (stopped mid-event) is dropped, not glued to the next.
 fifo_dir=$(mktemp -d)
 mkfifo "$fifo_dir/console"
 # stdin is passed on explicitly: a background job's would be /dev/null. QEMU gets
 # SIGTERM when this script dies, however it dies (setpriv, util-linux): no orphans.
-setpriv --pdeathsig TERM -- "$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
-  -semihosting-config enable=on,target=native -nic user "${extra[@]}" \
-  -kernel tte-device.elf 0<&0 >"$fifo_dir/console" &
+"${as_root[@]}" setpriv --pdeathsig TERM -- "$qemu" -M mps2-an385 -display none -monitor none \
+  -serial stdio -semihosting-config enable=on,target=native -nic user "${confine[@]}" \
+  "${extra[@]}" -kernel "$dir/tte-device.elf" 0<&0 >"$fifo_dir/console" &
 qemu_pid=$!
 exec 3<"$fifo_dir/console"
 rm -rf "$fifo_dir"

@@ -1,6 +1,7 @@
 /* Start-up of the networked Device on the MPS2-AN385 board (firmware.ld): vector table, .data and
  * .bss, the stack painted for the high-water mark, C++ constructors, main. A fault is reported on
- * the console and restarts the Device, as a watchdog would: it carries on from its NV memory.
+ * the console and resets the Device, which carries on from its NV memory. (There is no watchdog:
+ * a Device that hangs without faulting stays hung.)
  *
  * Semihosting (the BKPT 0xAB calls the board layer uses to keep its NV memory in a file on the
  * host under QEMU) on a board with no debugger attached raises a HardFault instead of reaching a
@@ -43,29 +44,45 @@ __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void
 
 #define SCB_AIRCR (*(volatile uint32_t*)0xE000ED0Cu)
 #define SCB_HFSR (*(volatile uint32_t*)0xE000ED2Cu)
+#define SCB_DFSR (*(volatile uint32_t*)0xE000ED30u)
+#define HFSR_DEBUGEVT 0x80000000u
+#define DFSR_BKPT 0x00000002u
 
-static void restart(void) {
+/* Set when a semihosting call found nothing to answer it, so that the board layer tells "no
+ * host" (a board) from "the host refused" (under QEMU): device-fw/hal/cortex_m semihosting.cpp. */
+extern volatile int tte_semihosting_absent;
+
+void tte_restart(void) {
+  /* The console's last bytes leave the UART's buffer and shift register first. */
+  for (volatile uint32_t i = 0; i < 25000u; ++i) {
+  }
+  __asm volatile("dsb" ::: "memory");
   SCB_AIRCR = 0x05FA0004u; /* SYSRESETREQ */
+  __asm volatile("dsb" ::: "memory");
   for (;;) {
   }
 }
 
 void Fault_Handler(void) {
   if (tte_board_fault) tte_board_fault("fault", 0);
-  restart();
+  tte_restart();
 }
 
 /* Called from HardFault_Handler with the stacked exception frame: r0-r3, r12, lr, pc, xpsr. */
 void tte_hard_fault(uint32_t* frame) {
-  const uint16_t* pc = (const uint16_t*)frame[6];
-  if (*pc == 0xBEABu) {     /* BKPT 0xAB: a semihosting call, and no debugger answered it */
-    SCB_HFSR = 0x80000000u; /* clear DEBUGEVT */
+  /* Only a breakpoint (a debug event escalated to HardFault) has a stacked PC worth reading:
+   * after a bad fetch the PC is the bad address itself, and reading it would lock the core. */
+  if ((SCB_HFSR & HFSR_DEBUGEVT) && (SCB_DFSR & DFSR_BKPT) &&
+      *(const uint16_t*)frame[6] == 0xBEABu) { /* BKPT 0xAB: semihosting, nobody to answer */
+    SCB_HFSR = HFSR_DEBUGEVT;                  /* write-one-to-clear */
+    SCB_DFSR = DFSR_BKPT;
+    tte_semihosting_absent = 1;
     frame[0] = (uint32_t)-1;
     frame[6] += 2;
     return;
   }
   if (tte_board_fault) tte_board_fault("hard fault", frame[6]);
-  restart();
+  tte_restart();
 }
 
 __attribute__((naked)) void HardFault_Handler(void) {
@@ -90,7 +107,7 @@ void Reset_Handler(void) {
     *p = TTE_STACK_PAINT;
   __libc_init_array();
   main();
-  restart();
+  tte_restart();
 }
 
 /* newlib calls these around constructors; nothing to do here. */

@@ -79,20 +79,13 @@ bool NvRecord::decode_slot(ByteView slot, std::uint32_t* sequence, bool* erased,
 }
 
 void NvRecord::load() {
-  has_controller_ = false;
-  std::uint8_t bytes[kSlotSize];
-  bool erased = true;
-  StoredController controller;
-  const bool found =
-      slots_.load(MutableByteView(bytes, kSlotSize), [](ByteView slot, std::uint32_t* sequence) {
-        bool ignored_erased = false;
-        StoredController ignored;
-        return decode_slot(slot, sequence, &ignored_erased, &ignored);
-      });
-  std::uint32_t sequence = 0;
-  if (!found || !decode_slot(ByteView(bytes, kSlotSize), &sequence, &erased, &controller)) return;
-  has_controller_ = !erased;
-  if (!erased) controller_ = controller;
+  StoredController candidates[2];
+  bool erased[2] = {true, true};
+  const int newest = slots_.load([&](std::size_t slot, ByteView bytes, std::uint32_t* sequence) {
+    return decode_slot(bytes, sequence, &erased[slot], &candidates[slot]);
+  });
+  has_controller_ = newest >= 0 && !erased[newest];
+  if (has_controller_) controller_ = candidates[newest];
 }
 
 bool NvRecord::write(const StoredController* controller) {

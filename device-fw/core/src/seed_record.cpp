@@ -34,13 +34,12 @@ bool SeedRecord::decode_slot(ByteView slot, std::uint32_t* sequence, Seed* seed)
 }
 
 void SeedRecord::load() {
-  std::uint8_t bytes[kSlotSize];
-  std::uint32_t sequence = 0;
-  has_seed_ = slots_.load(MutableByteView(bytes, kSlotSize), [](ByteView slot,
-                                                                std::uint32_t* slot_sequence) {
-    Seed ignored;
-    return decode_slot(slot, slot_sequence, &ignored);
-  }) && decode_slot(ByteView(bytes, kSlotSize), &sequence, &seed_);
+  Seed candidates[2];
+  const int newest = slots_.load([&](std::size_t slot, ByteView bytes, std::uint32_t* sequence) {
+    return decode_slot(bytes, sequence, &candidates[slot]);
+  });
+  has_seed_ = newest >= 0;
+  if (has_seed_) seed_ = candidates[newest];
 }
 
 bool SeedRecord::store(const Seed& seed) {

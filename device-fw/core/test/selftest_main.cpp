@@ -7,6 +7,7 @@
 #include "fake_hal.hpp"
 #include "scenarios.hpp"
 #include "tte/device/mps2_board.hpp"
+#include "tte/device/nv_flash.hpp"
 
 namespace {
 
@@ -27,7 +28,7 @@ void on_the_board(Checker& c) {
   const Millis before = clock.now();
   CHECK(clock.now() >= before);
 
-  mps2::Mps2Storage storage;
+  mps2::NvFlash storage;  // the board's NV sector, in memory (no host file)
   NvRecord nv(storage);
   nv.load();
   CHECK(nv.erase());

@@ -40,11 +40,11 @@
 #define MEMP_NUM_ARP_QUEUE 4
 #define ETH_PAD_SIZE 0
 
-/* A server may send a DTLS flight larger than one frame: reassemble a few fragments. */
-#define IP_REASSEMBLY 1
+/* No IP reassembly: libcoap's lwIP port hands only a datagram's first pbuf to DTLS, so a
+ * reassembled datagram would arrive cut short anyway, and fragments would only let anyone
+ * hold receive buffers. DTLS keeps its records within the MTU itself. */
+#define IP_REASSEMBLY 0
 #define IP_FRAG 0
-#define IP_REASS_MAX_PBUFS 4
-#define MEMP_NUM_REASSDATA 1
 
 /* libcoap allocates its objects from lwIP pools (lwippools.h). */
 #define MEMP_USE_CUSTOM_POOLS 1

@@ -24,7 +24,7 @@ LWIP_MEMPOOL(COAP_OPTLIST, 4, sizeof(coap_optlist_t) + MEMP_LEN_COAPOPTLIST, "CO
 LWIP_MEMPOOL(COAP_STRING, 12, sizeof(coap_string_t) + MEMP_LEN_COAPSTRING, "COAP_STRING")
 LWIP_MEMPOOL(COAP_CACHE_KEY, 1, sizeof(coap_cache_key_t), "COAP_CACHE_KEY")
 LWIP_MEMPOOL(COAP_CACHE_ENTRY, 1, sizeof(coap_cache_entry_t), "COAP_CACHE_ENTRY")
-LWIP_MEMPOOL(COAP_PDU_BUF, 2, 400, "COAP_PDU_BUF")
+LWIP_MEMPOOL(COAP_PDU_BUF, 1, 400, "COAP_PDU_BUF") /* block-wise transfers only */
 LWIP_MEMPOOL(COAP_LG_XMIT, 1, sizeof(coap_lg_xmit_t), "COAP_LG_XMIT")
 LWIP_MEMPOOL(COAP_LG_CRCV, 1, sizeof(coap_lg_crcv_t), "COAP_LG_CRCV")
 LWIP_MEMPOOL(COAP_LG_SRCV, 1, sizeof(coap_lg_srcv_t), "COAP_LG_SRCV")

@@ -16,8 +16,8 @@ BoardRandom g_random;
 // stored seed and a block counter (the DRBG asks again when it reseeds, and
 // gets new blocks). A board with a TRNG returns the TRNG's output here.
 struct SeedMaterial {
-  const std::uint8_t* factory;
-  const std::uint8_t* stored;  // null on the first boot
+  std::uint8_t factory[SeedRecord::kSeedSize];
+  std::uint8_t stored[SeedRecord::kSeedSize];  // zeros on the first boot
   std::uint32_t counter;
 };
 SeedMaterial g_material;
@@ -32,12 +32,10 @@ int entropy_input(void* context, unsigned char* out, std::size_t size) {
                                static_cast<std::uint8_t>(material->counter >> 8),
                                static_cast<std::uint8_t>(material->counter)};
     ++material->counter;
-    static const std::uint8_t kNoStoredSeed[SeedRecord::kSeedSize] = {};
     std::uint8_t block[32];
     const bool ok = mbedtls_sha256_starts(&sha, 0) == 0 &&
-                    mbedtls_sha256_update(&sha, material->factory, SeedRecord::kSeedSize) == 0 &&
-                    mbedtls_sha256_update(&sha, material->stored ? material->stored : kNoStoredSeed,
-                                          SeedRecord::kSeedSize) == 0 &&
+                    mbedtls_sha256_update(&sha, material->factory, sizeof material->factory) == 0 &&
+                    mbedtls_sha256_update(&sha, material->stored, sizeof material->stored) == 0 &&
                     mbedtls_sha256_update(&sha, counter, sizeof counter) == 0 &&
                     mbedtls_sha256_finish(&sha, block) == 0;
     mbedtls_sha256_free(&sha);
@@ -60,8 +58,11 @@ Status BoardRandom::start(ByteView factory_seed, SeedRecord& record, ByteView pe
   if (factory_seed.size() != SeedRecord::kSeedSize)
     return make_error(Errc::missing, "no entropy seed in the provisioning image");
   record.load();
-  g_material =
-      SeedMaterial{factory_seed.data(), record.seed() ? record.seed()->data() : nullptr, 0};
+  // Copies: the record's seed is replaced below, and the DRBG asks again when it reseeds.
+  g_material = SeedMaterial{};
+  std::memcpy(g_material.factory, factory_seed.data(), sizeof g_material.factory);
+  if (record.seed())
+    std::memcpy(g_material.stored, record.seed()->data(), sizeof g_material.stored);
   mbedtls_ctr_drbg_init(&g_drbg);
   if (mbedtls_ctr_drbg_seed(&g_drbg, entropy_input, &g_material, personalization.data(),
                             personalization.size()) != 0) {

@@ -136,14 +136,11 @@ bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, 
   coap_address_t address;
   if (!address_of(peer, &address)) return false;
   session_ = coap_new_client_session_pki(context_, nullptr, &address, COAP_PROTO_DTLS, &pki);
-  if (!session_) return false;
-  coap_session_set_app_data(session_, this);
-  return true;
+  return session_ != nullptr;
 }
 
 void CoapTransport::close() {
   if (session_) {
-    coap_session_set_app_data(session_, nullptr);
     coap_session_release(session_);
     session_ = nullptr;
   }

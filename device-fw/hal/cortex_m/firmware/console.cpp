@@ -104,6 +104,9 @@ bool JsonLine::append_escaped(const char* text) {
       escaped[4] = kHex[c >> 4];
       escaped[5] = kHex[c & 15];
       n = 6;
+    } else if (c >= 0x80) {
+      escaped[0] = '?';  // a cut UTF-8 sequence would not be JSON; the Device's texts are ASCII
+      n = 1;
     } else {
       escaped[0] = static_cast<char>(c);
       n = 1;

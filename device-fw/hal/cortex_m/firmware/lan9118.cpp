@@ -53,13 +53,15 @@ err_t output(netif*, pbuf* packet) {
   const std::uint32_t length = packet->tot_len;
   if (length > kMaxFrame) return ERR_BUF;
   pbuf_copy_partial(packet, g_frame, static_cast<u16_t>(length), 0);
+  // The FIFO takes whole words: the frame rounded up, and the two command words.
+  const std::uint32_t words = (length + 3) / 4;
   int spins = 0;
-  while ((reg(kTxFifoInfo) & 0xffff) < length + 8) {
+  while ((reg(kTxFifoInfo) & 0xffff) < 4 * words + 8) {
     if (++spins == kSpins) return ERR_IF;
   }
   reg(kTxData) = (1u << 13) | (1u << 12) | length;  // command A: first and last segment
   reg(kTxData) = length;                            // command B: the frame's length
-  for (std::uint32_t i = 0; i < (length + 3) / 4; ++i)
+  for (std::uint32_t i = 0; i < words; ++i)
     reg(kTxData) = g_frame[i];
   while ((reg(kTxFifoInfo) >> 16) & 0xff) {
     const std::uint32_t status = reg(kTxStatus);  // the transmit status words are not needed

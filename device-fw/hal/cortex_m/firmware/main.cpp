@@ -17,28 +17,30 @@
 #include "events.hpp"
 #include "mbedtls/version.h"
 #include "network.hpp"
-#include "nv_flash.hpp"
 #include "tte/device/device.hpp"
 #include "tte/device/mps2_board.hpp"
+#include "tte/device/nv_flash.hpp"
 #include "tte/device/seed_record.hpp"
 #include "tte/device/settings.hpp"
 #include "tte/enrollment_url.hpp"
 #include "tte/provisioning_image.hpp"
 
-extern "C" const std::uint8_t __tte_provisioning[], __tte_settings[];
+// The device-data regions, as firmware.ld places them.
+extern "C" const std::uint8_t __tte_provisioning[], __tte_provisioning_end[], __tte_settings[],
+    __tte_settings_end[];
 
 namespace tte::device::mps2 {
 namespace {
 
-constexpr std::size_t kProvisioningRegion = 2048, kSettingsRegion = 256;
 constexpr Millis kLongPressHold = 5'500;  // a console long press holds the button this long
 constexpr unsigned kMaxWait = 50;         // ms: the console and the button are polled this often
 
 // The flash regions are read through their linker symbols, not through C++
 // objects the compiler could see are erased.
-ByteView region(const std::uint8_t* start, std::size_t size) {
+ByteView region(const std::uint8_t* start, const std::uint8_t* end) {
   const std::uint8_t* volatile address = start;
-  return ByteView(address, size);
+  return ByteView(address,
+                  reinterpret_cast<std::uintptr_t>(end) - reinterpret_cast<std::uintptr_t>(start));
 }
 
 bool erased(ByteView bytes) {
@@ -90,7 +92,7 @@ int run() {
       .write_to(console());
 
   // Who the Device is: the factory's provisioning image.
-  const ByteView provisioning = region(__tte_provisioning, kProvisioningRegion);
+  const ByteView provisioning = region(__tte_provisioning, __tte_provisioning_end);
   if (erased(provisioning)) {
     g_events.stopped("no provisioning image in flash: make one with ./tte firmware image");
     halt();
@@ -117,7 +119,7 @@ int run() {
 
   // How this image runs: its settings, or the protocol's defaults when there are none.
   DeviceSettings settings;
-  const ByteView settings_bytes = region(__tte_settings, kSettingsRegion);
+  const ByteView settings_bytes = region(__tte_settings, __tte_settings_end);
   if (!erased(settings_bytes)) {
     auto decoded = DeviceSettings::decode(settings_bytes);
     if (!decoded.ok()) {
@@ -133,7 +135,18 @@ int run() {
   }
 
   // What the Device learned before: its NV sector (under QEMU, the host's file).
-  const bool mirrored = g_nv.attach_host_file();
+  switch (g_nv.attach_host_file()) {
+    case NvFlash::Host::mirrored:
+    case NvFlash::Host::none:
+      break;
+    case NvFlash::Host::refused:
+      g_events.stopped("the host's nv.bin cannot be opened, read or created", "io");
+      halt();
+    case NvFlash::Host::wrong_size:
+      g_events.stopped("the host's nv.bin is not a 4 KiB NV sector: not this firmware's", "io");
+      halt();
+  }
+  const bool mirrored = g_nv.mirrored();
   SeedRecord seeds(g_nv, SeedRecord::kNvOffset);
   const Status random =
       board_random().start(image->entropy_seed, seeds,

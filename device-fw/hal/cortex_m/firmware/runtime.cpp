@@ -11,6 +11,7 @@
 
 extern "C" {
 extern char end, _heap_end, _stack_limit, _stack_top, _data_start, __bss_end__;
+[[noreturn]] void tte_restart();  // firmware_startup.c
 }
 
 namespace tte::device::mps2 {
@@ -66,9 +67,7 @@ int _write(int, const char*, int size) {
       .field("file", file)
       .field("line", static_cast<std::uint64_t>(line))
       .write_to(console());
-  *reinterpret_cast<volatile std::uint32_t*>(0xE000ED0Cu) = 0x05FA0004u;  // SYSRESETREQ
-  for (;;) {
-  }
+  tte_restart();
 }
 
 void tte_board_fault(const char* what, std::uint32_t pc) {

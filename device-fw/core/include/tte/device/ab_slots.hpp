@@ -21,26 +21,24 @@ class AbSlots {
   AbSlots(Storage& storage, std::size_t base, std::size_t stride, std::size_t slot_size)
       : storage_(storage), base_(base), stride_(stride), slot_size_(slot_size) {}
 
-  // Reads both slots; `valid(slot bytes, &sequence)` says whether a slot holds a
-  // record (its CRC checked) and its sequence number. Returns the newest valid
-  // slot's bytes in `out` (slot_size bytes), or false when neither is valid.
-  template <typename Valid>
-  bool load(MutableByteView out, Valid valid) {
+  // Reads both slots. `decode(slot, bytes, &sequence)` says whether slot 0 or 1
+  // holds a record (its CRC checked), sets its sequence number and keeps what it
+  // decoded. Returns the newest valid slot, or -1 when neither is valid.
+  template <typename Decode>
+  int load(Decode decode) {
     any_valid_ = false;
     newest_ = 1;  // so that the first write goes to slot A
     for (std::size_t slot = 0; slot < 2; ++slot) {
       std::uint8_t bytes[kMaxSlotSize];
       if (!storage_.read(base_ + slot * stride_, MutableByteView(bytes, slot_size_))) continue;
       std::uint32_t sequence = 0;
-      if (!valid(ByteView(bytes, slot_size_), &sequence)) continue;
+      if (!decode(slot, ByteView(bytes, slot_size_), &sequence)) continue;
       if (any_valid_ && !newer(sequence, sequence_)) continue;
       any_valid_ = true;
       sequence_ = sequence;
       newest_ = slot;
-      for (std::size_t i = 0; i < slot_size_; ++i)
-        out[i] = bytes[i];
     }
-    return any_valid_;
+    return any_valid_ ? static_cast<int>(newest_) : -1;
   }
 
   // The sequence number the next record must carry.

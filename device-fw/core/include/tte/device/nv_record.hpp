@@ -47,6 +47,7 @@ class NvRecord {
   static constexpr std::size_t kSlotSize = 84;
   static constexpr std::size_t kSlotStride = 128;  // slots on separate flash write units
   static constexpr std::size_t kStorageSize = 2 * kSlotStride;
+  static_assert(kSlotSize <= AbSlots::kMaxSlotSize, "AbSlots reads a slot into a fixed buffer");
 
   explicit NvRecord(Storage& storage) : slots_(storage, 0, kSlotStride, kSlotSize) {}
 

@@ -24,6 +24,7 @@ class SeedRecord {
   static constexpr std::size_t kSlotSize = 44;
   static constexpr std::size_t kSlotStride = 64;
   static constexpr std::size_t kStorageSize = 2 * kSlotStride;
+  static_assert(kSlotSize <= AbSlots::kMaxSlotSize, "AbSlots reads a slot into a fixed buffer");
   // Where boards keep it: right after the NvRecord, in the same NV memory.
   static constexpr std::size_t kNvOffset = 256;
   using Seed = std::array<std::uint8_t, kSeedSize>;

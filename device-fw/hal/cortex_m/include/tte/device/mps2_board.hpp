@@ -3,10 +3,9 @@
 //   Mps2Led        LED0 of FPGAIO LED0 (0x40028000)
 //   Mps2Button     PB0 of FPGAIO BUTTON (0x40028008)
 //   Mps2Clock      milliseconds from FPGAIO CLK100HZ (10 ms steps)
-//   Mps2Storage    the NvRecord's 256 bytes in the .tte_nv section (link.ld)
+//   NvFlash        the NV sector (nv_flash.hpp)
 //   XorShiftEntropy seeded from the FPGAIO free-running COUNTER
-// The network (lwIP + libcoap + mbedTLS behind hal.hpp's Transport) is the
-// next step for this board; the core already runs here (tte_device_selftest).
+// The networked firmware (device-fw/hal/cortex_m/firmware) adds the network.
 #ifndef TTE_DEVICE_MPS2_BOARD_HPP
 #define TTE_DEVICE_MPS2_BOARD_HPP
 
@@ -30,12 +29,6 @@ class Mps2Button final {
 class Mps2Clock final {
  public:
   Millis now() const;
-};
-
-class Mps2Storage final : public Storage {
- public:
-  bool read(std::size_t offset, MutableByteView out) override;
-  bool write(std::size_t offset, ByteView bytes) override;
 };
 
 class XorShiftEntropy final : public Entropy {

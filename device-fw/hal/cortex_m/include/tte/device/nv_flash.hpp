@@ -1,5 +1,6 @@
-// The Device's NV memory on the MPS2: the 4 KiB NV sector of firmware.ld, which
-// holds the NvRecord (the Controller) at 0 and the SeedRecord at 256.
+// The Device's NV memory on the MPS2: the 4 KiB .tte_nv sector (firmware.ld,
+// link.ld), which holds the NvRecord (the Controller) at 0 and the SeedRecord
+// at 256.
 //
 // On the board the sector is memory the firmware writes in place (SSRAM on the
 // MPS2: it survives a reset, not a power cycle; on a part with flash, Storage
@@ -24,9 +25,15 @@ class NvFlash final : public Storage {
   static constexpr std::size_t kSize = 4096;
   static constexpr const char* kHostFile = "nv.bin";  // relative to QEMU's working directory
 
-  // Looks for the host's file (created, erased, if absent). True when the
-  // sector is mirrored to it; false on a board (nothing answers semihosting).
-  bool attach_host_file();
+  enum class Host : std::uint8_t {
+    mirrored,    // the sector is the host's file (created, erased, for a new Device)
+    none,        // nothing answers semihosting: the sector is the board's own memory
+    refused,     // the host answers but its file cannot be opened, read or created
+    wrong_size,  // the host's file is not a 4 KiB sector: not this firmware's
+  };
+  // Looks for the host's file. Anything but mirrored or none leaves the sector
+  // as it was: the Device must not go on (it would forget what it stores).
+  Host attach_host_file();
   bool mirrored() const { return host_file_ >= 0; }
 
   bool read(std::size_t offset, MutableByteView out) override;

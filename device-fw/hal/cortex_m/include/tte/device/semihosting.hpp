@@ -1,7 +1,8 @@
 // ARM semihosting (the BKPT 0xAB calls a debugger or QEMU answers): the few file
 // calls the board needs to keep its NV memory in a file on the host under
 // QEMU. With nothing to answer them (a board without a debugger), every call
-// fails with -1: the start-up code's HardFault handler sees to that.
+// fails with -1: the start-up code's HardFault handler sees to that, and says so
+// (absent()).
 #ifndef TTE_DEVICE_MPS2_SEMIHOSTING_HPP
 #define TTE_DEVICE_MPS2_SEMIHOSTING_HPP
 
@@ -20,6 +21,9 @@ bool write(int handle, const void* buffer, std::size_t size);
 bool seek(int handle, std::size_t position);
 // The file's length, or -1.
 long length(int handle);
+// True once a call found nothing to answer it (a board with no debugger): a
+// failure then means "no host", not "the host refused".
+bool absent();
 
 }  // namespace tte::device::mps2::semihosting
 

@@ -1,6 +1,10 @@
-#include "semihosting.hpp"
+#include "tte/device/semihosting.hpp"
 
 #include <cstring>
+
+// Set by the start-up code's HardFault handler when it answers a call itself.
+extern "C" volatile int tte_semihosting_absent;
+volatile int tte_semihosting_absent = 0;
 
 namespace tte::device::mps2::semihosting {
 namespace {
@@ -39,6 +43,10 @@ bool write(int handle, const void* buffer, std::size_t size) {
 bool seek(int handle, std::size_t position) {
   const std::uintptr_t arguments[2] = {static_cast<std::uintptr_t>(handle), position};
   return call(kSeek, arguments) == 0;
+}
+
+bool absent() {
+  return tte_semihosting_absent != 0;
 }
 
 long length(int handle) {

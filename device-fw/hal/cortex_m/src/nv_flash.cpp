@@ -1,6 +1,6 @@
-#include "nv_flash.hpp"
+#include "tte/device/nv_flash.hpp"
 
-#include "semihosting.hpp"
+#include "tte/device/semihosting.hpp"
 
 namespace tte::device::mps2 {
 namespace {
@@ -9,20 +9,25 @@ __attribute__((section(".tte_nv"), used)) std::uint8_t g_sector[NvFlash::kSize];
 
 }  // namespace
 
-bool NvFlash::attach_host_file() {
+NvFlash::Host NvFlash::attach_host_file() {
   int file = semihosting::open(kHostFile, semihosting::Mode::read_write_existing);
-  if (file >= 0 && semihosting::length(file) == static_cast<long>(kSize)) {
-    if (!semihosting::read(file, g_sector, kSize)) return false;
+  if (file < 0 && semihosting::absent()) return Host::none;
+  if (file >= 0) {
+    if (semihosting::length(file) != static_cast<long>(kSize)) return Host::wrong_size;
+    if (!semihosting::read(file, g_sector, kSize)) return Host::refused;
   } else {
-    // No file yet (a new Device): an erased sector, written out whole.
+    // No file yet: a new Device, whose sector is erased flash, written out whole.
     file = semihosting::open(kHostFile, semihosting::Mode::read_write_new);
-    if (file < 0) return false;
-    for (std::uint8_t& byte : g_sector)
+    if (file < 0) return Host::refused;
+    std::uint8_t erased[kSize];
+    for (std::uint8_t& byte : erased)
       byte = 0xff;
-    if (!semihosting::write(file, g_sector, kSize)) return false;
+    if (!semihosting::write(file, erased, kSize)) return Host::refused;
+    for (std::size_t i = 0; i < kSize; ++i)
+      g_sector[i] = erased[i];
   }
   host_file_ = file;
-  return true;
+  return Host::mirrored;
 }
 
 bool NvFlash::read(std::size_t offset, MutableByteView out) {
