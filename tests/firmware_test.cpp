@@ -228,9 +228,25 @@ TEST_F(Firmware, ALongPressIsAFactoryResetAndTheDeviceComesBack) {
   ASSERT_EQ(
       enroll(dir_, ms, controller, batch, 1, "", seen_from_qemu(controller.coaps())).exit_code, 0);
   auto device = boot(image(batch, 1, "switch", {"--profile", "switch"}), "switch");
-  device->wait_for("state", "registered", std::chrono::seconds(60));
-  device->send("press");  // the console's stand-in for the board's button
-  EXPECT_TRUE(device->wait_for("switch")["on"].get<bool>());
+  const std::string urn = device->wait_for("state", "registered", std::chrono::seconds(60))["urn"];
+  // The Controller observes the switch (over the Device's session, which it then holds).
+  Process observer({TTE_CONTROLLER_BIN, "device", "observe", urn, "/switch", "--count", "1",
+                    "--data-dir", controller.data_dir()},
+                   dir_.file("observe.log"));
+  // Presses (the console's stand-in for the board's button) until the observer has seen one:
+  // the CLI says nothing when its observation is in place.
+  bool observed = false;
+  for (int i = 0; i < 20 && !observed; ++i) {
+    device->send("press");
+    device->wait_for("switch");
+    try {
+      observed = observer.wait(std::chrono::seconds(1)) == 0;
+    } catch (const std::exception&) {
+    }
+  }
+  ASSERT_TRUE(observed);
+  device->send("memory");
+  const int heap_before = device->wait_for("memory")["heap_in_use"].get<int>();
   device->send("long-press");
   Json reset = device->wait_for("factory_reset", "", std::chrono::seconds(15));
   EXPECT_EQ(reset["detail"], "the stored Controller was erased");
@@ -239,6 +255,33 @@ TEST_F(Firmware, ALongPressIsAFactoryResetAndTheDeviceComesBack) {
   EXPECT_EQ(device->wait_for("stored", "", std::chrono::seconds(30))["controller"],
             seen_from_qemu(controller.coaps()));
   device->wait_for("state", "registered", std::chrono::seconds(30));
+  // The old session went with its observation: the heap holds one session's DTLS state, not two.
+  const int heap_after = device->wait_for("memory")["heap_in_use"].get<int>();
+  EXPECT_LT(heap_after, heap_before + 2000) << heap_before << " then " << heap_after;
+  stop(*device);
+}
+
+TEST_F(Firmware, TheConsoleTakesCrLfAndDropsOverlongLines) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1, "boards", seen_from_qemu(ms.coaps_port()));
+  auto device = boot(image(batch, 1, "light"), "light");
+  device->wait_for("network", "up", std::chrono::seconds(30));
+  device->process().write("memory\r");  // a terminal's Enter
+  device->wait_for("memory", "", std::chrono::seconds(5));
+  device->process().write("memory\r\n");  // a serial program's
+  device->wait_for("memory", "", std::chrono::seconds(5));
+  // A line of garbage far longer than any command, then a command: the garbage is dropped
+  // whole, the command runs. (QEMU hands the UART about 50 bytes a second, so the flood is
+  // short here; on a board the receive interrupt takes them at the line's rate.)
+  std::string flood(300, 'x');
+  for (std::size_t i = 0; i < flood.size(); i += 7)
+    flood[i] = static_cast<char>(0x80 + i % 100);
+  device->process().write(flood + "\nmemory\n");
+  device->wait_for("memory", "", std::chrono::seconds(30));
+  // A command the firmware does not know does nothing; the next one still runs.
+  device->process().write("reboot now\nmemory\n");
+  device->wait_for("memory", "", std::chrono::seconds(10));
   stop(*device);
 }
 
@@ -345,7 +388,17 @@ TEST_F(Firmware, TheImageHoldsTheProvisioningImageAtItsAddressAndACorruptOneIsRe
   Json stopped = device->wait_for("stopped", "", std::chrono::seconds(30));
   EXPECT_EQ(stopped["error"], "checksum");
   EXPECT_FALSE(saw(*device, "network", "up"));
-  stop(*device);
+  EXPECT_EQ(device->process().wait(), 3);  // the runner's status for a Device that stopped itself
+
+  // The runner refuses an image whose ELF is not the one the tool made (image.json says which).
+  {
+    std::fstream elf(light + "/tte-device.elf", std::ios::in | std::ios::out | std::ios::binary);
+    elf.seekp(1000);
+    elf.put('\x5a');
+  }
+  RunResult damaged = run({TTE_FIRMWARE_RUNNER, light});
+  EXPECT_EQ(damaged.exit_code, 1);
+  EXPECT_NE(damaged.err.find("damaged"), std::string::npos) << damaged.err;
 }
 
 TEST_F(Firmware, GarbageFromThePeersAddressDoesNotDeafenTheDevice) {

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/controller.hpp"
@@ -111,8 +112,14 @@ int bench(int argc, char** argv) {
   {
     fs::remove(image + "/nv.bin");
     auto device = boot_qemu(dir, image, "icount", true);
+    auto pressed_at = Clock::now();
     for (int cycle = 0; cycle < 4; ++cycle) {
-      if (cycle > 0) device->send("long-press");
+      if (cycle > 0) {
+        // A long press holds the button 5.5 s: the next starts once this one is released.
+        std::this_thread::sleep_until(pressed_at + std::chrono::milliseconds(6000));
+        pressed_at = Clock::now();
+        device->send("long-press");
+      }
       device->wait_for("state", "registered", std::chrono::seconds(120));
       Json memory = device->wait_for("memory", "", std::chrono::seconds(10));
       (cycle == 0 ? first_memory : last_memory) = memory;

@@ -2,6 +2,7 @@
 // (build/firmware/.../tte-device-fw.elf) and the Device's provisioning image
 // (tte-mothership manufacture's <devid>.nv), with the image's settings. What
 // ./tte firmware image runs; see docs/device.md, "The image".
+#include <openssl/sha.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -68,6 +69,18 @@ Region elf_section(const std::string& elf, const std::string& path, const std::s
                      " section: not the TTE firmware (tte-device-fw.elf)");
 }
 
+std::string sha256_hex(const std::string& bytes) {
+  std::uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  std::string hex;
+  for (std::uint8_t b : digest) {
+    static const char kDigits[] = "0123456789abcdef";
+    hex += kDigits[b >> 4];
+    hex += kDigits[b & 15];
+  }
+  return hex;
+}
+
 // Files the tool writes on the way, removed however it ends.
 struct Scratch {
   std::vector<std::string> paths;
@@ -96,13 +109,32 @@ void run_tool(const std::vector<std::string>& argv) {
     throw StartupError(argv[0] + " failed on " + argv.back());
 }
 
+// Seconds as decimal digits with at most three after a point ("2", "0.5"), to milliseconds.
 std::uint64_t milliseconds(const CommandLine& cli, const char* name) {
   const std::string text = cli.require(name);
-  char* end = nullptr;
-  const double seconds = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0' || !(seconds > 0) || seconds > 86400)
-    throw UsageError(std::string("--") + name + ": a number of seconds, at most a day");
-  return static_cast<std::uint64_t>(seconds * 1000);
+  std::uint64_t value = 0;
+  int fraction_digits = -1;  // none seen after a point; -1 before it
+  bool digits = false;
+  for (char c : text) {
+    if (c == '.' && fraction_digits < 0) {
+      fraction_digits = 0;
+    } else if (c >= '0' && c <= '9' && fraction_digits < 3 && value <= 86'400'000) {
+      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+      digits = true;
+      if (fraction_digits >= 0) ++fraction_digits;
+    } else {
+      value = 0;
+      digits = false;
+      break;
+    }
+  }
+  for (int i = fraction_digits < 0 ? 0 : fraction_digits; i < 3; ++i)
+    value *= 10;
+  if (!digits || value == 0 || value > 86'400'000) {
+    throw UsageError(std::string("--") + name +
+                     ": seconds, more than 0 and at most a day, e.g. 30 or 0.5");
+  }
+  return value;
 }
 
 std::array<std::uint8_t, 4> ipv4(const std::string& text, const char* option) {
@@ -138,7 +170,9 @@ DeviceSettings settings_from(const CommandLine& cli) {
     throw UsageError("--gateway goes with --address (without them the Device uses DHCP)");
   }
   settings.retry_min = milliseconds(cli, "retry-min");
-  settings.retry_max = std::max(milliseconds(cli, "retry-max"), settings.retry_min);
+  settings.retry_max = milliseconds(cli, "retry-max");
+  if (settings.retry_max < settings.retry_min)
+    throw UsageError("--retry-max is less than --retry-min");
   settings.lifetime = static_cast<std::uint32_t>(milliseconds(cli, "lifetime") / 1000);
   auto checked = settings.check();
   if (!checked.ok())
@@ -209,6 +243,12 @@ int run(int argc, char** argv) {
   if (!decoded.ok())
     throw StartupError(image_path + ": " + decoded.error().message + " (" +
                        errc_name(decoded.error().code) + ")");
+  // The length the image says it has (bytes 6-7) is all the file may hold.
+  const std::size_t image_size = static_cast<std::size_t>(image[6]) << 8 | image[7];
+  if (image.size() != image_size) {
+    throw StartupError(image_path + " holds " + std::to_string(image.size() - image_size) +
+                       " bytes after its provisioning image: not a file tte-mothership wrote");
+  }
   if (!bundle_urn.empty() && decoded->urn.view() != bundle_urn)
     throw StartupError(image_path + " is another Device's (" + std::string(decoded->urn.view()) +
                        ") than its bundle's (" + bundle_urn + ")");
@@ -229,6 +269,11 @@ int run(int argc, char** argv) {
   const fs::path dir(out);
   const fs::path manifest = dir / "image.json";
   const std::string devid(decoded->dev_id.to_string().view()), urn(decoded->urn.view());
+  if (!fs::exists(manifest) && fs::exists(dir / "nv.bin")) {
+    throw StartupError(out +
+                       " holds a Device's NV memory (nv.bin) but no image.json saying whose: "
+                       "choose another directory");
+  }
   if (fs::exists(manifest)) {
     Json previous = Json::parse(read_file(manifest.string()), nullptr, false);
     if (previous.is_discarded() || previous.value("urn", "") != urn) {
@@ -258,6 +303,9 @@ int run(int argc, char** argv) {
   run_tool({objcopy, "--update-section", ".tte_provisioning=" + provisioning_file,
             "--update-section", ".tte_settings=" + settings_file, firmware, elf + ".part"});
   run_tool({objcopy, "-O", "binary", "--gap-fill", "0xff", elf + ".part", bin + ".part"});
+  // objcopy keeps the input's execute bits: these are data, and as secret as the bundle.
+  ::chmod((elf + ".part").c_str(), 0600);
+  ::chmod((bin + ".part").c_str(), 0600);
   fs::rename(elf + ".part", elf);
   fs::rename(bin + ".part", bin);
 
@@ -290,7 +338,8 @@ int run(int argc, char** argv) {
       {"elf", elf},
       {"bin", bin},
       {"bin_size", fs::file_size(bin)},
-      {"nv", (dir / "nv.bin").string()}};
+      {"nv", (dir / "nv.bin").string()},
+      {"elf_sha256", sha256_hex(read_file(elf))}};
   write_file_atomic(manifest.string(), made.dump(2) + "\n", 0644);
   if (cli.has("json")) {
     std::cout << made.dump() << "\n";
@@ -312,7 +361,10 @@ int main(int argc, char** argv) {
   try {
     return tte::device::run(argc, argv);
   } catch (const tte::UsageError& e) {
-    std::fprintf(stderr, "tte-firmware-image: %s (see tte-firmware-image --help)\n", e.what());
+    const std::string message = e.what();
+    std::fprintf(
+        stderr, "tte-firmware-image: %s%s\n", message.c_str(),
+        message.find("--help") == std::string::npos ? " (see tte-firmware-image --help)" : "");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tte-firmware-image: %s\n", e.what());

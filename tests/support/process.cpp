@@ -158,13 +158,19 @@ Process::Process(const std::vector<std::string>& argv, const std::string& stderr
 }
 
 void Process::write_line(const std::string& line) {
+  write(line + "\n");
+}
+
+void Process::write(const std::string& text) {
   if (stdin_fd_ < 0) throw std::runtime_error("this process has no stdin pipe");
   static const bool sigpipe_ignored =
       (std::signal(SIGPIPE, SIG_IGN), true);  // a dead child is an error, not a kill
   (void)sigpipe_ignored;
-  std::string text = line + "\n";
-  if (::write(stdin_fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    throw std::runtime_error("cannot write to pid " + std::to_string(pid_));
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(stdin_fd_, text.data() + written, text.size() - written);
+    if (n <= 0) throw std::runtime_error("cannot write to pid " + std::to_string(pid_));
+    written += static_cast<std::size_t>(n);
   }
 }
 

@@ -39,6 +39,7 @@ class Process {
   std::string read_line(std::chrono::milliseconds timeout = 30s);
   void signal(int sig);
   void write_line(const std::string& line);  // needs with_stdin
+  void write(const std::string& text);       // as it is, no newline added
   // Waits for the exit; returns the exit code (negative: the signal). Throws on timeout.
   int wait(std::chrono::milliseconds timeout = 30s);
   pid_t pid() const { return pid_; }

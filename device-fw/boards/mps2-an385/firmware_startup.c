@@ -17,13 +17,16 @@ void Reset_Handler(void);
 void HardFault_Handler(void);
 void Fault_Handler(void);
 void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void UART0RX_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void tte_board_fault(const char* what, uint32_t pc) __attribute__((weak));
 
 #define TTE_STACK_PAINT 0x5354434bu /* "STCK" */
 
 static void Default_Handler(void) {}
 
-__attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
+/* The Cortex-M3's 16 system vectors, then the MPS2-AN385's interrupts (QEMU hw/arm/mps2.c,
+ * ARM AN385): IRQ 0 is UART0's receiver, the only one the firmware enables. */
+__attribute__((section(".vectors"), used)) static void (*const vectors[16 + 32])(void) = {
     (void (*)(void))(&_stack_top),
     Reset_Handler,
     Fault_Handler,     /* NMI */
@@ -40,6 +43,7 @@ __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void
     0,
     Fault_Handler, /* PendSV */
     SysTick_Handler,
+    UART0RX_Handler, /* IRQ 0 */
 };
 
 #define SCB_AIRCR (*(volatile uint32_t*)0xE000ED0Cu)

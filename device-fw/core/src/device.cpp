@@ -109,11 +109,13 @@ void Device::connect(Millis now, const char* detail) {
 void Device::on_mothership_reply(Millis now, const MotherShipReply& reply) {
   if (state_ != State::asking_mothership) return;  // stale (a reset came in between)
   hal_.transport.close();
-  enum class Kind { content, unavailable, forbidden, no_answer, wrong_key, malformed };
+  enum class Kind { content, unavailable, forbidden, no_answer, refused, wrong_key, malformed };
   Kind kind = Kind::no_answer;
   EnrollmentAnswer decoded;
   if (reply.kind == MotherShipReply::Kind::wrong_key) {
     kind = Kind::wrong_key;
+  } else if (reply.kind == MotherShipReply::Kind::refused) {
+    kind = Kind::refused;
   } else if (reply.kind == MotherShipReply::Kind::response) {
     constexpr std::uint8_t kContent = 2 << 5 | 5, kForbidden = 4 << 5 | 3,
                            kUnavailable = 5 << 5 | 3;
@@ -188,6 +190,8 @@ void Device::on_mothership_reply(Millis now, const MotherShipReply& reply) {
     if (max_age > wait) wait = max_age;
   } else if (kind == Kind::wrong_key) {
     detail = "the MotherShip showed the wrong key";
+  } else if (kind == Kind::refused) {
+    detail = "the MotherShip refused the DTLS session";
   } else if (kind == Kind::malformed) {
     detail = "the MotherShip's answer was not understood";
   }
@@ -201,6 +205,9 @@ void Device::on_controller_session(Millis now, SessionOutcome outcome) {
     hal_.transport.close();
     controller_failed(now, outcome == SessionOutcome::wrong_key
                                ? "the Controller showed the wrong key; keeping the stored record"
+                           : outcome == SessionOutcome::refused
+                               ? "the Controller refused the DTLS session (it may not know this "
+                                 "Device's key); keeping the stored record"
                                : "the Controller did not answer");
     return;
   }

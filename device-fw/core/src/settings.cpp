@@ -15,8 +15,16 @@ Error settings_error(Errc code, const char* message, const char* field) {
   return make_error(code, message, field);
 }
 
-bool is_zero(const std::array<std::uint8_t, 4>& a) {
-  return (a[0] | a[1] | a[2] | a[3]) == 0;
+std::uint32_t value_of(const std::array<std::uint8_t, 4>& a) {
+  return static_cast<std::uint32_t>(a[0]) << 24 | static_cast<std::uint32_t>(a[1]) << 16 |
+         static_cast<std::uint32_t>(a[2]) << 8 | a[3];
+}
+
+// An address a host can have on a network: not 0.0.0.0/8, not loopback, not
+// multicast or the reserved range above it.
+bool host_address(std::uint32_t a) {
+  const std::uint32_t first = a >> 24;
+  return first != 0 && first != 127 && first < 224;
 }
 
 }  // namespace
@@ -42,8 +50,19 @@ Status DeviceSettings::check() const {
   if (!dhcp) {
     if (prefix_length < 1 || prefix_length > 32)
       return settings_error(Errc::out_of_range, "prefix length outside 1-32", "address");
-    if (is_zero(address)) return settings_error(Errc::out_of_range, "address 0.0.0.0", "address");
-    if (is_zero(gateway)) return settings_error(Errc::out_of_range, "gateway 0.0.0.0", "gateway");
+    const std::uint32_t own = value_of(address), router = value_of(gateway);
+    const std::uint32_t mask = prefix_length == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix_length);
+    if (!host_address(own))
+      return settings_error(Errc::out_of_range, "not an address a Device can have", "address");
+    if (prefix_length <= 30 && ((own & ~mask) == 0 || (own & ~mask) == ~mask)) {
+      return settings_error(Errc::out_of_range, "the network's own or broadcast address",
+                            "address");
+    }
+    if (!host_address(router) || router == own || (router & mask) != (own & mask)) {
+      return settings_error(Errc::out_of_range,
+                            "the gateway must be another address on the Device's network",
+                            "gateway");
+    }
   }
   return ok_status();
 }

@@ -8,18 +8,21 @@ constexpr std::uint8_t kCreated = 2 << 5 | 1, kChanged = 2 << 5 | 4, kNotFound =
 }  // namespace
 
 void report_failure(Device& device, Millis now, SessionPurpose purpose, bool up,
-                    PendingRequest pending, bool wrong_key) {
+                    PendingRequest pending, Failure failure) {
   switch (purpose) {
     case SessionPurpose::mothership: {
       MotherShipReply reply;
-      reply.kind = wrong_key ? MotherShipReply::Kind::wrong_key : MotherShipReply::Kind::no_answer;
+      reply.kind = failure == Failure::wrong_key ? MotherShipReply::Kind::wrong_key
+                   : failure == Failure::refused ? MotherShipReply::Kind::refused
+                                                 : MotherShipReply::Kind::no_answer;
       device.on_mothership_reply(now, reply);
       return;
     }
     case SessionPurpose::controller:
       if (!up) {
-        device.on_controller_session(
-            now, wrong_key ? SessionOutcome::wrong_key : SessionOutcome::failed);
+        device.on_controller_session(now, failure == Failure::wrong_key ? SessionOutcome::wrong_key
+                                          : failure == Failure::refused ? SessionOutcome::refused
+                                                                        : SessionOutcome::failed);
       } else if (pending == PendingRequest::registration) {
         device.on_registration(now, RegistrationOutcome::no_answer, nullptr);
       } else if (pending == PendingRequest::renewal) {

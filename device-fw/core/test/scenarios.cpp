@@ -569,6 +569,29 @@ void settings_round_trip_and_bad_ones_are_refused(Checker& c) {
   bad = fixed;
   bad.gateway = {0, 0, 0, 0};
   CHECK(!bad.check().ok());
+  bad = fixed;
+  bad.gateway = {192, 168, 1, 1};  // not on 10.0.2.0/24
+  CHECK(bad.check().error().field == std::string_view("gateway"));
+  bad = fixed;
+  bad.gateway = fixed.address;
+  CHECK(!bad.check().ok());
+  for (const std::array<std::uint8_t, 4>& address :
+       {std::array<std::uint8_t, 4>{10, 0, 2, 0}, std::array<std::uint8_t, 4>{10, 0, 2, 255},
+        std::array<std::uint8_t, 4>{224, 0, 0, 1}, std::array<std::uint8_t, 4>{255, 255, 255, 255},
+        std::array<std::uint8_t, 4>{127, 0, 0, 1}}) {
+    bad = fixed;
+    bad.address = address;
+    CHECK(bad.check().error().field == std::string_view("address"));
+  }
+  bad = fixed;
+  bad.prefix_length = 32;  // a point-to-point /32 has no network or broadcast address...
+  bad.gateway = {10, 0, 2, 2};
+  CHECK(!bad.check().ok());  // ... and no room for a gateway on it
+  bad = fixed;
+  bad.prefix_length = 31;
+  bad.address = {10, 0, 2, 2};
+  bad.gateway = {10, 0, 2, 3};
+  CHECK(bad.check().ok());  // RFC 3021: both ends of a /31 are hosts
   bad = defaults;
   bad.retry_min = 0;
   CHECK(!bad.check().ok());
@@ -578,7 +601,8 @@ void settings_round_trip_and_bad_ones_are_refused(Checker& c) {
 void transport_reports_reach_the_outcomes_they_mean(Checker& c) {
   Bench b;
   b.device.boot(0);
-  report_failure(b.device, 0, SessionPurpose::mothership, false, PendingRequest::query, true);
+  report_failure(b.device, 0, SessionPurpose::mothership, false, PendingRequest::query,
+                 Failure::wrong_key);
   CHECK(b.device.state() == State::waiting_for_mapping);
   CHECK(std::strstr(b.recorder.last_detail, "wrong key") != nullptr);
   b.device.poll(b.device.retry_at());
@@ -591,9 +615,18 @@ void transport_reports_reach_the_outcomes_they_mean(Checker& c) {
   CHECK(b.device.state() == State::connecting);
   CHECK(b.device.controller() && *b.device.controller() == controller_a());
   // The Controller's handshake fails: with the wrong key, or without an answer.
-  report_failure(b.device, kSecond, SessionPurpose::controller, false, PendingRequest::none, true);
+  report_failure(b.device, kSecond, SessionPurpose::controller, false, PendingRequest::none,
+                 Failure::wrong_key);
   CHECK(b.device.state() == State::controller_unreachable);
   CHECK(std::strstr(b.recorder.last_detail, "wrong key") != nullptr);
+  b.device.poll(b.device.retry_at());
+  CHECK(b.device.state() == State::connecting);
+  // ... or with an alert: the Controller does not take this Device (another Device's NV, say).
+  report_failure(b.device, b.device.retry_at(), SessionPurpose::controller, false,
+                 PendingRequest::none, Failure::refused);
+  CHECK(b.device.state() == State::controller_unreachable);
+  CHECK(std::strstr(b.recorder.last_detail, "refused the DTLS session") != nullptr);
+  CHECK(b.device.controller() && *b.device.controller() == controller_a());  // kept
   b.device.poll(b.device.retry_at());
   CHECK(b.device.state() == State::connecting);
   b.device.on_controller_session(b.device.retry_at(), SessionOutcome::up);
@@ -610,7 +643,8 @@ void transport_reports_reach_the_outcomes_they_mean(Checker& c) {
   CHECK(b.device.state() == State::registering);
   report_answer(b.device, kHour, PendingRequest::registration, created);
   // The session dies while a renewal is out.
-  report_failure(b.device, kHour, SessionPurpose::controller, true, PendingRequest::renewal, false);
+  report_failure(b.device, kHour, SessionPurpose::controller, true, PendingRequest::renewal,
+                 Failure::no_answer);
   CHECK(b.device.state() == State::controller_unreachable);
 }
 

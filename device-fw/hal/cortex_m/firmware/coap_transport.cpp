@@ -19,23 +19,6 @@ namespace {
 char kPeerName[] = "tte-peer";
 
 CoapTransport* g_transport = nullptr;
-Events* g_events = nullptr;
-
-// libcoap's warnings and errors (a DTLS alert, a refused certificate) as console events.
-void log_to_console(coap_log_t level, const char* message) {
-  if (!g_events) return;
-  char text[160];
-  std::size_t n = 0;
-  for (; message[n] && n + 1 < sizeof text; ++n)
-    text[n] = message[n];
-  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-    --n;
-  text[n] = '\0';
-  g_events->line("libcoap")
-      .field("level", level <= COAP_LOG_ERR ? "error" : "warning")
-      .field("text", text)
-      .write_to(console());
-}
 
 bool address_of(const ControllerAddress& peer, coap_address_t* address) {
   const ByteView ip = peer.ip.bytes();
@@ -62,9 +45,8 @@ bool CoapTransport::start(const Keys& keys, Profile profile, Events& events) {
   keys_ = keys;
   events_ = &events;
   g_transport = this;
-  g_events = &events;
   coap_startup();
-  coap_set_log_handler(log_to_console);
+  coap_set_log_handler(&CoapTransport::on_log);
   coap_set_log_level(COAP_LOG_WARN);
   coap_dtls_set_log_level(COAP_LOG_WARN);
   context_ = coap_new_context(nullptr);
@@ -95,6 +77,7 @@ bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, 
   close();
   pin_ = pin;
   pin_refused_ = false;
+  peer_alerted_ = false;
   connected_ = false;
   failed_ = false;
   answered_ = false;
@@ -103,20 +86,13 @@ bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, 
   opened_idle_micros_ = clock().idle_micros();
   deadline_ = clock().now() + kHandshakeDeadline;
 
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  // The peer's certificate is self-signed and trusted for its key alone: the
-  // handshake verifies it (verify_peer_cert) so that libcoap's callback sees it
-  // (on_certificate, where the pin is checked). Mbed TLS verifies only against
-  // a CA; the Device's own certificate stands in as one, which no peer's
-  // certificate chains to.
-  pki.verify_peer_cert = 1;
-  pki.check_common_ca = 0;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;  // no calendar on the Device
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
+  // The handshake verifies the peer's certificate (verify_peer_cert) so that
+  // libcoap's callback sees it (on_certificate, where the pin is checked).
+  // Mbed TLS verifies only against a CA; the Device's own certificate stands in
+  // as one, which no peer's certificate chains to. libcoap calls the callback
+  // only for a certificate Mbed TLS flagged, so the pin is checked once more
+  // when the session is up (session_up), whatever happened in the handshake.
+  coap_dtls_pki_t pki = coap_pdu::pinned_peer_pki();
   pki.validate_cn_call_back = &CoapTransport::on_certificate;
   pki.cn_call_back_arg = this;
   pki.client_sni = kPeerName;
@@ -141,8 +117,14 @@ bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, 
 
 void CoapTransport::close() {
   if (session_) {
-    coap_session_release(session_);
-    session_ = nullptr;
+    // Disconnected first: libcoap drops the session's observers (the Controller's
+    // observations hold it) and its messages in flight, which would otherwise keep
+    // it and its DTLS state (~10 KB of heap) alive past its release. Never called
+    // from inside a libcoap callback: the Device reacts from process().
+    coap_session_t* session = session_;
+    session_ = nullptr;  // what the disconnection reports is about no session of ours
+    coap_session_disconnected(session, COAP_NACK_NOT_DELIVERABLE);
+    coap_session_release(session);
   }
   purpose_ = Purpose::none;
   pending_ = Pending::none;
@@ -271,7 +253,10 @@ void CoapTransport::fail() {
   const Pending pending = pending_;
   failed_ = false;
   pending_ = Pending::none;
-  if (device_) report_failure(*device_, clock().now(), purpose_, connected_, pending, pin_refused_);
+  const Failure failure = pin_refused_    ? Failure::wrong_key
+                          : peer_alerted_ ? Failure::refused
+                                          : Failure::no_answer;
+  if (device_) report_failure(*device_, clock().now(), purpose_, connected_, pending, failure);
 }
 
 void CoapTransport::process(unsigned wait_ms) {
@@ -352,6 +337,27 @@ void CoapTransport::on_request(coap_resource_t* resource, coap_session_t* sessio
     return;
   }
   coap_pdu::serve(*self->device_, clock().now(), resource, request, response);
+}
+
+// libcoap's warnings and errors (a DTLS alert, a refused certificate) as console
+// events. A fatal alert from the peer is also how the transport learns that a
+// handshake was refused rather than unanswered: libcoap 4.3.5's Mbed TLS
+// backend reports both as the same event, and logs "Alert '<n>'" for the first.
+void CoapTransport::on_log(coap_log_t level, const char* message) {
+  CoapTransport* self = g_transport;
+  if (!self || !self->events_) return;
+  char text[160];
+  std::size_t n = 0;
+  for (; message[n] && n + 1 < sizeof text; ++n)
+    text[n] = message[n];
+  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+    --n;
+  text[n] = '\0';
+  if (self->session_ && std::strstr(text, "Alert '")) self->peer_alerted_ = true;
+  self->events_->line("libcoap")
+      .field("level", level <= COAP_LOG_ERR ? "error" : "warning")
+      .field("text", text)
+      .write_to(console());
 }
 
 // libcoap's wait for input (NO_SYS): receive what the network has, sleep until

@@ -67,6 +67,7 @@ class CoapTransport final : public Transport {
                          const coap_pdu_t* request, const coap_string_t* query,
                          coap_pdu_t* response);
   static int wait_for_input(void* arg, std::uint32_t timeout_ms);
+  static void on_log(coap_log_t level, const char* message);
 
   bool open(const ControllerAddress& peer, const Fingerprint& pin, Purpose purpose);
   bool send(coap_pdu_t* pdu, Pending pending);
@@ -85,6 +86,7 @@ class CoapTransport final : public Transport {
   Purpose purpose_ = Purpose::none;
   Fingerprint pin_;
   bool pin_refused_ = false;
+  bool peer_alerted_ = false;  // the peer sent a fatal alert (libcoap logs it)
   bool connected_ = false;
   bool failed_ = false;
   Millis deadline_ = 0;

@@ -10,10 +10,16 @@ constexpr std::uintptr_t kUart0 = 0x40004000;
 volatile std::uint32_t& reg(std::uintptr_t offset) {
   return *reinterpret_cast<volatile std::uint32_t*>(kUart0 + offset);
 }
-constexpr std::uintptr_t kData = 0x00, kState = 0x04, kCtrl = 0x08, kBaudDiv = 0x10;
+constexpr std::uintptr_t kData = 0x00, kState = 0x04, kCtrl = 0x08, kIntClear = 0x0c,
+                         kBaudDiv = 0x10;
 constexpr std::uint32_t kTxFull = 1u << 0, kRxFull = 1u << 1;
-constexpr std::uint32_t kTxEnable = 1u << 0, kRxEnable = 1u << 1;
+constexpr std::uint32_t kTxEnable = 1u << 0, kRxEnable = 1u << 1, kRxInterrupt = 1u << 3;
+constexpr std::uint32_t kRxInterruptClear = 1u << 1;  // write one to clear
 constexpr std::uint32_t kSystemClock = 25'000'000, kBaud = 115'200;
+// NVIC: IRQ 0 is UART0's receiver on the MPS2-AN385.
+volatile std::uint32_t& nvic_iser0() {
+  return *reinterpret_cast<volatile std::uint32_t*>(0xE000E100);
+}
 
 Console g_console;
 
@@ -38,7 +44,8 @@ Console& console() {
 
 void Console::start() {
   reg(kBaudDiv) = kSystemClock / kBaud;
-  reg(kCtrl) = kTxEnable | kRxEnable;
+  reg(kCtrl) = kTxEnable | kRxEnable | kRxInterrupt;
+  nvic_iser0() = 1u << 0;
 }
 
 void Console::write(const char* text, std::size_t size) {
@@ -49,25 +56,39 @@ void Console::write(const char* text, std::size_t size) {
   }
 }
 
-const char* Console::read_line() {
+void Console::receive() {
+  // Cleared before the UART is drained: a byte that arrives after the last read
+  // raises the interrupt again (cleared after, it would wait unread for good).
+  reg(kIntClear) = kRxInterruptClear;
   while (reg(kState) & kRxFull) {
     const char c = static_cast<char>(reg(kData) & 0xff);
-    if (c == '\r') continue;
-    if (c == '\n') {
-      const bool complete = !overflow_;
-      line_[length_] = '\0';
+    if (c == '\r' || c == '\n') {  // CR LF: the LF ends an empty line, which is ignored
+      if (length_ > 0 && !overlong_ && lines_in_ - lines_out_ < kLines) {
+        char* line = lines_[lines_in_ % kLines];
+        for (std::size_t i = 0; i < length_; ++i)
+          line[i] = receiving_[i];
+        line[length_] = '\0';
+        lines_in_ = lines_in_ + 1;
+      }
       length_ = 0;
-      overflow_ = false;
-      if (complete) return line_;
-      continue;
-    }
-    if (length_ + 1 < sizeof line_) {
-      line_[length_++] = c;
+      overlong_ = false;
+    } else if (length_ + 1 < kLine) {
+      receiving_[length_++] = c;
     } else {
-      overflow_ = true;
+      overlong_ = true;
     }
   }
-  return nullptr;
+}
+
+const char* Console::read_line() {
+  if (lines_out_ == lines_in_) return nullptr;
+  const char* line = lines_[lines_out_ % kLines];
+  std::size_t i = 0;
+  for (; line[i] && i + 1 < kLine; ++i)
+    line_[i] = line[i];
+  line_[i] = '\0';
+  lines_out_ = lines_out_ + 1;
+  return line_;
 }
 
 JsonLine::JsonLine(std::uint64_t t) {
@@ -160,3 +181,7 @@ void JsonLine::write_to(Console& out) {
 }
 
 }  // namespace tte::device::mps2
+
+extern "C" void UART0RX_Handler() {
+  tte::device::mps2::console().receive();
+}

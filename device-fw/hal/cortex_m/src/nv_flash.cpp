@@ -19,12 +19,14 @@ NvFlash::Host NvFlash::attach_host_file() {
     // No file yet: a new Device, whose sector is erased flash, written out whole.
     file = semihosting::open(kHostFile, semihosting::Mode::read_write_new);
     if (file < 0) return Host::refused;
-    std::uint8_t erased[kSize];
+    std::uint8_t erased[256];  // a chunk at a time: the stack is small
     for (std::uint8_t& byte : erased)
       byte = 0xff;
-    if (!semihosting::write(file, erased, kSize)) return Host::refused;
+    for (std::size_t at = 0; at < kSize; at += sizeof erased) {
+      if (!semihosting::write(file, erased, sizeof erased)) return Host::refused;
+    }
     for (std::size_t i = 0; i < kSize; ++i)
-      g_sector[i] = erased[i];
+      g_sector[i] = 0xff;
   }
   host_file_ = file;
   return Host::mirrored;

@@ -10,7 +10,8 @@ namespace tte::device::mps2::semihosting {
 namespace {
 
 // Operation numbers (ARM "Semihosting for AArch32 and AArch64", version 2.0).
-constexpr int kOpen = 0x01, kWrite = 0x05, kRead = 0x06, kSeek = 0x0a, kLength = 0x0c;
+constexpr int kOpen = 0x01, kWrite = 0x05, kRead = 0x06, kSeek = 0x0a, kLength = 0x0c,
+              kExitExtended = 0x20;
 
 int call(int operation, const void* arguments) {
   register int r0 asm("r0") = operation;
@@ -43,6 +44,12 @@ bool write(int handle, const void* buffer, std::size_t size) {
 bool seek(int handle, std::size_t position) {
   const std::uintptr_t arguments[2] = {static_cast<std::uintptr_t>(handle), position};
   return call(kSeek, arguments) == 0;
+}
+
+void exit(int status) {
+  // SYS_EXIT_EXTENDED: the reason ADP_Stopped_ApplicationExit, and the status.
+  const std::uintptr_t arguments[2] = {0x20026, static_cast<std::uintptr_t>(status)};
+  call(kExitExtended, arguments);
 }
 
 bool absent() {

@@ -95,19 +95,11 @@ coap_session_t* CoapTransport::open(const ControllerAddress& peer, const Fingerp
   pin_refused_ = false;
   connected_ = false;
   purpose_ = purpose;
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
   // libcoap 4.3.1 lets a client check neither a self-signed peer's key during
   // the handshake (validate_cn_call_back is skipped for self-signed
   // certificates; additional_tls_setup_call_back is only called for servers):
   // on_connected() checks the fingerprint before anything is sent.
-  pki.verify_peer_cert = 1;
-  pki.check_common_ca = 0;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
+  coap_dtls_pki_t pki = coap_pdu::pinned_peer_pki();
   pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
   pki.pki_key.key.pem_buf.public_cert =
       reinterpret_cast<const uint8_t*>(keys_.certificate_pem.c_str());
@@ -232,7 +224,7 @@ void CoapTransport::on_failure(bool wrong_key) {
   const Pending pending = pending_;
   pending_ = Pending::none;
   report_failure(*device_, network_.now(), purpose_, connected_, pending,
-                 wrong_key || pin_refused_);
+                 wrong_key || pin_refused_ ? Failure::wrong_key : Failure::no_answer);
 }
 
 // --- CoapNetwork -----------------------------------------------------------------

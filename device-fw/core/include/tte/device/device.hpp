@@ -61,6 +61,7 @@ struct MotherShipReply {
   enum class Kind : std::uint8_t {
     response,   // a CoAP response: code, max_age, payload
     no_answer,  // timeout, DTLS failure, unreachable
+    refused,    // the MotherShip ended the handshake with an alert
     wrong_key,  // the MotherShip's key did not match the pinned fingerprint
   };
   Kind kind = Kind::no_answer;
@@ -69,7 +70,9 @@ struct MotherShipReply {
   ByteView payload;            // valid during the call only
 };
 
-enum class SessionOutcome : std::uint8_t { up, wrong_key, failed };
+// failed: no answer; refused: the peer ended the handshake with an alert (it
+// does not take this Device's key, for one).
+enum class SessionOutcome : std::uint8_t { up, wrong_key, refused, failed };
 enum class RegistrationOutcome : std::uint8_t { created, refused, no_answer };
 enum class RenewalOutcome : std::uint8_t { renewed, not_found, refused, no_answer };
 

@@ -43,7 +43,9 @@ struct DeviceSettings {
 
   // Errors: out_of_range (the field is named): retries of 0 or over a day, a
   // longest retry under the first, a lifetime under 60 s (RFC 9176), a prefix
-  // outside 1-32, a static address or gateway of 0.0.0.0.
+  // outside 1-32, a static address that is no host's (0/8, loopback, multicast
+  // and above, the network's own or broadcast address), a gateway that is not
+  // another host on the Device's network.
   Status check() const;
   // Writes kSize bytes. Errors: those of check(), too_long (out too small).
   Status encode(MutableByteView out) const;

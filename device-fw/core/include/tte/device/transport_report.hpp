@@ -14,10 +14,13 @@ namespace tte::device {
 enum class SessionPurpose : std::uint8_t { none, mothership, controller };
 enum class PendingRequest : std::uint8_t { none, query, registration, renewal };
 
-// The session failed: no answer, a DTLS error or alert, the peer's wrong key
-// (wrong_key), a deadline. `up` says whether the handshake had completed.
+// Why a session failed: no answer (silence, a deadline, a DTLS error on this
+// side), the peer's alert, or the peer's wrong key.
+enum class Failure : std::uint8_t { no_answer, refused, wrong_key };
+
+// The session failed; `up` says whether the handshake had completed.
 void report_failure(Device& device, Millis now, SessionPurpose purpose, bool up,
-                    PendingRequest pending, bool wrong_key);
+                    PendingRequest pending, Failure failure);
 
 // The CoAP answer to the request that was out.
 struct CoapAnswer {

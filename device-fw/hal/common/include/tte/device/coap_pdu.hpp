@@ -15,6 +15,22 @@ namespace tte::device::coap_pdu {
 
 constexpr std::uint16_t kContentFormatText = 0, kContentFormatLinkFormat = 40;
 
+// DTLS set-up for a peer trusted for its key alone (TTE pins fingerprints, never a
+// CA): its self-signed certificate is accepted, without dates or revocation
+// lists (a Device has no calendar); the board adds its keys and the pin check.
+inline coap_dtls_pki_t pinned_peer_pki() {
+  coap_dtls_pki_t pki;
+  std::memset(&pki, 0, sizeof pki);
+  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+  pki.verify_peer_cert = 1;
+  pki.check_common_ca = 0;
+  pki.allow_self_signed = 1;
+  pki.allow_expired_certs = 1;
+  pki.allow_no_crl = 1;
+  pki.allow_expired_crl = 1;
+  return pki;
+}
+
 // Uri-Path options for "a/b/c" (leading, doubled and trailing '/' ignored).
 inline void add_path(coap_pdu_t* pdu, const char* path) {
   const char* segment = path;

@@ -21,6 +21,8 @@ bool write(int handle, const void* buffer, std::size_t size);
 bool seek(int handle, std::size_t position);
 // The file's length, or -1.
 long length(int handle);
+// Asks the host (QEMU) to end with this exit status; returns on a board.
+void exit(int status);
 // True once a call found nothing to answer it (a board with no debugger): a
 // failure then means "no host", not "the host refused".
 bool absent();
