@@ -321,7 +321,9 @@ int main(int argc, char** argv) {
   try {
     return tte::device::posix::run(argc, argv);
   } catch (const tte::UsageError& e) {
-    std::fprintf(stderr, "tte-device: %s (see tte-device --help)\n", e.what());
+    const std::string message = e.what();
+    std::fprintf(stderr, "tte-device: %s%s\n", message.c_str(),
+                 message.find("--help") == std::string::npos ? " (see tte-device --help)" : "");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tte-device: %s\n", e.what());
