@@ -6,7 +6,10 @@
 #   demo/steps.sh STEP [ARG]
 #
 # STEP: mothership-init, mothership-serve, controller-init, controller-serve,
-# manufacture, device light|switch|sensors, site, enroll N, bind, press-switch-and-read-light.
+# manufacture, device light|switch|sensors, site, enroll N, bind, read N PATH.
+# The steps that make something (the -init steps, manufacture, site, enroll,
+# bind) skip what is done already, so that a second `docker-compose up` on the
+# same volumes changes nothing.
 # Where things live comes from the environment (defaults: the loopback demo):
 #   TTE_DEMO_DIR                 the data directory shared by every party (/tmp/tte-demo)
 #   TTE_BIN_DIR                  where the four programs are (the PATH when unset)
@@ -42,25 +45,39 @@ DEVICE_TIMING=(--retry-min 2 --retry-max 10 --lifetime 300)
 
 step="${1:-}"
 [ $# -gt 0 ] && shift
+# done WHAT: says on stderr that WHAT is done already (the step then skips it).
+done_already() { printf '  (%s: done already)\n' "$*" >&2; }
+
 case "$step" in
   mothership-init)
     mkdir -p "$DIR"
-    run "$MS" init --data-dir "$DIR/mothership" --ms-id 0 --allow-example-id \
+    # init writes mothership.conf last: with it, the MotherShip is made.
+    if [ -e "$DIR/mothership/mothership.conf" ]; then
+      done_already "the MotherShip in $DIR/mothership"
+    else
+      run "$MS" init --data-dir "$DIR/mothership" --ms-id 0 --allow-example-id \
       --https "$LISTEN:$MS_HTTPS_PORT" --admin "$LISTEN:$MS_ADMIN_PORT" \
       --coaps "$LISTEN:$MS_COAPS_PORT" --coaps-public "$MS_IP:$MS_COAPS_PORT" \
-      --https-name localhost >/dev/null
+        --https-name localhost >/dev/null
+    fi
     # The demo's Devices are told to ask again after 2 s instead of a minute.
-    echo "max-age = 2" >>"$DIR/mothership/mothership.conf"
+    grep -q '^max-age = ' "$DIR/mothership/mothership.conf" ||
+      echo "max-age = 2" >>"$DIR/mothership/mothership.conf"
     ;;
   mothership-serve)
     run_exec "$MS" serve --data-dir "$DIR/mothership"
     ;;
   controller-init)
     mkdir -p "$DIR"
-    run "$CTL" init --data-dir "$DIR/controller" --coaps "$LISTEN:$CTL_COAPS_PORT" \
-      --coaps-public "$CTL_IP:$CTL_COAPS_PORT" --http "$LISTEN:$CTL_HTTP_PORT" \
-      --policy strict >/dev/null
-    cat >>"$DIR/controller/controller.conf" <<EOF
+    if [ -e "$DIR/controller/controller.conf" ]; then
+      done_already "the Controller in $DIR/controller"
+    else
+      run "$CTL" init --data-dir "$DIR/controller" --coaps "$LISTEN:$CTL_COAPS_PORT" \
+        --coaps-public "$CTL_IP:$CTL_COAPS_PORT" --http "$LISTEN:$CTL_HTTP_PORT" \
+        --policy strict >/dev/null
+    fi
+    grep -q '^mothership-cafile = ' "$DIR/controller/controller.conf" ||
+      cat >>"$DIR/controller/controller.conf" <<EOF
 # The demo's MotherShip has a local CA and no DNS name: trust its CA, reach it directly.
 mothership-cafile = $DIR/mothership/ca.crt
 mothership-connect-to = $CONNECT_TO
@@ -72,6 +89,8 @@ EOF
     run_exec "$CTL" serve --data-dir "$DIR/controller"
     ;;
   manufacture)
+    # The batch directory appears only once the MotherShip holds its records.
+    [ -d "$DIR/batch" ] && { done_already "the batch in $DIR/batch"; exit 0; }
     run "$MS" manufacture --data-dir "$DIR/mothership" --allow-example-id --count 5 \
       --urn ops:32473-Demo --out "$DIR/batch" >/dev/null
     ;;
@@ -89,16 +108,32 @@ EOF
     esac
     ;;
   site)
+    if "$INTRO" site show building --data-dir "$DIR/introducer" >/dev/null 2>&1; then
+      done_already "the site 'building'"
+      exit 0
+    fi
     code=$("$CTL" info --data-dir "$DIR/controller" --with-token --json | jq -r .code)
     run "$INTRO" site add building --code "$code" --data-dir "$DIR/introducer" >/dev/null
     ;;
   enroll)
     n=${1:?steps.sh enroll N}
+    # The OTP is used once: a Device the MotherShip has mapped is not enrolled again.
+    state=$("$INTRO" status "$(label "$n")" --allow-example-id --cafile "$DIR/mothership/ca.crt" \
+      --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json | jq -r .state)
+    case "$state" in
+      mapped|registered) done_already "device $n, $state"; exit 0 ;;
+    esac
     run "$INTRO" enroll "$(label "$n")" --site building --description "${DESCRIPTIONS[$n]}" \
       --allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" \
       --data-dir "$DIR/introducer" --json
     ;;
   bind)
+    if "$CTL" binding list --data-dir "$DIR/controller" --url "$CTL_URL" --json |
+        jq -e --arg s "$(urn_of 2)" --arg t "$(urn_of 1)" \
+          'any(.bindings[]; .source.urn == $s and .target.urn == $t)' >/dev/null; then
+      done_already "the binding of the switch to the light"
+      exit 0
+    fi
     run "$CTL" binding add "$(urn_of 2)" /switch "$(urn_of 1)" /light --data-dir "$DIR/controller" \
       --url "$CTL_URL" >/dev/null
     ;;

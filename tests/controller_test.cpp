@@ -355,6 +355,48 @@ TEST_F(ControllerTest, InfoGivesInstallersACodeAndAQrCode) {
   EXPECT_TRUE(contains(both.err, "--code already gives the Controller")) << both.err;
 }
 
+// A Controller listening on every address (as in a container) is reached, for
+// the intake too, where Devices reach it: `info` run on another host (the
+// installer's container) must not name that host's own address.
+TEST_F(ControllerTest, AnIntakeOnEveryAddressIsGivenAtThePublicAddress) {
+  ControllerProcess controller(dir_, "strict",
+                               {"--http", "0.0.0.0:0", "--coaps-public", "192.0.2.7:5684"});
+  controller.start();
+  Json identity = Json::parse(
+      controller
+          .curl({"-H", "Authorization: Bearer " + controller.api_token()}, "/api/v1/controller")
+          .out);
+  EXPECT_EQ(identity["intake"], "http://192.0.2.7:" + controller.http_origin().substr(
+                                                          controller.http_origin().rfind(':') + 1));
+  RunResult info = controller.cli({"info", "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(Json::parse(info.out)["intake"], "http://192.0.2.7:0");  // the configured port
+  EXPECT_TRUE(contains(Json::parse(info.out)["code"].get<std::string>(),
+                       "notify=http%3A%2F%2F192.0.2.7%3A0"));
+  RunResult given = controller.cli({"info", "--json", "--intake", "https://ctl.example.net:8443"});
+  EXPECT_EQ(Json::parse(given.out)["intake"], "https://ctl.example.net:8443");
+}
+
+TEST_F(ControllerTest, InitKeepsTheIntakeUrlItIsGiven) {
+  ControllerProcess controller(
+      dir_, "strict",
+      {"--coaps-public", "192.0.2.7:5684", "--intake", "https://ctl.example.net:8443"});
+  RunResult info = controller.cli({"info", "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(Json::parse(info.out)["intake"], "https://ctl.example.net:8443");
+  controller.start();
+  Json identity = Json::parse(
+      controller
+          .curl({"-H", "Authorization: Bearer " + controller.api_token()}, "/api/v1/controller")
+          .out);
+  EXPECT_EQ(identity["intake"], "https://ctl.example.net:8443");
+  TempDir other;
+  RunResult bad = run({TTE_CONTROLLER_BIN, "init", "--data-dir", other.file("c"), "--intake",
+                       "ctl.example.net:8443"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(contains(bad.err, "--intake must be an http:// or https:// URL")) << bad.err;
+}
+
 TEST_F(ControllerTest, TheIntakeWorksOverHttpsWithTheControllersCertificate) {
   ControllerProcess controller(dir_, "strict", {"--https", "127.0.0.1:0"});
   controller.start();

@@ -207,7 +207,18 @@ Api::Api(ApiOptions options, Registry& registry, DeviceGateway& devices, Observa
     : options_(std::move(options)),
       registry_(registry),
       devices_(devices),
-      observations_(observations) {}
+      observations_(observations),
+      intake_url_(options_.identity.intake_url) {}
+
+void Api::set_intake_url(std::string url) {
+  std::lock_guard lock(intake_url_mutex_);
+  intake_url_ = std::move(url);
+}
+
+std::string Api::intake_url() const {
+  std::lock_guard lock(intake_url_mutex_);
+  return intake_url_;
+}
 
 bool Api::api_authorised(const http::Request& request, bool allow_cookie) const {
   if (auto token = bearer(request)) return equal_tokens(*token, options_.api_token);
@@ -339,7 +350,7 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
       return respond(json_response(
           200, Json{{"fingerprint", std::string(options_.identity.fingerprint.to_string().view())},
                     {"coaps", options_.identity.coaps},
-                    {"intake", options_.identity.intake_url},
+                    {"intake", intake_url()},
                     {"policy", policy_name(registry_.policy())}}));
     }
     if (rest == "devices" || rest.substr(0, 8) == "devices/") {

@@ -41,10 +41,13 @@ class Api {
 
   // over_tls: the request came over HTTPS (the session cookie is then Secure).
   void handle(http::Request request, http::Respond respond, bool over_tls);
+  // Where Introducers send message 6, once the listeners are bound (thread-safe).
+  void set_intake_url(std::string url);
 
  private:
   bool api_authorised(const http::Request& request, bool allow_cookie) const;
   bool intake_authorised(const http::Request& request) const;
+  std::string intake_url() const;
   std::string new_session();
   bool valid_session(const http::Request& request) const;
   void end_session(const http::Request& request);
@@ -65,6 +68,8 @@ class Api {
   Registry& registry_;
   DeviceGateway& devices_;
   Observations& observations_;
+  mutable std::mutex intake_url_mutex_;
+  std::string intake_url_;  // options_.identity.intake_url until set_intake_url
   mutable std::mutex sessions_mutex_;
   std::map<std::string, std::int64_t> sessions_;  // session id -> expiry (seconds)
 };

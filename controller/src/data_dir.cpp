@@ -81,6 +81,8 @@ InitResult initialise(const InitOptions& o) {
     throw StartupError(o.data_dir + " already holds a Controller; refusing to overwrite it");
   }
   if (!parse_policy(o.policy).ok()) throw StartupError("--policy is strict or open");
+  if (!o.intake.empty() && o.intake.rfind("http://", 0) != 0 && o.intake.rfind("https://", 0) != 0)
+    throw StartupError("--intake must be an http:// or https:// URL: " + o.intake);
   // Where Devices reach us: given, or the CoAPS port on this host's address.
   std::string coaps_public = o.coaps_public;
   const bool any_port = o.coaps.size() > 2 && o.coaps.substr(o.coaps.size() - 2) == ":0";
@@ -156,7 +158,10 @@ InitResult initialise(const InitOptions& o) {
            : "coaps-public = " + coaps_public + "\n") +
       "http = " + o.http + "\n" +
       (o.https.empty() ? "# https = 0.0.0.0:8443\n" : "https = " + o.https + "\n") +
-      "policy = " + o.policy + "\n";
+      "policy = " + o.policy + "\n" +
+      (o.intake.empty() ? "# Where installers send message 6 (unset: derived from the listeners).\n"
+                          "# intake = https://ctl.example.net:8443\n"
+                        : "intake = " + o.intake + "\n");
   { Registry create(dir.database(), parse_policy(o.policy).value()); }
   write_file_atomic(dir.config(), config, 0644, false);
   return result;

@@ -45,6 +45,7 @@ struct InitOptions {
   std::string http = "127.0.0.1:8080";
   std::string https;  // empty: no HTTPS listener
   std::string policy = "strict";
+  std::string intake;  // the intake URL installers are given; empty: derived from the listeners
   std::vector<std::string> https_names;  // DNS names or IP addresses for https.crt
 };
 

@@ -14,6 +14,7 @@
 #include "api.hpp"
 #include "coap_server.hpp"
 #include "data_dir.hpp"
+#include "intake_url.hpp"
 #include "mothership_poller.hpp"
 #include "observations.hpp"
 #include "registry.hpp"
@@ -66,18 +67,23 @@ DataDir open_data_dir(CommandLine& cli) {
   DataDir dir(cli.require("data-dir"));
   dir.require_initialised();
   cli.read_config_file(
-      dir.config(), {"coaps", "coaps-public", "http", "https", "https-cert", "https-key", "policy",
-                     "mothership-cafile", "mothership-connect-to", "poll-min", "poll-max",
+      dir.config(), {"coaps", "coaps-public", "http", "https", "intake", "https-cert", "https-key",
+                     "policy", "mothership-cafile", "mothership-connect-to", "poll-min", "poll-max",
                      "request-timeout", "threads", "log-format", "log-level"});
   return dir;
 }
 
-std::string intake_url_of(const std::string& http_listener, bool tls) {
-  ListenAddress address = ListenAddress::parse(http_listener, tls ? "https" : "http");
-  std::string host = address.address;
-  if (host == "0.0.0.0" || host == "::") host = first_host_address();
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(address.port);
+// The intake URL installers are given: --intake (or `intake` in controller.conf),
+// else the HTTPS listener's (or the HTTP one's) address, where a listener on
+// every address is reached at coaps-public's host.
+std::string intake_url_of(CommandLine& cli, const std::string& coaps_public,
+                          std::optional<std::uint16_t> bound_port = {}) {
+  if (auto intake = cli.get("intake")) return *intake;
+  const bool tls = cli.get("https").has_value();
+  ListenAddress address = ListenAddress::parse(tls ? cli.require("https") : cli.require("http"),
+                                               tls ? "https" : "http");
+  return default_intake_url(address.address, bound_port.value_or(address.port), tls, coaps_public,
+                            first_host_address());
 }
 
 // --- init ------------------------------------------------------------------
@@ -95,6 +101,9 @@ int run_init(const std::vector<std::string>& args) {
               "where Devices reach it (default: this host's address and the CoAPS port)")
       .option("http", "ADDR:PORT", "HTTP listener (intake, API, dashboard)", "127.0.0.1:8080")
       .option("https", "ADDR:PORT", "also an HTTPS listener with https.crt")
+      .option("intake", "URL",
+              "the intake URL installers are given (default: the HTTPS or HTTP listener, at "
+              "coaps-public's host if it listens on every address)")
       .option("https-name", "NAMES",
               "comma-separated DNS names or IPs for https.crt (default: host name, localhost, "
               "loopback and the CoAPS address)")
@@ -110,6 +119,7 @@ int run_init(const std::vector<std::string>& args) {
   options.http = cli.require("http");
   options.https = cli.get_or("https", "");
   options.policy = cli.require("policy");
+  options.intake = cli.get_or("intake", "");
   if (auto names = cli.get("https-name")) {
     std::string rest = *names;
     while (!rest.empty()) {
@@ -163,7 +173,8 @@ int run_info(const std::vector<std::string>& args) {
       .option("https", "ADDR:PORT", "(from controller.conf)")
       .option("policy", "strict|open", "(from controller.conf)")
       .option("intake", "URL",
-              "the intake URL installers use (default: from the HTTPS or HTTP listener)")
+              "the intake URL installers use (from controller.conf; default: the HTTPS or HTTP "
+              "listener, at coaps-public's host if it listens on every address)")
       .flag("with-token",
             "put the intake token into the code (then the code and its QR image are secrets)")
       .option("qr", "FILE", "where to write the QR code PNG (default: DIR/controller-code.png)")
@@ -171,9 +182,7 @@ int run_info(const std::vector<std::string>& args) {
       .epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
   DataDir dir = open_data_dir(cli);
-  const bool tls = cli.get("https").has_value();
-  std::string intake =
-      cli.get_or("intake", intake_url_of(tls ? cli.require("https") : cli.require("http"), tls));
+  std::string intake = intake_url_of(cli, cli.get_or("coaps-public", ""));
   auto public_address = cli.get("coaps-public");
   if (!public_address) {
     throw StartupError(
@@ -246,6 +255,7 @@ int run_serve(const std::vector<std::string>& args) {
       .option("coaps-public", "IP:PORT", "where Devices reach it (shown to installers)")
       .option("http", "ADDR:PORT", "HTTP listener: intake, API, dashboard")
       .option("https", "ADDR:PORT", "also an HTTPS listener (https.crt, https.key)")
+      .option("intake", "URL", "the intake URL the API reports (default: as `info` derives it)")
       .option("https-cert", "FILE", "HTTPS certificate chain (PEM)", "https.crt")
       .option("https-key", "FILE", "HTTPS private key (PEM)", "https.key")
       .option("policy", "strict|open", "strict: only Devices an Introducer announced may join")
@@ -359,6 +369,8 @@ int run_serve(const std::vector<std::string>& args) {
         });
   }
 
+  api.set_intake_url(
+      intake_url_of(cli, coaps_public, https_address ? https_address->port : http_address.port));
   coap.start();
   poller.start();
   std::atomic<bool> flushing{true};
@@ -481,7 +493,8 @@ std::string resource_path(const std::string& path) {
   while (start <= path.size()) {
     std::size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
-    out += "/" + encode_segment(path.substr(start, end - start));
+    out += '/';
+    out += encode_segment(path.substr(start, end - start));
     start = end + 1;
   }
   return out;

@@ -19,15 +19,19 @@ void append_length(Bytes& out, std::size_t length) {
   if (length < 0x80) {
     out.push_back(static_cast<std::uint8_t>(length));
   } else if (length < 0x100) {
-    out.insert(out.end(), {0x81, static_cast<std::uint8_t>(length)});
+    out.push_back(0x81);
+    out.push_back(static_cast<std::uint8_t>(length));
   } else {
-    out.insert(out.end(),
-               {0x82, static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)});
+    out.push_back(0x82);
+    out.push_back(static_cast<std::uint8_t>(length >> 8));
+    out.push_back(static_cast<std::uint8_t>(length));
   }
 }
 
 Bytes tlv(std::uint8_t tag, const Bytes& content) {
-  Bytes out{tag};
+  Bytes out;
+  out.reserve(content.size() + 4);
+  out.push_back(tag);
   append_length(out, content.size());
   out.insert(out.end(), content.begin(), content.end());
   return out;

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -18,8 +19,15 @@ std::string trim(std::string text) {
 ControllerProcess::ControllerProcess(const TempDir& dir, const std::string& policy,
                                      std::vector<std::string> init_args)
     : data_dir_(dir.file("controller")), log_(dir.file("controller.log")) {
-  std::vector<std::string> argv{TTE_CONTROLLER_BIN, "init",   "--data-dir",  data_dir_,  "--coaps",
-                                "127.0.0.1:0",      "--http", "127.0.0.1:0", "--policy", policy};
+  std::vector<std::string> argv{TTE_CONTROLLER_BIN, "init",     "--data-dir",
+                                data_dir_,          "--policy", policy};
+  // CoAPS and HTTP on loopback, port 0, unless the test says otherwise.
+  for (const char* option : {"--coaps", "--http"}) {
+    if (std::find(init_args.begin(), init_args.end(), option) == init_args.end()) {
+      argv.push_back(option);
+      argv.push_back("127.0.0.1:0");
+    }
+  }
   argv.insert(argv.end(), init_args.begin(), init_args.end());
   RunResult init = run(argv);
   if (init.exit_code != 0) throw std::runtime_error("tte-controller init failed: " + init.err);

@@ -15,7 +15,8 @@ namespace tte::test {
 
 class ControllerProcess {
  public:
-  // Runs `tte-controller init` in dir/controller (CoAPS and HTTP on port 0).
+  // Runs `tte-controller init` in dir/controller (CoAPS and HTTP on 127.0.0.1, port 0, unless
+  // init_args set them).
   ControllerProcess(const TempDir& dir, const std::string& policy = "strict",
                     std::vector<std::string> init_args = {});
   ~ControllerProcess();

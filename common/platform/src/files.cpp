@@ -49,8 +49,13 @@ void write_file_atomic(const std::string& path, const std::string& content, mode
   std::filesystem::path target(path);
   std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
   std::random_device random;
-  std::string temporary =
-      (directory / ("." + target.filename().string() + ".tmp" + std::to_string(random()))).string();
+  // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) about
+  // "." + std::string&& (GCC bug 105651).
+  std::string name = ".";
+  name += target.filename().string();
+  name += ".tmp";
+  name += std::to_string(random());
+  std::string temporary = (directory / name).string();
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) throw_errno("cannot create " + temporary);
   // The umask may have cleared bits of `mode`; secrets must not have extra ones.
