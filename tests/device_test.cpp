@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "support/controller.hpp"
 #include "support/mothership.hpp"
@@ -172,6 +175,52 @@ TEST_F(DeviceTest, ManyDevicesRunInOneProcess) {
   RunResult temp = controller.cli({"device", "get", read_bundle(batch, 7)["urn"], "/temp"});
   ASSERT_EQ(temp.exit_code, 0) << temp.err;
   EXPECT_NE(temp.out.find('.'), std::string::npos) << temp.out;  // "21.5"
+}
+
+// --status FILE: each Device's state and a heartbeat, for container health checks.
+TEST_F(DeviceTest, TheStatusFileFollowsEveryDeviceAndBeats) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  const std::string batch = mint(ms, dir_, 2);
+  ControllerProcess controller(dir_);
+  controller.start();
+  auto args = device_args(ms, batch + "/bundles", dir_.file("nv"), "sensor");
+  const std::string status_file = dir_.file("status.json");
+  args.insert(args.end(), {"--status", status_file});
+  DeviceProcess devices(dir_, args);
+  devices.wait_for("state", "waiting_for_mapping");
+  auto status = [&] { return Json::parse(read_text(status_file)); };
+  auto state_of = [&](const Json& s, const std::string& urn) {
+    for (const Json& d : s["devices"])
+      if (d["urn"] == urn) return d["state"].get<std::string>();
+    return std::string("(absent)");
+  };
+  // The file follows the states (written on each change, so it may lag an event by a poll).
+  const std::string urn1 = read_bundle(batch, 1)["urn"], urn2 = read_bundle(batch, 2)["urn"];
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (state_of(status(), urn1) != "waiting_for_mapping" && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  Json first = status();
+  ASSERT_EQ(first["devices"].size(), 2u) << first;
+  EXPECT_EQ(state_of(first, urn1), "waiting_for_mapping");
+  EXPECT_NEAR(first["updated_at"].get<double>(), static_cast<double>(std::time(nullptr)), 2);
+  struct stat st {};
+  ASSERT_EQ(::stat(status_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+
+  ASSERT_EQ(enroll(ms, controller, batch, 1).exit_code, 0);
+  devices.wait_for("state", "registered");
+  const auto registered_by = Clock::now() + std::chrono::seconds(10);
+  while (state_of(status(), urn1) != "registered" && Clock::now() < registered_by)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(state_of(status(), urn1), "registered");
+  EXPECT_EQ(state_of(status(), urn2), "waiting_for_mapping");
+  // Nothing changes for device 2 now; the heartbeat still rewrites the file within 5 s.
+  const std::int64_t before = status()["updated_at"];
+  const auto beat_by = Clock::now() + std::chrono::seconds(8);
+  while (status()["updated_at"].get<std::int64_t>() == before && Clock::now() < beat_by)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_GT(status()["updated_at"].get<std::int64_t>(), before);
 }
 
 TEST(DeviceHelp, HelpAndBadInput) {

@@ -8,10 +8,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "posix_board.hpp"
 #include "tte/enrollment_url.hpp"
 #include "tte/platform/command_line.hpp"
+#include "tte/platform/files.hpp"
 #include "tte/platform/startup_error.hpp"
 
 namespace tte::device::posix {
@@ -200,6 +203,9 @@ int run(int argc, char** argv) {
               "first retry wait (the protocol's 30 s; smaller for test beds)", "30")
       .option("retry-max", "SECONDS", "longest retry wait", "3600")
       .option("lifetime", "SECONDS", "registration lifetime asked of the Controller", "3600")
+      .option("status", "FILE",
+              "keep FILE (JSON: each Device's state, updated_at in seconds since the epoch) "
+              "current: rewritten on every change and every 5 s, for health checks")
       .epilog(
           "Exit status: 0 stopped by a signal or `quit`; 1 a failure the message explains; 2 "
           "wrong usage.");
@@ -265,6 +271,28 @@ int run(int argc, char** argv) {
   for (auto& device : simulated)
     device->device().boot(now_ms());
 
+  // --status: a heartbeat and each Device's state, written whole (rename).
+  const std::optional<std::string> status_file = cli.get("status");
+  std::vector<State> reported(simulated.size());
+  std::optional<Millis> status_written;
+  auto write_status = [&](Millis now) {
+    Json devices_json = Json::array();
+    for (std::size_t i = 0; i < simulated.size(); ++i) {
+      reported[i] = simulated[i]->state();
+      devices_json.push_back({{"urn", simulated[i]->urn()}, {"state", state_name(reported[i])}});
+    }
+    Json status{{"updated_at", std::time(nullptr)},
+                {"pid", static_cast<int>(::getpid())},
+                {"devices", devices_json}};
+    try {
+      write_file_atomic(*status_file, status.dump() + "\n", 0644);
+    } catch (const std::exception& e) {
+      // A full disk must not stop the Devices; the stale file tells the health check.
+      std::fprintf(stderr, "tte-device: --status: %s\n", e.what());
+    }
+    status_written = now;
+  };
+
   std::string input;
   bool stdin_open = true;
   while (g_signal == 0) {
@@ -304,6 +332,13 @@ int run(int argc, char** argv) {
             device->press(now_ms(), command == "press" ? 100 : timing.long_press + 500);
         }
       }
+    }
+    if (status_file) {
+      bool changed = false;
+      for (std::size_t i = 0; i < simulated.size(); ++i)
+        changed = changed || simulated[i]->state() != reported[i];
+      if (changed || !status_written || now - *status_written >= 5000) write_status(now);
+      next = std::min(next, *status_written + 5000);
     }
     const Millis wait = next > now ? next - now : 0;
     network.process(static_cast<unsigned>(std::min<Millis>(std::max<Millis>(wait, 1), 200)));
