@@ -270,6 +270,13 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
     }
     return intake(request, respond);
   }
+  if (path == "/health") {
+    // For health checks (docker-compose, monitoring): the HTTP side answers.
+    if (method != "GET") return respond(problem(405, "Method Not Allowed", "use GET"));
+    auto response = http::make_response(200, "application/json", "{\"status\":\"ok\"}\n");
+    response.set_header("Cache-Control", "no-store");
+    return respond(std::move(response));
+  }
   if (path == "/" || path == "/index.html") {
     if (method != "GET") return respond(problem(405, "Method Not Allowed", "use GET"));
     if (!valid_session(request)) {

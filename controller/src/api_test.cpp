@@ -123,6 +123,14 @@ TEST_F(ApiTest, TheApiNeedsItsToken) {
   EXPECT_EQ(info["policy"], "strict");
 }
 
+TEST_F(ApiTest, HealthNeedsNoTokenAndSaysNothingElse) {
+  auto health = call("GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "{\"status\":\"ok\"}\n");
+  EXPECT_EQ(health.header("Cache-Control"), "no-store");
+  EXPECT_EQ(call("POST", "/health").status, 405);
+}
+
 TEST_F(ApiTest, ResourceRequestsGoToTheDevice) {
   ASSERT_EQ(announce().status, 201);
   gateway_.next_reply = DeviceReply{DeviceReply::Failure::none, "", 69, 0u, "on"};

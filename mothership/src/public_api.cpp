@@ -153,7 +153,29 @@ void PublicApi::handle(const http::Request& request, http::Respond respond) {
     if (request.method == "GET") return respond(page(200, pages::home(host_)));
     return method_not_allowed("GET");
   }
+  if (path == "/health") {
+    if (request.method != "GET") return method_not_allowed("GET");
+    return respond(health());
+  }
   respond(problem_response(404, "", "Not Found", "There is nothing here."));
+}
+
+// For health checks (docker-compose, load balancers, monitoring): this worker
+// answers and the database reads. Says nothing about devices.
+http::Response PublicApi::health() {
+  bool readable = false;
+  try {
+    auto store = reads_.acquire();
+    readable = store->audit_head().ok();
+  } catch (const std::exception&) {
+    readable = false;
+  }
+  http::Response response =
+      readable ? http::make_response(200, "application/json", "{\"status\":\"ok\"}\n")
+               : http::make_response(503, "application/json",
+                                     "{\"status\":\"the database is unavailable\"}\n");
+  response.set_header("Cache-Control", "no-store");
+  return response;
 }
 
 void PublicApi::refuse(const http::Request& request, DevId dev_id, bool html,

@@ -37,6 +37,7 @@ class PublicApi {
   void claim(const http::Request& request, http::Respond respond);
   void status(const http::Request& request, http::Respond respond);
   void form(const http::Request& request, http::Respond respond);
+  http::Response health();
   struct Checked {
     Access access = Access::not_authorized;
     std::optional<DeviceRecord> device;

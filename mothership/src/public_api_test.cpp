@@ -196,5 +196,22 @@ TEST_F(PublicApiTest, OtherPathsAndMethods) {
   EXPECT_EQ(call(api_, request("GET", "/")).status, 200);
 }
 
+TEST_F(PublicApiTest, HealthSaysWhetherTheDatabaseReads) {
+  http::Response healthy = call(api_, request("GET", "/health"));
+  EXPECT_EQ(healthy.status, 200);
+  EXPECT_EQ(healthy.body, "{\"status\":\"ok\"}\n");
+  EXPECT_EQ(healthy.header("Cache-Control"), "no-store");
+  EXPECT_EQ(call(api_, request("POST", "/health")).status, 405);
+
+  // A MotherShip whose database cannot be opened is not healthy.
+  ReadPool missing(db_.path() + ".gone");
+  PublicApi broken(PublicApiOptions{MsId::from_value(10, IdPolicy::operational)->host(),
+                                    test_hasher(), clock_.clock()},
+                   missing, writer_, clients_);
+  http::Response unhealthy = call(broken, request("GET", "/health"));
+  EXPECT_EQ(unhealthy.status, 503);
+  EXPECT_NE(unhealthy.body.find("database"), std::string::npos) << unhealthy.body;
+}
+
 }  // namespace
 }  // namespace tte::mothership
