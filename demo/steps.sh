@@ -95,14 +95,16 @@ EOF
       --urn ops:32473-Demo --out "$DIR/batch" >/dev/null
     ;;
   device)
-    mkdir -p "$DIR/nv"
+    mkdir -p "$DIR/nv" "$DIR/status"
+    # DIR/status/NAME.json: each Device's state and a heartbeat (the containers' health check).
+    status=(--status "$DIR/status/${1:-}.json")
     case "${1:-}" in
-      light) run_exec "$DEV" --bundle "$(bundle 1)" --nv "$DIR/nv/light.nv" --profile light "${DEVICE_TIMING[@]}" ;;
-      switch) run_exec "$DEV" --bundle "$(bundle 2)" --nv "$DIR/nv/switch.nv" --profile switch "${DEVICE_TIMING[@]}" ;;
+      light) run_exec "$DEV" --bundle "$(bundle 1)" --nv "$DIR/nv/light.nv" --profile light "${DEVICE_TIMING[@]}" "${status[@]}" ;;
+      switch) run_exec "$DEV" --bundle "$(bundle 2)" --nv "$DIR/nv/switch.nv" --profile switch "${DEVICE_TIMING[@]}" "${status[@]}" ;;
       sensors)
         mkdir -p "$DIR/sensors"
         for n in 3 4 5; do cp "$(bundle $n)" "$DIR/sensors/"; done
-        run_exec "$DEV" --bundle "$DIR/sensors" --nv "$DIR/nv" --profile sensor "${DEVICE_TIMING[@]}"
+        run_exec "$DEV" --bundle "$DIR/sensors" --nv "$DIR/nv" --profile sensor "${DEVICE_TIMING[@]}" "${status[@]}"
         ;;
       *) echo "steps.sh device: light, switch or sensors" >&2; exit 2 ;;
     esac

@@ -20,22 +20,8 @@ fail() {
   exit 1
 }
 
-# The Debian mirror apt is configured with (deb822 .sources or a one-line list).
-debian_mirror() {
-  local uri
-  if [ -n "${TTE_DEBIAN_MIRROR:-}" ]; then
-    echo "${TTE_DEBIAN_MIRROR%/}"
-    return
-  fi
-  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { print $i; exit } }')
-  if [ -z "$uri" ]; then
-    uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:.*\/debian\/?$/) { print $i; exit } }')
-  fi
-  uri="${uri:-http://deb.debian.org/debian}"
-  echo "${uri%/}"
-}
+# debian_mirror: the Debian mirror apt uses (shared with docker/base-image.sh).
+. "$(dirname "$0")/debian_mirror.sh"
 
 mirror="$(debian_mirror)"
 
