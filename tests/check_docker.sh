@@ -1,5 +1,5 @@
 #!/bin/sh
-# ctest: docker/ without a Docker engine (none runs on these machines).
+# ctest: docker/ without a Docker engine (./tte test docker runs it on one).
 #  1. docker-compose (Debian's) accepts docker/docker-compose.yml;
 #  2. every step the containers run is a step the demo runs (demo/demo.sh),
 #     so `./tte demo` proves the containers' commands;

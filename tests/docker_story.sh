@@ -295,9 +295,14 @@ state_now() {
   in_controller sha256sum /data/controller/dtls.key /data/mothership/dtls.key /data/batch/manifest.csv
 }
 state_now >"$work/state.before"
+stop_started=$(now)
 compose stop >/dev/null 2>&1
+up_started=$(now)
 compose up -d 2>&1 | sed 's/^/  /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "the second docker-compose up failed"
+up_done=$(now)
+awk -v a="$stop_started" -v b="$up_started" -v c="$up_done" \
+  'BEGIN { printf "docker-compose stop took %.1f s, the second up (to every service started) %.1f s\n", b - a, c - b }'
 status=$(introducer_exit)
 if [ "$status" != 0 ]; then
   compose logs --no-color introducer | tail -n 30 >&2
