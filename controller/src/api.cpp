@@ -258,6 +258,30 @@ void Api::end_session(const http::Request& request) {
   }
 }
 
+http::Admission Api::admit(const http::Request& head) const {
+  const std::string_view path = head.path();
+  constexpr std::string_view kApi = "/api/v1/";
+  if (path == "/.well-known/tte/devices" && head.method == "POST") {
+    if (!intake_authorised(head)) {
+      auto response = problem(401, "Unauthorized", "send Authorization: Bearer <the intake token>");
+      response.set_header("WWW-Authenticate", "Bearer realm=\"tte-controller intake\"");
+      return http::Admission::refuse(std::move(response));
+    }
+    return http::Admission::allow(16 * 1024);
+  }
+  if (path.substr(0, kApi.size()) == kApi) {
+    if (!api_authorised(head, head.method == "GET")) {
+      auto response = problem(401, "Unauthorized", "send Authorization: Bearer <the API token>");
+      response.set_header("WWW-Authenticate", "Bearer realm=\"tte-controller\"");
+      return http::Admission::refuse(std::move(response));
+    }
+    std::string_view rest = path.substr(kApi.size());
+    if (rest == "requests") return http::Admission::allow(kBatchBodyLimit);
+    if (rest.substr(0, 8) == "devices/") return http::Admission::allow(64 * 1024);
+  }
+  return http::Admission::allow(8 * 1024);
+}
+
 void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
   const std::string_view path = request.path();
   const std::string& method = request.method;

@@ -17,6 +17,7 @@
 #include "observations.hpp"
 #include "registry.hpp"
 #include "tte/platform/http.hpp"
+#include "tte/platform/http_server.hpp"
 
 namespace tte::controller {
 
@@ -41,6 +42,13 @@ class Api {
 
   // over_tls: the request came over HTTPS (the session cookie is then Secure).
   void handle(http::Request request, http::Respond respond, bool over_tls);
+  // From a request's headers, before its body is read: 401 for the intake and
+  // the API without their tokens; how much body each route may send (2 MiB for
+  // batches of requests, 64 KiB for one Device's, 16 KiB for a notice, 8 KiB
+  // for anything else).
+  http::Admission admit(const http::Request& head) const;
+
+  static constexpr std::size_t kBatchBodyLimit = 2 * 1024 * 1024;
   // Where Introducers send message 6, once the listeners are bound (thread-safe).
   void set_intake_url(std::string url);
 

@@ -27,6 +27,7 @@
 #include "tte/platform/http_client.hpp"
 #include "tte/platform/http_server.hpp"
 #include "tte/platform/listen_address.hpp"
+#include "tte/platform/listener_budget.hpp"
 #include "tte/platform/log.hpp"
 
 namespace tte::controller {
@@ -69,7 +70,8 @@ DataDir open_data_dir(CommandLine& cli) {
   cli.read_config_file(
       dir.config(), {"coaps", "coaps-public", "http", "https", "intake", "https-cert", "https-key",
                      "policy", "mothership-cafile", "mothership-connect-to", "poll-min", "poll-max",
-                     "request-timeout", "threads", "log-format", "log-level"});
+                     "request-timeout", "threads", "log-format", "log-level", "max-connections",
+                     "max-connections-per-client", "header-timeout"});
   return dir;
 }
 
@@ -269,9 +271,9 @@ int run_serve(const std::vector<std::string>& args) {
       .option("request-timeout", "SECONDS", "how long a request to a Device may take", "10")
       .option("threads", "N", "HTTP worker threads", "2")
       .option("log-format", "text|json", "log line format", "text")
-      .option("log-level", "debug|info|warning|error", "the least important lines logged", "info")
-      .config_file()
-      .epilog(kExitCodes);
+      .option("log-level", "debug|info|warning|error", "the least important lines logged", "info");
+  http::add_budget_options(cli);
+  cli.config_file().epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
   DataDir dir = open_data_dir(cli);
 
@@ -336,7 +338,10 @@ int run_serve(const std::vector<std::string>& args) {
   http_options.name = "http";
   http_options.address = http_address.address;
   http_options.port = http_address.port;
-  http_options.body_limit = 2 * 1024 * 1024;  // batches of device requests
+  http_options.body_limit = Api::kBatchBodyLimit;  // batches of device requests
+  http::apply_budget_options(cli, http_options);
+  // Tokens are checked, and each route's body limit set, before a body is read.
+  http_options.admit = [&](const http::Request& head) { return api.admit(head); };
   http_address.port =
       server.listen(http_options, [&](http::Request request, http::Respond respond) {
         bool intake = request.method == "POST" && request.path() == "/.well-known/tte/devices";
@@ -353,7 +358,9 @@ int run_serve(const std::vector<std::string>& args) {
     https_options.name = "https";
     https_options.address = https_address->address;
     https_options.port = https_address->port;
-    https_options.body_limit = 2 * 1024 * 1024;
+    https_options.body_limit = Api::kBatchBodyLimit;
+    http::apply_budget_options(cli, https_options);
+    https_options.admit = [&](const http::Request& head) { return api.admit(head); };
     https_options.tls = http::TlsFiles{dir.resolve(cli.require("https-cert")),
                                        dir.resolve(cli.require("https-key"))};
     https_address->port =

@@ -44,7 +44,8 @@ Result<std::int64_t> parse_count(std::string_view text, const char* field) {
 
 }  // namespace
 
-std::string admin_device_json(const DeviceRecord& device, const ThrottleState& throttle) {
+std::string admin_device_json(const DeviceRecord& device, const ThrottleState& throttle,
+                              const GuessPolicy& policy, std::int64_t now) {
   auto json = nlohmann::ordered_json::parse(device.state_object().to_json());
   json["revoked_at"] = device.revoked_at
                            ? nlohmann::ordered_json(format_rfc3339(*device.revoked_at))
@@ -58,22 +59,26 @@ std::string admin_device_json(const DeviceRecord& device, const ThrottleState& t
     json["controller"] = nullptr;
   }
   json["description"] = device.description;
+  // The bucket of OTP checks as last stored (after the last wrong OTP).
+  ThrottleState bucket = refilled(throttle, now, policy);
+  const int left = checks_left(throttle, now, policy);
   json["throttle"] = {
-      {"failures", throttle.failures},
-      {"locked_until", throttle.locked_until
-                           ? nlohmann::ordered_json(format_rfc3339(throttle.locked_until))
-                           : nlohmann::ordered_json(nullptr)},
-      {"locks", throttle.locks}};
+      {"checks_left", left},
+      {"next_check_at", left < policy.burst
+                            ? nlohmann::ordered_json(format_rfc3339(bucket.since + policy.interval))
+                            : nlohmann::ordered_json(nullptr)},
+      {"emptied", throttle.emptied}};
   return json.dump();
 }
 
 AdminApi::AdminApi(std::string token, MotherShipIdentity identity, ReadPool& reads, Writer& writer,
-                   Clock clock)
+                   Clock clock, GuessPolicy guess_policy)
     : token_(std::move(token)),
       identity_(std::move(identity)),
       reads_(reads),
       writer_(writer),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      guess_policy_(guess_policy) {}
 
 void AdminApi::identity(http::Respond respond) {
   std::optional<DevId> next;
@@ -96,13 +101,22 @@ void AdminApi::identity(http::Respond respond) {
   respond(json_response(200, json.dump()));
 }
 
+http::Response AdminApi::unauthorized() const {
+  http::Response response =
+      problem_response(401, "", "Unauthorized", "send Authorization: Bearer <the admin token>");
+  response.set_header("WWW-Authenticate", "Bearer realm=\"tte-mothership admin\"");
+  return response;
+}
+
+http::Admission AdminApi::admit(const http::Request& head) const {
+  if (!authorized(head, token_)) return http::Admission::refuse(unauthorized());
+  if (head.method == "POST" && head.path() == kDevicesPath)
+    return http::Admission::allow(kRecordsBodyLimit);
+  return http::Admission::allow(kOtherBodyLimit);
+}
+
 void AdminApi::handle(const http::Request& request, http::Respond respond) {
-  if (!authorized(request, token_)) {
-    http::Response response =
-        problem_response(401, "", "Unauthorized", "send Authorization: Bearer <the admin token>");
-    response.set_header("WWW-Authenticate", "Bearer realm=\"tte-mothership admin\"");
-    return respond(std::move(response));
-  }
+  if (!authorized(request, token_)) return respond(unauthorized());
   std::string_view path = request.path();
   if (path == kDevicesPath) {
     if (request.method == "POST") return add_devices(request, std::move(respond));
@@ -207,7 +221,8 @@ void AdminApi::show_device(DevId dev_id, http::Respond respond) {
   }
   if (!device.value())
     return respond(problem_response(404, "", "Not Found", "no device with that Dev ID"));
-  respond(json_response(200, admin_device_json(*device.value(), throttle.value())));
+  respond(json_response(
+      200, admin_device_json(*device.value(), throttle.value(), guess_policy_, clock_())));
 }
 
 void AdminApi::revoke(DevId dev_id, bool revoke, http::Respond respond) {
@@ -226,7 +241,8 @@ void AdminApi::revoke(DevId dev_id, bool revoke, http::Respond respond) {
           auto store = reads_.acquire();
           throttle = store->throttle(dev_id).value_or(ThrottleState{});
         }
-        respond(json_response(200, admin_device_json(*result.value(), throttle)));
+        respond(json_response(
+            200, admin_device_json(*result.value(), throttle, guess_policy_, clock_())));
       }});
 }
 

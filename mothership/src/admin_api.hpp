@@ -15,13 +15,15 @@
 
 #include "read_pool.hpp"
 #include "tte/platform/http.hpp"
+#include "tte/platform/http_server.hpp"
 #include "writer.hpp"
 
 namespace tte::mothership {
 
 // The admin view of a device: the state object plus revocation, the mapped
 // Controller, the description and the throttling state.
-std::string admin_device_json(const DeviceRecord& device, const ThrottleState& throttle);
+std::string admin_device_json(const DeviceRecord& device, const ThrottleState& throttle,
+                              const GuessPolicy& policy, std::int64_t now);
 
 // What the MotherShip tells its factory about itself.
 struct MotherShipIdentity {
@@ -33,11 +35,18 @@ struct MotherShipIdentity {
 class AdminApi {
  public:
   AdminApi(std::string token, MotherShipIdentity identity, ReadPool& reads, Writer& writer,
-           Clock clock);
+           Clock clock, GuessPolicy guess_policy = {});
 
   void handle(const http::Request& request, http::Respond respond);
+  // From a request's headers: 401 without the token (its body is never read);
+  // up to 64 MiB for device records, 8 KiB for anything else.
+  http::Admission admit(const http::Request& head) const;
+
+  static constexpr std::size_t kRecordsBodyLimit = 64 * 1024 * 1024;
+  static constexpr std::size_t kOtherBodyLimit = 8 * 1024;
 
  private:
+  http::Response unauthorized() const;
   void add_devices(const http::Request& request, http::Respond respond);
   void show_device(DevId dev_id, http::Respond respond);
   void revoke(DevId dev_id, bool revoke, http::Respond respond);
@@ -49,6 +58,7 @@ class AdminApi {
   ReadPool& reads_;
   Writer& writer_;
   Clock clock_;
+  GuessPolicy guess_policy_;
 };
 
 }  // namespace tte::mothership

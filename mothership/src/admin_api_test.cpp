@@ -127,3 +127,21 @@ TEST_F(AdminApiTest, ListsTheAuditLog) {
 
 }  // namespace
 }  // namespace tte::mothership
+
+namespace tte::mothership {
+namespace {
+
+TEST_F(AdminApiTest, TheTokenIsCheckedBeforeAnyBodyIsRead) {
+  http::Admission anonymous = api_.admit(testing::request("POST", "/admin/v1/devices"));
+  ASSERT_TRUE(anonymous.refusal);
+  EXPECT_EQ(anonymous.refusal->status, 401);
+  http::Admission records = api_.admit(testing::request("POST", "/admin/v1/devices", "", kAuth));
+  EXPECT_FALSE(records.refusal);
+  EXPECT_EQ(records.body_limit, AdminApi::kRecordsBodyLimit);
+  http::Admission other = api_.admit(testing::request("GET", "/admin/v1/audit", "", kAuth));
+  EXPECT_FALSE(other.refusal);
+  EXPECT_EQ(other.body_limit, AdminApi::kOtherBodyLimit);
+}
+
+}  // namespace
+}  // namespace tte::mothership

@@ -2,18 +2,8 @@
 
 namespace tte::mothership {
 
-std::optional<std::int64_t> ClientThrottle::refused_for(const std::string& client,
-                                                        std::int64_t now) {
+std::optional<std::int64_t> ClientThrottle::take(const std::string& client, std::int64_t now) {
   if (limit_ <= 0) return std::nullopt;
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = clients_.find(client);
-  if (it == clients_.end() || now - it->second.start >= window_) return std::nullopt;
-  if (it->second.failures < limit_) return std::nullopt;
-  return it->second.start + window_ - now;
-}
-
-void ClientThrottle::record_failure(const std::string& client, std::int64_t now) {
-  if (limit_ <= 0) return;
   std::lock_guard<std::mutex> lock(mutex_);
   // Forget expired windows now and then, so the map holds only recent clients.
   if (clients_.size() > 100000) {
@@ -22,8 +12,18 @@ void ClientThrottle::record_failure(const std::string& client, std::int64_t now)
     }
   }
   Window& w = clients_[client];
-  if (now - w.start >= window_) w = Window{now, 0};
+  if (now - w.start >= window_ || now < w.start) w = Window{now, 0};
+  if (w.failures >= limit_) return w.start + window_ - now;
   w.failures += 1;
+  return std::nullopt;
+}
+
+void ClientThrottle::give_back(const std::string& client, std::int64_t now) {
+  if (limit_ <= 0) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = clients_.find(client);
+  if (it != clients_.end() && now - it->second.start < window_ && it->second.failures > 0)
+    it->second.failures -= 1;
 }
 
 }  // namespace tte::mothership

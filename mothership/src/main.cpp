@@ -15,11 +15,13 @@
 #include "coap_server.hpp"
 #include "data_dir.hpp"
 #include "manufacture_command.hpp"
+#include "otp_guard.hpp"
 #include "public_api.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/http_server.hpp"
 #include "tte/platform/listen_address.hpp"
+#include "tte/platform/listener_budget.hpp"
 
 namespace tte::mothership {
 namespace {
@@ -156,16 +158,19 @@ int run_serve(const std::vector<std::string>& args) {
       .option("threads", "N", "HTTP worker threads", "2")
       .option("max-age", "SECONDS", "how long an unmapped device is told to wait (CoAP Max-Age)",
               "60")
-      .option("lock-after", "N", "wrong OTPs per Dev ID within --failure-window before it locks",
+      .option("otp-checks", "N",
+              "OTP checks a Dev ID allows at once (claims, status, form); a right OTP gives its "
+              "check back",
               "10")
-      .option("failure-window", "SECONDS", "the window wrong OTPs are counted in", "3600")
-      .option("lock-seconds", "SECONDS", "the first lock's length; each further lock doubles it",
-              "3600")
+      .option("otp-check-interval", "SECONDS",
+              "one more OTP check is allowed per this many seconds (at most N + 86400 / SECONDS a "
+              "day)",
+              "90")
       .option("client-failure-limit", "N",
               "failed credential checks per client address per minute (0: no limit)", "30")
-      .option("log-format", "text|json", "log line format", "text")
-      .config_file()
-      .epilog(kExitCodes);
+      .option("log-format", "text|json", "log line format", "text");
+  http::add_budget_options(cli);
+  cli.config_file().epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
   DataDir dir(cli.require("data-dir"));
   dir.require_initialised();
@@ -177,21 +182,24 @@ int run_serve(const std::vector<std::string>& args) {
   MsId ms_id = probe.ms_id(policy);
   const std::string host(ms_id.host().view());
 
-  WriterOptions writer_options;
-  writer_options.throttle.max_failures = parse_int_option(cli, "lock-after", 1);
-  writer_options.throttle.window = parse_int_option(cli, "failure-window", 1);
-  writer_options.throttle.first_lock = parse_int_option(cli, "lock-seconds", 1);
-  writer_options.throttle.max_lock =
-      std::max<std::int64_t>(86400, writer_options.throttle.first_lock);
   OtpHasher hasher = dir.otp_hasher();
-  Writer writer(dir.database(), hasher, wall_clock, logger, writer_options);
+  Writer writer(dir.database(), hasher, wall_clock, logger);
   ReadPool reads(dir.database());
   ClientThrottle clients(parse_int_option(cli, "client-failure-limit", 0));
+  GuessPolicy guess_policy;
+  guess_policy.burst = parse_int_option(cli, "otp-checks", 1);
+  guess_policy.interval = parse_int_option(cli, "otp-check-interval", 1);
+  OtpGuard guard(guess_policy, [&reads](DevId dev_id) -> std::optional<ThrottleState> {
+    auto stored = reads.acquire()->throttle(dev_id);
+    if (!stored.ok()) return std::nullopt;
+    return stored.value();
+  });
 
-  PublicApi public_api(PublicApiOptions{ms_id.host(), hasher, wall_clock}, reads, writer, clients);
+  PublicApi public_api(PublicApiOptions{ms_id.host(), hasher, wall_clock}, reads, writer, clients,
+                       guard);
   AdminApi admin_api(dir.admin_token(),
                      MotherShipIdentity{ms_id, dir.dtls_fingerprint(), cli.require("coaps-public")},
-                     reads, writer, wall_clock);
+                     reads, writer, wall_clock, guess_policy);
 
   http::Server server(logger, parse_int_option(cli, "threads", 1));
   http::TlsFiles tls{dir.resolve(cli.require("https-cert")), dir.resolve(cli.require("https-key"))};
@@ -204,6 +212,7 @@ int run_serve(const std::vector<std::string>& args) {
   public_options.address = https.address;
   public_options.port = https.port;
   public_options.tls = tls;
+  http::apply_budget_options(cli, public_options);
   https.port = server.listen(public_options, [&](http::Request request, http::Respond respond) {
     public_api.handle(request, std::move(respond));
   });
@@ -212,7 +221,10 @@ int run_serve(const std::vector<std::string>& args) {
   admin_options.address = admin.address;
   admin_options.port = admin.port;
   admin_options.tls = tls;
-  admin_options.body_limit = 64 * 1024 * 1024;  // bulk device records
+  admin_options.body_limit = AdminApi::kRecordsBodyLimit;  // bulk device records
+  http::apply_budget_options(cli, admin_options);
+  // The token is checked before a body is read; only then may it be large.
+  admin_options.admit = [&](const http::Request& head) { return admin_api.admit(head); };
   admin.port = server.listen(admin_options, [&](http::Request request, http::Respond respond) {
     admin_api.handle(request, std::move(respond));
   });
@@ -380,7 +392,7 @@ int run_device(const std::vector<std::string>& args) {
     throw StartupError("no device with Dev ID " + std::string(dev_id->to_string().view()));
   Store store(dir.database(), Store::Access::read_only);
   ThrottleState throttle = store.throttle(*dev_id).value_or(ThrottleState{});
-  std::string json = admin_device_json(*device, throttle);
+  std::string json = admin_device_json(*device, throttle, GuessPolicy{}, wall_clock());
   if (cli.has("json")) {
     std::cout << json << "\n";
   } else {

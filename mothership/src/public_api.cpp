@@ -70,12 +70,13 @@ http::Response problem_response(int status, const std::string& type, const std::
 }
 
 PublicApi::PublicApi(PublicApiOptions options, ReadPool& reads, Writer& writer,
-                     ClientThrottle& clients)
+                     ClientThrottle& clients, OtpGuard& guard)
     : options_(std::move(options)),
       host_(options_.host.view()),
       reads_(reads),
       writer_(writer),
-      clients_(clients) {}
+      clients_(clients),
+      guard_(guard) {}
 
 http::Response PublicApi::page(int status, std::string html) const {
   http::Response response =
@@ -103,12 +104,11 @@ http::Response PublicApi::not_authorized(bool html) const {
 
 http::Response PublicApi::locked(bool html, std::int64_t retry_after) const {
   http::Response response =
-      html ? page(429,
-                  pages::error(host_, 429, "Too many attempts",
-                               "Too many wrong attempts were made for this device. Try again in " +
-                                   std::to_string(retry_after) + " seconds."))
+      html ? page(429, pages::error(host_, 429, "Too many attempts",
+                                    "Too many attempts were made for this device. Try again in " +
+                                        std::to_string(retry_after) + " seconds."))
            : problem_response(429, "throttled", "Too many attempts",
-                              "Too many failed attempts; try again after Retry-After seconds.");
+                              "Too many attempts; try again after Retry-After seconds.");
   response.set_header("Retry-After", std::to_string(retry_after));
   return response;
 }
@@ -178,22 +178,42 @@ http::Response PublicApi::health() {
   return response;
 }
 
-void PublicApi::refuse(const http::Request& request, DevId dev_id, bool html,
-                       http::Respond respond) {
-  clients_.record_failure(request.client_address, options_.clock());
+std::optional<http::Response> PublicApi::take_slot(const http::Request& request, DevId dev_id,
+                                                   bool html, ThrottleState* after) {
+  const std::int64_t now = options_.clock();
+  if (auto wait = clients_.take(request.client_address, now)) return locked(html, *wait);
+  OtpGuard::Result slot = guard_.take(dev_id, now);
+  if (slot.verdict == OtpGuard::Verdict::taken) {
+    *after = slot.state;
+    return std::nullopt;
+  }
+  clients_.give_back(request.client_address, now);  // no OTP was compared
+  http::Response response = slot.verdict == OtpGuard::Verdict::no_slot
+                                ? locked(html, slot.retry_after)
+                                : unavailable(html);
+  response.log_fields.emplace_back("devid", std::string(dev_id.to_string().view()));
+  response.log_fields.emplace_back(
+      "outcome", slot.verdict == OtpGuard::Verdict::no_slot ? "throttled" : "unavailable");
+  return response;
+}
+
+void PublicApi::give_back(const std::string& client, DevId dev_id) {
+  const std::int64_t now = options_.clock();
+  guard_.give_back(dev_id, now);
+  clients_.give_back(client, now);
+}
+
+void PublicApi::refuse(DevId dev_id, const ThrottleState& after, bool html, http::Respond respond) {
   http::Response refusal = not_authorized(html);
   refusal.log_fields.emplace_back("devid", std::string(dev_id.to_string().view()));
   refusal.log_fields.emplace_back("outcome", "not_authorized");
-  writer_.submit(FailureJob{dev_id, [this, html, refusal, respond](bool stored) {
+  writer_.submit(FailureJob{dev_id, after, [this, html, refusal, respond](bool stored) {
                               respond(stored ? refusal : unavailable(html));
                             }});
 }
 
 void PublicApi::claim(const http::Request& request, http::Respond respond) {
   const bool html = http::prefers_html(request);
-  std::int64_t now = options_.clock();
-  if (auto wait = clients_.refused_for(request.client_address, now))
-    return respond(locked(html, *wait));
   if (!is_form_body(request)) {
     return respond(
         problem_response(415, "", "Unsupported Media Type",
@@ -212,15 +232,23 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
                               "Please check " + field + ": " + parsed.error().message, field)));
   }
   const ClaimRequest& claim = parsed.value();
+  ThrottleState after;
+  if (auto refused = take_slot(request, claim.dev_id, html, &after))
+    return respond(std::move(*refused));
   ClaimJob job;
+  job.throttle = after;
   job.dev_id = claim.dev_id;
   job.presented = options_.hasher.digest(claim.dev_id, claim.otp);
   job.controller = ControllerBinding{claim.controller, claim.controller_fingerprint, claim.psk};
   job.description = claim.description;
   job.client = request.client_address;
   std::string devid(claim.dev_id.to_string().view());
-  job.done = [this, html, devid, client = request.client_address, respond](ClaimResult result) {
+  job.done = [this, html, devid, client = request.client_address, dev_id = claim.dev_id,
+              respond](ClaimResult result) {
     http::Response response;
+    // The OTP was right, or never compared: the slots go back.
+    if (result.storage_failed || result.outcome != ClaimOutcome::not_authorized)
+      give_back(client, dev_id);
     if (result.storage_failed) {
       response = unavailable(html);
     } else {
@@ -245,11 +273,10 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
                                              "The manufacturer has revoked this device.");
           break;
         case ClaimOutcome::not_authorized:
-          clients_.record_failure(client, options_.clock());
           response = not_authorized(html);
           break;
         case ClaimOutcome::locked:
-          response = locked(html, result.retry_after);
+          response = locked(html, 1);  // not reached: decided by take_slot
           break;
       }
     }
@@ -261,47 +288,40 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
   writer_.submit(std::move(job));
 }
 
-PublicApi::Checked PublicApi::check_credentials(const DeviceCredentials& credentials,
-                                                std::int64_t now) {
+PublicApi::Checked PublicApi::check_credentials(const DeviceCredentials& credentials) {
   Checked checked;
   auto digest = options_.hasher.digest(credentials.dev_id, credentials.otp);
-  ThrottleState throttle;
   {
     auto store = reads_.acquire();
     auto found = store->device(credentials.dev_id);
-    auto throttled = store->throttle(credentials.dev_id);
-    if (!found.ok() || !throttled.ok()) {
+    if (!found.ok()) {
       checked.storage_failed = true;
       return checked;
     }
     checked.device = found.value();
-    throttle = throttled.value();
   }
   bool matches = checked.device && equal_constant_time(checked.device->otp_digest, digest);
   std::optional<DeviceStatus> known;
   if (checked.device) known = checked.device->status();
-  checked.access = check_access(known, matches, throttle, now);
-  checked.retry_after = locked_for(throttle, now).value_or(1);
+  checked.access = check_access(known, matches);
   return checked;
 }
 
 void PublicApi::status(const http::Request& request, http::Respond respond) {
   const bool html = http::prefers_html(request);
-  std::int64_t now = options_.clock();
-  if (auto wait = clients_.refused_for(request.client_address, now))
-    return respond(locked(html, *wait));
   auto credentials = parse_device_credentials(request.query());
   if (!credentials.ok()) return respond(bad_request(html, credentials.error()));
-  Checked checked = check_credentials(*credentials, now);
-  if (checked.storage_failed) return respond(unavailable(html));
-  switch (checked.access) {
-    case Access::locked:
-      return respond(locked(html, checked.retry_after));
-    case Access::not_authorized:
-      return refuse(request, credentials->dev_id, html, std::move(respond));
-    case Access::granted:
-      break;
+  ThrottleState after;
+  if (auto refused = take_slot(request, credentials->dev_id, html, &after))
+    return respond(std::move(*refused));
+  Checked checked = check_credentials(*credentials);
+  if (checked.storage_failed) {
+    give_back(request.client_address, credentials->dev_id);  // nothing was compared
+    return respond(unavailable(html));
   }
+  if (checked.access == Access::not_authorized)
+    return refuse(credentials->dev_id, after, html, std::move(respond));
+  give_back(request.client_address, credentials->dev_id);
   http::Response response =
       http::make_response(200, "application/json", checked.device->state_object().to_json());
   add_security_headers(response);
@@ -310,21 +330,19 @@ void PublicApi::status(const http::Request& request, http::Respond respond) {
 }
 
 void PublicApi::form(const http::Request& request, http::Respond respond) {
-  std::int64_t now = options_.clock();
-  if (auto wait = clients_.refused_for(request.client_address, now))
-    return respond(locked(true, *wait));
   auto credentials = parse_device_credentials(request.query());
   if (!credentials.ok()) return respond(bad_request(true, credentials.error()));
-  Checked checked = check_credentials(*credentials, now);
-  if (checked.storage_failed) return respond(unavailable(true));
-  switch (checked.access) {
-    case Access::locked:
-      return respond(locked(true, checked.retry_after));
-    case Access::not_authorized:
-      return refuse(request, credentials->dev_id, true, std::move(respond));
-    case Access::granted:
-      break;
+  ThrottleState after;
+  if (auto refused = take_slot(request, credentials->dev_id, true, &after))
+    return respond(std::move(*refused));
+  Checked checked = check_credentials(*credentials);
+  if (checked.storage_failed) {
+    give_back(request.client_address, credentials->dev_id);
+    return respond(unavailable(true));
   }
+  if (checked.access == Access::not_authorized)
+    return refuse(credentials->dev_id, after, true, std::move(respond));
+  give_back(request.client_address, credentials->dev_id);
   const DeviceRecord& device = *checked.device;
   std::string devid(credentials->dev_id.to_string().view());
   http::Response response;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "client_throttle.hpp"
+#include "otp_guard.hpp"
 #include "read_pool.hpp"
 #include "tte/enrollment_url.hpp"
 #include "tte/platform/http.hpp"
@@ -29,7 +30,8 @@ struct PublicApiOptions {
 
 class PublicApi {
  public:
-  PublicApi(PublicApiOptions options, ReadPool& reads, Writer& writer, ClientThrottle& clients);
+  PublicApi(PublicApiOptions options, ReadPool& reads, Writer& writer, ClientThrottle& clients,
+            OtpGuard& guard);
 
   void handle(const http::Request& request, http::Respond respond);
 
@@ -38,16 +40,21 @@ class PublicApi {
   void status(const http::Request& request, http::Respond respond);
   void form(const http::Request& request, http::Respond respond);
   http::Response health();
+  // A slot for one OTP check: from the client's limit, then the Dev ID's.
+  // Otherwise the answer to send (429 or 503), and nothing was compared.
+  std::optional<http::Response> take_slot(const http::Request& request, DevId dev_id, bool html,
+                                          ThrottleState* after);
   struct Checked {
     Access access = Access::not_authorized;
     std::optional<DeviceRecord> device;
-    std::int64_t retry_after = 0;
     bool storage_failed = false;
   };
-  // Reads the device and its throttling state and checks the OTP against them.
-  Checked check_credentials(const DeviceCredentials& credentials, std::int64_t now);
-  // Records a failed credential check, then answers 403 once it is stored.
-  void refuse(const http::Request& request, DevId dev_id, bool html, http::Respond respond);
+  // Reads the device and checks the OTP (after take_slot).
+  Checked check_credentials(const DeviceCredentials& credentials);
+  // A right OTP: the slots its check took are given back.
+  void give_back(const std::string& client, DevId dev_id);
+  // Stores the Dev ID's bucket after a failed check, then answers 403.
+  void refuse(DevId dev_id, const ThrottleState& after, bool html, http::Respond respond);
 
   http::Response not_authorized(bool html) const;
   http::Response locked(bool html, std::int64_t retry_after) const;
@@ -60,6 +67,7 @@ class PublicApi {
   ReadPool& reads_;
   Writer& writer_;
   ClientThrottle& clients_;
+  OtpGuard& guard_;
 };
 
 // Headers every MotherShip response carries (no caching, no referrer: URLs hold OTPs).

@@ -40,15 +40,22 @@ class PublicApiTest : public ::testing::Test {
         writer_(db_.path(), test_hasher(), clock_.clock(), quiet_logger()),
         reads_(db_.path()),
         clients_(30),
+        guard_(GuessPolicy{},
+               [this](DevId dev_id) -> std::optional<ThrottleState> {
+                 auto stored = reads_.acquire()->throttle(dev_id);
+                 if (!stored.ok()) return std::nullopt;
+                 return stored.value();
+               }),
         api_(PublicApiOptions{MsId::from_value(10, IdPolicy::operational)->host(), test_hasher(),
                               clock_.clock()},
-             reads_, writer_, clients_) {}
+             reads_, writer_, clients_, guard_) {}
 
   TempDatabase db_;
   FakeClock clock_;
   Writer writer_;
   ReadPool reads_;
   ClientThrottle clients_;
+  OtpGuard guard_;
   PublicApi api_;
 };
 
@@ -148,16 +155,36 @@ TEST_F(PublicApiTest, StatusFollowsTheDevice) {
       DeviceState::mapped);
 }
 
-TEST_F(PublicApiTest, TenWrongOtpsLockTheDevice) {
+TEST_F(PublicApiTest, TenChecksThenOneEveryNinetySecondsOnEveryPath) {
   for (int i = 0; i < 10; ++i) {
     auto r = request("POST", claim_target(1, 0x5000 + i));
     r.client_address = "192.0.2." + std::to_string(100 + i);  // spread over addresses
     EXPECT_EQ(call(api_, r).status, 403);
   }
-  http::Response locked = call(api_, request("POST", claim_target(1, 0x1001)));
-  EXPECT_EQ(locked.status, 429);
-  EXPECT_EQ(locked.header("Retry-After"), "3600");
+  // No slot left: refused before the OTP is compared, even the right one, on every path.
+  http::Response refused = call(api_, request("POST", claim_target(1, 0x1001)));
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.header("Retry-After"), "90");
   EXPECT_EQ(call(api_, request("GET", status_target(1, 0x1001))).status, 429);
+  EXPECT_EQ(call(api_, request("GET", claim_target(1, 0x1001), "", kBrowser)).status, 429);
+  // The owner's wait is one interval, not an hour.
+  clock_.advance(90);
+  EXPECT_EQ(call(api_, request("POST", claim_target(1, 0x1001))).status, 200);
+}
+
+TEST_F(PublicApiTest, RightOtpsDoNotSpendTheDevicesChecks) {
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(call(api_, request("GET", status_target(1, 0x1001))).status, 200) << i;
+  EXPECT_EQ(call(api_, request("GET", claim_target(1, 0x1001), "", kBrowser)).status, 200);
+  EXPECT_EQ(call(api_, request("POST", claim_target(1, 0x1001))).status, 200);
+}
+
+TEST_F(PublicApiTest, FailedChecksOnTheGetPathsAreStored) {
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(call(api_, request("GET", status_target(1, 0x5000 + i))).status, 403);
+  auto stored = reads_.acquire()->throttle(DevId(1));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->spent, 3);
 }
 
 TEST_F(PublicApiTest, OneClientFailingTooOftenIsRefused) {
@@ -207,7 +234,7 @@ TEST_F(PublicApiTest, HealthSaysWhetherTheDatabaseReads) {
   ReadPool missing(db_.path() + ".gone");
   PublicApi broken(PublicApiOptions{MsId::from_value(10, IdPolicy::operational)->host(),
                                     test_hasher(), clock_.clock()},
-                   missing, writer_, clients_);
+                   missing, writer_, clients_, guard_);
   http::Response unhealthy = call(broken, request("GET", "/health"));
   EXPECT_EQ(unhealthy.status, 503);
   EXPECT_NE(unhealthy.body.find("database"), std::string::npos) << unhealthy.body;

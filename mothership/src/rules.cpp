@@ -4,33 +4,51 @@
 
 namespace tte::mothership {
 
-std::optional<std::int64_t> locked_for(const ThrottleState& state, std::int64_t now) {
-  if (state.locked_until > now) return state.locked_until - now;
-  return std::nullopt;
-}
-
-ThrottleState after_failure(ThrottleState state, std::int64_t now, const ThrottlePolicy& policy) {
-  if (now - state.window_start >= policy.window || now < state.window_start) {
-    state.window_start = now;
-    state.failures = 0;
+ThrottleState refilled(ThrottleState state, std::int64_t now, const GuessPolicy& policy) {
+  if (state.spent <= 0 || now < state.since) {
+    // Nothing spent, or a clock that went back: start from here.
+    state.spent = std::max(state.spent, 0);
+    if (state.spent == 0 || now < state.since) state.since = now;
+    return state;
   }
-  state.failures += 1;
-  if (state.failures >= policy.max_failures) {
-    std::int64_t lock = policy.first_lock;
-    for (int i = 0; i < state.locks && lock < policy.max_lock; ++i)
-      lock *= 2;
-    lock = std::min(lock, policy.max_lock);
-    state.locked_until = now + lock;
-    state.locks += 1;
-    state.failures = 0;
-    state.window_start = now;
+  const std::int64_t interval = std::max<std::int64_t>(policy.interval, 1);
+  const std::int64_t regained = (now - state.since) / interval;
+  if (regained >= state.spent) {
+    state.spent = 0;
+    state.since = now;
+  } else {
+    state.spent -= static_cast<int>(regained);
+    state.since += regained * interval;
   }
   return state;
 }
 
-Access check_access(const std::optional<DeviceStatus>& device, bool otp_matches,
-                    const ThrottleState& throttle, std::int64_t now) {
-  if (locked_for(throttle, now)) return Access::locked;
+int checks_left(const ThrottleState& state, std::int64_t now, const GuessPolicy& policy) {
+  return std::max(policy.burst - refilled(state, now, policy).spent, 0);
+}
+
+Slot take_slot(ThrottleState state, std::int64_t now, const GuessPolicy& policy) {
+  Slot slot;
+  slot.state = refilled(state, now, policy);
+  if (slot.state.spent < policy.burst) {
+    slot.taken = true;
+    slot.state.spent += 1;
+    if (slot.state.spent == policy.burst) slot.state.emptied += 1;
+    return slot;
+  }
+  slot.retry_after = std::max<std::int64_t>(
+      slot.state.since + std::max<std::int64_t>(policy.interval, 1) - now, 1);
+  return slot;
+}
+
+ThrottleState give_back_slot(ThrottleState state, std::int64_t now, const GuessPolicy& policy) {
+  state = refilled(state, now, policy);
+  if (state.spent > 0) state.spent -= 1;
+  if (state.spent == 0) state.since = now;
+  return state;
+}
+
+Access check_access(const std::optional<DeviceStatus>& device, bool otp_matches) {
   if (!device || !otp_matches) return Access::not_authorized;
   return Access::granted;
 }
@@ -51,16 +69,9 @@ const char* claim_outcome_name(ClaimOutcome outcome) {
   return "unknown";
 }
 
-ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches,
-                          const ThrottleState& throttle, std::int64_t now) {
-  switch (check_access(device, otp_matches, throttle, now)) {
-    case Access::locked:
-      return ClaimOutcome::locked;
-    case Access::not_authorized:
-      return ClaimOutcome::not_authorized;
-    case Access::granted:
-      break;
-  }
+ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches) {
+  if (check_access(device, otp_matches) == Access::not_authorized)
+    return ClaimOutcome::not_authorized;
   if (device->revoked) return ClaimOutcome::revoked;
   if (device->state != DeviceState::unmapped) return ClaimOutcome::already_used;
   return ClaimOutcome::mapped;

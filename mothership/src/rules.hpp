@@ -1,6 +1,6 @@
 // The MotherShip's decisions, as pure functions of what the database holds and
-// the time (docs/protocol.md sections 5 and 11): who may check an OTP, when a
-// Dev ID is locked, and what a claim does.
+// the time (docs/protocol.md sections 5 and 11): how many OTP checks a Dev ID
+// allows, who may see a device, and what a claim does.
 #ifndef TTE_MOTHERSHIP_RULES_HPP
 #define TTE_MOTHERSHIP_RULES_HPP
 
@@ -11,32 +11,46 @@
 
 namespace tte::mothership {
 
-// Guessing limits per Dev ID.
-struct ThrottlePolicy {
-  int max_failures = 10;           // wrong OTPs per window before the Dev ID locks
-  std::int64_t window = 3600;      // seconds over which failures count
-  std::int64_t first_lock = 3600;  // seconds; each further lock doubles it
-  std::int64_t max_lock = 86400;   // seconds; the longest lock
+// Guessing limits per Dev ID (docs/protocol.md section 11): every OTP check
+// (claim, status, form) takes a slot first, from a bucket of `burst` slots
+// that gains one back every `interval` seconds; a check with no slot left is
+// refused (429) before any comparison, whatever the OTP. A right OTP gives its
+// slot back. So at most burst + 86400 / interval OTPs (970 with the defaults)
+// are tested per Dev ID per day, and a rightful owner waits at most one
+// interval for the next slot.
+struct GuessPolicy {
+  int burst = 10;
+  std::int64_t interval = 90;  // seconds
 };
 
-// Failed attempts for one Dev ID, known or not (so that unknown Dev IDs lock
-// exactly like known ones: no oracle). Persistent.
+// One Dev ID's bucket, known or not (so that unknown Dev IDs are limited
+// exactly like known ones: no oracle). `spent` slots were in use at `since`.
+// Persistent, so that a restart gives no slots back.
 struct ThrottleState {
-  int failures = 0;
-  std::int64_t window_start = 0;
-  std::int64_t locked_until = 0;
-  int locks = 0;
+  int spent = 0;
+  std::int64_t since = 0;
+  int emptied = 0;  // how many times the bucket ran out (for operators)
 
   friend bool operator==(const ThrottleState&, const ThrottleState&) = default;
 };
 
-// Seconds until the lock lapses, or nothing if the Dev ID is not locked at `now`.
-std::optional<std::int64_t> locked_for(const ThrottleState& state, std::int64_t now);
+// The state at `now`, with the slots regained since `since` given back.
+ThrottleState refilled(ThrottleState state, std::int64_t now, const GuessPolicy& policy);
 
-// The state after one more failed attempt at `now`: failures count within a
-// window; reaching max_failures locks the Dev ID for first_lock * 2^locks
-// (capped at max_lock) and starts a new window.
-ThrottleState after_failure(ThrottleState state, std::int64_t now, const ThrottlePolicy& policy);
+// Slots left at `now`.
+int checks_left(const ThrottleState& state, std::int64_t now, const GuessPolicy& policy);
+
+struct Slot {
+  bool taken = false;
+  ThrottleState state;           // after taking it (or refilled, when refused)
+  std::int64_t retry_after = 0;  // seconds until the next slot, when refused
+};
+
+// Takes one slot at `now`, or says how long until the next one.
+Slot take_slot(ThrottleState state, std::int64_t now, const GuessPolicy& policy);
+
+// A right OTP gives back the slot its check took.
+ThrottleState give_back_slot(ThrottleState state, std::int64_t now, const GuessPolicy& policy);
 
 // What the MotherShip knows of a device, as far as the rules care.
 struct DeviceStatus {
@@ -45,29 +59,27 @@ struct DeviceStatus {
 };
 
 enum class Access {
-  granted,         // the OTP is right and the Dev ID is not locked
-  not_authorized,  // unknown Dev ID or wrong OTP (counts as a failure)
-  locked,          // too many failures: refused whatever the OTP
+  granted,         // the OTP is right
+  not_authorized,  // unknown Dev ID or wrong OTP
 };
 
-// Whether presented credentials open the device's records. `device` is absent
-// for an unknown Dev ID; `otp_matches` is meaningless then.
-Access check_access(const std::optional<DeviceStatus>& device, bool otp_matches,
-                    const ThrottleState& throttle, std::int64_t now);
+// Whether presented credentials open the device's records (after a slot was
+// taken). `device` is absent for an unknown Dev ID; `otp_matches` is
+// meaningless then.
+Access check_access(const std::optional<DeviceStatus>& device, bool otp_matches);
 
 enum class ClaimOutcome {
   mapped,          // 200: stored
   already_used,    // 409
   revoked,         // 410
-  not_authorized,  // 403 (counts as a failure)
-  locked,          // 429
+  not_authorized,  // 403 (its slot stays spent)
+  locked,          // 429: no slot left, the OTP was not compared
 };
 
 const char* claim_outcome_name(ClaimOutcome outcome);
 
-// The outcome of a claim (message 4).
-ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches,
-                          const ThrottleState& throttle, std::int64_t now);
+// The outcome of a claim (message 4) whose check took a slot.
+ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches);
 
 }  // namespace tte::mothership
 

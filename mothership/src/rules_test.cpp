@@ -7,73 +7,97 @@ namespace {
 
 constexpr std::int64_t kT0 = 1795843720;
 
-TEST(Throttle, TenFailuresInAWindowLockTheDevId) {
-  ThrottlePolicy policy;
+TEST(Throttle, TheBurstIsTenChecksThenOneEveryInterval) {
+  GuessPolicy policy;  // 10, one per 90 s
   ThrottleState state;
-  for (int i = 1; i <= 9; ++i) {
-    state = after_failure(state, kT0 + i, policy);
-    EXPECT_EQ(state.failures, i);
-    EXPECT_FALSE(locked_for(state, kT0 + i));
+  for (int i = 0; i < 10; ++i) {
+    Slot slot = take_slot(state, kT0, policy);
+    ASSERT_TRUE(slot.taken) << i;
+    state = slot.state;
   }
-  state = after_failure(state, kT0 + 10, policy);
-  ASSERT_TRUE(locked_for(state, kT0 + 10));
-  EXPECT_EQ(*locked_for(state, kT0 + 10), 3600);
-  EXPECT_EQ(*locked_for(state, kT0 + 3609), 1);
-  EXPECT_FALSE(locked_for(state, kT0 + 3610));
-  EXPECT_EQ(state.locks, 1);
+  EXPECT_EQ(state.emptied, 1);
+  Slot refused = take_slot(state, kT0 + 1, policy);
+  EXPECT_FALSE(refused.taken);
+  EXPECT_EQ(refused.retry_after, 89);
+  EXPECT_EQ(checks_left(state, kT0 + 89, policy), 0);
+  EXPECT_EQ(checks_left(state, kT0 + 90, policy), 1);
+  Slot next = take_slot(state, kT0 + 90, policy);
+  EXPECT_TRUE(next.taken);
+  EXPECT_FALSE(take_slot(next.state, kT0 + 91, policy).taken);
+  // A quiet day refills the bucket whole.
+  EXPECT_EQ(checks_left(next.state, kT0 + 86400, policy), 10);
 }
 
-TEST(Throttle, FailuresOutsideTheWindowStartOver) {
-  ThrottlePolicy policy;
+TEST(Throttle, NoMoreThanAboutAThousandChecksADay) {
+  GuessPolicy policy;
+  ThrottleState state;
+  int taken = 0;
+  // An attacker trying every second for a day.
+  for (std::int64_t t = 0; t < 86400; ++t) {
+    Slot slot = take_slot(state, kT0 + t, policy);
+    state = slot.state;
+    if (slot.taken) ++taken;
+  }
+  EXPECT_EQ(taken, 10 + 86400 / 90 - 1);  // the burst, then one per interval
+  EXPECT_LE(taken, 1000);
+}
+
+TEST(Throttle, TheOwnersWaitIsAtMostOneInterval) {
+  GuessPolicy policy;
+  ThrottleState state;
+  for (int i = 0; i < 10; ++i)
+    state = take_slot(state, kT0, policy).state;
+  // Whenever the owner comes, the next slot is at most one interval away.
+  for (std::int64_t t = 0; t < 200; ++t) {
+    Slot slot = take_slot(state, kT0 + t, policy);
+    if (!slot.taken) {
+      EXPECT_LE(slot.retry_after, policy.interval);
+    }
+  }
+}
+
+TEST(Throttle, ARightOtpGivesItsSlotBack) {
+  GuessPolicy policy;
   ThrottleState state;
   for (int i = 0; i < 9; ++i)
-    state = after_failure(state, kT0 + i, policy);
-  state = after_failure(state, kT0 + 3600, policy);  // the window has passed
-  EXPECT_EQ(state.failures, 1);
-  EXPECT_FALSE(locked_for(state, kT0 + 3600));
+    state = take_slot(state, kT0, policy).state;
+  Slot owner = take_slot(state, kT0, policy);
+  ASSERT_TRUE(owner.taken);
+  EXPECT_EQ(checks_left(owner.state, kT0, policy), 0);
+  state = give_back_slot(owner.state, kT0, policy);
+  EXPECT_EQ(checks_left(state, kT0, policy), 1);
+  // Giving back more than was taken changes nothing.
+  EXPECT_EQ(checks_left(give_back_slot(ThrottleState{}, kT0, policy), kT0, policy), 10);
 }
 
-TEST(Throttle, EachLockDoublesUpToTheCap) {
-  ThrottlePolicy policy;
-  ThrottleState state;
-  std::int64_t now = kT0;
-  std::int64_t expected = 3600;
-  for (int lock = 0; lock < 8; ++lock) {
-    for (int i = 0; i < policy.max_failures; ++i)
-      state = after_failure(state, now, policy);
-    EXPECT_EQ(*locked_for(state, now), std::min<std::int64_t>(expected, policy.max_lock)) << lock;
-    now = state.locked_until;
-    expected *= 2;
-  }
-  EXPECT_EQ(state.locks, 8);
+TEST(Throttle, AClockThatGoesBackStartsOver) {
+  GuessPolicy policy;
+  ThrottleState state{10, kT0, 1};
+  EXPECT_FALSE(take_slot(state, kT0 + 10, policy).taken);
+  Slot slot = take_slot(state, kT0 - 1000, policy);
+  EXPECT_FALSE(slot.taken);
+  EXPECT_EQ(slot.state.since, kT0 - 1000);
+  EXPECT_EQ(slot.retry_after, 90);
 }
 
-TEST(Access, LockedBeatsTheRightOtp) {
-  ThrottleState locked{0, kT0, kT0 + 100, 1};
+TEST(Access, OnlyTheRightOtpOfAKnownDevice) {
   DeviceStatus device{DeviceState::unmapped, false};
-  EXPECT_EQ(check_access(device, true, locked, kT0), Access::locked);
-  EXPECT_EQ(check_access(device, true, locked, kT0 + 100), Access::granted);
-  EXPECT_EQ(check_access(device, false, ThrottleState{}, kT0), Access::not_authorized);
-  EXPECT_EQ(check_access(std::nullopt, true, ThrottleState{}, kT0), Access::not_authorized);
+  EXPECT_EQ(check_access(device, true), Access::granted);
+  EXPECT_EQ(check_access(device, false), Access::not_authorized);
+  EXPECT_EQ(check_access(std::nullopt, true), Access::not_authorized);
 }
 
 TEST(Claim, Outcomes) {
-  ThrottleState none;
-  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::unmapped, false}, true, none, kT0),
-            ClaimOutcome::mapped);
-  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::mapped, false}, true, none, kT0),
+  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::unmapped, false}, true), ClaimOutcome::mapped);
+  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::mapped, false}, true),
             ClaimOutcome::already_used);
-  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::registered, false}, true, none, kT0),
+  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::registered, false}, true),
             ClaimOutcome::already_used);
-  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::unmapped, true}, true, none, kT0),
-            ClaimOutcome::revoked);
+  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::unmapped, true}, true), ClaimOutcome::revoked);
   // A wrong OTP reveals nothing about the state behind it.
-  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::mapped, true}, false, none, kT0),
+  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::mapped, true}, false),
             ClaimOutcome::not_authorized);
-  EXPECT_EQ(decide_claim(std::nullopt, false, none, kT0), ClaimOutcome::not_authorized);
-  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::unmapped, false}, true,
-                         ThrottleState{0, kT0, kT0 + 1, 1}, kT0),
-            ClaimOutcome::locked);
+  EXPECT_EQ(decide_claim(std::nullopt, false), ClaimOutcome::not_authorized);
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ CREATE TABLE devices (
   registered_at INTEGER
 );
 
+-- Each Dev ID's bucket of OTP checks (rules.hpp, ThrottleState): failures holds
+-- the slots spent at window_start, locks how often the bucket ran out;
+-- locked_until is no longer used (0), kept so that version 1 files still open.
 CREATE TABLE throttle (
   devid INTEGER PRIMARY KEY,
   failures INTEGER NOT NULL,
@@ -217,7 +220,7 @@ Result<ThrottleState> Store::throttle(DevId dev_id) {
   TTE_ASSIGN_OR_RETURN(bool found, select_throttle_.step());
   if (!found) return ThrottleState{};
   return ThrottleState{static_cast<int>(select_throttle_.column_int(0)),
-                       select_throttle_.column_int(1), select_throttle_.column_int(2),
+                       select_throttle_.column_int(1),
                        static_cast<int>(select_throttle_.column_int(3))};
 }
 
@@ -300,10 +303,10 @@ void Store::rollback_to_savepoint() {
 Status Store::save_throttle(DevId dev_id, const ThrottleState& state) {
   sqlite::ResetOnExit reset(upsert_throttle_);
   upsert_throttle_.bind(1, static_cast<std::int64_t>(dev_id.value()))
-      .bind(2, state.failures)
-      .bind(3, state.window_start)
-      .bind(4, state.locked_until)
-      .bind(5, state.locks);
+      .bind(2, state.spent)
+      .bind(3, state.since)
+      .bind(4, std::int64_t{0})
+      .bind(5, state.emptied);
   return upsert_throttle_.run();
 }
 

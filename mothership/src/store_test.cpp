@@ -82,12 +82,12 @@ TEST(Store, ThrottleStateIsPersistent) {
     Store store(db.path(), Store::Access::read_write);
     EXPECT_EQ(*store.throttle(DevId(5)), ThrottleState{});
     ASSERT_TRUE(store.begin_immediate().ok());
-    ASSERT_TRUE(store.save_throttle(DevId(5), ThrottleState{3, 10, 20, 1}).ok());
-    ASSERT_TRUE(store.save_throttle(DevId(5), ThrottleState{4, 10, 30, 2}).ok());
+    ASSERT_TRUE(store.save_throttle(DevId(5), ThrottleState{3, 10, 1}).ok());
+    ASSERT_TRUE(store.save_throttle(DevId(5), ThrottleState{4, 30, 2}).ok());
     ASSERT_TRUE(store.commit().ok());
   }
   Store reopened(db.path(), Store::Access::read_only);
-  EXPECT_EQ(*reopened.throttle(DevId(5)), (ThrottleState{4, 10, 30, 2}));
+  EXPECT_EQ(*reopened.throttle(DevId(5)), (ThrottleState{4, 30, 2}));
 }
 
 TEST(Store, AuditChainVerifiesAndDetectsTampering) {

@@ -150,27 +150,21 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
       Overloaded{
           [&](ClaimJob& claim) -> std::function<void(bool)> {
             auto device = store_.device(claim.dev_id);
-            auto throttle = store_.throttle(claim.dev_id);
-            if (!device.ok() || !throttle.ok()) return storage_error("cannot read a device");
+            if (!device.ok()) return storage_error("cannot read a device");
             const OtpDigest& stored = device.value() ? device.value()->otp_digest : kNoDigest;
             bool matches =
                 equal_constant_time(stored, claim.presented) && device.value().has_value();
             std::optional<DeviceStatus> status;
             if (device.value()) status = device.value()->status();
             ClaimResult result;
-            result.outcome = decide_claim(status, matches, throttle.value(), now);
+            result.outcome = decide_claim(status, matches);
             switch (result.outcome) {
               case ClaimOutcome::not_authorized:
-                if (!store_
-                         .save_throttle(claim.dev_id,
-                                        after_failure(throttle.value(), now, options_.throttle))
-                         .ok()) {
+                if (!store_.save_throttle(claim.dev_id, claim.throttle).ok())
                   return storage_error("cannot record a failed attempt");
-                }
                 break;
               case ClaimOutcome::locked:
-                result.retry_after = locked_for(throttle.value(), now).value_or(1);
-                break;
+                break;  // decided before the job (no slot left)
               case ClaimOutcome::mapped: {
                 auto changed =
                     store_.map_device(claim.dev_id, claim.controller, claim.description, now);
@@ -213,14 +207,8 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
             };
           },
           [&](FailureJob& failure) -> std::function<void(bool)> {
-            auto throttle = store_.throttle(failure.dev_id);
-            if (!throttle.ok()) return storage_error("cannot read throttling state");
-            if (!store_
-                     .save_throttle(failure.dev_id,
-                                    after_failure(throttle.value(), now, options_.throttle))
-                     .ok()) {
+            if (!store_.save_throttle(failure.dev_id, failure.throttle).ok())
               return storage_error("cannot record a failed attempt");
-            }
             auto done = std::move(failure.done);
             return [done](bool committed) {
               if (done) done(committed);

@@ -31,7 +31,6 @@ using Clock = std::function<std::int64_t()>;  // seconds since the epoch
 struct ClaimResult {
   ClaimOutcome outcome = ClaimOutcome::not_authorized;
   std::optional<StateObject> device;  // for mapped and already_used
-  std::int64_t retry_after = 0;       // for locked
   bool storage_failed = false;        // nothing was decided: answer 503
 };
 
@@ -42,12 +41,16 @@ struct ClaimJob {
   ControllerBinding controller;
   std::string description;
   std::string client;
+  // The Dev ID's bucket after this check took its slot, stored if the OTP is wrong.
+  ThrottleState throttle;
   std::function<void(ClaimResult)> done;
 };
 
-// A wrong OTP or unknown Dev ID seen outside a claim (status query, form page).
+// A wrong OTP or unknown Dev ID seen outside a claim (status query, form
+// page): the Dev ID's bucket after the check, to store.
 struct FailureJob {
   DevId dev_id;
+  ThrottleState throttle;
   std::function<void(bool stored)> done;
 };
 
@@ -76,7 +79,6 @@ using Job = std::variant<ClaimJob, FailureJob, RegisteredJob, RevocationJob, Imp
 
 struct WriterOptions {
   std::size_t max_batch = 512;
-  ThrottlePolicy throttle;
 };
 
 class Writer {

@@ -32,6 +32,7 @@ class ControllerProcess {
   nlohmann::json device(
       const std::string& urn) const;  // GET /api/v1/devices/<urn> (null if absent)
 
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& log() const { return log_; }
   std::string coaps() const { return "127.0.0.1:" + std::to_string(coaps_port_); }

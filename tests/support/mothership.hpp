@@ -38,6 +38,7 @@ class MotherShipProcess {
   // Imports device records (JSON lines) through `tte-mothership import`.
   void import(const std::string& records) const;
 
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   const std::string& data_dir() const { return data_dir_; }
   std::string ca_file() const { return data_dir_ + "/ca.crt"; }
   // For an Introducer: "tte-XXXXXX.net:443:127.0.0.1:<https port>" (curl's --connect-to).

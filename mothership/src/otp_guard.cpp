@@ -1,0 +1,63 @@
+#include "otp_guard.hpp"
+
+namespace tte::mothership {
+
+OtpGuard::OtpGuard(GuessPolicy policy, Load load, std::size_t max_buckets)
+    : policy_(policy), load_(std::move(load)), max_buckets_(max_buckets) {}
+
+OtpGuard::Result OtpGuard::take(DevId dev_id, std::int64_t now) {
+  const std::uint32_t key = dev_id.value();
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    known = buckets_.count(key) != 0;
+  }
+  std::optional<ThrottleState> stored;
+  if (!known) {
+    // Read outside the lock; if another thread got there first, its bucket wins.
+    stored = load_(dev_id);
+    if (!stored) return Result{Verdict::unavailable, {}, 0};
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= max_buckets_ && now != last_sweep_) {
+      last_sweep_ = now;  // at most one sweep a second
+      forget_full_buckets(now);
+    }
+    if (buckets_.size() >= max_buckets_) return Result{Verdict::unavailable, {}, 0};
+    it = buckets_.emplace(key, stored.value_or(ThrottleState{})).first;
+  }
+  Slot slot = take_slot(it->second, now, policy_);
+  it->second = slot.state;
+  if (!slot.taken) return Result{Verdict::no_slot, slot.state, slot.retry_after};
+  return Result{Verdict::taken, slot.state, 0};
+}
+
+void OtpGuard::give_back(DevId dev_id, std::int64_t now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = buckets_.find(dev_id.value());
+  if (it != buckets_.end()) it->second = give_back_slot(it->second, now, policy_);
+}
+
+std::optional<ThrottleState> OtpGuard::peek(DevId dev_id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = buckets_.find(dev_id.value());
+  if (it == buckets_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::size_t OtpGuard::buckets() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return buckets_.size();
+}
+
+// A bucket that has refilled holds nothing the database does not: it is
+// dropped, and read again if its Dev ID comes back.
+void OtpGuard::forget_full_buckets(std::int64_t now) {
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    it = refilled(it->second, now, policy_).spent == 0 ? buckets_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace tte::mothership

@@ -1,0 +1,58 @@
+// The per-Dev-ID limit on OTP checks (rules.hpp, GuessPolicy), shared by every
+// request path and thread: a check takes its slot here, atomically, before any
+// OTP is compared, so parallel requests cannot test more OTPs than the bucket
+// allows. The buckets live in memory; each starts from the state the database
+// holds (read once per Dev ID by `load`), and a failed check's state is stored
+// by the caller (through the writer), so that a restart gives nothing back.
+#ifndef TTE_MOTHERSHIP_OTP_GUARD_HPP
+#define TTE_MOTHERSHIP_OTP_GUARD_HPP
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "rules.hpp"
+#include "tte/identifiers.hpp"
+
+namespace tte::mothership {
+
+class OtpGuard {
+ public:
+  // The stored state of a Dev ID; nothing when the database cannot be read
+  // (the check is then refused as unavailable).
+  using Load = std::function<std::optional<ThrottleState>(DevId)>;
+
+  // Buckets are dropped once refilled; at max_buckets (about 64 bytes each),
+  // a Dev ID with no bucket yet is refused as unavailable.
+  OtpGuard(GuessPolicy policy, Load load, std::size_t max_buckets = 200'000);
+
+  enum class Verdict { taken, no_slot, unavailable };
+  struct Result {
+    Verdict verdict = Verdict::unavailable;
+    ThrottleState state;           // after the slot was taken: store it when the OTP is wrong
+    std::int64_t retry_after = 0;  // no_slot: seconds until the next slot
+  };
+  Result take(DevId dev_id, std::int64_t now);
+  // The OTP was right: its slot is given back.
+  void give_back(DevId dev_id, std::int64_t now);
+  // The bucket as it stands (for the admin API); nothing if never touched here.
+  std::optional<ThrottleState> peek(DevId dev_id) const;
+  std::size_t buckets() const;
+  const GuessPolicy& policy() const { return policy_; }
+
+ private:
+  void forget_full_buckets(std::int64_t now);
+
+  GuessPolicy policy_;
+  Load load_;
+  std::size_t max_buckets_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint32_t, ThrottleState> buckets_;
+  std::int64_t last_sweep_ = 0;
+};
+
+}  // namespace tte::mothership
+
+#endif  // TTE_MOTHERSHIP_OTP_GUARD_HPP
