@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "support/http_peer.hpp"
 #include "support/mothership.hpp"
@@ -248,6 +250,72 @@ TEST_F(IntroducerTest, AMotherShipThatIsDownIsReportedAsUnreachable) {
        std::string(MotherShipProcess::kHost) + ":443:127.0.0.1:" + std::to_string(closed.port())});
   EXPECT_EQ(result.exit_code, 9) << result.err;
   EXPECT_TRUE(contains(result.err, "cannot be reached")) << result.err;
+}
+
+// Issue 14, 7: against a server that accepts and never answers, enroll ran
+// for good. Each phase has its own deadline and the documented exit status.
+TEST_F(IntroducerTest, AMotherShipThatNeverFinishesTheHandshakeIsGivenUpInTime) {
+  HttpPeer silent;
+  silent.listen_silently();  // accepts, reads, never answers: no TLS ServerHello either
+  auto started = std::chrono::steady_clock::now();
+  RunResult result = run(
+      {TTE_INTRODUCER_BIN, "enroll", url(1), "--controller", kController,
+       "--controller-fingerprint", kControllerFingerprint, "--data-dir", dir_.file("introducer"),
+       "--cafile", ms_.ca_file(), "--tls-timeout", "2", "--connect-to",
+       std::string(MotherShipProcess::kHost) + ":443:127.0.0.1:" + std::to_string(silent.port())},
+      "", 60s);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(result.exit_code, 9) << result.err;
+  EXPECT_TRUE(contains(result.err, "no TLS handshake")) << result.err;
+  EXPECT_FALSE(contains(result.err, "may have reached")) << result.err;  // nothing was sent
+  EXPECT_LT(seconds, 10.0);
+}
+
+TEST_F(IntroducerTest, AMotherShipThatNeverAnswersTheClaimIsGivenUpInTimeAndSaysHowToCheck) {
+  // A TLS server with the MotherShip's own certificate that reads and never answers.
+  std::string port;
+  {
+    HttpPeer reserved;  // a free port, released for openssl to take
+    port = std::to_string(reserved.port());
+  }
+  Process server({"openssl", "s_server", "-quiet", "-accept", "127.0.0.1:" + port, "-cert",
+                  ms_.data_dir() + "/https.crt", "-key", ms_.data_dir() + "/https.key"},
+                 dir_.file("s_server.log"), /*with_stdin=*/true);
+  // Ready once it accepts connections.
+  bool ready = false;
+  for (int i = 0; i < 100 && !ready; ++i) {
+    ready = run({"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port}, "", 5s).exit_code == 0;
+    if (!ready) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(ready);
+  auto started = std::chrono::steady_clock::now();
+  RunResult result =
+      run({TTE_INTRODUCER_BIN, "enroll", url(1), "--controller", kController,
+           "--controller-fingerprint", kControllerFingerprint, "--data-dir",
+           dir_.file("introducer"), "--cafile", ms_.ca_file(), "--timeout", "2", "--connect-to",
+           std::string(MotherShipProcess::kHost) + ":443:127.0.0.1:" + port},
+          "", 60s);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(result.exit_code, 9) << result.err;
+  EXPECT_TRUE(contains(result.err, "no answer within 2 s")) << result.err;
+  EXPECT_TRUE(contains(result.err, "tte-introducer status")) << result.err;
+  EXPECT_LT(seconds, 10.0);
+}
+
+TEST_F(IntroducerTest, AControllerIntakeThatNeverAnswersLeavesTheNoticeQueuedInTime) {
+  HttpPeer controller;
+  controller.listen_silently();
+  auto started = std::chrono::steady_clock::now();
+  RunResult result = enroll(label(1), {"--notify", controller.origin(), "--token", "intake-secret",
+                                       "--timeout", "2", "--json"});
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["notice"], "queued");
+  EXPECT_EQ(state_at_mothership(1), "mapped");
+  EXPECT_LT(seconds, 10.0);
 }
 
 TEST_F(IntroducerTest, ANoticeForAControllerThatIsDownWaitsAndIsDeliveredLater) {

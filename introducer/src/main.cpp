@@ -39,7 +39,8 @@ constexpr const char* kExitCodes =
     "   7  the MotherShip refused a field (it is named)\n"
     "   8  the MotherShip's certificate cannot be trusted (wrong name or unknown CA): nothing was "
     "sent\n"
-    "   9  the MotherShip cannot be reached\n"
+    "   9  the MotherShip cannot be reached, or did not answer in time (--connect-timeout, "
+    "--tls-timeout, --timeout; after a sent claim, run `tte-introducer status`)\n"
     "  10  the MotherShip failed (5xx) or answered nonsense\n"
     "  11  mapped, but the Controller refused the notice (wrong token?); notify: a notice was "
     "refused\n"
@@ -107,7 +108,14 @@ void common_options(CommandLine& cli) {
               "reach HOST:PORT at ADDR:PORT, still checking HOST's certificate (like curl; for "
               "test beds "
               "without DNS)")
-      .flag("allow-example-id", "accept labels of the example MotherShip ID 0 (demos and tests)");
+      .flag("allow-example-id", "accept labels of the example MotherShip ID 0 (demos and tests)")
+      .option("connect-timeout", "SECONDS",
+              "give up on a connection (MotherShip or Controller) not made in this time", "10")
+      .option("tls-timeout", "SECONDS", "give up on a TLS handshake not finished in this time",
+              "10")
+      .option("timeout", "SECONDS",
+              "give up on an answer (the request sent, the whole answer read) not in this time",
+              "30");
   output_options(cli);
 }
 
@@ -127,6 +135,17 @@ http::ClientOptions client_options(const CommandLine& cli) {
   http::ClientOptions options;
   options.ca_file = cli.get("cafile");
   options.connect_to = cli.get("connect-to");
+  auto seconds = [&](const char* name) {
+    const std::string text = cli.require(name);
+    char* end = nullptr;
+    long value = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || value < 1 || value > 3600)
+      throw UsageError(std::string("--") + name + " must be a whole number of seconds, 1 to 3600");
+    return std::chrono::seconds(value);
+  };
+  options.connect_timeout = seconds("connect-timeout");
+  options.tls_timeout = seconds("tls-timeout");
+  options.timeout = seconds("timeout");
   return options;
 }
 

@@ -76,9 +76,25 @@ std::string tls_reason(const beast::error_code& ec, SSL* ssl) {
   return reason;
 }
 
+// Runs one asynchronous operation to its end: the stream's expiry (Beast's
+// tcp_stream) is what bounds it. Synchronous calls would ignore the expiry.
+template <typename Start>
+beast::error_code await(asio::io_context& io, Start start) {
+  beast::error_code result = asio::error::would_block;
+  bool done = false;
+  start([&](beast::error_code ec, auto&&...) {
+    result = ec;
+    done = true;
+  });
+  io.restart();
+  while (!done && io.run_one() > 0) {
+  }
+  return result;
+}
+
 template <typename Stream>
-FetchResult exchange(Stream& stream, const std::string& method, const Target& target,
-                     const Headers& headers, const std::string& body,
+FetchResult exchange(asio::io_context& io, Stream& stream, const std::string& method,
+                     const Target& target, const Headers& headers, const std::string& body,
                      std::chrono::seconds timeout) {
   bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(method), target.path, 11};
   bool default_port = target.port == (target.tls ? "443" : "80");
@@ -90,16 +106,21 @@ FetchResult exchange(Stream& stream, const std::string& method, const Target& ta
     request.set(name, value);
   request.body() = body;
   if (!body.empty() || method == "POST" || method == "PUT") request.prepare_payload();
-  beast::error_code ec;
+  const std::string within = " within " + std::to_string(timeout.count()) + " s";
   beast::get_lowest_layer(stream).expires_after(timeout);
-  bhttp::write(stream, request, ec);
+  beast::error_code ec =
+      await(io, [&](auto handler) { bhttp::async_write(stream, request, std::move(handler)); });
+  if (ec == beast::error::timeout)
+    return failed(FetchResult::Failure::timeout, "the request could not be sent" + within);
   if (ec) return failed(FetchResult::Failure::protocol, "cannot send the request: " + ec.message());
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
-  bhttp::read(stream, buffer, parser, ec);
+  // The same deadline covers the write and the whole answer.
+  ec = await(io,
+             [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
   if (ec == beast::error::timeout)
-    return failed(FetchResult::Failure::timeout, "no answer in time");
+    return failed(FetchResult::Failure::timeout, "no answer" + within);
   if (ec) return failed(FetchResult::Failure::protocol, "cannot read the answer: " + ec.message());
   FetchResult result;
   auto& message = parser.get();
@@ -143,15 +164,26 @@ FetchResult fetch(const std::string& method, const std::string& url, const Heade
     return failed(FetchResult::Failure::resolve,
                   "cannot resolve " + connect_host + ": " + ec.message());
 
+  auto connect = [&](beast::tcp_stream& tcp) -> std::optional<FetchResult> {
+    tcp.expires_after(options.connect_timeout);
+    beast::error_code e =
+        await(io, [&](auto handler) { tcp.async_connect(endpoints, std::move(handler)); });
+    if (e == beast::error::timeout) {
+      return failed(FetchResult::Failure::connect,
+                    "no connection to " + connect_host + ":" + connect_port + " within " +
+                        std::to_string(options.connect_timeout.count()) + " s");
+    }
+    if (e) {
+      return failed(FetchResult::Failure::connect,
+                    "cannot connect to " + connect_host + ":" + connect_port + ": " + e.message());
+    }
+    return std::nullopt;
+  };
+
   if (!target->tls) {
     beast::tcp_stream stream(io);
-    stream.expires_after(options.timeout);
-    stream.connect(endpoints, ec);
-    if (ec) {
-      return failed(FetchResult::Failure::connect,
-                    "cannot connect to " + connect_host + ":" + connect_port + ": " + ec.message());
-    }
-    auto result = exchange(stream, method, *target, headers, body, options.timeout);
+    if (auto failure = connect(stream)) return *failure;
+    auto result = exchange(io, stream, method, *target, headers, body, options.timeout);
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return result;
   }
@@ -183,20 +215,24 @@ FetchResult fetch(const std::string& method, const std::string& url, const Heade
     SSL_set_tlsext_host_name(stream.native_handle(), target->host.c_str());
     X509_VERIFY_PARAM_set1_host(SSL_get0_param(stream.native_handle()), target->host.c_str(), 0);
   }
-  beast::get_lowest_layer(stream).expires_after(options.timeout);
-  beast::get_lowest_layer(stream).connect(endpoints, ec);
-  if (ec) {
+  if (auto failure = connect(beast::get_lowest_layer(stream))) return *failure;
+  beast::get_lowest_layer(stream).expires_after(options.tls_timeout);
+  ec = await(io, [&](auto handler) {
+    stream.async_handshake(ssl::stream_base::client, std::move(handler));
+  });
+  if (ec == beast::error::timeout) {
     return failed(FetchResult::Failure::connect,
-                  "cannot connect to " + connect_host + ":" + connect_port + ": " + ec.message());
+                  "no TLS handshake with " + target->host + " within " +
+                      std::to_string(options.tls_timeout.count()) + " s (nothing was sent)");
   }
-  stream.handshake(ssl::stream_base::client, ec);
   if (ec) {
     return failed(FetchResult::Failure::tls, "TLS with " + target->host + " failed: " +
                                                  tls_reason(ec, stream.native_handle()));
   }
-  auto result = exchange(stream, method, *target, headers, body, options.timeout);
+  auto result = exchange(io, stream, method, *target, headers, body, options.timeout);
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-  stream.shutdown(ec);  // the peer may just close: not an error worth reporting
+  // The peer may just close: not an error worth reporting.
+  await(io, [&](auto handler) { stream.async_shutdown(std::move(handler)); });
   return result;
 }
 

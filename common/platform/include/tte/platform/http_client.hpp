@@ -19,10 +19,19 @@ struct ClientOptions {
   // Like curl's --connect-to: "HOST:PORT:ADDRESS:PORT" sends requests for HOST:PORT to
   // ADDRESS:PORT while still verifying the certificate for HOST.
   std::optional<std::string> connect_to;
+  // Deadlines, each a failure of its own when it passes: the TCP connection,
+  // the TLS handshake, and sending the request and reading the whole answer.
+  // (Name resolution is bounded by the system resolver's own timeouts.)
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds tls_timeout{10};
   std::chrono::seconds timeout{30};
 };
 
 struct FetchResult {
+  // connect: no connection, or no TLS handshake within its deadline (nothing
+  // was sent); tls: the peer's certificate was refused (nothing was sent);
+  // timeout: the request was sent but no whole answer came in time (it may
+  // have been processed).
   enum class Failure { none, url, resolve, connect, tls, timeout, protocol };
   Failure failure = Failure::none;
   std::string error;  // what went wrong, for people (with the reason from OpenSSL or the system)
