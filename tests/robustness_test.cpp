@@ -8,12 +8,16 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -118,6 +122,68 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Whether the next datagram on fd is the server's ServerHello (DTLS record 22,
+// handshake type 2 at byte 13), looked at without taking it.
+bool server_hello_waits(int fd) {
+  unsigned char head[14];
+  return ::recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT) ==
+             static_cast<ssize_t>(sizeof head) &&
+         head[0] == 22 && head[13] == 2;
+}
+
+// Keeps OpenSSL from reading the ServerHello: its reads of the socket say
+// "try again" once one waits, so the client never answers the server's flight.
+long hold_back_server_hello(BIO* bio, int oper, const char*, size_t, int, long, int ret, size_t*) {
+  if (oper == BIO_CB_READ && server_hello_waits(static_cast<int>(BIO_get_fd(bio, nullptr)))) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  return ret;
+}
+
+// A DTLS client that goes as far as the server's first flight after the
+// cookie exchange (the server then holds the handshake's state) and goes
+// quiet. Returns the UDP socket (kept open by the caller), or -1.
+int half_open_handshake(SSL_CTX* context, const std::string& source, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+  sockaddr_in remote{};
+  remote.sin_family = AF_INET;
+  remote.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  SSL* ssl = SSL_new(context);
+  BIO* bio = BIO_new_dgram(fd, BIO_NOCLOSE);
+  BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, &remote);
+  BIO_set_callback_ex(bio, hold_back_server_hello);
+  SSL_set_bio(ssl, bio, bio);
+  bool server_hello = false;
+  auto deadline = Clock::now() + 3s;
+  while (Clock::now() < deadline && !server_hello) {
+    int r = SSL_connect(ssl);
+    if (r == 1 || SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ) break;
+    if (server_hello_waits(fd)) {
+      server_hello = true;
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) DTLSv1_handle_timeout(ssl);  // retransmits if the server is slow
+  }
+  ERR_clear_error();
+  SSL_free(ssl);  // no alert is sent: the server is left waiting
+  if (!server_hello) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 class MotherShipUnderAttack : public ::testing::Test {
  protected:
   explicit MotherShipUnderAttack(std::vector<std::string> serve_args)
@@ -218,6 +284,55 @@ TEST_F(MotherShipAdminBodies, LargeBodiesWithoutTheTokenAreNeverRead) {
   EXPECT_EQ(with_token.out, "400");
 }
 
+class MotherShipDtlsFlood : public MotherShipUnderAttack {
+ protected:
+  MotherShipDtlsFlood() : MotherShipUnderAttack({}) {}
+};
+
+// Issue 14, 1: one source completing the cookie exchange ~1,000 times and
+// going quiet filled libcoap's handshake cap, and for ~25 s no Device could
+// enroll. Half-open handshakes are now bounded per source and in all.
+TEST_F(MotherShipDtlsFlood, HalfOpenHandshakesDoNotLockDevicesOut) {
+  SSL_CTX* context = SSL_CTX_new(DTLS_client_method());
+  ASSERT_NE(context, nullptr);
+  double before = rss_mib(ms_.pid());
+  Flood held;  // the attackers' sockets stay open (and silent)
+  int made = 0;
+  // 1,200 from one address, then 40 from each of 30 others (past the total).
+  for (int i = 0; i < 1200; ++i) {
+    int fd = half_open_handshake(context, "127.0.0.1", ms_.coaps_port());
+    if (fd >= 0) {
+      held.fds.push_back(fd);
+      ++made;
+    }
+  }
+  for (int source = 10; source < 40; ++source) {
+    for (int i = 0; i < 40; ++i) {
+      int fd = half_open_handshake(context, "127.0.0." + std::to_string(source), ms_.coaps_port());
+      if (fd >= 0) {
+        held.fds.push_back(fd);
+        ++made;
+      }
+    }
+  }
+  SSL_CTX_free(context);
+  // Every attempt got the server's flight: new ClientHellos kept being answered.
+  EXPECT_GT(made, 2000);
+  // A Device (libcoap's client, from yet another address) is answered at once.
+  auto started = Clock::now();
+  std::string keys = std::string(TTE_PROTO_DIR) + "/keys/device-test";
+  RunResult device = run({"coap-client-openssl", "-v", "3", "-B", "10", "-a", "127.0.0.2", "-m",
+                          "get", "-c", keys + ".crt", "-j", keys + ".key",
+                          "coaps://127.0.0.1:" + std::to_string(ms_.coaps_port()) +
+                              "/.well-known/tte?urn=urn:dev:ops:32473-Test-1"},
+                         "", 30s);
+  EXPECT_TRUE(contains(device.out + device.err, "5.03")) << device.out << device.err;
+  EXPECT_LT(seconds_since(started), 5.0);
+  EXPECT_LT(rss_mib(ms_.pid()) - before, 64.0);
+  EXPECT_TRUE(eventually_contains(ms_.log(), "half-open DTLS handshakes dropped"));
+  if (HasFailure()) std::cerr << read_text(ms_.log()).substr(0, 6000);
+}
+
 class ControllerUnderAttack : public ::testing::Test {
  protected:
   explicit ControllerUnderAttack(std::vector<std::string> serve_args) : controller_(dir_) {
@@ -238,6 +353,42 @@ class ControllerUnderAttack : public ::testing::Test {
   TempDir dir_;
   ControllerProcess controller_;
 };
+
+class ControllerDtlsFlood : public ::testing::Test {
+ protected:
+  ControllerDtlsFlood() : controller_(dir_, "open") { controller_.start(); }
+  TempDir dir_;
+  ControllerProcess controller_;
+};
+
+TEST_F(ControllerDtlsFlood, HalfOpenHandshakesDoNotLockDevicesOut) {
+  const std::string coaps = controller_.coaps();
+  const auto port = static_cast<std::uint16_t>(std::stoi(coaps.substr(coaps.rfind(':') + 1)));
+  SSL_CTX* context = SSL_CTX_new(DTLS_client_method());
+  ASSERT_NE(context, nullptr);
+  double before = rss_mib(controller_.pid());
+  Flood held;
+  int made = 0;
+  for (int i = 0; i < 1500; ++i) {
+    int fd = half_open_handshake(context, "127.0.0.1", port);
+    if (fd >= 0) {
+      held.fds.push_back(fd);
+      ++made;
+    }
+  }
+  SSL_CTX_free(context);
+  EXPECT_GT(made, 1200);
+  std::string keys = std::string(TTE_PROTO_DIR) + "/keys/device-test";
+  auto started = Clock::now();
+  RunResult device =
+      run({"coap-client-openssl", "-v", "3", "-B", "10", "-a", "127.0.0.2", "-m", "get", "-c",
+           keys + ".crt", "-j", keys + ".key", "coaps://" + coaps + "/.well-known/core"},
+          "", 30s);
+  EXPECT_TRUE(contains(device.out, "rd")) << device.out << device.err;
+  EXPECT_LT(seconds_since(started), 5.0);
+  EXPECT_LT(rss_mib(controller_.pid()) - before, 64.0);
+  EXPECT_TRUE(eventually_contains(controller_.log(), "half-open DTLS handshakes dropped"));
+}
 
 class ControllerOutOfDescriptors : public ControllerUnderAttack {
  protected:

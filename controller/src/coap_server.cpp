@@ -150,6 +150,7 @@ struct CoapServer::Impl {
   Clock clock;
   coap_context_t* context = nullptr;
   coaps::DtlsIdentity identity;  // parsed once, installed in on_tls_setup
+  coaps::HalfOpenSessions half_open;
   std::atomic<bool> context_configured{false};
   std::atomic<bool> running{false};
   int wake_fd = -1;
@@ -186,7 +187,12 @@ struct CoapServer::Impl {
   std::atomic<std::uint64_t> requests_sent{0}, replies{0}, notifications{0}, registrations{0};
 
   Impl(CoapServerOptions o, Registry& r, Observations& obs, Logger& l, Clock c)
-      : options(std::move(o)), registry(r), observations(obs), logger(l), clock(std::move(c)) {
+      : options(std::move(o)),
+        registry(r),
+        observations(obs),
+        logger(l),
+        clock(std::move(c)),
+        half_open(options.half_open, l) {
     std::uint8_t random[8];
     coap_prng(random, sizeof random);
     for (std::uint8_t byte : random)
@@ -281,6 +287,7 @@ struct CoapServer::Impl {
 
   static int on_event(coap_session_t* session, const coap_event_t event) {
     auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    self->half_open.on_event(session, event);
     Peer* peer = peer_of(session);
     switch (event) {
       case COAP_EVENT_DTLS_CONNECTED:
@@ -725,6 +732,7 @@ struct CoapServer::Impl {
   // --- housekeeping ------------------------------------------------------------
 
   void housekeeping() {
+    half_open.sweep();
     const std::int64_t now = clock();
     if (auto next = directory.next_expiry(); next && *next <= now) {
       for (const Registration& registration : directory.expire(now))

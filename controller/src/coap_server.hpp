@@ -24,6 +24,7 @@
 #include "device_gateway.hpp"
 #include "observations.hpp"
 #include "registry.hpp"
+#include "tte/platform/coaps_server.hpp"
 #include "tte/platform/log.hpp"
 
 namespace tte::controller {
@@ -37,7 +38,10 @@ struct CoapServerOptions {
   std::string private_key_file;
   unsigned max_idle_sessions = 1000;  // sessions without a registration
   unsigned session_timeout = 300;     // seconds such a session is kept
-  unsigned max_handshakes = 1000;
+  // libcoap's own cap on handshakes in progress (cookie exchanges included);
+  // half_open acts long before it.
+  unsigned max_handshakes = 4096;
+  coaps::HalfOpenLimits half_open;  // past the cookie exchange, per source and in all
   std::chrono::milliseconds request_timeout{10000};
   std::size_t receive_buffer = 4 << 20;  // bytes for the UDP socket (see udp_socket.hpp)
 };

@@ -67,11 +67,28 @@ std::int64_t parse_int_option(const CommandLine& cli, const std::string& name,
 DataDir open_data_dir(CommandLine& cli) {
   DataDir dir(cli.require("data-dir"));
   dir.require_initialised();
-  cli.read_config_file(
-      dir.config(), {"coaps", "coaps-public", "http", "https", "intake", "https-cert", "https-key",
-                     "policy", "mothership-cafile", "mothership-connect-to", "poll-min", "poll-max",
-                     "request-timeout", "threads", "log-format", "log-level", "max-connections",
-                     "max-connections-per-client", "header-timeout"});
+  cli.read_config_file(dir.config(), {"coaps",
+                                      "coaps-public",
+                                      "http",
+                                      "https",
+                                      "intake",
+                                      "https-cert",
+                                      "https-key",
+                                      "policy",
+                                      "mothership-cafile",
+                                      "mothership-connect-to",
+                                      "poll-min",
+                                      "poll-max",
+                                      "request-timeout",
+                                      "threads",
+                                      "log-format",
+                                      "log-level",
+                                      "max-connections",
+                                      "max-connections-per-client",
+                                      "header-timeout",
+                                      "max-half-open",
+                                      "max-half-open-per-client",
+                                      "half-open-timeout"});
   return dir;
 }
 
@@ -273,6 +290,12 @@ int run_serve(const std::vector<std::string>& args) {
       .option("log-format", "text|json", "log line format", "text")
       .option("log-level", "debug|info|warning|error", "the least important lines logged", "info");
   http::add_budget_options(cli);
+  cli.option("max-half-open", "N",
+             "DTLS handshakes past the cookie exchange held at once; the oldest are dropped first",
+             "256")
+      .option("max-half-open-per-client", "N", "the same, from one IP address", "8")
+      .option("half-open-timeout", "SECONDS",
+              "a DTLS handshake not finished in this time is dropped", "15");
   cli.config_file().epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
   DataDir dir = open_data_dir(cli);
@@ -304,6 +327,11 @@ int run_serve(const std::vector<std::string>& args) {
   coap_options.port = coaps.port;
   coap_options.certificate_file = dir.path("dtls.crt");
   coap_options.private_key_file = dir.path("dtls.key");
+  coap_options.half_open.total = static_cast<unsigned>(parse_int_option(cli, "max-half-open", 1));
+  coap_options.half_open.per_source =
+      static_cast<unsigned>(parse_int_option(cli, "max-half-open-per-client", 1));
+  coap_options.half_open.deadline =
+      std::chrono::seconds(parse_int_option(cli, "half-open-timeout", 1));
   coap_options.request_timeout = std::chrono::seconds(parse_int_option(cli, "request-timeout", 1));
   CoapServer coap(coap_options, registry, observations, logger, wall_clock);
   coaps.port = coap.port();

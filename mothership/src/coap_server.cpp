@@ -41,12 +41,14 @@ struct CoapServer::Impl {
   Logger& logger;
   Store store;
   coap_context_t* context = nullptr;
+  coaps::HalfOpenSessions half_open;
 
   Impl(CoapServerOptions o, Writer& w, Logger& l)
       : options(std::move(o)),
         writer(w),
         logger(l),
-        store(options.database, Store::Access::read_only) {}
+        store(options.database, Store::Access::read_only),
+        half_open(options.half_open, l) {}
   ~Impl() {
     if (context) coap_free_context(context);
   }
@@ -98,6 +100,8 @@ struct CoapServer::Impl {
   }
 
   static int on_event(coap_session_t* session, const coap_event_t event) {
+    auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    if (self) self->half_open.on_event(session, event);
     if (event == COAP_EVENT_SERVER_SESSION_DEL || event == COAP_EVENT_DTLS_CLOSED) {
       delete static_cast<Fingerprint*>(coap_session_get_app_data(session));
       coap_session_set_app_data(session, nullptr);
@@ -170,6 +174,7 @@ CoapServer::CoapServer(CoapServerOptions options, Writer& writer, Logger& logger
   coap_context_set_max_idle_sessions(impl_->context, o.max_sessions);
   coap_context_set_session_timeout(impl_->context, o.session_timeout);
   coap_context_set_max_handshake_sessions(impl_->context, o.max_handshakes);
+  coap_set_app_data(impl_->context, impl_.get());
   coap_register_event_handler(impl_->context, &Impl::on_event);
 
   // The DTLS identity, loaded once (see on_tls_setup).
@@ -190,8 +195,10 @@ CoapServer::~CoapServer() {
 void CoapServer::start() {
   running_ = true;
   thread_ = std::thread([this] {
-    while (running_.load())
+    while (running_.load()) {
       coap_io_process(impl_->context, 100);
+      impl_->half_open.sweep();
+    }
   });
 }
 

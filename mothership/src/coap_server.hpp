@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "store.hpp"
+#include "tte/platform/coaps_server.hpp"
 #include "tte/platform/log.hpp"
 #include "writer.hpp"
 
@@ -22,10 +23,13 @@ struct CoapServerOptions {
   std::string certificate_file;  // PEM: the MotherShip's self-signed DTLS certificate
   std::string private_key_file;  // PEM
   std::string database;
-  std::uint32_t retry_after = 60;        // Max-Age while a device is unmapped
-  unsigned max_sessions = 10000;         // idle DTLS sessions kept
-  unsigned session_timeout = 60;         // seconds an idle session is kept
-  unsigned max_handshakes = 1000;        // handshakes in progress at once
+  std::uint32_t retry_after = 60;  // Max-Age while a device is unmapped
+  unsigned max_sessions = 10000;   // idle DTLS sessions kept
+  unsigned session_timeout = 60;   // seconds an idle session is kept
+  // libcoap's own cap on handshakes in progress (cookie exchanges included);
+  // half_open below acts long before it.
+  unsigned max_handshakes = 4096;
+  coaps::HalfOpenLimits half_open;       // past the cookie exchange, per source and in all
   std::size_t receive_buffer = 4 << 20;  // bytes for the UDP socket (see udp_socket.hpp)
 };
 

@@ -3,12 +3,15 @@
 #include <arpa/inet.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "tte/platform/startup_error.hpp"
 #include "tte/platform/udp_socket.hpp"
@@ -29,12 +32,42 @@ bool spare_read(std::string_view message) {
          (message.substr(0, 3) == "*  " && message.find(": read failed") != std::string_view::npos);
 }
 
+// libcoap writes a line per session ("Incomplete session timed out", ...):
+// during a flood, at most 20 lines per 10 s, then one saying how many were
+// left out.
+bool within_log_budget(Logger& logger) {
+  static std::mutex mutex;
+  static std::int64_t window_start = 0;
+  static int lines = 0;
+  static std::uint64_t suppressed = 0;
+  std::lock_guard<std::mutex> lock(mutex);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  if (now - window_start >= 10) {
+    if (suppressed > 0) {
+      logger.warning("libcoap lines left out", {{"lines", static_cast<std::int64_t>(suppressed)},
+                                                {"seconds", now - window_start}});
+    }
+    window_start = now;
+    lines = 0;
+    suppressed = 0;
+  }
+  if (lines >= 20) {
+    ++suppressed;
+    return false;
+  }
+  ++lines;
+  return true;
+}
+
 void forward_libcoap_log(coap_log_t level, const char* message) {
   Logger* logger = g_logger.load();
   if (logger == nullptr) return;
   if (std::string_view(message).substr(0, kExpectedNoCertificate.size()) == kExpectedNoCertificate)
     return;
   if (g_spare_reads.load() && spare_read(message)) return;
+  if (!within_log_budget(*logger)) return;
   std::string text(message);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();
@@ -126,6 +159,92 @@ std::uint16_t listen(coap_context_t* context, const std::string& address, std::u
         {{"bytes", buffer.bytes}, {"wanted", buffer.wanted}});
   }
   return bound_port;
+}
+
+std::string remote_ip(const coap_session_t* session) {
+  const coap_address_t* remote = coap_session_get_addr_remote(session);
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (remote->addr.sa.sa_family == AF_INET) {
+    inet_ntop(AF_INET, &remote->addr.sin.sin_addr, text, sizeof text);
+  } else if (remote->addr.sa.sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
+namespace {
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void HalfOpenSessions::on_event(coap_session_t* session, coap_event_t event) {
+  switch (event) {
+    case COAP_EVENT_SERVER_SESSION_NEW:
+      sessions_[session] = Entry{remote_ip(session), steady_now_ms()};
+      break;
+    case COAP_EVENT_DTLS_CONNECTED:
+    case COAP_EVENT_DTLS_CLOSED:
+    case COAP_EVENT_DTLS_ERROR:
+    case COAP_EVENT_SERVER_SESSION_DEL:
+      sessions_.erase(session);
+      break;
+    default:
+      break;
+  }
+}
+
+void HalfOpenSessions::sweep() {
+  const std::int64_t now = steady_now_ms();
+  // Only sessions past the cookie exchange hold a handshake's state; those
+  // still in it (libcoap's HELLO sessions) cannot be dropped from outside.
+  std::vector<std::pair<std::int64_t, coap_session_t*>> open;
+  open.reserve(sessions_.size());
+  for (const auto& [session, entry] : sessions_) {
+    if (coap_session_get_type(session) == COAP_SESSION_TYPE_SERVER &&
+        coap_session_get_state(session) == COAP_SESSION_STATE_HANDSHAKE) {
+      open.emplace_back(entry.since_ms, session);
+    }
+  }
+  std::sort(open.begin(), open.end());  // oldest first
+  std::map<std::string, unsigned> per_source;
+  for (const auto& [since, session] : open)
+    ++per_source[sessions_[session].source];
+  std::size_t remaining = open.size();
+  for (const auto& [since, session] : open) {
+    Entry& entry = sessions_[session];
+    unsigned& from_source = per_source[entry.source];
+    std::uint64_t* reason = nullptr;
+    if (now - since > limits_.deadline.count()) {
+      reason = &dropped_old_;
+    } else if (from_source > limits_.per_source) {
+      reason = &dropped_source_;
+      busiest_source_ = entry.source;
+    } else if (remaining > limits_.total) {
+      reason = &dropped_total_;
+    }
+    if (reason == nullptr) continue;
+    ++*reason;
+    --from_source;
+    --remaining;
+    sessions_.erase(session);
+    // The handshake's state goes now; libcoap's next walk frees the session.
+    coap_session_disconnected(session, COAP_NACK_TLS_FAILED);
+  }
+  const std::uint64_t dropped = dropped_old_ + dropped_source_ + dropped_total_;
+  if (dropped > 0 && now - last_report_ms_ >= 10000) {
+    std::vector<LogField> fields{{"too_old", static_cast<std::int64_t>(dropped_old_)},
+                                 {"over_source_limit", static_cast<std::int64_t>(dropped_source_)},
+                                 {"over_total_limit", static_cast<std::int64_t>(dropped_total_)},
+                                 {"half_open", static_cast<std::int64_t>(remaining)}};
+    if (!busiest_source_.empty()) fields.emplace_back("source", busiest_source_);
+    logger_.log(LogLevel::warning, "half-open DTLS handshakes dropped", fields);
+    dropped_old_ = dropped_source_ = dropped_total_ = 0;
+    busiest_source_.clear();
+    last_report_ms_ = now;
+  }
 }
 
 }  // namespace tte::coaps

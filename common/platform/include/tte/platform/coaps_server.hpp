@@ -8,9 +8,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include "tte/platform/log.hpp"
 
@@ -59,6 +61,47 @@ void use_identity_from_setup(coap_context_t* context, int (*setup)(void*, coap_d
 // when the kernel grants less) and returns the bound port. Throws StartupError.
 std::uint16_t listen(coap_context_t* context, const std::string& address, std::uint16_t port,
                      std::size_t receive_buffer, Logger& logger);
+
+// Half-open DTLS sessions: past the cookie exchange, holding a handshake's
+// state (an OpenSSL object, keys), and not yet connected. libcoap refuses
+// every new ClientHello once it holds max_handshake_sessions of them, and
+// frees only one older than 30 s per new attempt: one source completing the
+// cookie exchange a thousand times and going quiet locked Devices out for
+// ~25 s. This keeps them bounded per source address and in all, and older
+// ones are dropped first, so that new handshakes (real Devices) go on.
+// Not thread-safe: call from the CoAP loop's thread.
+struct HalfOpenLimits {
+  unsigned per_source = 8;                    // from one IP address
+  unsigned total = 256;                       // in all
+  std::chrono::milliseconds deadline{15000};  // a handshake older than this is dropped
+};
+
+class HalfOpenSessions {
+ public:
+  HalfOpenSessions(HalfOpenLimits limits, Logger& logger) : limits_(limits), logger_(logger) {}
+
+  // From the context's event handler (before anything else it does).
+  void on_event(coap_session_t* session, coap_event_t event);
+  // Outside coap_io_process(): drops what is over the limits (the sessions are
+  // freed by libcoap's next walk) and logs one summary line per 10 s.
+  void sweep();
+  std::size_t size() const { return sessions_.size(); }
+
+ private:
+  struct Entry {
+    std::string source;
+    std::int64_t since_ms;
+  };
+  HalfOpenLimits limits_;
+  Logger& logger_;
+  std::unordered_map<coap_session_t*, Entry> sessions_;
+  std::uint64_t dropped_old_ = 0, dropped_source_ = 0, dropped_total_ = 0;
+  std::string busiest_source_;
+  std::int64_t last_report_ms_ = 0;
+};
+
+// The IP address (no port) of a session's peer.
+std::string remote_ip(const coap_session_t* session);
 
 }  // namespace tte::coaps
 
