@@ -39,17 +39,25 @@ using Clock = std::chrono::steady_clock;
 
 // A connection as its listener's budget sees it: idle (in its TLS handshake or
 // waiting for a request, so safe to close) or not, and whether it has been
-// told to close already.
+// told to close already. Its place in the budget (client, list position) is
+// the budget's, under its lock.
 class Connection {
  public:
   virtual ~Connection() = default;
   virtual void close_if_idle() = 0;
   std::atomic<bool> idle{true};
   std::atomic<bool> closing{false};
+
+ private:
+  friend class Budget;
+  std::string client_;
+  std::list<std::weak_ptr<Connection>>::iterator place_;
+  bool placed_ = false;
 };
 
 // One listener's connections, oldest first, counted in all and per client
-// address. Sessions on any strand take and give back their places.
+// address. Sessions on any strand take and give back their places; the
+// listener's strand alone admits new ones.
 class Budget {
  public:
   enum class Verdict { admit, refuse_client, refuse_full };
@@ -57,52 +65,56 @@ class Budget {
   Budget(std::size_t max_connections, std::size_t max_per_client)
       : max_(max_connections), max_per_client_(max_per_client) {}
 
-  // A place for a new connection from `client`; at the cap, the oldest idle
-  // connection is told to close (its place is given back when it has).
-  Verdict take(const std::string& client, std::shared_ptr<Connection>* victim) {
+  // Whether a new connection from `client` may have a place (enlist() takes
+  // it). At the cap, the oldest idle connection is told to close and its
+  // place is freed at once, so that a flood of connections never crowds out
+  // the newest ones while the closing ones wind down.
+  Verdict take(const std::string& client) {
     Held held;  // released after the lock: a last reference runs a destructor that locks
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& from_client = per_client_[client];
-    if (from_client >= max_per_client_) {
-      if (from_client == 0) per_client_.erase(client);
+    auto it = per_client_.find(client);
+    if (it != per_client_.end() && it->second >= max_per_client_) {
       ++refused_;
       return Verdict::refuse_client;
     }
     if (open_ >= max_) {
-      // Connections told to close may still hold places for a moment; beyond
-      // this margin, refuse rather than overshoot.
-      if (open_ >= max_ + max_ / 8 + 16 || !(*victim = oldest_idle(held))) {
-        if (from_client == 0) per_client_.erase(client);
+      std::shared_ptr<Connection> victim = oldest_idle(held);
+      if (!victim) {
         ++refused_;
         return Verdict::refuse_full;
       }
+      release_locked(*victim);
       ++evicted_;
     }
-    ++from_client;
-    ++open_;
     return Verdict::admit;
   }
 
-  // Where the connection sits in the oldest-first list (after take()).
-  std::list<std::weak_ptr<Connection>>::iterator enlist(const std::shared_ptr<Connection>& c) {
+  // Takes the place take() allowed.
+  void enlist(const std::shared_ptr<Connection>& c, const std::string& client) {
     std::lock_guard<std::mutex> lock(mutex_);
-    return connections_.insert(connections_.end(), c);
+    c->client_ = client;
+    c->place_ = connections_.insert(connections_.end(), c);
+    c->placed_ = true;
+    ++open_;
+    ++per_client_[client];
   }
 
-  void give_back(const std::string& client, std::list<std::weak_ptr<Connection>>::iterator at) {
+  // The connection has ended (or was evicted already: nothing to do).
+  void release(Connection& c) {
     std::lock_guard<std::mutex> lock(mutex_);
-    connections_.erase(at);
-    --open_;
-    auto it = per_client_.find(client);
-    if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+    release_locked(c);
   }
 
   // Out of descriptors: the oldest idle connections make room.
   void shed_idle(std::size_t count) {
     Held held;
     std::lock_guard<std::mutex> lock(mutex_);
-    for (std::size_t i = 0; i < count && oldest_idle(held); ++i)
+    for (std::size_t i = 0; i < count; ++i) {
+      std::shared_ptr<Connection> victim = oldest_idle(held);
+      if (!victim) break;
+      release_locked(*victim);
       ++evicted_;
+    }
   }
 
   void close_idle() {
@@ -133,6 +145,15 @@ class Budget {
   // Connections locked while mutex_ is held: the last reference to a session
   // must not go inside the lock, since its destructor gives its place back.
   using Held = std::vector<std::shared_ptr<Connection>>;
+
+  void release_locked(Connection& c) {
+    if (!c.placed_) return;
+    c.placed_ = false;
+    connections_.erase(c.place_);
+    --open_;
+    auto it = per_client_.find(c.client_);
+    if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+  }
 
   std::shared_ptr<Connection> oldest_idle(Held& held) {
     for (auto& weak : connections_) {
@@ -215,7 +236,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
   }
   ~Session() override {
-    if (enlisted_) state_->budget.give_back(client_, place_);
+    state_->budget.release(*this);
     state_->active->fetch_sub(1);
   }
 
@@ -226,8 +247,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void start() {
-    place_ = state_->budget.enlist(this->shared_from_this());
-    enlisted_ = true;
+    state_->budget.enlist(this->shared_from_this(), client_);
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       read_request();
     } else {
@@ -422,8 +442,6 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   Stream stream_;
   std::shared_ptr<ListenerState> state_;
   std::string client_;
-  std::list<std::weak_ptr<Connection>>::iterator place_;
-  bool enlisted_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
@@ -531,8 +549,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;
     std::string client = remote.address().to_string();
-    std::shared_ptr<Connection> victim;
-    if (state_->budget.take(client, &victim) != Budget::Verdict::admit) {
+    if (state_->budget.take(client) != Budget::Verdict::admit) {
       socket.close(ec);
       return;
     }
