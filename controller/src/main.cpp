@@ -283,6 +283,10 @@ int run_serve(const std::vector<std::string>& args) {
       .option("mothership-connect-to", "HOST:PORT:ADDR:PORT",
               "reach a MotherShip at another address, still checking its certificate (like curl; "
               "test beds)")
+      .option("mothership-timeout", "SECONDS",
+              "give up on a MotherShip's status answer after this long (connection and TLS: 10 s "
+              "at most)",
+              "15")
       .option("poll-min", "SECONDS", "first wait between status polls of an announced Device", "30")
       .option("poll-max", "SECONDS", "longest wait between status polls", "3600")
       .option("request-timeout", "SECONDS", "how long a request to a Device may take", "10")
@@ -339,7 +343,11 @@ int run_serve(const std::vector<std::string>& args) {
   http::ClientOptions mothership_client;
   mothership_client.ca_file = cli.get("mothership-cafile");
   mothership_client.connect_to = cli.get("mothership-connect-to");
-  mothership_client.timeout = std::chrono::seconds(15);
+  mothership_client.timeout = std::chrono::seconds(parse_int_option(cli, "mothership-timeout", 1));
+  mothership_client.connect_timeout =
+      std::min(mothership_client.connect_timeout, mothership_client.timeout);
+  mothership_client.tls_timeout =
+      std::min(mothership_client.tls_timeout, mothership_client.timeout);
   PollSchedule schedule{parse_int_option(cli, "poll-min", 1), parse_int_option(cli, "poll-max", 1)};
   if (schedule.max_interval < schedule.min_interval)
     throw UsageError("--poll-max must be at least --poll-min");
