@@ -5,9 +5,13 @@
 // record; factory reset; many Devices in one process.
 #include "support/device.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -130,6 +134,35 @@ TEST_F(DeviceTest, AMotherShipWithTheWrongKeyIsNotBelieved) {
   DeviceProcess device(dir_, args);
   Json refused = device.wait_for("state", "waiting_for_mapping");
   EXPECT_EQ(refused["detail"], "the MotherShip showed the wrong key");
+}
+
+// Issue 14, 7: a peer that reads and never answers; the exchange ends at
+// --exchange-timeout with "no answer", and the Device backs off and asks again.
+TEST_F(DeviceTest, ASilentMotherShipIsGivenUpAtTheExchangeTimeout) {
+  MotherShipProcess ms(dir_);
+  ms.start();
+  const std::string batch = mint(ms, dir_, 1);
+  // A UDP socket that is bound and never answers.
+  int silent = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length);
+  auto args = device_args(ms, bundle_path(batch, 1), dir_.file("light.nv"));
+  args[7] = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));  // --mothership
+  args.insert(args.end(), {"--exchange-timeout", "2"});
+  DeviceProcess device(dir_, args);
+  auto started = Clock::now();
+  Json gave_up = device.wait_for("state", "waiting_for_mapping", std::chrono::seconds(15));
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  EXPECT_EQ(gave_up["detail"], "no answer from the MotherShip");
+  EXPECT_GE(seconds, 1.5);
+  EXPECT_LT(seconds, 6.0);
+  device.wait_for("state", "asking_mothership", std::chrono::seconds(10));
+  ::close(silent);
 }
 
 TEST_F(DeviceTest, ALongPressErasesTheControllerAndTheDeviceAsksAgain) {

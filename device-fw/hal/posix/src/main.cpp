@@ -118,7 +118,10 @@ class Simulated final : public Observer {
     device_->button(now, true);
     release_at_ = now + hold;
   }
+  void set_exchange_timeout(Millis timeout) { transport_.set_exchange_timeout(timeout); }
+
   void poll(Millis now) {
+    transport_.check_deadline(now);
     if (release_at_ && now >= release_at_) {
       release_at_ = 0;
       device_->button(now, false);
@@ -203,6 +206,10 @@ int run(int argc, char** argv) {
               "first retry wait (the protocol's 30 s; smaller for test beds)", "30")
       .option("retry-max", "SECONDS", "longest retry wait", "3600")
       .option("lifetime", "SECONDS", "registration lifetime asked of the Controller", "3600")
+      .option("exchange-timeout", "SECONDS",
+              "give up on a DTLS handshake or a request (MotherShip or Controller) not answered in "
+              "this time: `no answer`, then the back-off",
+              "30")
       .option("status", "FILE",
               "keep FILE (JSON: each Device's state, updated_at in seconds since the epoch) "
               "current: rewritten on every change and every 5 s, for health checks")
@@ -227,6 +234,7 @@ int run(int argc, char** argv) {
   timing.retry_min = seconds("retry-min");
   timing.retry_max = std::max(seconds("retry-max"), timing.retry_min);
   timing.lifetime = static_cast<std::uint32_t>(seconds("lifetime") / 1000);
+  const Millis exchange_timeout = seconds("exchange-timeout");
   if (timing.lifetime < 60) throw UsageError("--lifetime: at least 60 seconds (RFC 9176)");
 
   const std::string bundle_arg = cli.require("bundle"), nv_arg = cli.require("nv");
@@ -259,6 +267,7 @@ int run(int argc, char** argv) {
   for (const auto& [bundle, nv] : devices) {
     simulated.push_back(std::make_unique<Simulated>(read_bundle(bundle, cli.get("mothership")), nv,
                                                     profile, timing, network, devices.size() > 1));
+    simulated.back()->set_exchange_timeout(exchange_timeout);
   }
 
   struct sigaction action {};

@@ -111,6 +111,7 @@ coap_session_t* CoapTransport::open(const ControllerAddress& peer, const Fingerp
   session_ =
       coap_new_client_session_pki(network_.context(), nullptr, &address, COAP_PROTO_DTLS, &pki);
   if (session_) coap_session_set_app_data(session_, this);
+  waiting_since_ = network_.now();
   return session_;
 }
 
@@ -173,6 +174,7 @@ void CoapTransport::register_endpoint(const char* urn, std::uint32_t lifetime, c
   coap_pdu::add_text_option(pdu, COAP_OPTION_URI_QUERY, lt.c_str());
   coap_add_data(pdu, std::strlen(links), reinterpret_cast<const uint8_t*>(links));
   pending_ = Pending::registration;
+  waiting_since_ = network_.now();
   if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
 }
 
@@ -183,7 +185,18 @@ void CoapTransport::renew_registration(const char* location) {
                     coap_session_max_pdu_size(session_));
   coap_pdu::add_path(pdu, location);
   pending_ = Pending::renewal;
+  waiting_since_ = network_.now();
   if (coap_send(session_, pdu) == COAP_INVALID_MID) on_failure(false);
+}
+
+void CoapTransport::check_deadline(Millis now) {
+  const bool waiting = purpose_ != Purpose::none && (!connected_ || pending_ != Pending::none);
+  if (!waiting || !session_ || now - waiting_since_ < exchange_timeout_) return;
+  coap_session_t* stale = session_;
+  coap_session_set_app_data(stale, nullptr);
+  session_ = nullptr;
+  coap_session_release(stale);
+  on_failure(false);  // no answer in time; purpose and request as they were
 }
 
 void CoapTransport::notify_observers(const char* path) {

@@ -81,6 +81,10 @@ class CoapTransport final : public Transport {
   void renew_registration(const char* location) override;
   void close() override;
   void notify_observers(const char* path) override;
+  // A handshake or request older than the exchange deadline is given up:
+  // its session closed and reported as no answer (the Device then backs off).
+  void check_deadline(Millis now);
+  void set_exchange_timeout(Millis timeout) { exchange_timeout_ = timeout; }
 
  private:
   friend class CoapNetwork;
@@ -105,6 +109,8 @@ class CoapTransport final : public Transport {
   bool connected_ = false;
   bool query_waiting_ = false;  // message 9 goes out once the MotherShip's key is checked
   std::string query_;           // the URN asked about
+  Millis exchange_timeout_ = 30000;
+  Millis waiting_since_ = 0;  // when the handshake or the request in flight began
 };
 
 // The libcoap context all simulated Devices share, and the Devices' resources.
