@@ -288,6 +288,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 
   // Malformed or oversized requests: answer once, then close.
   void refuse_malformed(beast::error_code ec) {
+    body_left_unread_ = true;
     int status = ec == bhttp::error::body_limit     ? 413
                  : ec == bhttp::error::header_limit ? 431
                                                     : 400;
@@ -329,6 +330,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       }
       if (admission.refusal) {
         // The body is never read: answer, and close.
+        body_left_unread_ = !parser_->is_done();
         return write(std::move(*admission.refusal), /*keep_alive=*/parser_->is_done());
       }
       body_limit = std::min(admission.body_limit, body_limit);
@@ -417,7 +419,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
       // A body left unread would make close() send a reset, which can destroy
       // the answer before the client reads it: read and drop a little first.
-      linger();
+      // (Not for idle or timed-out connections: their descriptors go at once.)
+      if (body_left_unread_) linger();
     } else {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
@@ -448,6 +451,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
   std::shared_ptr<std::array<char, 16 * 1024>> scratch_;
   std::size_t lingered_ = 0;
+  bool body_left_unread_ = false;
   Request request_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
