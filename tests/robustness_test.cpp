@@ -47,6 +47,15 @@ bool eventually_contains(const std::string& log, const std::string& text) {
   return false;
 }
 
+// Under AddressSanitizer freed memory sits in a quarantine (256 MiB), and the
+// sanitizers' runtime needs descriptors of its own to check a pointer: the
+// memory bounds and the out-of-descriptors test hold for real builds only.
+#ifdef TTE_SANITIZED
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -90,7 +99,9 @@ TEST_F(MotherShipIdleFlood, ThousandsOfIdleConnectionsNeitherStallAClaimNorGrowM
   EXPECT_LT(seconds, 5.0);
   double during = rss_mib(ms_.pid());
   // About 90 KiB per open TLS connection (300 here), and what the churn leaves.
-  EXPECT_LT(during - before, 96.0) << before << " MiB before, " << during << " during";
+  if (!kSanitized) {
+    EXPECT_LT(during - before, 96.0) << before << " MiB before, " << during << " during";
+  }
   // One summary line for the flood, not one per connection.
   EXPECT_TRUE(eventually_contains(ms_.log(), "connection budget reached"));
 }
@@ -143,7 +154,9 @@ TEST_F(MotherShipAdminBodies, LargeBodiesWithoutTheTokenAreNeverRead) {
     sender.join();
   for (const auto& code : codes)
     EXPECT_EQ(code, "401");
-  EXPECT_LT(rss_mib(ms_.pid()) - before, 32.0);
+  if (!kSanitized) {
+    EXPECT_LT(rss_mib(ms_.pid()) - before, 32.0);
+  }
   // With the token, the route still takes its large body (a bad one here).
   RunResult with_token = ms_.curl({"--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}",
                                    ms_.admin_auth()[0], ms_.admin_auth()[1], "-X", "POST",
@@ -195,7 +208,9 @@ TEST_F(MotherShipDtlsFlood, HalfOpenHandshakesDoNotLockDevicesOut) {
                          "", 30s);
   EXPECT_TRUE(contains(device.out + device.err, "5.03")) << device.out << device.err;
   EXPECT_LT(seconds_since(started), 5.0);
-  EXPECT_LT(rss_mib(ms_.pid()) - before, 64.0);
+  if (!kSanitized) {
+    EXPECT_LT(rss_mib(ms_.pid()) - before, 64.0);
+  }
   EXPECT_TRUE(eventually_contains(ms_.log(), "half-open DTLS handshakes dropped"));
   if (HasFailure()) std::cerr << read_text(ms_.log()).substr(0, 6000);
 }
@@ -253,7 +268,9 @@ TEST_F(ControllerDtlsFlood, HalfOpenHandshakesDoNotLockDevicesOut) {
           "", 30s);
   EXPECT_TRUE(contains(device.out, "rd")) << device.out << device.err;
   EXPECT_LT(seconds_since(started), 5.0);
-  EXPECT_LT(rss_mib(controller_.pid()) - before, 64.0);
+  if (!kSanitized) {
+    EXPECT_LT(rss_mib(controller_.pid()) - before, 64.0);
+  }
   EXPECT_TRUE(eventually_contains(controller_.log(), "half-open DTLS handshakes dropped"));
 }
 
@@ -266,6 +283,7 @@ class ControllerOutOfDescriptors : public ControllerUnderAttack {
 // Issue 14, 2: out of descriptors, the listener spun at 100 % CPU on EMFILE
 // until the timeout cleared the idle connections.
 TEST_F(ControllerOutOfDescriptors, ItShedsIdleConnectionsAndDoesNotSpin) {
+  if (kSanitized) GTEST_SKIP() << "the sanitizers' runtime misreports when out of descriptors";
   // The limit drops under the listener's cap while it runs (prlimit(1)).
   ASSERT_EQ(
       run({"prlimit", "--pid", std::to_string(controller_.pid()), "--nofile=200:200"}).exit_code,
@@ -283,6 +301,7 @@ TEST_F(ControllerOutOfDescriptors, ItShedsIdleConnectionsAndDoesNotSpin) {
   double cpu = cpu_seconds(controller_.pid()) - cpu_before;
   EXPECT_LT(cpu / seconds_since(window), 0.5) << cpu << " s of CPU";
   EXPECT_TRUE(eventually_contains(controller_.log(), "connection budget reached"));
+  if (HasFailure()) std::cerr << read_text(controller_.log()).substr(0, 4000);
 }
 
 class ControllerHttp : public ControllerUnderAttack {
