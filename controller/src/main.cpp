@@ -294,12 +294,6 @@ int run_serve(const std::vector<std::string>& args) {
       .option("log-format", "text|json", "log line format", "text")
       .option("log-level", "debug|info|warning|error", "the least important lines logged", "info");
   http::add_budget_options(cli);
-  cli.option("max-half-open", "N",
-             "DTLS handshakes past the cookie exchange held at once; the oldest are dropped first",
-             "256")
-      .option("max-half-open-per-client", "N", "the same, from one IP address", "8")
-      .option("half-open-timeout", "SECONDS",
-              "a DTLS handshake not finished in this time is dropped", "15");
   cli.config_file().epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
   DataDir dir = open_data_dir(cli);
@@ -331,11 +325,7 @@ int run_serve(const std::vector<std::string>& args) {
   coap_options.port = coaps.port;
   coap_options.certificate_file = dir.path("dtls.crt");
   coap_options.private_key_file = dir.path("dtls.key");
-  coap_options.half_open.total = static_cast<unsigned>(parse_int_option(cli, "max-half-open", 1));
-  coap_options.half_open.per_source =
-      static_cast<unsigned>(parse_int_option(cli, "max-half-open-per-client", 1));
-  coap_options.half_open.deadline =
-      std::chrono::seconds(parse_int_option(cli, "half-open-timeout", 1));
+  coap_options.half_open = http::half_open_limits(cli);
   coap_options.request_timeout = std::chrono::seconds(parse_int_option(cli, "request-timeout", 1));
   CoapServer coap(coap_options, registry, observations, logger, wall_clock);
   coaps.port = coap.port();

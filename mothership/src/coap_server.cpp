@@ -1,6 +1,5 @@
 #include "coap_server.hpp"
 
-#include <arpa/inet.h>
 #include <coap3/coap.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -20,17 +19,6 @@ using coaps::kCipherPreference;
 
 std::string code_text(std::uint8_t code) {
   return std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
-}
-
-std::string remote_address(const coap_session_t* session) {
-  const coap_address_t* remote = coap_session_get_addr_remote(session);
-  char text[INET6_ADDRSTRLEN] = "?";
-  if (remote->addr.sa.sa_family == AF_INET) {
-    inet_ntop(AF_INET, &remote->addr.sin.sin_addr, text, sizeof text);
-  } else if (remote->addr.sa.sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof text);
-  }
-  return text;
 }
 
 }  // namespace
@@ -152,7 +140,7 @@ struct CoapServer::Impl {
             .count();
     std::vector<LogField> fields{
         {"listener", "coaps"},
-        {"client", remote_address(session)},
+        {"client", coaps::remote_ip(session)},
         {"method", "GET"},
         {"path", "/.well-known/tte"},
         {"code", code_text(answer.code)},

@@ -170,12 +170,6 @@ int run_serve(const std::vector<std::string>& args) {
               "failed credential checks per client address per minute (0: no limit)", "30")
       .option("log-format", "text|json", "log line format", "text");
   http::add_budget_options(cli);
-  cli.option("max-half-open", "N",
-             "DTLS handshakes past the cookie exchange held at once; the oldest are dropped first",
-             "256")
-      .option("max-half-open-per-client", "N", "the same, from one IP address", "8")
-      .option("half-open-timeout", "SECONDS",
-              "a DTLS handshake not finished in this time is dropped", "15");
   cli.config_file().epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
   DataDir dir(cli.require("data-dir"));
@@ -241,11 +235,7 @@ int run_serve(const std::vector<std::string>& args) {
   coap_options.certificate_file = dir.path("dtls.crt");
   coap_options.private_key_file = dir.path("dtls.key");
   coap_options.database = dir.database();
-  coap_options.half_open.total = static_cast<unsigned>(parse_int_option(cli, "max-half-open", 1));
-  coap_options.half_open.per_source =
-      static_cast<unsigned>(parse_int_option(cli, "max-half-open-per-client", 1));
-  coap_options.half_open.deadline =
-      std::chrono::seconds(parse_int_option(cli, "half-open-timeout", 1));
+  coap_options.half_open = http::half_open_limits(cli);
   coap_options.retry_after = static_cast<std::uint32_t>(parse_int_option(cli, "max-age", 0));
   CoapServer coap(coap_options, writer, logger);
   coaps.port = coap.port();

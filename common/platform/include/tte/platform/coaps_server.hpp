@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "tte/platform/listener_budget.hpp"
 #include "tte/platform/log.hpp"
 
 namespace tte::coaps {
@@ -70,12 +71,6 @@ std::uint16_t listen(coap_context_t* context, const std::string& address, std::u
 // ~25 s. This keeps them bounded per source address and in all, and older
 // ones are dropped first, so that new handshakes (real Devices) go on.
 // Not thread-safe: call from the CoAP loop's thread.
-struct HalfOpenLimits {
-  unsigned per_source = 8;                    // from one IP address
-  unsigned total = 256;                       // in all
-  std::chrono::milliseconds deadline{15000};  // a handshake older than this is dropped
-};
-
 class HalfOpenSessions {
  public:
   HalfOpenSessions(HalfOpenLimits limits, Logger& logger) : limits_(limits), logger_(logger) {}
