@@ -150,24 +150,22 @@ int run_bench(int connections, int handshakes, int samples) {
   const Figures quiet_controller = measure(controller_request, samples);
   const double ms_rss = rss_mib(ms.pid()), controller_rss = rss_mib(controller.pid());
 
-  {
-    Watch watch(ms.pid());
+  // Idle TCP connections, 50 from each address, while a legitimate client asks.
+  auto idle_flood = [&](pid_t server, std::uint16_t port, const std::string& name,
+                        const std::string& legit, const std::function<bool()>& request,
+                        const Figures& quiet, double rss_quiet) {
+    Watch watch(server);
     Flood flood;
     for (int i = 0; i < connections; i += 50)
-      flood.open(source_address(i / 50), ms_https, std::min(50, connections - i));
-    Figures attacked = measure(status_query, samples);
-    report(std::to_string(flood.fds.size()) + " idle TCP connections (MotherShip HTTPS)",
-           "status query", quiet_status, attacked, watch, ms_rss);
-  }
-  {
-    Watch watch(controller.pid());
-    Flood flood;
-    for (int i = 0; i < connections; i += 50)
-      flood.open(source_address(i / 50), controller_http, std::min(50, connections - i));
-    Figures attacked = measure(controller_request, samples);
-    report(std::to_string(flood.fds.size()) + " idle TCP connections (Controller HTTP)",
-           "API request", quiet_controller, attacked, watch, controller_rss);
-  }
+      flood.open(source_address(i / 50), port, std::min(50, connections - i));
+    Figures attacked = measure(request, samples);
+    report(std::to_string(flood.fds.size()) + " idle TCP connections (" + name + ")", legit, quiet,
+           attacked, watch, rss_quiet);
+  };
+  idle_flood(ms.pid(), ms_https, "MotherShip HTTPS", "status query", status_query, quiet_status,
+             ms_rss);
+  idle_flood(controller.pid(), controller_http, "Controller HTTP", "API request",
+             controller_request, quiet_controller, controller_rss);
   {
     Watch watch(ms.pid());
     Flood held;
