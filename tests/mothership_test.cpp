@@ -156,6 +156,18 @@ TEST_F(MotherShipTest, DevicesAskOverCoapsWithAnIndependentClient) {
       << cbor.out;
   RunResult bad = ms_.coap_query("not-a-urn", "device");
   EXPECT_NE(bad.out.find("4.00"), std::string::npos);
+  // A client asking for 16-byte blocks (RFC 7959) gets the answer block by block.
+  RunResult blocks = ms_.coap_query(urn, "device", "50", {"-b", "16"});
+  std::string joined;  // the payloads of the answers' blocks, as coap-client -v 6 shows them
+  for (std::size_t at = blocks.out.find("t:ACK c:2.05"); at != std::string::npos;
+       at = blocks.out.find("t:ACK c:2.05", at + 1)) {
+    const std::size_t start = blocks.out.find(":: '", at) + 4;
+    joined += blocks.out.substr(start, blocks.out.find('\'', start) - start);
+  }
+  EXPECT_NE(blocks.out.find("Block2:7/_/16"), std::string::npos) << blocks.out;  // the last of 8
+  EXPECT_EQ(joined, std::string("{\"cip\":\"127.0.0.1\",\"cport\":5684,\"cfingerprint\":\"") +
+                        kControllerFingerprint + "\"}")
+      << blocks.out;
 
   // The successful answer moved the device to registered.
   EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(1) + "&devid=" + devid_of(1), body), 200);

@@ -9,6 +9,7 @@
 
 #include "device_query.hpp"
 #include "tte/host/fingerprint.hpp"
+#include "tte/platform/coap_pdu.hpp"
 #include "tte/platform/coaps_server.hpp"
 #include "tte/platform/startup_error.hpp"
 
@@ -121,18 +122,13 @@ struct CoapServer::Impl {
         query_text, accept, peer, [this](std::string_view urn) { return store.device_by_urn(urn); },
         options.retry_after);
 
-    coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(answer.code));
-    std::uint8_t buffer[4];
-    if (answer.content_format) {
-      coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
-                      coap_encode_var_safe(buffer, sizeof buffer, *answer.content_format), buffer);
-    }
-    if (answer.max_age) {
-      coap_add_option(response, COAP_OPTION_MAXAGE,
-                      coap_encode_var_safe(buffer, sizeof buffer, *answer.max_age), buffer);
-    }
-    if (!answer.payload.empty())
-      coap_add_data(response, answer.payload.size(), answer.payload.data());
+    if (answer.max_age) coaps::add_uint_option(response, COAP_OPTION_MAXAGE, *answer.max_age);
+    // The answer fits one block; a client asking for smaller blocks (RFC 7959)
+    // gets the one it asks for.
+    coaps::answer_body(response, request, answer.code,
+                       std::string_view(reinterpret_cast<const char*>(answer.payload.data()),
+                                        answer.payload.size()),
+                       answer.content_format);
     if (answer.record_registered && answer.dev_id) writer.submit(RegisteredJob{*answer.dev_id});
 
     auto elapsed =

@@ -92,10 +92,12 @@ std::vector<std::string> MotherShipProcess::admin_auth() const {
 }
 
 RunResult MotherShipProcess::coap_query(const std::string& urn, const std::string& key,
-                                        const std::string& accept) const {
+                                        const std::string& accept,
+                                        std::vector<std::string> extra) const {
   std::string keys = std::string(TTE_PROTO_DIR) + "/keys/" + key + "-test";
   std::vector<std::string> argv{"coap-client-openssl", "-v", "6",          "-m", "get", "-c",
                                 keys + ".crt",         "-j", keys + ".key"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
   if (!accept.empty()) {
     argv.push_back("-A");
     argv.push_back(accept);

@@ -33,7 +33,7 @@ class MotherShipProcess {
   std::vector<std::string> admin_auth() const;  // -H "Authorization: Bearer ..."
   // coap-client-openssl -v 6 GET .well-known/tte?urn=URN with proto/keys/<key>-test.{crt,key}.
   RunResult coap_query(const std::string& urn, const std::string& key,
-                       const std::string& accept = "") const;
+                       const std::string& accept = "", std::vector<std::string> extra = {}) const;
 
   // Imports device records (JSON lines) through `tte-mothership import`.
   void import(const std::string& records) const;
