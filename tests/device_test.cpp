@@ -69,6 +69,15 @@ TEST_F(DeviceTest, WaitsWhileUnmappedEnrollsWithinOneRetryJoinsAndServes) {
   ASSERT_EQ(controller.cli({"device", "put", urn, "/light", "on"}).exit_code, 0);
   EXPECT_TRUE(device.wait_for("light")["on"].get<bool>());
   EXPECT_EQ(controller.device(urn)["state"], "registered");
+  // Its /.well-known/core lists exactly what it serves and registered (issue 15).
+  RunResult core = controller.cli({"device", "get", urn, "/.well-known/core"});
+  ASSERT_EQ(core.exit_code, 0) << core.err;
+  EXPECT_NE(core.out.find("</light>"), std::string::npos) << core.out;
+  EXPECT_NE(core.out.find("rt=tte.light"), std::string::npos) << core.out;
+  EXPECT_EQ(core.out.find("/switch"), std::string::npos) << core.out;
+  EXPECT_EQ(core.out.find("/temp"), std::string::npos) << core.out;
+  EXPECT_EQ(controller.cli({"device", "get", urn, "/switch"}).exit_code,
+            controller.cli({"device", "get", urn, "/nothing"}).exit_code);  // 4.04 alike
 }
 
 TEST_F(DeviceTest, AfterARebootItGoesStraightToItsControllerEvenWithTheMotherShipDown) {

@@ -63,6 +63,14 @@ bool CoapTransport::start(const Keys& keys, Profile profile, Events& events) {
                                                    : "temp";
   resource_ = coap_resource_init(coap_make_str_const(name), 0);
   if (!resource_) return false;
+  // /.well-known/core lists it as the Device registers it (docs/protocol.md 9.1).
+  coap_add_attr(resource_, coap_make_str_const("rt"),
+                coap_make_str_const(profile == Profile::light     ? "tte.light"
+                                    : profile == Profile::switch_ ? "tte.switch"
+                                                                  : "tte.temp"),
+                0);
+  coap_add_attr(resource_, coap_make_str_const("if"),
+                coap_make_str_const(profile == Profile::light ? "core.a" : "core.s"), 0);
   coap_register_request_handler(resource_, COAP_REQUEST_GET, &CoapTransport::on_request);
   if (profile == Profile::light) {
     coap_register_request_handler(resource_, COAP_REQUEST_PUT, &CoapTransport::on_request);

@@ -262,7 +262,7 @@ int run(int argc, char** argv) {
     devices.emplace_back(bundle_arg, nv_arg);
   }
 
-  CoapNetwork network(now_ms);
+  CoapNetwork network(now_ms, profile);
   std::vector<std::unique_ptr<Simulated>> simulated;
   for (const auto& [bundle, nv] : devices) {
     simulated.push_back(std::make_unique<Simulated>(read_bundle(bundle, cli.get("mothership")), nv,

@@ -242,7 +242,8 @@ void CoapTransport::on_failure(bool wrong_key) {
 
 // --- CoapNetwork -----------------------------------------------------------------
 
-CoapNetwork::CoapNetwork(std::function<Millis()> clock) : clock_(std::move(clock)) {
+CoapNetwork::CoapNetwork(std::function<Millis()> clock, Profile profile)
+    : clock_(std::move(clock)) {
   coap_startup();
   coap_set_log_level(LOG_EMERG);
   coap_dtls_set_log_level(LOG_EMERG);
@@ -253,17 +254,26 @@ CoapNetwork::CoapNetwork(std::function<Millis()> clock) : clock_(std::move(clock
   coap_register_response_handler(context_, &CoapNetwork::on_response);
   coap_register_nack_handler(context_, &CoapNetwork::on_nack);
   coap_register_event_handler(context_, &CoapNetwork::on_event);
-  // The Devices' resources, reachable over their sessions to the Controller.
-  light_ = coap_resource_init(coap_make_str_const("light"), 0);
-  switch_ = coap_resource_init(coap_make_str_const("switch"), 0);
-  temp_ = coap_resource_init(coap_make_str_const("temp"), 0);
-  for (coap_resource_t* resource : {light_, switch_, temp_}) {
-    coap_register_request_handler(resource, COAP_REQUEST_GET, &CoapNetwork::on_request);
-    coap_add_resource(context_, resource);
+  // The profile's one resource, reachable over the Devices' sessions to the
+  // Controller, listed in /.well-known/core exactly as the Devices register it
+  // (docs/protocol.md section 9.1; libcoap adds `obs`).
+  const char* name = profile == Profile::light     ? "light"
+                     : profile == Profile::switch_ ? "switch"
+                                                   : "temp";
+  resource_ = coap_resource_init(coap_make_str_const(name), 0);
+  const char* type = profile == Profile::light     ? "tte.light"
+                     : profile == Profile::switch_ ? "tte.switch"
+                                                   : "tte.temp";
+  coap_add_attr(resource_, coap_make_str_const("rt"), coap_make_str_const(type), 0);
+  coap_add_attr(resource_, coap_make_str_const("if"),
+                coap_make_str_const(profile == Profile::light ? "core.a" : "core.s"), 0);
+  coap_register_request_handler(resource_, COAP_REQUEST_GET, &CoapNetwork::on_request);
+  if (profile == Profile::light) {
+    coap_register_request_handler(resource_, COAP_REQUEST_PUT, &CoapNetwork::on_request);
+  } else {
+    coap_resource_set_get_observable(resource_, 1);
   }
-  coap_register_request_handler(light_, COAP_REQUEST_PUT, &CoapNetwork::on_request);
-  coap_resource_set_get_observable(switch_, 1);
-  coap_resource_set_get_observable(temp_, 1);
+  coap_add_resource(context_, resource_);
 }
 
 CoapNetwork::~CoapNetwork() {
@@ -281,8 +291,11 @@ void CoapNetwork::process(unsigned timeout_ms) {
 }
 
 void CoapNetwork::notify(const char* path) {
-  if (std::strcmp(path, "/switch") == 0) coap_resource_notify_observers(switch_, nullptr);
-  if (std::strcmp(path, "/temp") == 0) coap_resource_notify_observers(temp_, nullptr);
+  coap_str_const_t* uri = coap_resource_get_uri_path(resource_);
+  if (uri && std::strlen(path) == uri->length + 1 && path[0] == '/' &&
+      std::memcmp(path + 1, uri->s, uri->length) == 0) {
+    coap_resource_notify_observers(resource_, nullptr);
+  }
 }
 
 coap_response_t CoapNetwork::on_response(coap_session_t* session, const coap_pdu_t*,

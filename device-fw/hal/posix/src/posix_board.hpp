@@ -113,10 +113,11 @@ class CoapTransport final : public Transport {
   Millis waiting_since_ = 0;  // when the handshake or the request in flight began
 };
 
-// The libcoap context all simulated Devices share, and the Devices' resources.
+// The libcoap context all simulated Devices share (they share a profile), and
+// the profile's resource.
 class CoapNetwork {
  public:
-  explicit CoapNetwork(std::function<Millis()> clock);
+  CoapNetwork(std::function<Millis()> clock, Profile profile);
   ~CoapNetwork();
   coap_context_t* context() const { return context_; }
   // Runs libcoap for at most timeout_ms.
@@ -138,9 +139,7 @@ class CoapNetwork {
 
   coap_context_t* context_ = nullptr;
   std::function<Millis()> clock_;
-  coap_resource_t* light_ = nullptr;
-  coap_resource_t* switch_ = nullptr;
-  coap_resource_t* temp_ = nullptr;
+  coap_resource_t* resource_ = nullptr;
 };
 
 }  // namespace tte::device::posix
