@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -86,7 +87,7 @@ TEST_F(ControllerTest, StrictRefusesADeviceUntilAnIntroducerAnnouncesIt) {
   RunResult announced = controller.announce(test_notice());
   ASSERT_EQ(status_of(announced), 201) << announced.out;
   RunResult admitted = coap_get_core(controller);
-  EXPECT_TRUE(contains(admitted.out, "</rd>;ct=40;rt=\"core.rd\"")) << admitted.out << admitted.err;
+  EXPECT_TRUE(contains(admitted.out, "</rd>;rt=core.rd;ct=40")) << admitted.out << admitted.err;
   Json device = controller.device("urn:dev:ops:32473-Test-1");
   EXPECT_EQ(device["state"], "joined");
   EXPECT_EQ(device["description"], "Hall light");
@@ -315,6 +316,84 @@ TEST_F(ControllerTest, ItAsksTheMotherShipAboutAnnouncedDevicesUntilTheyJoin) {
   })) << controller.device(urn).dump();
   EXPECT_TRUE(
       controller.device(urn)["at_mothership"]["next_check_at"].is_null());  // nothing more to learn
+}
+
+// Issue 15: what the API shows is true of the sessions. A second DTLS
+// session with a Device's key (here libcoap's client with the key from the
+// Device's bundle) does not move the Device's address; a Device that is gone
+// without a word (kill -9) is shown gone once its session is silent for
+// --session-timeout; the registration stays until its lifetime ends.
+TEST_F(ControllerTest, TheViewFollowsTheSessionsThatAreReallyThere) {
+  const std::string batch = manufacture_batch(dir_, 1);
+  ControllerProcess controller(dir_);
+  controller.start({"--session-timeout", "3"});
+  const Json bundle = read_bundle(batch, 1);
+  const std::string urn = bundle["urn"];
+  ASSERT_EQ(status_of(controller.announce(notice_for(bundle))), 201);
+  TestDevice light(dir_, bundle_path(batch, 1), controller, "light", 600);
+  light.send("register");
+  light.wait_for("registered");
+  Json device = controller.device(urn);
+  const std::string address = device["address"];
+  EXPECT_TRUE(device["connected"]);
+  EXPECT_EQ(device["sessions"], 1);
+
+  write_text(dir_.file("same-key.crt"), bundle["device"]["certificate_pem"]);
+  write_text(dir_.file("same-key.key"), bundle["device"]["private_key_pem"]);
+  RunResult other =
+      run({"coap-client-openssl", "-B", "5", "-m", "get", "-c", dir_.file("same-key.crt"), "-j",
+           dir_.file("same-key.key"), "coaps://" + controller.coaps() + "/.well-known/core"},
+          "", 30s);
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  device = controller.device(urn);
+  EXPECT_EQ(device["address"], address) << "the second session moved the address";
+  // The Device still answers over its own session.
+  RunResult read = controller.curl({"-H", "Authorization: Bearer " + controller.api_token()},
+                                   "/api/v1/devices/" + urn + "/resources/light");
+  EXPECT_TRUE(contains(read.out, "off")) << read.out;
+
+  ::kill(light.process().pid(), SIGKILL);
+  EXPECT_TRUE(eventually([&] { return controller.device(urn)["connected"] == false; }, 15s))
+      << controller.device(urn).dump();
+  device = controller.device(urn);
+  EXPECT_EQ(device["sessions"], 0);
+  EXPECT_EQ(device["state"], "registered");  // the registration outlives the session
+  EXPECT_EQ(device["address"], address);     // the last one known
+  RunResult unreachable = controller.curl({"-o", "/dev/null", "-w", "%{http_code}", "-H",
+                                           "Authorization: Bearer " + controller.api_token()},
+                                          "/api/v1/devices/" + urn + "/resources/light");
+  EXPECT_EQ(unreachable.out, "409");
+}
+
+// Issue 15: a Device that joins before the Controller's next status poll has
+// its state at the MotherShip refreshed at once, not left at "mapped".
+TEST_F(ControllerTest, TheMotherShipStateIsRefreshedWhenTheDeviceJoins) {
+  MotherShipProcess ms(dir_);
+  ms.import(device_record(1));
+  ms.start();
+  ControllerProcess controller(dir_);
+  controller.start({"--mothership-cafile", ms.ca_file(), "--mothership-connect-to", ms.connect_to(),
+                    "--poll-min", "3600", "--poll-max", "3600"});
+  RunResult enrolled =
+      run({TTE_INTRODUCER_BIN, "enroll",
+           "https://tte-00000A.net/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1),
+           "--controller", controller.coaps(), "--controller-fingerprint", controller.fingerprint(),
+           "--notify", controller.http_origin(), "--token", controller.intake_token(), "--cafile",
+           ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", dir_.file("introducer"),
+           "--json"});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  const std::string urn = "urn:dev:ops:32473-Test-1";
+  ASSERT_TRUE(eventually([&] {
+    return controller.device(urn)["at_mothership"]["state"] == "mapped";
+  })) << controller.device(urn).dump();
+  // The next poll is an hour away. The Device asks its MotherShip, then joins.
+  RunResult asked = ms.coap_query(urn, "device", "50");
+  ASSERT_TRUE(contains(asked.out, controller.fingerprint())) << asked.out << asked.err;
+  ASSERT_EQ(coap_get_core(controller).exit_code, 0);
+  EXPECT_TRUE(eventually([&] {
+    return controller.device(urn)["at_mothership"]["state"] == "registered";
+  })) << controller.device(urn).dump();
+  EXPECT_TRUE(controller.device(urn)["at_mothership"]["next_check_at"].is_null());
 }
 
 TEST_F(ControllerTest, InfoGivesInstallersACodeAndAQrCode) {

@@ -181,6 +181,7 @@ std::string device_json(const DeviceEntry& d) {
            {"mothership", d.mothership},
            {"state", device_status_name(d.status())},
            {"connected", d.connected},
+           {"sessions", d.sessions},
            {"announced_at", time_or_null(d.announced_at)},
            {"joined_at", time_or_null(d.joined_at)},
            {"last_seen", time_or_null(d.last_seen)},

@@ -18,7 +18,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "rd_lookup.hpp"
+#include "tte/host/coap_blocks.hpp"
 #include "tte/host/fingerprint.hpp"
+#include "tte/platform/coap_pdu.hpp"
 #include "tte/platform/coaps_server.hpp"
 #include "tte/platform/startup_error.hpp"
 #include "tte/platform/udp_socket.hpp"
@@ -26,7 +29,12 @@
 namespace tte::controller {
 namespace {
 
+using coaps::answer_error;
 using coaps::kCipherPreference;
+using coaps::payload_of;
+using coaps::query_options;
+using coaps::uint_option;
+using coaps::uri_path_of;
 
 constexpr long kMaxSendFragment = 1500;
 
@@ -60,7 +68,20 @@ std::int64_t steady_ms() {
 struct Peer {
   Fingerprint key;
   bool admitted = false;
+  std::uint64_t id = 0;            // for the Block1 assembler
+  std::int64_t last_heard_ms = 0;  // steady clock: the last datagram from it
+  bool live = false;               // counted in live_sessions
 };
+
+// What the Controller's /.well-known/core lists (RFC 9176 section 4.3).
+constexpr const char* kWellKnownCore =
+    "</rd>;rt=core.rd;ct=40,</rd-lookup/ep>;rt=core.rd-lookup-ep;ct=40;obs,"
+    "</rd-lookup/res>;rt=core.rd-lookup-res;ct=40;obs";
+
+// Where a registration came from, as a base URI for its links.
+std::string source_of(const coap_session_t* session) {
+  return "coaps://" + remote_address(session);
+}
 
 Peer* peer_of(const coap_session_t* session) {
   return static_cast<Peer*>(coap_session_get_app_data(session));
@@ -75,52 +96,6 @@ std::uint64_t token_value(const coap_pdu_t* pdu) {
   return value;
 }
 
-std::optional<unsigned> uint_option(const coap_pdu_t* pdu, coap_option_num_t number) {
-  coap_opt_iterator_t iterator;
-  coap_opt_t* option = coap_check_option(pdu, number, &iterator);
-  if (!option) return std::nullopt;
-  return coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
-}
-
-std::vector<std::string> query_options(const coap_pdu_t* pdu) {
-  std::vector<std::string> options;
-  coap_opt_iterator_t iterator;
-  coap_opt_filter_t filter;
-  coap_option_filter_clear(&filter);
-  coap_option_filter_set(&filter, COAP_OPTION_URI_QUERY);
-  coap_option_iterator_init(pdu, &iterator, &filter);
-  while (coap_opt_t* option = coap_option_next(&iterator)) {
-    options.emplace_back(reinterpret_cast<const char*>(coap_opt_value(option)),
-                         coap_opt_length(option));
-  }
-  return options;
-}
-
-std::string payload_of(const coap_pdu_t* pdu) {
-  size_t length = 0;
-  const uint8_t* data = nullptr;
-  if (!coap_get_data(pdu, &length, &data) || data == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(data), length);
-}
-
-std::string uri_path_of(const coap_pdu_t* pdu) {
-  coap_string_t* path = coap_get_uri_path(pdu);
-  if (!path) return {};
-  std::string text(reinterpret_cast<const char*>(path->s), path->length);
-  coap_delete_string(path);
-  return text;
-}
-
-void answer_error(coap_pdu_t* response, int code, const std::string& diagnostic) {
-  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
-  if (!diagnostic.empty()) {
-    std::uint8_t buffer[4];
-    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
-                    coap_encode_var_safe(buffer, sizeof buffer, 0), buffer);
-    coap_add_data(response, diagnostic.size(), reinterpret_cast<const uint8_t*>(diagnostic.data()));
-  }
-}
-
 int code_of(const Error& error) {
   switch (error.code) {
     case Errc::forbidden:
@@ -129,6 +104,8 @@ int code_of(const Error& error) {
       return COAP_RESPONSE_CODE(404);
     case Errc::unsupported:
       return COAP_RESPONSE_CODE(415);
+    case Errc::too_long:
+      return COAP_RESPONSE_CODE(413);
     default:
       return COAP_RESPONSE_CODE(400);
   }
@@ -160,6 +137,31 @@ struct CoapServer::Impl {
   std::unordered_map<Fingerprint::Bytes, coap_session_t*, KeyHash>
       session_of_key;                       // referenced while registered
   std::vector<coap_session_t*> to_release;  // released after coap_io_process
+  // Every DTLS session up now, per key, oldest first (a Device may hold more
+  // than one for a while, and anyone with its key may open another).
+  std::unordered_map<Fingerprint::Bytes, std::vector<coap_session_t*>, KeyHash> live_sessions;
+  std::uint64_t next_peer_id = 0;
+  std::int64_t next_silence_check_ms = 0;
+  // Registration bodies sent in Block1 blocks (RFC 7959), bounded like the links.
+  coap_blocks::Block1Assembler bodies{{kMaxLinkFormatBytes, 256, 60000}};
+  // Rendered lookup answers by query, reused while the Directory is unchanged
+  // (a client fetches a long answer block by block).
+  std::map<std::string, std::pair<std::uint64_t, std::string>> lookup_cache;
+  coap_resource_t* lookup_ep = nullptr;
+  coap_resource_t* lookup_res = nullptr;
+  std::uint64_t notified_version = 0;
+  std::int64_t next_notify_ms = 0;
+  std::vector<Link> well_known_links;
+  // Simple registrations (RFC 9176 section 5.1) waiting for the endpoint's
+  // /.well-known/core: answered separately once it arrives.
+  struct SimpleRegistration {
+    RegistrationRequest request;
+    std::int64_t started_ms = 0;
+    bool done = false;
+    int code = 0;
+    std::string diagnostic;
+  };
+  std::unordered_map<coap_async_t*, SimpleRegistration> simple_registrations;
 
   struct Pending {
     std::function<void(DeviceReply)> done;
@@ -279,7 +281,7 @@ struct CoapServer::Impl {
       self->peers.erase(old);
       delete old;
     }
-    Peer* peer = new Peer{fingerprint.value(), true};
+    Peer* peer = new Peer{fingerprint.value(), true, ++self->next_peer_id, steady_ms(), false};
     self->peers.insert(peer);
     coap_session_set_app_data(session, peer);
     return 1;
@@ -293,7 +295,8 @@ struct CoapServer::Impl {
       case COAP_EVENT_DTLS_CONNECTED:
         if (peer) {
           const std::string address = remote_address(session);
-          self->registry.joined(peer->key, address, self->clock());
+          self->registry.joined(peer->key, self->clock());
+          self->touch(session);
           self->logger.info("joined", {{"listener", "coaps"},
                                        {"client", address},
                                        {"fingerprint", std::string(peer->key.to_string().view())}});
@@ -318,16 +321,50 @@ struct CoapServer::Impl {
     return 0;
   }
 
+  // A datagram from the session's peer: it is alive (again).
+  void touch(coap_session_t* session) {
+    Peer* peer = peer_of(session);
+    if (!peer) return;
+    peer->last_heard_ms = steady_ms();
+    if (peer->live) return;
+    peer->live = true;
+    live_sessions[peer->key.bytes()].push_back(session);
+    show_connection(peer->key);
+  }
+
+  // Tells the registry what is true of a key's sessions now: how many are up,
+  // and the address of the one its registration uses (else the newest).
+  void show_connection(const Fingerprint& key) {
+    auto live = live_sessions.find(key.bytes());
+    const int count = live == live_sessions.end() ? 0 : static_cast<int>(live->second.size());
+    std::string address;
+    if (auto held = session_of_key.find(key.bytes()); held != session_of_key.end()) {
+      address = remote_address(held->second);
+    } else if (count > 0) {
+      address = remote_address(live->second.back());
+    }
+    registry.connection(key, count, address);
+  }
+
   // The Device's session ended: its requests fail, its observations stop.
   void session_gone(coap_session_t* session, const Fingerprint& key) {
     waiting.erase(session);
     in_flight.erase(session);
+    if (Peer* peer = peer_of(session)) {
+      bodies.forget(peer->id);
+      peer->live = false;
+    }
+    if (auto live = live_sessions.find(key.bytes()); live != live_sessions.end()) {
+      auto& sessions = live->second;
+      sessions.erase(std::remove(sessions.begin(), sessions.end(), session), sessions.end());
+      if (sessions.empty()) live_sessions.erase(live);
+    }
     if (auto it = session_of_key.find(key.bytes());
         it != session_of_key.end() && it->second == session) {
       to_release.push_back(session);
       session_of_key.erase(it);
-      registry.disconnected(key);
     }
+    show_connection(key);
     std::vector<std::uint64_t> orphaned;
     for (const auto& [token, entry] : pending) {
       if (entry.session == session) orphaned.push_back(token);
@@ -358,12 +395,36 @@ struct CoapServer::Impl {
       to_release.push_back(it->second);
     }
     session_of_key[key.bytes()] = coap_session_reference(session);
+    show_connection(key);
   }
 
   void drop_session(const Fingerprint& key) {
     if (auto it = session_of_key.find(key.bytes()); it != session_of_key.end()) {
       to_release.push_back(it->second);
       session_of_key.erase(it);
+      show_connection(key);
+    }
+  }
+
+  // A registered Device's session is held (referenced), so libcoap never
+  // times it out: one silent for longer than the session timeout is taken
+  // for gone here (Devices that expect requests ping every 25 s), and
+  // libcoap frees it. Its registration stays until its lifetime ends.
+  void check_silent_sessions(std::int64_t now_ms) {
+    if (now_ms < next_silence_check_ms) return;
+    next_silence_check_ms = now_ms + 1000;
+    const std::int64_t limit_ms = static_cast<std::int64_t>(options.session_timeout) * 1000;
+    std::vector<std::pair<coap_session_t*, Fingerprint>> silent;
+    for (const auto& [bytes, session] : session_of_key) {
+      Peer* peer = peer_of(session);
+      if (peer && now_ms - peer->last_heard_ms > limit_ms) silent.emplace_back(session, peer->key);
+    }
+    for (const auto& [session, key] : silent) {
+      logger.info("session silent",
+                  {{"client", remote_address(session)},
+                   {"fingerprint", std::string(key.to_string().view())},
+                   {"seconds", static_cast<std::int64_t>(options.session_timeout)}});
+      session_gone(session, key);
     }
   }
 
@@ -394,6 +455,51 @@ struct CoapServer::Impl {
 
   // --- the Resource Directory ------------------------------------------------
 
+  // The request's body, whole: a Block1 transfer's blocks are answered 2.31
+  // Continue until the last (RFC 7959 section 2.5). nullopt: answered already.
+  std::optional<std::string> take_body(coap_session_t* session, const coap_pdu_t* request,
+                                       coap_pdu_t* response, std::string_view resource) {
+    Peer* peer = peer_of(session);
+    const coaps::BlockOption block1 = coaps::block_option(request, COAP_OPTION_BLOCK1);
+    if (!block1.valid) {
+      answer_error(response, COAP_RESPONSE_CODE(400), "malformed Block1 option");
+      return std::nullopt;
+    }
+    const auto size1 = uint_option(request, COAP_OPTION_SIZE1);
+    auto outcome =
+        bodies.add(peer ? peer->id : 0, resource, block1.block, payload_of(request),
+                   uint_option(request, COAP_OPTION_CONTENT_FORMAT),
+                   size1 ? std::optional<std::size_t>(*size1) : std::nullopt, steady_ms());
+    using Step = coap_blocks::Block1Assembler::Step;
+    switch (outcome.step) {
+      case Step::complete:
+        if (block1.block) {
+          coaps::add_uint_option(response, COAP_OPTION_BLOCK1,
+                                 coap_blocks::encode_block(outcome.block));
+        }
+        return std::move(outcome.body);
+      case Step::more:
+        coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(231)));
+        coaps::add_uint_option(response, COAP_OPTION_BLOCK1,
+                               coap_blocks::encode_block(outcome.block));
+        return std::nullopt;
+      case Step::incomplete:
+        answer_error(response, COAP_RESPONSE_CODE(408), outcome.reason);
+        return std::nullopt;
+      case Step::too_large:
+        coaps::add_uint_option(response, COAP_OPTION_SIZE1,
+                               static_cast<unsigned>(bodies.limits().max_body));
+        answer_error(response, COAP_RESPONSE_CODE(413),
+                     "a registration's links are at most " +
+                         std::to_string(bodies.limits().max_body) + " bytes");
+        return std::nullopt;
+      case Step::bad_block:
+        answer_error(response, COAP_RESPONSE_CODE(400), outcome.reason);
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
   static void on_register(coap_resource_t* resource, coap_session_t* session,
                           const coap_pdu_t* request, const coap_string_t*, coap_pdu_t* response) {
     static_cast<Impl*>(coap_resource_get_userdata(resource))
@@ -402,40 +508,62 @@ struct CoapServer::Impl {
 
   void handle_register(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response) {
     Peer* peer = peer_of(session);
-    const std::int64_t now = clock();
+    touch(session);
     if (!peer || !peer->admitted)
       return answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
-    auto parsed = parse_registration(query_options(request), payload_of(request),
+    auto body = take_body(session, request, response, "POST rd");
+    if (!body) return;
+    auto parsed = parse_registration(query_options(request), *body,
                                      uint_option(request, COAP_OPTION_CONTENT_FORMAT));
-    auto refuse = [&](const Error& error) {
-      logger.warning("registration refused",
-                     {{"client", remote_address(session)},
-                      {"fingerprint", std::string(peer->key.to_string().view())},
-                      {"reason", diagnostic_of(error)}});
-      answer_error(response, code_of(error), diagnostic_of(error));
-    };
-    if (!parsed.ok()) return refuse(parsed.error());
-    Status allowed = check_endpoint_name(
-        parsed->endpoint, peer->key, registry.announced_urn(peer->key),
-        registry.key_of_announced(parsed->endpoint), registry.policy() == Policy::strict);
-    if (!allowed.ok()) return refuse(allowed.error());
-    auto registered = directory.register_endpoint(parsed.value(), peer->key, now);
-    if (!registered.ok()) return refuse(registered.error());
-    const Registration& registration = registered->registration;
+    if (!parsed.ok()) return refuse_registration(session, response, parsed.error());
+    register_now(session, parsed.value(), response);
+  }
 
-    coap_pdu_set_code(response, COAP_RESPONSE_CODE_CREATED);
-    std::size_t slash = registration.location.find('/');
-    std::string first = registration.location.substr(0, slash),
-                second = registration.location.substr(slash + 1);
-    coap_add_option(response, COAP_OPTION_LOCATION_PATH, first.size(),
-                    reinterpret_cast<const uint8_t*>(first.data()));
-    coap_add_option(response, COAP_OPTION_LOCATION_PATH, second.size(),
-                    reinterpret_cast<const uint8_t*>(second.data()));
+  void refuse_registration(coap_session_t* session, coap_pdu_t* response, const Error& error) {
+    Peer* peer = peer_of(session);
+    logger.warning("registration refused",
+                   {{"client", remote_address(session)},
+                    {"fingerprint", peer ? std::string(peer->key.to_string().view()) : "-"},
+                    {"reason", diagnostic_of(error)}});
+    answer_error(response, code_of(error), diagnostic_of(error));
+  }
+
+  // Whether this Device may register under the request's name (the policy).
+  Status may_register(const Peer& peer, const RegistrationRequest& request) {
+    return check_endpoint_name(request.endpoint, peer.key, registry.announced_urn(peer.key),
+                               registry.key_of_announced(request.endpoint),
+                               registry.policy() == Policy::strict);
+  }
+
+  // Makes the registration; answers 2.01 with its Location-Path (a simple
+  // registration: 2.04, RFC 9176 section 5.1), or a refusal.
+  void register_now(coap_session_t* session, const RegistrationRequest& request,
+                    coap_pdu_t* response, bool simple = false) {
+    Peer* peer = peer_of(session);
+    const std::int64_t now = clock();
+    Status allowed = may_register(*peer, request);
+    if (!allowed.ok()) return refuse_registration(session, response, allowed.error());
+    auto registered = directory.register_endpoint(request, peer->key, source_of(session), now);
+    if (!registered.ok()) return refuse_registration(session, response, registered.error());
+    const Registration& registration = registered->registration;
+    if (simple) {
+      coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+    } else {
+      coap_pdu_set_code(response, COAP_RESPONSE_CODE_CREATED);
+      std::size_t slash = registration.location.find('/');
+      std::string first = registration.location.substr(0, slash),
+                  second = registration.location.substr(slash + 1);
+      coap_add_option(response, COAP_OPTION_LOCATION_PATH, first.size(),
+                      reinterpret_cast<const uint8_t*>(first.data()));
+      coap_add_option(response, COAP_OPTION_LOCATION_PATH, second.size(),
+                      reinterpret_cast<const uint8_t*>(second.data()));
+    }
     hold_session(peer->key, session);
     registry.registered(registration, now);
     registrations = directory.size();
     logger.info("registered", {{"client", remote_address(session)},
                                {"ep", registration.endpoint},
+                               {"d", registration.sector},
                                {"location", "/" + registration.location},
                                {"lt", registration.lifetime},
                                {"replaced", registered->replaced}});
@@ -444,8 +572,92 @@ struct CoapServer::Impl {
     }
   }
 
-  // rd/<n>: registration updates (POST) and removal (DELETE). Anything else
-  // unknown is 4.04.
+  // POST /.well-known/rd?ep=.. (RFC 9176 section 5.1): the links come from the
+  // endpoint's /.well-known/core, read over its own session; the POST is
+  // answered 2.04 (separately: libcoap sends the empty ACK) once they are in.
+  static void on_simple_registration(coap_resource_t* resource, coap_session_t* session,
+                                     const coap_pdu_t* request, const coap_string_t*,
+                                     coap_pdu_t* response) {
+    static_cast<Impl*>(coap_resource_get_userdata(resource))
+        ->handle_simple_registration(session, request, response);
+  }
+
+  void handle_simple_registration(coap_session_t* session, const coap_pdu_t* request,
+                                  coap_pdu_t* response) {
+    Peer* peer = peer_of(session);
+    touch(session);
+    if (!peer || !peer->admitted)
+      return answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
+    coap_async_t* async = coap_find_async(session, coap_pdu_get_token(request));
+    if (async) {  // the second call: the fetch is done
+      auto it = simple_registrations.find(async);
+      if (it == simple_registrations.end() || !it->second.done)
+        return answer_error(response, COAP_RESPONSE_CODE(500), "lost track of the registration");
+      SimpleRegistration state = std::move(it->second);
+      simple_registrations.erase(it);
+      if (state.code != 0) return answer_error(response, state.code, state.diagnostic);
+      register_now(session, state.request, response, /*simple=*/true);
+      return;
+    }
+    auto body = take_body(session, request, response, "POST .well-known/rd");
+    if (!body) return;
+    auto parsed = parse_simple_registration(query_options(request), *body);
+    if (!parsed.ok()) return refuse_registration(session, response, parsed.error());
+    Status allowed = may_register(*peer, parsed.value());
+    if (!allowed.ok()) return refuse_registration(session, response, allowed.error());
+    if (simple_registrations.size() >= 256) {
+      coaps::add_uint_option(response, COAP_OPTION_MAXAGE, 10);
+      return answer_error(response, COAP_RESPONSE_CODE(503),
+                          "too many simple registrations at once");
+    }
+    async = coap_register_async(session, request, 0);
+    if (!async) return answer_error(response, COAP_RESPONSE_CODE(500), "cannot defer the answer");
+    SimpleRegistration& state = simple_registrations[async];
+    state = SimpleRegistration{};
+    state.request = std::move(parsed.value());
+    state.started_ms = steady_ms();
+    // Ask the endpoint for its links over this session.
+    const std::uint64_t token = new_token();
+    pending.emplace(token, Pending{[this, async](DeviceReply reply) {
+                                     auto it = simple_registrations.find(async);
+                                     if (it == simple_registrations.end()) return;
+                                     finish_simple_registration(it->second, reply);
+                                     coap_async_trigger(async);
+                                   },
+                                   steady_ms() + options.request_timeout.count(), session});
+    enqueue(session, Outgoing{token, Method::get, "/.well-known/core", "", std::nullopt,
+                              kLinkFormat, false});
+  }
+
+  static void finish_simple_registration(SimpleRegistration& state, const DeviceReply& reply) {
+    state.done = true;
+    if (reply.failure != DeviceReply::Failure::none) {
+      state.code = COAP_RESPONSE_CODE(504);
+      state.diagnostic = "could not read the endpoint's /.well-known/core: " + reply.error;
+      return;
+    }
+    if (reply.code != COAP_RESPONSE_CODE(205)) {
+      state.code = COAP_RESPONSE_CODE(502);
+      state.diagnostic = "the endpoint's /.well-known/core answered " + coap_code_text(reply.code);
+      return;
+    }
+    if (reply.content_format && *reply.content_format != kLinkFormat) {
+      state.code = COAP_RESPONSE_CODE(502);
+      state.diagnostic = "the endpoint's /.well-known/core is not link-format";
+      return;
+    }
+    if (reply.payload.empty()) return;  // no links: allowed
+    auto links = parse_link_format(reply.payload);
+    if (!links.ok()) {
+      state.code = COAP_RESPONSE_CODE(502);
+      state.diagnostic = "the endpoint's /.well-known/core: " + diagnostic_of(links.error());
+      return;
+    }
+    state.request.links = std::move(links.value());
+  }
+
+  // rd/<n>: read (GET), update (POST) and removal (DELETE) of a registration.
+  // Anything else unknown is 4.04.
   static void on_unknown(coap_resource_t* resource, coap_session_t* session,
                          const coap_pdu_t* request, const coap_string_t*, coap_pdu_t* response) {
     static_cast<Impl*>(coap_resource_get_userdata(resource))
@@ -455,16 +667,23 @@ struct CoapServer::Impl {
   void handle_registration_resource(coap_session_t* session, const coap_pdu_t* request,
                                     coap_pdu_t* response) {
     Peer* peer = peer_of(session);
+    touch(session);
     const std::int64_t now = clock();
     const std::string location = uri_path_of(request);
-    if (!peer || location.rfind("rd/", 0) != 0)
+    if (!peer || location.rfind("rd/", 0) != 0 || !directory.find_location(location))
       return answer_error(response, COAP_RESPONSE_CODE(404), "");
     const coap_pdu_code_t method = coap_pdu_get_code(request);
+    if (method == COAP_REQUEST_CODE_GET) {
+      const std::string links = format_link_format(directory.find_location(location)->links);
+      return coaps::answer_body(response, request, COAP_RESPONSE_CODE(205), links, kLinkFormat);
+    }
     if (method == COAP_REQUEST_CODE_POST) {
-      auto update = parse_update(query_options(request), payload_of(request));
+      auto body = take_body(session, request, response, "POST " + location);
+      if (!body) return;
+      auto update = parse_update(query_options(request), *body);
       if (!update.ok())
         return answer_error(response, code_of(update.error()), diagnostic_of(update.error()));
-      auto updated = directory.update(location, update.value(), peer->key, now);
+      auto updated = directory.update(location, update.value(), peer->key, source_of(session), now);
       if (!updated.ok())
         return answer_error(response, code_of(updated.error()), diagnostic_of(updated.error()));
       coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
@@ -490,21 +709,83 @@ struct CoapServer::Impl {
   }
 
   void ended(const Registration& registration, const char* how) {
-    registry.registration_ended(registration.fingerprint, how);
-    drop_session(registration.fingerprint);
-    for (auto& [key, observation] : observations_wanted) {
-      if (observation.urn == registration.endpoint) {
-        observation_of_token.erase(observation.token);
-        observation.token = 0;
-        observation.session = nullptr;
+    if (directory.registrations_of(registration.fingerprint) == 0) {
+      registry.registration_ended(registration.fingerprint, how);
+      drop_session(registration.fingerprint);
+    }
+    if (!directory.find_endpoint(registration.endpoint)) {
+      for (auto& [key, observation] : observations_wanted) {
+        if (observation.urn == registration.endpoint) {
+          observation_of_token.erase(observation.token);
+          observation.token = 0;
+          observation.session = nullptr;
+        }
       }
     }
     registrations = directory.size();
-    logger.info(std::string("registration ") + how, {{"ep", registration.endpoint}});
+    logger.info(std::string("registration ") + how,
+                {{"ep", registration.endpoint}, {"d", registration.sector}});
+  }
+
+  // --- lookups (RFC 9176 section 7) and /.well-known/core ----------------------
+
+  static void on_lookup(coap_resource_t* resource, coap_session_t* session,
+                        const coap_pdu_t* request, const coap_string_t*, coap_pdu_t* response) {
+    auto* self = static_cast<Impl*>(coap_resource_get_userdata(resource));
+    self->handle_lookup(resource == self->lookup_ep, session, request, response);
+  }
+
+  void handle_lookup(bool endpoints, coap_session_t* session, const coap_pdu_t* request,
+                     coap_pdu_t* response) {
+    Peer* peer = peer_of(session);
+    touch(session);
+    if (!peer || !peer->admitted)
+      return answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
+    const std::vector<std::string> query_texts = query_options(request);
+    auto query = parse_lookup_query(query_texts);
+    if (!query.ok())
+      return answer_error(response, code_of(query.error()), diagnostic_of(query.error()));
+    std::string key = endpoints ? "ep" : "res";
+    for (const std::string& option : query_texts)
+      key += '\0' + option;
+    auto cached = lookup_cache.find(key);
+    if (cached == lookup_cache.end() || cached->second.first != directory.version()) {
+      if (lookup_cache.size() >= 64) lookup_cache.clear();
+      std::string body = endpoints ? lookup_endpoints(directory, query.value())
+                                   : lookup_resources(directory, query.value());
+      cached =
+          lookup_cache.insert_or_assign(key, std::make_pair(directory.version(), std::move(body)))
+              .first;
+    }
+    coaps::answer_body(response, request, COAP_RESPONSE_CODE(205), cached->second.second,
+                       kLinkFormat);
+  }
+
+  static void on_well_known_core(coap_resource_t* resource, coap_session_t* session,
+                                 const coap_pdu_t* request, const coap_string_t*,
+                                 coap_pdu_t* response) {
+    auto* self = static_cast<Impl*>(coap_resource_get_userdata(resource));
+    self->touch(session);
+    auto query = parse_lookup_query(query_options(request));
+    if (!query.ok())
+      return answer_error(response, code_of(query.error()), diagnostic_of(query.error()));
+    coaps::answer_body(response, request, COAP_RESPONSE_CODE(205),
+                       format_link_format(filter_links(self->well_known_links, query.value())),
+                       kLinkFormat);
+  }
+
+  // Observers of the lookups hear of changes at most once a second.
+  void notify_lookup_observers(std::int64_t now_ms) {
+    if (directory.version() == notified_version || now_ms < next_notify_ms) return;
+    notified_version = directory.version();
+    next_notify_ms = now_ms + 1000;
+    coap_resource_notify_observers(lookup_ep, nullptr);
+    coap_resource_notify_observers(lookup_res, nullptr);
   }
 
   static void on_ping(coap_session_t* session, const coap_pdu_t*, const coap_mid_t) {
     auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    self->touch(session);
     if (Peer* peer = peer_of(session)) self->registry.seen(peer->key, self->clock());
   }
 
@@ -646,6 +927,7 @@ struct CoapServer::Impl {
 
   coap_response_t handle_response(coap_session_t* session, const coap_pdu_t* received) {
     const std::uint64_t token = token_value(received);
+    touch(session);
     if (Peer* peer = peer_of(session)) registry.seen(peer->key, clock());
     DeviceReply reply;
     reply.code = coap_pdu_get_code(received);
@@ -739,6 +1021,8 @@ struct CoapServer::Impl {
         ended(registration, "expired");
     }
     const std::int64_t now_ms = steady_ms();
+    check_silent_sessions(now_ms);
+    notify_lookup_observers(now_ms);
     if (now_ms >= next_deadline_check_ms) {
       next_deadline_check_ms = now_ms + 100;
       std::vector<std::pair<std::uint64_t, coap_session_t*>> late;
@@ -757,6 +1041,15 @@ struct CoapServer::Impl {
         finished(session, token);  // libcoap may still retransmit it; the next one goes out
       }
       observations.expire(now_ms);
+      bodies.expire(now_ms);
+      for (auto it = simple_registrations.begin(); it != simple_registrations.end();) {
+        // Never answered (libcoap dropped the session with its deferred answer).
+        if (now_ms - it->second.started_ms > 3 * options.request_timeout.count()) {
+          it = simple_registrations.erase(it);
+        } else {
+          ++it;
+        }
+      }
     }
   }
 
@@ -874,16 +1167,28 @@ CoapServer::CoapServer(CoapServerOptions options, Registry& registry, Observatio
   port_ = coaps::listen(impl_->context, o.address, o.port, o.receive_buffer, impl_->logger);
   impl_->endpoint_fd = udp_socket_for_port(port_);
 
-  // The Resource Directory's registration interface, listed in /.well-known/core.
-  coap_resource_t* rd = coap_resource_init(coap_make_str_const("rd"), 0);
-  coap_resource_set_userdata(rd, impl_.get());
-  coap_register_request_handler(rd, COAP_REQUEST_POST, &Impl::on_register);
-  coap_add_attr(rd, coap_make_str_const("rt"), coap_make_str_const("\"core.rd\""), 0);
-  coap_add_attr(rd, coap_make_str_const("ct"), coap_make_str_const("40"), 0);
-  coap_add_resource(impl_->context, rd);
+  // The Resource Directory (RFC 9176): registration, simple registration,
+  // lookups, and /.well-known/core listing them (served here rather than by
+  // libcoap, for its filters and Block2).
+  auto add = [&](const char* path, coap_request_t method, coap_method_handler_t handler) {
+    coap_resource_t* resource = coap_resource_init(coap_make_str_const(path), 0);
+    coap_resource_set_userdata(resource, impl_.get());
+    coap_register_request_handler(resource, method, handler);
+    coap_add_resource(impl_->context, resource);
+    return resource;
+  };
+  add("rd", COAP_REQUEST_POST, &Impl::on_register);
+  add(".well-known/rd", COAP_REQUEST_POST, &Impl::on_simple_registration);
+  add(".well-known/core", COAP_REQUEST_GET, &Impl::on_well_known_core);
+  impl_->lookup_ep = add("rd-lookup/ep", COAP_REQUEST_GET, &Impl::on_lookup);
+  impl_->lookup_res = add("rd-lookup/res", COAP_REQUEST_GET, &Impl::on_lookup);
+  coap_resource_set_get_observable(impl_->lookup_ep, 1);
+  coap_resource_set_get_observable(impl_->lookup_res, 1);
+  impl_->well_known_links = parse_link_format(kWellKnownCore).value();
   // Registration resources (rd/<n>) come and go; the unknown-resource handler serves them.
   coap_resource_t* registrations = coap_resource_unknown_init(&Impl::on_unknown);
   coap_resource_set_userdata(registrations, impl_.get());
+  coap_register_request_handler(registrations, COAP_REQUEST_GET, &Impl::on_unknown);
   coap_register_request_handler(registrations, COAP_REQUEST_POST, &Impl::on_unknown);
   coap_register_request_handler(registrations, COAP_REQUEST_DELETE, &Impl::on_unknown);
   coap_add_resource(impl_->context, registrations);

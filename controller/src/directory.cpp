@@ -73,6 +73,9 @@ Result<RegistrationRequest> parse_registration(const std::vector<std::string>& q
       if (p.value.empty() || p.value.size() > 255)
         return make_error(Errc::syntax, "base must be a URI", "base");
       request.base = std::string(p.value);
+    } else if (p.name == "page" || p.name == "count" || p.name == "href" || p.name == "anchor" ||
+               p.name == "rt") {
+      return make_error(Errc::syntax, "a lookup parameter is not a registration parameter");
     } else {
       if (request.extra.size() >= 16)
         return make_error(Errc::too_long, "too many endpoint attributes");
@@ -86,6 +89,23 @@ Result<RegistrationRequest> parse_registration(const std::vector<std::string>& q
     return make_error(Errc::unsupported, "the payload must be application/link-format (40)");
   }
   TTE_ASSIGN_OR_RETURN(request.links, parse_link_format(payload));
+  return request;
+}
+
+Result<RegistrationRequest> parse_simple_registration(const std::vector<std::string>& query,
+                                                      std::string_view payload) {
+  if (!payload.empty()) {
+    return make_error(Errc::syntax,
+                      "a simple registration has no payload (the links come from "
+                      "/.well-known/core; POST /rd to send them)");
+  }
+  for (const auto& option : query) {
+    if (split(option).name == "base")
+      return make_error(Errc::syntax, "base is not allowed in a simple registration", "base");
+  }
+  RegistrationRequest request;
+  TTE_ASSIGN_OR_RETURN(request, parse_registration(query, "</>", kLinkFormat));
+  request.links.clear();  // until /.well-known/core is read
   return request;
 }
 
@@ -136,6 +156,7 @@ Status check_endpoint_name(std::string_view endpoint, const Fingerprint& peer,
 
 Result<Directory::Registered> Directory::register_endpoint(const RegistrationRequest& request,
                                                            const Fingerprint& peer,
+                                                           const std::string& source,
                                                            std::int64_t now) {
   Registered out;
   std::string key = key_of(request.sector, request.endpoint);
@@ -148,12 +169,9 @@ Result<Directory::Registered> Directory::register_endpoint(const RegistrationReq
     }
     location = it->second;
     out.replaced = true;
-  }
-  // A Device has one registration: a new name from the same key replaces the old one.
-  if (auto it = location_of_key_.find(peer.bytes());
-      it != location_of_key_.end() && it->second != location) {
-    erase(by_location_.find(it->second));
-    out.replaced = true;
+  } else if (registrations_of(peer) >= kMaxRegistrationsPerKey) {
+    return make_error(Errc::forbidden,
+                      "this device holds 8 registrations already (one per name and sector)");
   }
   if (location.empty()) location = "rd/" + std::to_string(next_id_++);
   if (auto existing = by_location_.find(location); existing != by_location_.end())
@@ -163,6 +181,7 @@ Result<Directory::Registered> Directory::register_endpoint(const RegistrationReq
   registration.endpoint = request.endpoint;
   registration.sector = request.sector;
   registration.base = request.base;
+  registration.source = source;
   registration.fingerprint = peer;
   registration.lifetime = request.lifetime;
   registration.registered_at = now;
@@ -170,14 +189,17 @@ Result<Directory::Registered> Directory::register_endpoint(const RegistrationReq
   registration.links = request.links;
   registration.extra = request.extra;
   location_of_endpoint_[key] = location;
-  location_of_key_[peer.bytes()] = location;
+  locations_of_key_[peer.bytes()].insert(location);
+  locations_of_name_[request.endpoint].insert(location);
   by_expiry_.emplace(registration.expires_at(), location);
+  ++version_;
   out.registration = registration;
   return out;
 }
 
 Result<Registration> Directory::update(std::string_view location, const UpdateRequest& request,
-                                       const Fingerprint& peer, std::int64_t now) {
+                                       const Fingerprint& peer, const std::string& source,
+                                       std::int64_t now) {
   auto it = by_location_.find(location);
   if (it == by_location_.end())
     return make_error(Errc::not_found, "no such registration: register again");
@@ -187,8 +209,11 @@ Result<Registration> Directory::update(std::string_view location, const UpdateRe
   by_expiry_.erase({registration.expires_at(), registration.location});
   if (request.lifetime) registration.lifetime = *request.lifetime;
   if (request.base) registration.base = *request.base;
+  if (registration.source != source) ++version_;
+  registration.source = source;
   registration.updated_at = now;
   by_expiry_.emplace(registration.expires_at(), registration.location);
+  if (request.lifetime || request.base) ++version_;
   return registration;
 }
 
@@ -203,10 +228,21 @@ Result<Registration> Directory::remove(std::string_view location, const Fingerpr
 }
 
 void Directory::erase(std::map<std::string, Registration, std::less<>>::iterator it) {
-  location_of_endpoint_.erase(key_of(it->second.sector, it->second.endpoint));
-  location_of_key_.erase(it->second.fingerprint.bytes());
-  by_expiry_.erase({it->second.expires_at(), it->first});
+  const Registration& registration = it->second;
+  location_of_endpoint_.erase(key_of(registration.sector, registration.endpoint));
+  if (auto key = locations_of_key_.find(registration.fingerprint.bytes());
+      key != locations_of_key_.end()) {
+    key->second.erase(it->first);
+    if (key->second.empty()) locations_of_key_.erase(key);
+  }
+  if (auto name = locations_of_name_.find(registration.endpoint);
+      name != locations_of_name_.end()) {
+    name->second.erase(it->first);
+    if (name->second.empty()) locations_of_name_.erase(name);
+  }
+  by_expiry_.erase({registration.expires_at(), it->first});
   by_location_.erase(it);
+  ++version_;
 }
 
 std::vector<Registration> Directory::expire(std::int64_t now) {
@@ -219,18 +255,35 @@ std::vector<Registration> Directory::expire(std::int64_t now) {
   return expired;
 }
 
-std::optional<Registration> Directory::drop_endpoint(std::string_view endpoint) {
-  const Registration* found = find_endpoint(endpoint);
-  if (!found) return std::nullopt;
-  Registration removed = *found;
-  erase(by_location_.find(removed.location));
-  return removed;
+std::vector<Registration> Directory::drop_key(const Fingerprint& key) {
+  std::vector<Registration> dropped;
+  auto it = locations_of_key_.find(key.bytes());
+  if (it == locations_of_key_.end()) return dropped;
+  const std::set<std::string> locations = it->second;
+  for (const std::string& location : locations) {
+    auto registration = by_location_.find(location);
+    dropped.push_back(registration->second);
+    erase(registration);
+  }
+  return dropped;
 }
 
 const Registration* Directory::find_endpoint(std::string_view endpoint,
                                              std::string_view sector) const {
   auto it = location_of_endpoint_.find(key_of(sector, endpoint));
   return it == location_of_endpoint_.end() ? nullptr : find_location(it->second);
+}
+
+const Registration* Directory::find_endpoint(std::string_view endpoint) const {
+  if (const Registration* plain = find_endpoint(endpoint, {})) return plain;
+  auto it = locations_of_name_.find(endpoint);
+  if (it == locations_of_name_.end() || it->second.empty()) return nullptr;
+  return find_location(*it->second.begin());
+}
+
+std::size_t Directory::registrations_of(const Fingerprint& key) const {
+  auto it = locations_of_key_.find(key.bytes());
+  return it == locations_of_key_.end() ? 0 : it->second.size();
 }
 
 const Registration* Directory::find_location(std::string_view location) const {

@@ -10,6 +10,7 @@ namespace {
 const Fingerprint kLight = Fingerprint::parse(std::string(64, 'a')).value();
 const Fingerprint kSwitch = Fingerprint::parse(std::string(64, 'b')).value();
 constexpr const char* kLinks = "</light>;rt=tte.light;obs";
+const std::string kSource = "coaps://192.0.2.9:40123";
 
 RegistrationRequest request(const std::string& ep, const std::string& lt = "") {
   std::vector<std::string> query{"ep=" + ep};
@@ -81,8 +82,8 @@ TEST(CheckEndpointName, StrictWantsTheAnnouncedUrn) {
 
 TEST(Directory, RegistersUpdatesAndRemoves) {
   Directory directory;
-  auto first =
-      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001", "60"), kLight, 1000);
+  auto first = directory.register_endpoint(request("urn:dev:ops:32473-Light-0001", "60"), kLight,
+                                           kSource, 1000);
   ASSERT_TRUE(first.ok());
   EXPECT_FALSE(first->replaced);
   const std::string location = first->registration.location;
@@ -90,12 +91,13 @@ TEST(Directory, RegistersUpdatesAndRemoves) {
   EXPECT_EQ(first->registration.expires_at(), 1060);
   EXPECT_TRUE(first->registration.has_resource("/light"));
 
-  auto updated = directory.update(location, UpdateRequest{120, std::nullopt}, kLight, 1050);
+  auto updated =
+      directory.update(location, UpdateRequest{120, std::nullopt}, kLight, kSource, 1050);
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(updated->expires_at(), 1170);
-  EXPECT_EQ(directory.update(location, UpdateRequest{}, kSwitch, 1050).error().code,
+  EXPECT_EQ(directory.update(location, UpdateRequest{}, kSwitch, kSource, 1050).error().code,
             Errc::forbidden);
-  EXPECT_EQ(directory.update("rd/999", UpdateRequest{}, kLight, 1050).error().code,
+  EXPECT_EQ(directory.update("rd/999", UpdateRequest{}, kLight, kSource, 1050).error().code,
             Errc::not_found);
 
   EXPECT_EQ(directory.remove(location, kSwitch).error().code, Errc::forbidden);
@@ -106,36 +108,113 @@ TEST(Directory, RegistersUpdatesAndRemoves) {
 
 TEST(Directory, ARepeatedRegistrationReplacesAndKeepsTheLocation) {
   Directory directory;
-  auto first = directory.register_endpoint(request("urn:dev:ops:32473-Light-0001"), kLight, 1000);
-  auto again =
-      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001", "300"), kLight, 2000);
+  auto first =
+      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001"), kLight, kSource, 1000);
+  auto again = directory.register_endpoint(request("urn:dev:ops:32473-Light-0001", "300"), kLight,
+                                           kSource, 2000);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->replaced);
   EXPECT_EQ(again->registration.location, first->registration.location);
   EXPECT_EQ(again->registration.lifetime, 300);
   EXPECT_EQ(directory.size(), 1u);
   // Another key may not take the name.
-  EXPECT_EQ(directory.register_endpoint(request("urn:dev:ops:32473-Light-0001"), kSwitch, 2000)
+  EXPECT_EQ(
+      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001"), kSwitch, kSource, 2000)
+          .error()
+          .code,
+      Errc::forbidden);
+  // The same key under a new name is another registration (RFC 9176 keys
+  // registrations by endpoint name and sector), up to a limit per key.
+  auto renamed =
+      directory.register_endpoint(request("urn:dev:ops:32473-Light-0002"), kLight, kSource, 3000);
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_FALSE(renamed->replaced);
+  EXPECT_EQ(directory.size(), 2u);
+  EXPECT_TRUE(directory.find_endpoint("urn:dev:ops:32473-Light-0001"));
+  EXPECT_TRUE(directory.find_endpoint("urn:dev:ops:32473-Light-0002"));
+  EXPECT_EQ(directory.registrations_of(kLight), 2u);
+}
+
+TEST(Directory, SectorsHoldSeparateRegistrations) {
+  Directory directory;
+  auto plain =
+      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001"), kLight, kSource, 1000);
+  auto floor = request("urn:dev:ops:32473-Light-0001");
+  floor.sector = "floor-3";
+  auto sectored = directory.register_endpoint(floor, kLight, kSource, 1000);
+  ASSERT_TRUE(plain.ok() && sectored.ok());
+  EXPECT_FALSE(sectored->replaced);
+  EXPECT_NE(plain->registration.location, sectored->registration.location);
+  EXPECT_EQ(directory.size(), 2u);
+  EXPECT_EQ(directory.find_endpoint("urn:dev:ops:32473-Light-0001", "floor-3")->location,
+            sectored->registration.location);
+  EXPECT_EQ(directory.find_endpoint("urn:dev:ops:32473-Light-0001")->location,
+            plain->registration.location);  // the default sector first
+  // The same name and sector again replaces, in place.
+  auto again = directory.register_endpoint(floor, kLight, kSource, 2000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replaced);
+  EXPECT_EQ(again->registration.location, sectored->registration.location);
+  EXPECT_EQ(directory.drop_key(kLight).size(), 2u);
+  EXPECT_EQ(directory.size(), 0u);
+}
+
+TEST(Directory, OneKeyHoldsABoundedNumberOfRegistrations) {
+  Directory directory;
+  for (std::size_t i = 0; i < kMaxRegistrationsPerKey; ++i) {
+    auto r = request("urn:dev:ops:32473-Light-0001");
+    r.sector = "s" + std::to_string(i);
+    ASSERT_TRUE(directory.register_endpoint(r, kLight, kSource, 1000).ok());
+  }
+  auto one_more = request("urn:dev:ops:32473-Light-0001");
+  one_more.sector = "extra";
+  EXPECT_EQ(directory.register_endpoint(one_more, kLight, kSource, 1000).error().code,
+            Errc::forbidden);
+  auto replaced = request("urn:dev:ops:32473-Light-0001");
+  replaced.sector = "s0";
+  EXPECT_TRUE(directory.register_endpoint(replaced, kLight, kSource, 1000).ok());
+}
+
+TEST(Directory, TheBaseIsTheSourceUnlessRegistered) {
+  Directory directory;
+  auto registered = directory.register_endpoint(request("urn:dev:ops:32473-Light-0001"), kLight,
+                                                "coaps://192.0.2.9:40123", 1000);
+  ASSERT_TRUE(registered.ok());
+  EXPECT_EQ(registered->registration.base_uri(), "coaps://192.0.2.9:40123");
+  UpdateRequest moved;
+  const std::string location = registered->registration.location;
+  auto updated = directory.update(location, moved, kLight, "coaps://192.0.2.9:50000", 1010);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->base_uri(), "coaps://192.0.2.9:50000");
+  moved.base = "coap://[2001:db8::1]";
+  updated = directory.update(location, moved, kLight, "coaps://192.0.2.9:50000", 1020);
+  EXPECT_EQ(updated->base_uri(), "coap://[2001:db8::1]");
+}
+
+TEST(ParseSimpleRegistration, WantsNoPayloadAndNoBase) {
+  auto simple = parse_simple_registration({"ep=urn:dev:ops:32473-Light-0001", "lt=60"}, "");
+  ASSERT_TRUE(simple.ok());
+  EXPECT_EQ(simple->lifetime, 60);
+  EXPECT_TRUE(simple->links.empty());
+  EXPECT_EQ(parse_simple_registration({"ep=urn:dev:ops:32473-Light-0001"}, "</a>").error().code,
+            Errc::syntax);
+  EXPECT_EQ(parse_simple_registration({"ep=urn:dev:ops:32473-Light-0001", "base=coap://x"}, "")
                 .error()
                 .code,
-            Errc::forbidden);
-  // The same key under a new name: one registration per Device.
-  auto renamed = directory.register_endpoint(request("urn:dev:ops:32473-Light-0002"), kLight, 3000);
-  ASSERT_TRUE(renamed.ok());
-  EXPECT_TRUE(renamed->replaced);
-  EXPECT_EQ(directory.size(), 1u);
-  EXPECT_FALSE(directory.find_endpoint("urn:dev:ops:32473-Light-0001"));
-  EXPECT_TRUE(directory.find_endpoint("urn:dev:ops:32473-Light-0002"));
+            Errc::syntax);
+  EXPECT_EQ(parse_simple_registration({"lt=60"}, "").error().code, Errc::missing);
 }
 
 TEST(Directory, RegistrationsExpireWhenTheirLifetimePasses) {
   Directory directory;
   ASSERT_TRUE(
-      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001", "60"), kLight, 1000)
+      directory
+          .register_endpoint(request("urn:dev:ops:32473-Light-0001", "60"), kLight, kSource, 1000)
           .ok());
-  ASSERT_TRUE(
-      directory.register_endpoint(request("urn:dev:ops:32473-Switch-0001", "600"), kSwitch, 1000)
-          .ok());
+  ASSERT_TRUE(directory
+                  .register_endpoint(request("urn:dev:ops:32473-Switch-0001", "600"), kSwitch,
+                                     kSource, 1000)
+                  .ok());
   EXPECT_EQ(directory.next_expiry(), 1060);
   EXPECT_TRUE(directory.expire(1059).empty());
   auto expired = directory.expire(1060);
@@ -145,25 +224,26 @@ TEST(Directory, RegistrationsExpireWhenTheirLifetimePasses) {
   EXPECT_EQ(directory.next_expiry(), 1600);
   // Updates push the expiry out.
   const std::string location = directory.find_endpoint("urn:dev:ops:32473-Switch-0001")->location;
-  ASSERT_TRUE(directory.update(location, UpdateRequest{}, kSwitch, 1500).ok());
+  ASSERT_TRUE(directory.update(location, UpdateRequest{}, kSwitch, kSource, 1500).ok());
   EXPECT_EQ(directory.next_expiry(), 2100);
-  ASSERT_TRUE(directory.drop_endpoint("urn:dev:ops:32473-Switch-0001"));
+  ASSERT_EQ(directory.drop_key(kSwitch).size(), 1u);
   EXPECT_FALSE(directory.next_expiry());
 }
 
 TEST(Directory, ReRegistrationsAndLifetimeChangesMoveTheExpiry) {
   Directory directory;
   const auto light = request("urn:dev:ops:32473-Light-0001", "600");
-  ASSERT_TRUE(directory.register_endpoint(light, kLight, 1000).ok());
+  ASSERT_TRUE(directory.register_endpoint(light, kLight, kSource, 1000).ok());
   // Registering again with a shorter lifetime: the old expiry is forgotten.
   ASSERT_TRUE(
-      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001", "30"), kLight, 1010)
+      directory
+          .register_endpoint(request("urn:dev:ops:32473-Light-0001", "30"), kLight, kSource, 1010)
           .ok());
   EXPECT_EQ(directory.next_expiry(), 1040);
   const std::string location = directory.find_endpoint("urn:dev:ops:32473-Light-0001")->location;
   UpdateRequest longer;
   longer.lifetime = 90;
-  ASSERT_TRUE(directory.update(location, longer, kLight, 1020).ok());
+  ASSERT_TRUE(directory.update(location, longer, kLight, kSource, 1020).ok());
   EXPECT_EQ(directory.next_expiry(), 1110);
   EXPECT_TRUE(directory.expire(1600).size() == 1);  // once, not once per earlier lifetime
   EXPECT_EQ(directory.size(), 0u);

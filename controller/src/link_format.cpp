@@ -123,7 +123,9 @@ std::string format_link_format(const std::vector<Link>& links) {
       out += ';' + a.name;
       if (!a.has_value) continue;
       out += '=';
-      if (is_plain_token(a.value)) {
+      // RFC 6690 section 2 wants anchor quoted; base is a URI too (RFC 9176's examples).
+      const bool uri = a.name == "anchor" || a.name == "base";
+      if (!uri && is_plain_token(a.value)) {
         out += a.value;
         continue;
       }

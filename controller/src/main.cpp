@@ -80,6 +80,7 @@ DataDir open_data_dir(CommandLine& cli) {
                                       "poll-min",
                                       "poll-max",
                                       "request-timeout",
+                                      "session-timeout",
                                       "threads",
                                       "log-format",
                                       "log-level",
@@ -290,6 +291,8 @@ int run_serve(const std::vector<std::string>& args) {
       .option("poll-min", "SECONDS", "first wait between status polls of an announced Device", "30")
       .option("poll-max", "SECONDS", "longest wait between status polls", "3600")
       .option("request-timeout", "SECONDS", "how long a request to a Device may take", "10")
+      .option("session-timeout", "SECONDS",
+              "a Device's DTLS session silent this long is gone (Devices ping every 25 s)", "300")
       .option("threads", "N", "HTTP worker threads", "2")
       .option("log-format", "text|json", "log line format", "text")
       .option("log-level", "debug|info|warning|error", "the least important lines logged", "info");
@@ -327,6 +330,7 @@ int run_serve(const std::vector<std::string>& args) {
   coap_options.private_key_file = dir.path("dtls.key");
   coap_options.half_open = http::half_open_limits(cli);
   coap_options.request_timeout = std::chrono::seconds(parse_int_option(cli, "request-timeout", 1));
+  coap_options.session_timeout = static_cast<unsigned>(parse_int_option(cli, "session-timeout", 2));
   CoapServer coap(coap_options, registry, observations, logger, wall_clock);
   coaps.port = coap.port();
 
@@ -342,6 +346,8 @@ int run_serve(const std::vector<std::string>& args) {
   if (schedule.max_interval < schedule.min_interval)
     throw UsageError("--poll-max must be at least --poll-min");
   MotherShipPoller poller(registry, mothership_client, schedule, logger, wall_clock);
+  registry.on_poll_due(
+      [&poller] { poller.wake(); });  // a Device joined: ask its MotherShip once more
 
   http::Server server(logger, static_cast<int>(parse_int_option(cli, "threads", 1)));
   ListenAddress http_address = ListenAddress::parse(cli.require("http"), "http");

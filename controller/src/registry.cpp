@@ -309,16 +309,38 @@ bool Registry::admits(const Fingerprint& key) const {
   return entry && entry->announced_at.has_value();
 }
 
-void Registry::joined(const Fingerprint& key, const std::string& address, std::int64_t now) {
+void Registry::joined(const Fingerprint& key, std::int64_t now) {
+  bool poll_now = false;
+  {
+    std::lock_guard lock(mutex_);
+    DeviceEntry& entry = devices_[key.bytes()];
+    entry.fingerprint = key;
+    if (!entry.joined_at) entry.joined_at = now;
+    entry.last_seen = now;
+    // It found us, so it has asked its MotherShip: one more status poll shows
+    // that, then polling stops (poll_result).
+    const bool final = entry.ms_state == "registered" || entry.ms_state == "revoked";
+    if (entry.announced_at && entry.dev_id && entry.otp && !final) {
+      entry.ms_next_poll_at = now;
+      poll_now = true;
+    } else {
+      entry.ms_next_poll_at.reset();
+    }
+    mark(key);
+  }
+  if (poll_now && poll_due_) poll_due_();
+}
+
+void Registry::connection(const Fingerprint& key, int sessions, const std::string& address) {
   std::lock_guard lock(mutex_);
-  DeviceEntry& entry = devices_[key.bytes()];
-  entry.fingerprint = key;
-  if (!entry.joined_at) entry.joined_at = now;
-  entry.last_seen = now;
-  entry.address = address;
-  entry.connected = true;
-  entry.ms_next_poll_at.reset();  // it found us: nothing more to ask the MotherShip
-  mark(key);
+  DeviceEntry* entry = find_key(key);
+  if (!entry) return;
+  entry->sessions = sessions;
+  entry->connected = sessions > 0;
+  if (!address.empty() && entry->address != address) {
+    entry->address = address;
+    mark(key);
+  }
 }
 
 void Registry::seen(const Fingerprint& key, std::int64_t now) {
@@ -331,11 +353,6 @@ void Registry::seen(const Fingerprint& key, std::int64_t now) {
     entry->seen_stored_at = now;
     mark(key);
   }
-}
-
-void Registry::disconnected(const Fingerprint& key) {
-  std::lock_guard lock(mutex_);
-  if (DeviceEntry* entry = find_key(key)) entry->connected = false;
 }
 
 std::optional<std::string> Registry::announced_urn(const Fingerprint& key) const {
@@ -428,7 +445,8 @@ void Registry::poll_result(const Fingerprint& key, const std::string& state,
     entry->ms_failures = 0;
     entry->ms_error = error;
   }
-  entry->ms_next_poll_at = entry->joined_at ? std::nullopt : next_at;
+  // After the Device joined: until one answer arrives (joined()), then no more.
+  entry->ms_next_poll_at = entry->joined_at && !state.empty() ? std::nullopt : next_at;
   mark(key);
 }
 

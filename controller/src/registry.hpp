@@ -11,6 +11,7 @@
 #define TTE_CONTROLLER_REGISTRY_HPP
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,8 +50,11 @@ struct DeviceEntry {
   std::string mothership;  // tte-XXXXXX.net, from the announcement
   std::string description;
   std::optional<std::int64_t> announced_at, joined_at, last_seen;
-  std::string address;              // the Device's last address, "192.0.2.9:40123"
+  // The address the Controller reaches the Device at: its registration's
+  // session, else its newest session; the last one known when none is up.
+  std::string address;              // "192.0.2.9:40123"
   bool connected = false;           // a DTLS session is up now (not stored)
+  int sessions = 0;                 // DTLS sessions up now with this key (not stored)
   std::int64_t seen_stored_at = 0;  // when last_seen was last marked for the store (not stored)
 
   // The Resource Directory registration, or how the last one ended.
@@ -100,9 +104,16 @@ class Registry {
 
   // DTLS: may this key join? strict: only announced keys; open: any.
   bool admits(const Fingerprint& key) const;
-  void joined(const Fingerprint& key, const std::string& address, std::int64_t now);
+  // A DTLS session with this key came up. An announced Device whose state at
+  // the MotherShip is not final yet gets one more status poll (it has asked the
+  // MotherShip by now).
+  void joined(const Fingerprint& key, std::int64_t now);
+  // What the CoAP layer sees of a key's sessions: how many are up, and the
+  // address shown for the Device (empty: keep the last one).
+  void connection(const Fingerprint& key, int sessions, const std::string& address);
   void seen(const Fingerprint& key, std::int64_t now);
-  void disconnected(const Fingerprint& key);
+  // Called (without the lock held) when joined() made a poll due now.
+  void on_poll_due(std::function<void()> wake) { poll_due_ = std::move(wake); }
 
   // Resource Directory events (from the CoAP thread).
   // The URN announced for a key, and the key announced for a URN.
@@ -149,6 +160,7 @@ class Registry {
   Status store_device(const DeviceEntry& entry);  // with db_mutex_ held
 
   Policy policy_;
+  std::function<void()> poll_due_;
   mutable std::mutex mutex_;
   std::unordered_map<Fingerprint::Bytes, DeviceEntry, KeyHash> devices_;
   std::map<std::string, Fingerprint::Bytes> key_of_urn_;

@@ -89,7 +89,8 @@ TEST_F(RegistryTest, AnnouncementsAndBindingsSurviveARestartSoftStateAfterAFlush
                   .error()
                   .code,
               Errc::not_found);
-    registry.joined(a, "127.0.0.1:40000", 1100);
+    registry.joined(a, 1100);
+    registry.connection(a, 1, "127.0.0.1:40000");
     Registration registration;
     registration.location = "rd/1";
     registration.endpoint = "urn:dev:ops:32473-Light-0001";
@@ -97,7 +98,8 @@ TEST_F(RegistryTest, AnnouncementsAndBindingsSurviveARestartSoftStateAfterAFlush
     registration.lifetime = 60;
     registration.registered_at = registration.updated_at = 1100;
     registry.registered(registration, 1100);
-    registry.joined(b, "127.0.0.1:40001", 1100);
+    registry.joined(b, 1100);
+    registry.connection(b, 1, "127.0.0.1:40001");
     EXPECT_GE(registry.flush(), 2u);
   }
   Registry registry(db(), Policy::strict);
@@ -106,8 +108,8 @@ TEST_F(RegistryTest, AnnouncementsAndBindingsSurviveARestartSoftStateAfterAFlush
   EXPECT_EQ(light->joined_at, 1100);
   EXPECT_EQ(light->address, "127.0.0.1:40000");
   EXPECT_EQ(light->expires_at, 1160);
-  EXPECT_FALSE(light->connected);        // sessions do not survive a restart
-  EXPECT_FALSE(light->ms_next_poll_at);  // it joined: no more polling
+  EXPECT_FALSE(light->connected);           // sessions do not survive a restart
+  EXPECT_EQ(light->ms_next_poll_at, 1100);  // it joined: one more poll shows it
   ASSERT_EQ(registry.bindings().size(), 1u);
   EXPECT_EQ(registry.bindings()[0].id, binding_id);
   ASSERT_TRUE(registry.remove("urn:dev:ops:32473-Light-0001").ok());
@@ -119,7 +121,7 @@ TEST_F(RegistryTest, AnnouncementsAndBindingsSurviveARestartSoftStateAfterAFlush
 TEST_F(RegistryTest, StatusFollowsTheDevice) {
   Registry registry(db(), Policy::open);
   const Fingerprint c = Fingerprint::parse(std::string(64, 'c')).value();
-  registry.joined(c, "127.0.0.1:1", 10);
+  registry.joined(c, 10);
   auto devices = registry.devices();
   ASSERT_EQ(devices.size(), 1u);
   EXPECT_EQ(devices[0].status(), DeviceStatus::joined);
@@ -153,6 +155,41 @@ TEST_F(RegistryTest, PollsAreDueUntilTheDeviceJoinsOrTheAnswerIsFinal) {
             "mapped");  // the last answer stays
   registry.poll_result(a, "registered", "", 1100, std::nullopt);
   EXPECT_FALSE(registry.next_poll_at());
+}
+
+TEST_F(RegistryTest, JoiningPollsTheMotherShipOnceMore) {
+  Registry registry(db(), Policy::strict);
+  int woken = 0;
+  registry.on_poll_due([&] { ++woken; });
+  ASSERT_TRUE(registry.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 1000).ok());
+  const Fingerprint a = Fingerprint::parse(std::string(64, 'a')).value();
+  registry.poll_result(a, "unmapped", "", 1000, 1030);
+  registry.joined(a, 1010);  // the Device found us before the next poll
+  EXPECT_EQ(woken, 1);
+  ASSERT_EQ(registry.due_polls(1010).size(), 1u);
+  registry.poll_result(a, "", "timeout", 1011, 1041);  // a failure: try again
+  EXPECT_EQ(registry.next_poll_at(), 1041);
+  registry.poll_result(a, "registered", "", 1041, 1100);
+  EXPECT_EQ(registry.device("urn:dev:ops:32473-Light-0001")->ms_state, "registered");
+  EXPECT_FALSE(registry.next_poll_at());  // an answer after joining: done
+  registry.joined(a, 1200);               // a new session later: the state is final, no poll
+  EXPECT_EQ(woken, 1);
+  EXPECT_FALSE(registry.next_poll_at());
+}
+
+TEST_F(RegistryTest, TheConnectionIsWhatTheCoapLayerSays) {
+  Registry registry(db(), Policy::strict);
+  ASSERT_TRUE(registry.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 1000).ok());
+  const Fingerprint a = Fingerprint::parse(std::string(64, 'a')).value();
+  registry.joined(a, 1010);
+  registry.connection(a, 2, "127.0.0.1:40000");
+  auto light = registry.device("urn:dev:ops:32473-Light-0001");
+  EXPECT_TRUE(light->connected);
+  EXPECT_EQ(light->sessions, 2);
+  registry.connection(a, 0, "");
+  light = registry.device("urn:dev:ops:32473-Light-0001");
+  EXPECT_FALSE(light->connected);
+  EXPECT_EQ(light->address, "127.0.0.1:40000");  // the last one known stays shown
 }
 
 TEST_F(RegistryTest, LastSeenIsLiveInMemoryAndStoredAtMostOnceAMinute) {

@@ -3,7 +3,9 @@
 // CoAP/DTLS with a factory bundle's key, pinning the Controller's fingerprint,
 // registers in its Resource Directory, and serves a light, a switch or a
 // sensor on the same session. Commands on stdin, one per line:
-//   register | update [LT] | deregister | press | quit
+//   register | simple-register [D] | update [LT] | deregister | press | quit
+// (simple-register: RFC 9176 section 5.1, an empty POST /.well-known/rd, in
+// sector D if given; the Controller then reads this Device's /.well-known/core.)
 // Events on stdout, one JSON object per line:
 //   {"event":"ready"} {"event":"registered","location":"/rd/1"}
 //   {"event":"request","method":"PUT",...}
@@ -44,6 +46,7 @@ struct Device {
   coap_session_t* session = nullptr;
   coap_resource_t* observable = nullptr;
   bool pinned_ok = false;
+  bool simple_waiting = false;  // a simple registration is out: its answer comes separately
 } g;
 
 void emit(Json event) {
@@ -111,6 +114,13 @@ coap_response_t on_response(coap_session_t*, const coap_pdu_t* sent, const coap_
   const std::string code_text =
       std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
   const int method = sent ? coap_pdu_get_code(sent) : 0;
+  if (g.simple_waiting) {  // a separate answer: libcoap no longer holds the request sent
+    g.simple_waiting = false;
+    emit({{"event", "simple_registered"},
+          {"code", code_text},
+          {"diagnostic", code >= 128 ? payload_of(received) : ""}});
+    return COAP_RESPONSE_OK;
+  }
   if (method == COAP_REQUEST_CODE_POST && g.location.empty()) {
     if (code == COAP_RESPONSE_CODE(201)) {
       coap_opt_iterator_t iterator;
@@ -202,6 +212,12 @@ void command(const std::string& line) {
   words >> verb;
   if (verb == "register") {
     register_now();
+  } else if (verb == "simple-register") {
+    std::vector<std::string> query{"ep=" + g.urn, "lt=" + std::to_string(g.lifetime)};
+    std::string sector;
+    if (words >> sector) query.push_back("d=" + sector);
+    g.simple_waiting = true;
+    send_request(COAP_REQUEST_CODE_POST, {".well-known", "rd"}, query, "", false);
   } else if (verb == "update") {
     std::vector<std::string> query;
     long lt = 0;
@@ -281,11 +297,16 @@ int main(int argc, char** argv) {
   coap_resource_t* resource = nullptr;
   if (g.profile == "light") {
     resource = coap_resource_init(coap_make_str_const("light"), 0);
+    coap_add_attr(resource, coap_make_str_const("rt"), coap_make_str_const("tte.light"), 0);
+    coap_add_attr(resource, coap_make_str_const("if"), coap_make_str_const("core.a"), 0);
     coap_register_request_handler(resource, COAP_REQUEST_GET, on_get);
     coap_register_request_handler(resource, COAP_REQUEST_PUT, on_put_light);
   } else {
     resource =
         coap_resource_init(coap_make_str_const(g.profile == "switch" ? "switch" : "temp"), 0);
+    coap_add_attr(resource, coap_make_str_const("rt"),
+                  coap_make_str_const(g.profile == "switch" ? "tte.switch" : "tte.temp"), 0);
+    coap_add_attr(resource, coap_make_str_const("if"), coap_make_str_const("core.s"), 0);
     coap_register_request_handler(resource, COAP_REQUEST_GET, on_get);
     coap_resource_set_get_observable(resource, 1);
     g.observable = resource;
