@@ -1,9 +1,16 @@
 // docs/protocol.md takes its examples from proto/vectors: this test fails when
-// an example in the document and its vector drift apart.
+// an example in the document and its vector drift apart. And every endpoint
+// and query parameter docs/protocol.md and docs/controller.md name is either
+// exercised by a test or marked "not yet served" where it is named.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -67,6 +74,110 @@ TEST_F(ProtocolDocument, ShowsTheCryptoVectors) {
   expect_in_document(crypto["box_otp"][0]["otp"].get<std::string>());
   expect_in_document(crypto["keys"][0]["fingerprint"].get<std::string>());
   expect_in_document(vectors("enrollment_url.json")["box_url"][0]["canonical"].get<std::string>());
+}
+
+// What the tests hold: every test source in the repository, as one text.
+std::string test_sources() {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(TTE_DOCS_DIR).parent_path();
+  std::string all;
+  for (const char* top :
+       {"tests", "common", "controller", "mothership", "introducer", "device-fw"}) {
+    if (!fs::exists(root / top)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(root / top)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string name = entry.path().filename().string();
+      const std::string where = entry.path().string();
+      const bool test_file = name.find("_test.") != std::string::npos ||
+                             where.find("/tests/") != std::string::npos ||
+                             where.find("/test/") != std::string::npos;
+      const std::string ext = entry.path().extension().string();
+      if (test_file && (ext == ".cpp" || ext == ".hpp" || ext == ".sh")) all += read(where) + "\n";
+    }
+  }
+  return all;
+}
+
+struct Named {
+  std::string what;                  // "GET /rd-lookup/ep" or "parameter page="
+  std::vector<std::string> needles;  // all must appear in some test
+};
+
+// The endpoints (`METHOD /path?query` or `/path`) and query parameters named
+// in a document's code spans, outside paragraphs and table rows that say
+// "not yet served".
+std::vector<Named> named_in(const std::string& document) {
+  std::vector<Named> named;
+  std::istringstream lines(document);
+  std::string line, block;
+  std::vector<std::string> blocks;
+  bool fenced = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("```", 0) == 0) fenced = !fenced;
+    if (fenced) continue;
+    const bool row = line.rfind("|", 0) == 0;
+    if (row || line.empty()) {
+      if (!block.empty()) blocks.push_back(block);
+      block.clear();
+      if (row) blocks.push_back(line);
+      continue;
+    }
+    block += line + " ";
+  }
+  if (!block.empty()) blocks.push_back(block);
+  const std::regex span("`([^`]+)`");
+  const std::regex endpoint(
+      R"(^(?:(?:GET|POST|PUT|DELETE|HEAD)(?:, (?:GET|POST|PUT|DELETE|HEAD))* )?(/(?:\.well-known|rd|rd-lookup|api|health|login)(?:[^ ?<]|<[^>]*>)*)(\?(?:[^ <]|<[^>]*>)*)?$)");
+  for (const std::string& text : blocks) {
+    if (text.find("not yet served") != std::string::npos) continue;
+    for (std::sregex_iterator it(text.begin(), text.end(), span), end; it != end; ++it) {
+      const std::string code = (*it)[1];
+      std::smatch match;
+      if (!std::regex_match(code, match, endpoint)) continue;
+      // A path's literal parts, split at placeholders such as <urn> or <n>.
+      Named path{match[1].str(), {}};
+      const std::string raw = match[1].str();
+      std::size_t start = 0;
+      while (start < raw.size()) {
+        std::size_t open = raw.find('<', start);
+        std::string literal =
+            raw.substr(start, open == std::string::npos ? std::string::npos : open - start);
+        if (literal.size() > 1) path.needles.push_back(literal);
+        if (open == std::string::npos) break;
+        std::size_t close = raw.find('>', open);
+        start = close == std::string::npos ? raw.size() : close + 1;
+      }
+      if (!path.needles.empty()) named.push_back(path);
+      const std::string query = match[2].str();
+      const std::regex parameter(R"([?&\[]([a-z]+)=)");
+      for (std::sregex_iterator p(query.begin(), query.end(), parameter), e; p != e; ++p) {
+        const std::string name = (*p)[1];
+        named.push_back({"parameter " + name + "= of " + raw, {name + "="}});
+      }
+    }
+  }
+  return named;
+}
+
+TEST(DocumentedInterfaces, AreExercisedByATestOrMarkedNotYetServed) {
+  const std::string tests = test_sources();
+  ASSERT_GT(tests.size(), 100000u);
+  std::set<std::string> missing;
+  std::size_t checked = 0;
+  for (const char* document : {"protocol.md", "controller.md"}) {
+    for (const Named& item : named_in(read(std::string(TTE_DOCS_DIR) + "/" + document))) {
+      ++checked;
+      if (std::getenv("TTE_DOCS_LIST")) std::cerr << document << ": " << item.what << "\n";
+      for (const std::string& needle : item.needles) {
+        if (tests.find(needle) == std::string::npos)
+          missing.insert(std::string(document) + ": " + item.what + " (no test names \"" + needle +
+                         "\")");
+      }
+    }
+  }
+  EXPECT_GT(checked, 40u);  // the documents do name their interfaces
+  for (const std::string& item : missing)
+    ADD_FAILURE() << item;
 }
 
 }  // namespace
