@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -290,6 +291,35 @@ TEST_P(RdConformance, SimpleRegistrationReadsTheEndpointsOwnLinks) {
   EXPECT_TRUE(contains(client.error_of(client.request(
                            "post", ".well-known/rd?ep=urn:dev:ops:32473-Test-1", {}, "</a>", true)),
                        "4.00"));
+}
+
+TEST_P(RdConformance, LookupsAreObservable) {
+  ControllerProcess controller(dir_, "open");
+  controller.start();
+  Client client(controller, GetParam());
+  ASSERT_EQ(
+      client.error_of(client.request("post", "rd?ep=urn:dev:ops:32473-Test-0", {}, "</a>", true)),
+      "");
+  // An observer for 4 s (coap-client -s) while endpoints keep registering:
+  // each change reaches it as a notification (at most one a second).
+  auto observed = std::async(std::launch::async, [&] {
+    return client.request("get", "rd-lookup/ep?ep=urn:dev:ops:32473-Test-*", {"-s", "4"});
+  });
+  int registered = 0;
+  while (observed.wait_for(300ms) != std::future_status::ready && registered < 40) {
+    ++registered;
+    client.request("post", "rd?ep=urn:dev:ops:32473-Test-" + std::to_string(registered), {}, "</a>",
+                   true);
+  }
+  RunResult notifications = observed.get();
+  ASSERT_EQ(notifications.exit_code, 0) << notifications.err;
+  // The first answer and every notification list Test-0 again.
+  std::size_t answers = 0;
+  for (std::size_t at = notifications.out.find("ep=urn:dev:ops:32473-Test-0;");
+       at != std::string::npos; at = notifications.out.find("ep=urn:dev:ops:32473-Test-0;", at + 1))
+    ++answers;
+  EXPECT_GE(answers, 2u) << notifications.out;
+  EXPECT_TRUE(contains(notifications.out, "ep=urn:dev:ops:32473-Test-2;")) << notifications.out;
 }
 
 class RdSimpleRegistration : public ::testing::Test {

@@ -1,6 +1,6 @@
-// The Controller's parsers of untrusted input: Resource Directory registrations
-// and updates from Devices (Uri-Query options and link-format payloads), and
-// controller codes. None may crash; what parses must print and parse back the same.
+// The Controller's parsers of untrusted input: Resource Directory registrations,
+// updates and lookups from Devices (Uri-Query options and link-format payloads),
+// and controller codes. None may crash; what parses must print and parse back the same.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -8,6 +8,7 @@
 #include "directory.hpp"
 #include "fuzz_check.hpp"
 #include "link_format.hpp"
+#include "rd_lookup.hpp"
 #include "tte/host/controller_code.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -33,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string payload = newline == std::string::npos ? std::string() : text.substr(newline + 1);
   if (auto request = parse_registration(query, payload, std::nullopt); request.ok()) {
     Directory directory;
-    auto registered = directory.register_endpoint(request.value(), Fingerprint(), 0);
+    auto registered =
+        directory.register_endpoint(request.value(), Fingerprint(), "coaps://192.0.2.9:5684", 0);
     FUZZ_CHECK(registered.ok() && directory.size() == 1);
     FUZZ_CHECK(directory.find_endpoint(request->endpoint, request->sector) != nullptr);
     // The expiry index agrees with the registration, and expiry empties the directory.
@@ -42,7 +44,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(directory.expire(expires - 1).empty());
     FUZZ_CHECK(directory.expire(expires).size() == 1 && directory.size() == 0);
     FUZZ_CHECK(!directory.next_expiry());
+    // Lookups over it, with the same options as filters, answer link-format
+    // that parses back: nothing a registrant sends can forge a link.
+    FUZZ_CHECK(
+        directory.register_endpoint(request.value(), Fingerprint(), "coaps://[::1]:1", 0).ok());
+    for (const auto& filters : {query, std::vector<std::string>{}}) {
+      auto lookup = parse_lookup_query(filters);
+      if (!lookup.ok()) continue;
+      for (const std::string& answer : {lookup_endpoints(directory, lookup.value()),
+                                        lookup_resources(directory, lookup.value())}) {
+        if (answer.empty() || answer.size() > kMaxLinkFormatBytes) continue;
+        auto parsed = parse_link_format(answer);
+        FUZZ_CHECK(parsed.ok());
+      }
+    }
   }
+  (void)parse_simple_registration(query, payload);
+  (void)resolve_reference(head, payload);
   (void)parse_update(query, payload);
   if (auto code = ControllerCode::parse(text); code.ok()) {
     auto again = ControllerCode::parse(code->to_string());

@@ -147,6 +147,7 @@ struct CoapServer::Impl {
   // Rendered lookup answers by query, reused while the Directory is unchanged
   // (a client fetches a long answer block by block).
   std::map<std::string, std::pair<std::uint64_t, std::string>> lookup_cache;
+  std::size_t lookup_cache_bytes = 0;
   coap_resource_t* lookup_ep = nullptr;
   coap_resource_t* lookup_res = nullptr;
   std::uint64_t notified_version = 0;
@@ -750,9 +751,17 @@ struct CoapServer::Impl {
       key += '\0' + option;
     auto cached = lookup_cache.find(key);
     if (cached == lookup_cache.end() || cached->second.first != directory.version()) {
-      if (lookup_cache.size() >= 64) lookup_cache.clear();
       std::string body = endpoints ? lookup_endpoints(directory, query.value())
                                    : lookup_resources(directory, query.value());
+      // At most 64 answers and 16 MiB kept: a client asking many different
+      // queries costs renders, not memory.
+      if (lookup_cache.size() >= 64 || lookup_cache_bytes + body.size() > (16u << 20)) {
+        lookup_cache.clear();
+        lookup_cache_bytes = 0;
+        cached = lookup_cache.end();
+      }
+      if (cached != lookup_cache.end()) lookup_cache_bytes -= cached->second.second.size();
+      lookup_cache_bytes += body.size();
       cached =
           lookup_cache.insert_or_assign(key, std::make_pair(directory.version(), std::move(body)))
               .first;

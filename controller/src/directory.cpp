@@ -1,5 +1,6 @@
 #include "directory.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <iterator>
 
@@ -33,6 +34,45 @@ Result<std::int64_t> parse_lifetime(std::string_view text) {
   return value;
 }
 
+// Text that lookups hand on as an attribute value or a link target: printable
+// ASCII without the characters that delimit links (a base with `>` or `,`
+// would forge links in others' lookup answers).
+bool printable(std::string_view text, bool allow_space) {
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == ',' ||
+        c == ';' || (c == ' ' && !allow_space)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// RFC 6690's parmname, as a lookup answer carries an endpoint attribute.
+bool is_parameter_name(std::string_view name) {
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("!#$&+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return !name.empty();
+}
+
+// "coap://[2001:db8::1]:5683" or "coaps://host/path": a scheme, "://" and printable text.
+bool valid_base(std::string_view base) {
+  const std::size_t colon = base.find("://");
+  if (colon == std::string_view::npos || colon == 0 || base.size() == colon + 3 ||
+      base.size() > 255)
+    return false;
+  for (std::size_t i = 0; i < colon; ++i) {
+    const char c = base[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+      return false;
+  }
+  return std::isalpha(static_cast<unsigned char>(base[0])) && printable(base, false);
+}
+
 std::string key_of(std::string_view sector, std::string_view endpoint) {
   std::string key(sector);
   key += '\0';
@@ -64,14 +104,14 @@ Result<RegistrationRequest> parse_registration(const std::vector<std::string>& q
     } else if (p.name == "d") {
       if (seen_d) return make_error(Errc::duplicate, "d is given twice", "d");
       seen_d = true;
-      if (p.value.empty() || p.value.size() > 63)
-        return make_error(Errc::syntax, "d must be 1-63 bytes", "d");
+      if (p.value.empty() || p.value.size() > 63 || !printable(p.value, false))
+        return make_error(Errc::syntax, "d must be 1-63 printable characters", "d");
       request.sector = std::string(p.value);
     } else if (p.name == "base") {
       if (seen_base) return make_error(Errc::duplicate, "base is given twice", "base");
       seen_base = true;
-      if (p.value.empty() || p.value.size() > 255)
-        return make_error(Errc::syntax, "base must be a URI", "base");
+      if (!valid_base(p.value))
+        return make_error(Errc::syntax, "base must be a URI such as coap://[2001:db8::1]", "base");
       request.base = std::string(p.value);
     } else if (p.name == "page" || p.name == "count" || p.name == "href" || p.name == "anchor" ||
                p.name == "rt") {
@@ -81,6 +121,8 @@ Result<RegistrationRequest> parse_registration(const std::vector<std::string>& q
         return make_error(Errc::too_long, "too many endpoint attributes");
       if (p.name.size() > 63 || p.value.size() > 255)
         return make_error(Errc::too_long, "an attribute is too long");
+      if (!is_parameter_name(p.name) || !printable(p.value, true))
+        return make_error(Errc::syntax, "an attribute holds a character links cannot carry");
       request.extra.emplace_back(std::string(p.name), std::string(p.value));
     }
   }
@@ -121,8 +163,8 @@ Result<UpdateRequest> parse_update(const std::vector<std::string>& query,
       TTE_ASSIGN_OR_RETURN(request.lifetime, parse_lifetime(p.value));
     } else if (p.name == "base") {
       if (request.base) return make_error(Errc::duplicate, "base is given twice", "base");
-      if (p.value.empty() || p.value.size() > 255)
-        return make_error(Errc::syntax, "base must be a URI", "base");
+      if (!valid_base(p.value))
+        return make_error(Errc::syntax, "base must be a URI such as coap://[2001:db8::1]", "base");
       request.base = std::string(p.value);
     } else if (p.name == "ep" || p.name == "d") {
       return make_error(Errc::unsupported, "an update cannot change ep or d (register again)");

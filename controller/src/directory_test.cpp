@@ -191,6 +191,20 @@ TEST(Directory, TheBaseIsTheSourceUnlessRegistered) {
   EXPECT_EQ(updated->base_uri(), "coap://[2001:db8::1]");
 }
 
+TEST(ParseRegistration, RefusesValuesThatWouldForgeLinksInLookups) {
+  const std::string ep = "ep=urn:dev:ops:32473-Light-0001";
+  EXPECT_TRUE(parse_registration({ep, "base=coap://[2001:db8::1]:5683"}, kLinks, 40u).ok());
+  EXPECT_EQ(parse_registration({ep, "base=coap://x>;rt=evil,<coap://y"}, kLinks, 40u).error().code,
+            Errc::syntax);
+  EXPECT_EQ(parse_registration({ep, "base=/relative"}, kLinks, 40u).error().code, Errc::syntax);
+  EXPECT_EQ(parse_registration({ep, "d=a\"b"}, kLinks, 40u).error().code, Errc::syntax);
+  EXPECT_EQ(parse_registration({ep, "d=floor\n3"}, kLinks, 40u).error().code, Errc::syntax);
+  EXPECT_EQ(parse_registration({ep, "et=a>b"}, kLinks, 40u).error().code, Errc::syntax);
+  EXPECT_EQ(parse_registration({ep, "l)=60"}, kLinks, 40u).error().code, Errc::syntax);
+  EXPECT_EQ(parse_registration({ep, "page=1"}, kLinks, 40u).error().code, Errc::syntax);
+  EXPECT_EQ(parse_update({"base=coap://x,<y>"}, "").error().code, Errc::syntax);
+}
+
 TEST(ParseSimpleRegistration, WantsNoPayloadAndNoBase) {
   auto simple = parse_simple_registration({"ep=urn:dev:ops:32473-Light-0001", "lt=60"}, "");
   ASSERT_TRUE(simple.ok());
