@@ -727,7 +727,10 @@ int main(int argc, char** argv) {
     say.error("tte-introducer " + command + ": " + failure.message, {{"exit", failure.code}});
     return failure.code;
   } catch (const UsageError& e) {
-    say.error("tte-introducer " + command + ": " + e.what() + " (see --help)",
+    // Most usage errors already point at --help; the others get the hint here, once.
+    const std::string message = e.what();
+    say.error("tte-introducer " + command + ": " + message +
+                  (message.find("--help") == std::string::npos ? " (see --help)" : ""),
               {{"exit", exit_code::usage}});
     return exit_code::usage;
   } catch (const std::exception& e) {
