@@ -483,6 +483,43 @@ TEST_F(IntroducerTest, MessagesCanBeJsonLinesForScripts) {
   EXPECT_EQ(introducer({"status", url(1), "--log-format", "xml"}).exit_code, 2);
 }
 
+// Issue 15: a label of the example MotherShip (MS ID 0, the demo's) read as
+// "no TTE label found"; the Introducer says what it is and which option reads it.
+TEST(IntroducerExampleLabels, AreNamedAsTheExampleMotherShipsWithTheOptionThatReadsThem) {
+  TempDir dir;
+  RunResult init = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir.file("ms0"), "--ms-id", "0",
+                        "--allow-example-id", "--coaps-public", "127.0.0.1:5684"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  RunResult minted = run({TTE_MOTHERSHIP_BIN, "manufacture", "--data-dir", dir.file("ms0"),
+                          "--allow-example-id", "--count", "1", "--out", dir.file("batch")});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const std::string label = dir.file("batch/labels/00000001.png");
+  const auto bundle = nlohmann::json::parse(read_text(dir.file("batch/bundles/00000001.json")));
+  const std::string url = bundle["enrollment_url"], code = bundle["manual_code"];
+
+  RunResult refused = run({TTE_INTRODUCER_BIN, "decode", label});
+  EXPECT_EQ(refused.exit_code, 12);
+  EXPECT_FALSE(contains(refused.err, "no TTE label")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "reserved example MotherShip (MS ID 0")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "--allow-example-id")) << refused.err;
+  RunResult decoded = run({TTE_INTRODUCER_BIN, "decode", label, "--allow-example-id"});
+  EXPECT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_EQ(decoded.out, url + "\n");
+
+  // enroll and status read labels the same way: from the image, the URL and the manual code.
+  for (const std::string& device : {label, url, code}) {
+    RunResult enroll = run({TTE_INTRODUCER_BIN, "enroll", device, "--controller", kController,
+                            "--controller-fingerprint", kControllerFingerprint, "--data-dir",
+                            dir.file("introducer")});
+    EXPECT_EQ(enroll.exit_code, 12) << enroll.err;
+    EXPECT_TRUE(contains(enroll.err, "--allow-example-id")) << enroll.err;
+    RunResult status =
+        run({TTE_INTRODUCER_BIN, "status", device, "--data-dir", dir.file("introducer")});
+    EXPECT_EQ(status.exit_code, 12) << status.err;
+    EXPECT_TRUE(contains(status.err, "--allow-example-id")) << status.err;
+  }
+}
+
 TEST(IntroducerHelp, EveryCommandHasHelpWithTheExitStatuses) {
   RunResult top = run({TTE_INTRODUCER_BIN, "--help"});
   EXPECT_EQ(top.exit_code, 0);

@@ -178,7 +178,8 @@ EnrollmentUrl device_of(const std::string& input, IdPolicy policy) {
     if (device.ok()) return device.value();
     const Error& e = device.error();
     std::string hint = e.code == Errc::checksum ? " (check the characters you typed)"
-                       : e.code == Errc::reserved && policy == IdPolicy::operational
+                       : e.code == Errc::reserved && policy == IdPolicy::operational &&
+                               names_example_mothership(input)
                            ? " (example labels need --allow-example-id)"
                            : "";
     if (kind == InputKind::manual_code)
@@ -189,12 +190,9 @@ EnrollmentUrl device_of(const std::string& input, IdPolicy policy) {
                                            e.message + hint};
   }
   if (kind == InputKind::image) {
-    std::vector<EnrollmentUrl> devices;
-    for (const auto& text : read_qr_codes(input)) {
-      auto device = EnrollmentUrl::parse(text, policy);
-      if (device.ok()) devices.push_back(device.value());
-    }
-    if (devices.empty()) throw Failure{exit_code::no_label, "no TTE label found in " + input};
+    LabelsFound found = labels_in(read_qr_codes(input), policy);
+    const std::vector<EnrollmentUrl>& devices = found.devices;
+    if (devices.empty()) throw Failure{exit_code::no_label, no_label_message(input, found)};
     if (devices.size() > 1) {
       throw Failure{exit_code::no_label, input + " shows " + std::to_string(devices.size()) +
                                              " TTE labels: photograph one, or give its URL"};
@@ -438,7 +436,7 @@ int run_status(const std::vector<std::string>& args) {
 // --- decode ----------------------------------------------------------------
 
 int run_decode(const std::vector<std::string>& args) {
-  CommandLine cli("tte-introducer decode IMAGE [--json]",
+  CommandLine cli("tte-introducer decode IMAGE [--json] [--allow-example-id]",
                   "Prints the Enrollment URL of every TTE label in a photo or scan (with --json "
                   "also its Dev ID "
                   "and manual code). Nothing is sent anywhere.");
@@ -448,19 +446,18 @@ int run_decode(const std::vector<std::string>& args) {
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
   const std::string image = cli.require("IMAGE");
+  // Other QR codes in the picture are ignored.
+  LabelsFound found = labels_in(read_qr_codes(image), policy_of(cli));
   nlohmann::ordered_json labels = nlohmann::ordered_json::array();
-  for (const auto& text : read_qr_codes(image)) {
-    auto device = EnrollmentUrl::parse(text, policy_of(cli));
-    if (!device.ok()) continue;  // some other QR code in the picture
-    std::string url(device->to_string().view());
-    std::string code(manual_code::encode(device.value()).view());
-    labels.push_back({{"url", url},
-                      {"devid", std::string(device->dev_id().to_string().view())},
-                      {"code", code}});
+  for (const auto& device : found.devices) {
+    std::string url(device.to_string().view());
+    std::string code(manual_code::encode(device).view());
+    labels.push_back(
+        {{"url", url}, {"devid", std::string(device.dev_id().to_string().view())}, {"code", code}});
     if (!json) std::cout << url << "\n";
   }
   if (json) std::cout << labels.dump() << "\n";
-  if (labels.empty()) throw Failure{exit_code::no_label, "no TTE label found in " + image};
+  if (found.devices.empty()) throw Failure{exit_code::no_label, no_label_message(image, found)};
   return exit_code::ok;
 }
 
