@@ -500,13 +500,15 @@ TEST_F(IntroducerTest, WithJsonEveryOutcomeIsOneJsonDocument) {
                  "unknown command 'frobnicate'");
   expect_failure(run({TTE_INTRODUCER_BIN, "decode", "--json"}), "usage", 2, "missing IMAGE");
   expect_failure(introducer({"enroll", url(1), "--json"}), "usage", 2, "--controller");
-  expect_failure(introducer({"status", url(1), "--json", "--log-format", "xml"}), "usage", 2,
-                 "--log-format");
+  RunResult xml = introducer({"status", url(1), "--json", "--log-format", "xml"});
+  expect_failure(xml, "usage", 2, "--log-format must be text or json");
+  EXPECT_EQ(count_of(xml.err, "--log-format"), 1) << xml.err;
   expect_failure(introducer({"enroll", url(1), "--json", "--controller", kController,
                              "--controller-fingerprint", kControllerFingerprint, "--timeout", "0"}),
                  "usage", 2, "--timeout");
-  expect_failure(introducer({"site", "show", "nowhere", "--json"}, false), "usage", 2,
-                 "no site called 'nowhere'");
+  RunResult no_site = introducer({"site", "show", "nowhere", "--json"}, false);
+  expect_failure(no_site, "usage", 2, "no site called 'nowhere'");
+  EXPECT_EQ(count_of(no_site.err, "(see "), 1) << no_site.err;  // one pointer: site list
   // Files that cannot be read; no label.
   expect_failure(enroll(dir_.file("no-such-photo.jpg"), {"--json"}), "failure", 1,
                  "no-such-photo.jpg");

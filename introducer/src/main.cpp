@@ -153,7 +153,7 @@ bool parse(CommandLine& cli, const std::vector<std::string>& args) {
   } catch (const UsageError&) {
     throw;
   } catch (const StartupError& e) {
-    throw UsageError(std::string("--log-format: ") + e.what());
+    throw UsageError(e.what());  // it names --log-format
   }
   return true;
 }
@@ -792,10 +792,11 @@ int main(int argc, char** argv) {
   } catch (const Failure& failure) {
     return fail(command, failure.code, failure.message);
   } catch (const UsageError& e) {
-    // Most usage errors already point at --help; the others get the hint here, once.
+    // Most usage errors already say where to look (--help, site list); the others get
+    // the hint here, once.
     const std::string message = e.what();
     return fail(command, exit_code::usage,
-                message + (message.find("--help") == std::string::npos ? " (see --help)" : ""));
+                message + (message.find("(see ") == std::string::npos ? " (see --help)" : ""));
   } catch (const std::exception& e) {
     return fail(command, exit_code::failure, e.what());
   }
