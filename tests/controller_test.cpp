@@ -449,11 +449,50 @@ TEST_F(ControllerTest, AnIntakeOnEveryAddressIsGivenAtThePublicAddress) {
                                                           controller.http_origin().rfind(':') + 1));
   RunResult info = controller.cli({"info", "--json"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
-  EXPECT_EQ(Json::parse(info.out)["intake"], "http://192.0.2.7:0");  // the configured port
-  EXPECT_TRUE(contains(Json::parse(info.out)["code"].get<std::string>(),
-                       "notify=http%3A%2F%2F192.0.2.7%3A0"));
+  EXPECT_EQ(Json::parse(info.out)["intake"], identity["intake"]);  // the port serve bound
   RunResult given = controller.cli({"info", "--json", "--intake", "https://ctl.example.net:8443"});
   EXPECT_EQ(Json::parse(given.out)["intake"], "https://ctl.example.net:8443");
+  EXPECT_EQ(controller.stop(), 0);
+  RunResult stopped = controller.cli({"info", "--json"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(Json::parse(stopped.out)["intake"], "http://192.0.2.7:0");  // the configured port
+  EXPECT_TRUE(contains(Json::parse(stopped.out)["code"].get<std::string>(),
+                       "notify=http%3A%2F%2F192.0.2.7%3A0"));
+}
+
+// Issue 15: GET /api/v1/controller and `info` disagreed on the intake URL. While
+// the Controller serves, both give the listener it bound (HTTP, or HTTPS when
+// there is one), the URL an Introducer reaches.
+TEST_F(ControllerTest, InfoAndTheApiGiveTheSameIntakeUrl) {
+  for (const std::vector<std::string>& listeners :
+       {std::vector<std::string>{}, std::vector<std::string>{"--https", "127.0.0.1:0"}}) {
+    TempDir dir;
+    std::vector<std::string> init_args{"--coaps-public", "192.0.2.7:5684"};
+    init_args.insert(init_args.end(), listeners.begin(), listeners.end());
+    ControllerProcess controller(dir, "strict", init_args);
+    controller.start();
+    Json identity = Json::parse(
+        controller
+            .curl({"-H", "Authorization: Bearer " + controller.api_token()}, "/api/v1/controller")
+            .out);
+    const std::string expected =
+        listeners.empty() ? controller.http_origin()
+                          : "https://127.0.0.1:" + std::to_string(controller.https_port());
+    EXPECT_EQ(identity["intake"], expected);
+    RunResult info = controller.cli({"info", "--json"});
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    EXPECT_EQ(Json::parse(info.out)["intake"], expected);
+    RunResult text = controller.cli({"info"});
+    EXPECT_TRUE(contains(text.out, "Intake (message 6): " + expected + " ")) << text.out;
+    // What an installer takes from the code reaches the intake.
+    RunResult site =
+        run({TTE_INTRODUCER_BIN, "site", "add", "here", "--code",
+             Json::parse(info.out)["code"].get<std::string>(), "--data-dir", dir.file("i")});
+    ASSERT_EQ(site.exit_code, 0) << site.err;
+    RunResult shown =
+        run({TTE_INTRODUCER_BIN, "site", "show", "here", "--json", "--data-dir", dir.file("i")});
+    EXPECT_EQ(Json::parse(shown.out)["notify"], expected);
+  }
 }
 
 TEST_F(ControllerTest, InitKeepsTheIntakeUrlItIsGiven) {

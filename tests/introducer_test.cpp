@@ -471,6 +471,99 @@ TEST_F(IntroducerTest, BadInputGetsAClearMessage) {
   EXPECT_EQ(run({TTE_INTRODUCER_BIN, "frobnicate"}).exit_code, 2);
 }
 
+// With --json, stdout is exactly one JSON document (one line), or the test fails.
+nlohmann::json one_document(const RunResult& result) {
+  EXPECT_EQ(count_of(result.out, "\n"), 1)
+      << "stdout: " << result.out << "\nstderr: " << result.err;
+  auto document = nlohmann::json::parse(result.out, nullptr, false);
+  EXPECT_FALSE(document.is_discarded()) << "stdout: " << result.out;
+  return document;
+}
+
+// The failure document of docs/introducer.md: outcome, exit (the status), error.
+void expect_failure(const RunResult& result, const std::string& outcome, int exit,
+                    const std::string& error_part) {
+  EXPECT_EQ(result.exit_code, exit) << result.err;
+  nlohmann::json document = one_document(result);
+  ASSERT_TRUE(document.is_object()) << "stdout: " << result.out << "\nstderr: " << result.err;
+  EXPECT_EQ(document.value("outcome", ""), outcome) << document;
+  EXPECT_EQ(document.value("exit", -1), exit) << document;
+  EXPECT_TRUE(contains(document.value("error", ""), error_part)) << document;
+}
+
+// Issue 15: --json printed nothing on stdout for some failures.
+TEST_F(IntroducerTest, WithJsonEveryOutcomeIsOneJsonDocument) {
+  // Wrong usage, wherever it is found.
+  expect_failure(introducer({"enroll", url(1), "--bogus", "--json"}), "usage", 2,
+                 "unknown option --bogus");
+  expect_failure(run({TTE_INTRODUCER_BIN, "frobnicate", "--json"}), "usage", 2,
+                 "unknown command 'frobnicate'");
+  expect_failure(run({TTE_INTRODUCER_BIN, "decode", "--json"}), "usage", 2, "missing IMAGE");
+  expect_failure(introducer({"enroll", url(1), "--json"}), "usage", 2, "--controller");
+  RunResult xml = introducer({"status", url(1), "--json", "--log-format", "xml"});
+  expect_failure(xml, "usage", 2, "--log-format must be text or json");
+  EXPECT_EQ(count_of(xml.err, "--log-format"), 1) << xml.err;
+  expect_failure(introducer({"enroll", url(1), "--json", "--controller", kController,
+                             "--controller-fingerprint", kControllerFingerprint, "--timeout", "0"}),
+                 "usage", 2, "--timeout");
+  RunResult no_site = introducer({"site", "show", "nowhere", "--json"}, false);
+  expect_failure(no_site, "usage", 2, "no site called 'nowhere'");
+  EXPECT_EQ(count_of(no_site.err, "(see "), 1) << no_site.err;  // one pointer: site list
+  // Files that cannot be read; no label.
+  expect_failure(enroll(dir_.file("no-such-photo.jpg"), {"--json"}), "failure", 1,
+                 "no-such-photo.jpg");
+  const std::string blank = dir_.file("blank.png");
+  ASSERT_EQ(run({"convert", "-size", "300x300", "xc:white", blank}).exit_code, 0);
+  expect_failure(run({TTE_INTRODUCER_BIN, "decode", blank, "--json"}), "no_label", 12,
+                 "no TTE label");
+  expect_failure(enroll(blank, {"--json"}), "no_label", 12, "no TTE label");
+  std::string typo = bundle(1)["manual_code"];
+  typo[6] = typo[6] == 'A' ? 'B' : 'A';
+  expect_failure(enroll(typo, {"--json"}), "no_label", 12, "check the characters you typed");
+
+  // The MotherShip down, too slow, refusing.
+  HttpPeer closed;
+  expect_failure(run({TTE_INTRODUCER_BIN, "status", url(1), "--json", "--data-dir",
+                      dir_.file("introducer"), "--cafile", ms_.ca_file(), "--connect-to",
+                      std::string(MotherShipProcess::kHost) +
+                          ":443:127.0.0.1:" + std::to_string(closed.port())}),
+                 "unreachable", 9, "cannot be reached");
+  HttpPeer silent;
+  silent.listen_silently();
+  expect_failure(
+      run({TTE_INTRODUCER_BIN, "enroll", url(1), "--json", "--controller", kController,
+           "--controller-fingerprint", kControllerFingerprint, "--data-dir",
+           dir_.file("introducer"), "--cafile", ms_.ca_file(), "--tls-timeout", "1", "--connect-to",
+           std::string(MotherShipProcess::kHost) +
+               ":443:127.0.0.1:" + std::to_string(silent.port())},
+          "", 60s),
+      "unreachable", 9, "no TLS handshake");
+  std::string wrong_otp = url(1);
+  std::size_t otp = wrong_otp.find("otp=") + 4;
+  wrong_otp[otp] = wrong_otp[otp] == '0' ? '1' : '0';
+  expect_failure(enroll(wrong_otp, {"--json"}), "not_recognised", 4, "does not recognise");
+  ASSERT_EQ(enroll(url(1)).exit_code, 0);
+  RunResult used = enroll(url(1), {"--json"});
+  expect_failure(used, "already_used", 3, "ALREADY BEEN USED");
+  EXPECT_EQ(nlohmann::json::parse(used.out)["device"]["state"], "mapped");
+
+  // Mapped, but the Controller refused the notice.
+  HttpPeer controller;
+  controller.listen(201, "{}", "right-token");
+  RunResult refused =
+      enroll(url(2), {"--notify", controller.origin(), "--token", "wrong-token", "--json"});
+  expect_failure(refused, "mapped", 11, "refused the notice");
+  EXPECT_EQ(nlohmann::json::parse(refused.out)["notice"], "refused");
+  expect_failure(introducer({"notify", "--pending", "--json"}), "", 11, "Refused notices");
+
+  // Success: one document too, without exit or error.
+  nlohmann::json status = one_document(introducer({"status", url(1), "--json"}));
+  EXPECT_EQ(status["state"], "mapped");
+  EXPECT_FALSE(status.contains("exit"));
+  EXPECT_EQ(one_document(run({TTE_INTRODUCER_BIN, "decode", label(3), "--json"}))[0]["url"],
+            url(3));
+}
+
 TEST_F(IntroducerTest, MessagesCanBeJsonLinesForScripts) {
   ASSERT_EQ(enroll(url(1)).exit_code, 0);
   RunResult again = enroll(url(1), {"--json", "--log-format", "json"});
@@ -481,6 +574,43 @@ TEST_F(IntroducerTest, MessagesCanBeJsonLinesForScripts) {
   EXPECT_EQ(line["outcome"], "already_used");
   EXPECT_TRUE(contains(line["msg"], "ALREADY BEEN USED")) << again.err;
   EXPECT_EQ(introducer({"status", url(1), "--log-format", "xml"}).exit_code, 2);
+}
+
+// Issue 15: a label of the example MotherShip (MS ID 0, the demo's) read as
+// "no TTE label found"; the Introducer says what it is and which option reads it.
+TEST(IntroducerExampleLabels, AreNamedAsTheExampleMotherShipsWithTheOptionThatReadsThem) {
+  TempDir dir;
+  RunResult init = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir.file("ms0"), "--ms-id", "0",
+                        "--allow-example-id", "--coaps-public", "127.0.0.1:5684"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  RunResult minted = run({TTE_MOTHERSHIP_BIN, "manufacture", "--data-dir", dir.file("ms0"),
+                          "--allow-example-id", "--count", "1", "--out", dir.file("batch")});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const std::string label = dir.file("batch/labels/00000001.png");
+  const auto bundle = nlohmann::json::parse(read_text(dir.file("batch/bundles/00000001.json")));
+  const std::string url = bundle["enrollment_url"], code = bundle["manual_code"];
+
+  RunResult refused = run({TTE_INTRODUCER_BIN, "decode", label});
+  EXPECT_EQ(refused.exit_code, 12);
+  EXPECT_FALSE(contains(refused.err, "no TTE label")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "reserved example MotherShip (MS ID 0")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "--allow-example-id")) << refused.err;
+  RunResult decoded = run({TTE_INTRODUCER_BIN, "decode", label, "--allow-example-id"});
+  EXPECT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_EQ(decoded.out, url + "\n");
+
+  // enroll and status read labels the same way: from the image, the URL and the manual code.
+  for (const std::string& device : {label, url, code}) {
+    RunResult enroll = run({TTE_INTRODUCER_BIN, "enroll", device, "--controller", kController,
+                            "--controller-fingerprint", kControllerFingerprint, "--data-dir",
+                            dir.file("introducer")});
+    EXPECT_EQ(enroll.exit_code, 12) << enroll.err;
+    EXPECT_TRUE(contains(enroll.err, "--allow-example-id")) << enroll.err;
+    RunResult status =
+        run({TTE_INTRODUCER_BIN, "status", device, "--data-dir", dir.file("introducer")});
+    EXPECT_EQ(status.exit_code, 12) << status.err;
+    EXPECT_TRUE(contains(status.err, "--allow-example-id")) << status.err;
+  }
 }
 
 TEST(IntroducerHelp, EveryCommandHasHelpWithTheExitStatuses) {

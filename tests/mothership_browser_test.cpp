@@ -31,7 +31,9 @@ TEST(MotherShipBrowser, FormOnAPhoneMapsTheDeviceAndWarnsOnTheSecondSubmit) {
   EXPECT_EQ(browser.evaluate("document.title"), "Enroll device 00000001 - tte-00000A.net");
   EXPECT_EQ(browser.evaluate("document.querySelectorAll('input').length"), 4);
   // Usable on a phone: nothing wider than the 390-pixel screen, nothing loaded from elsewhere.
-  EXPECT_EQ(browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), true);
+  EXPECT_EQ(browser.evaluate("document.documentElement.scrollWidth <= 390"), true);
+  Overflow form = browser.overflow();
+  EXPECT_TRUE(form.fits(390)) << "the form: " << form.describe();
   EXPECT_EQ(browser.evaluate("performance.getEntriesByType('resource').length"), 0);
   write_text(TTE_ARTIFACT_DIR "/mothership-form.png", browser.screenshot_png());
 
@@ -47,10 +49,21 @@ TEST(MotherShipBrowser, FormOnAPhoneMapsTheDeviceAndWarnsOnTheSecondSubmit) {
                            kControllerFingerprint +
                            "';"
                            "document.getElementById('description').value = 'Hall light';";
-  browser.act_and_wait_for_load(fill + "document.querySelector('button[type=submit]').click();");
+  // A mistake the browser cannot see comes back as the form, with the field named.
+  browser.act_and_wait_for_load(fill +
+                                "document.getElementById('cip').value = 'controller.local';"
+                                "document.querySelector('button[type=submit]').click();");
   std::string page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("Please check cip"), std::string::npos) << page;
+  Overflow mistake = browser.overflow();
+  EXPECT_TRUE(mistake.fits(390)) << "the form with a mistake: " << mistake.describe();
+
+  browser.act_and_wait_for_load(fill + "document.querySelector('button[type=submit]').click();");
+  page = browser.evaluate("document.body.innerText");
   EXPECT_NE(page.find("Device mapped"), std::string::npos) << page;
   EXPECT_NE(page.find("urn:dev:ops:32473-Test-1"), std::string::npos) << page;
+  Overflow mapped = browser.overflow();
+  EXPECT_TRUE(mapped.fits(390)) << "the mapped page: " << mapped.describe();
   write_text(TTE_ARTIFACT_DIR "/mothership-mapped.png", browser.screenshot_png());
 
   browser.switch_to(second);
@@ -58,6 +71,8 @@ TEST(MotherShipBrowser, FormOnAPhoneMapsTheDeviceAndWarnsOnTheSecondSubmit) {
   page = browser.evaluate("document.body.innerText");
   EXPECT_NE(page.find("already been used"), std::string::npos) << page;
   EXPECT_NE(page.find("may belong to someone else"), std::string::npos) << page;
+  Overflow warning = browser.overflow();
+  EXPECT_TRUE(warning.fits(390)) << "the warning page: " << warning.describe();
   write_text(TTE_ARTIFACT_DIR "/mothership-already-used.png", browser.screenshot_png());
 
   // The MotherShip agrees: one mapping, stored with the description.

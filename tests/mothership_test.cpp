@@ -124,6 +124,33 @@ TEST_F(MotherShipTest, EveryHttpsPathAndErrorWithCurl) {
   EXPECT_EQ(log.find(otp_of(1)), std::string::npos);
 }
 
+// Issue 15: a bracketed IPv6 cip, as people write an address beside a port, was
+// refused. The Device is then given the address itself.
+TEST_F(MotherShipTest, ABracketedIpv6ControllerAddressIsAcceptedWithoutItsBrackets) {
+  ms_.import(device_record(1) + device_record(2));
+  ms_.start();
+  std::string body;
+  EXPECT_EQ(post("otp=" + otp_of(1) + "&devid=" + devid_of(1) +
+                     "&cip=%5B2001:db8::7%5D&cport=5684&cfingerprint=" + kControllerFingerprint,
+                 body),
+            200)
+      << body;
+  RunResult answer = ms_.coap_query("urn:dev:ops:32473-Test-1", "device", "50");
+  EXPECT_NE(answer.out.find("{\"cip\":\"2001:db8::7\",\"cport\":5684"), std::string::npos)
+      << answer.out << answer.err;
+  // The same in a form body, brackets as typed.
+  EXPECT_EQ(post("otp=" + otp_of(2) + "&devid=" + devid_of(2), body,
+                 {"--data", std::string("cip=[2001:db8::8]&cport=5684&cfingerprint=") +
+                                kControllerFingerprint}),
+            200)
+      << body;
+  EXPECT_EQ(post("otp=" + otp_of(2) + "&devid=" + devid_of(2) +
+                     "&cip=%5B192.0.2.7%5D&cport=5684&cfingerprint=" + kControllerFingerprint,
+                 body),
+            400);
+  EXPECT_EQ(json_of(body)["field"], "cip");
+}
+
 TEST_F(MotherShipTest, DevicesAskOverCoapsWithAnIndependentClient) {
   ms_.import(device_record(1));
   ms_.start();

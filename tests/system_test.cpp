@@ -105,5 +105,40 @@ TEST_F(SystemTest, TwoHundredDevicesInOneProcessAllJoin) {
   ASSERT_EQ(temp.exit_code, 0) << temp.err;
 }
 
+// Issue 15: "unknown option --bogus (see --help) (see --help)". Every program
+// names a wrong option once, with one pointer to --help, and exits 2.
+TEST(EveryProgram, AnUnknownOptionIsNamedOnceWithOneHintToTheHelp) {
+  const std::vector<std::vector<std::string>> commands{{TTE_INTRODUCER_BIN, "enroll"},
+                                                       {TTE_INTRODUCER_BIN, "status"},
+                                                       {TTE_INTRODUCER_BIN, "decode"},
+                                                       {TTE_INTRODUCER_BIN, "notify"},
+                                                       {TTE_INTRODUCER_BIN, "site"},
+                                                       {TTE_MOTHERSHIP_BIN, "init"},
+                                                       {TTE_MOTHERSHIP_BIN, "serve"},
+                                                       {TTE_MOTHERSHIP_BIN, "import"},
+                                                       {TTE_MOTHERSHIP_BIN, "manufacture"},
+                                                       {TTE_MOTHERSHIP_BIN, "device"},
+                                                       {TTE_MOTHERSHIP_BIN, "audit"},
+                                                       {TTE_CONTROLLER_BIN, "init"},
+                                                       {TTE_CONTROLLER_BIN, "info"},
+                                                       {TTE_CONTROLLER_BIN, "serve"},
+                                                       {TTE_CONTROLLER_BIN, "device"},
+                                                       {TTE_CONTROLLER_BIN, "binding"},
+                                                       {TTE_DEVICE_BIN}};
+  for (auto argv : commands) {
+    argv.push_back("--bogus");
+    const std::string name =
+        argv[0].substr(argv[0].rfind('/') + 1) + (argv.size() > 2 ? " " + argv[1] : std::string());
+    RunResult result = run(argv);
+    EXPECT_EQ(result.exit_code, 2) << name << ": " << result.err;
+    EXPECT_TRUE(contains(result.err, "unknown option --bogus")) << name << ": " << result.err;
+    std::size_t hints = 0;
+    for (std::size_t at = result.err.find("--help"); at != std::string::npos;
+         at = result.err.find("--help", at + 1))
+      ++hints;
+    EXPECT_EQ(hints, 1u) << name << ": " << result.err;
+  }
+}
+
 }  // namespace
 }  // namespace tte::test

@@ -320,9 +320,12 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
           "name=\"viewport\" "
           "content=\"width=device-width, initial-scale=1\"><title>Sign in - TTE "
           "Controller</title><style>"
+          // Widths include padding and border: a 100% wide field fits a phone's screen.
+          "*{box-sizing:border-box}"
           "body{font:17px/1.5 system-ui,sans-serif;margin:0}main{max-width:26rem;margin:0 "
           "auto;padding:1.5rem 1rem}"
-          "input,button{width:100%;font:inherit;padding:.7rem;margin-top:.4rem;border-radius:.5rem;"
+          "input,button{width:100%;max-width:100%;font:inherit;padding:.7rem;margin-top:.4rem;"
+          "border-radius:.5rem;"
           "border:1px solid "
           "#8a8f98}button{background:#0b63c5;color:#fff;border:0;font-weight:600;margin-top:1rem}"
           "</style></head><body><main><h1>TTE Controller</h1><form method=\"post\" "

@@ -93,6 +93,19 @@ DataDir open_data_dir(CommandLine& cli) {
   return dir;
 }
 
+// The listener `name` ("http", "https") as the running `serve` bound it, from
+// DIR/run.json (the configured port may be 0); nothing when it does not run.
+std::optional<ListenAddress> served_listener(const DataDir& dir, const char* name) {
+  try {
+    if (!file_exists(dir.path("run.json"))) return std::nullopt;
+    auto run = Json::parse(read_file(dir.path("run.json")), nullptr, false);
+    if (run.is_discarded() || !run.contains(name) || !run[name].is_string()) return std::nullopt;
+    return ListenAddress::parse(run[name].get<std::string>(), name);
+  } catch (const std::exception&) {
+    return std::nullopt;  // serve stopped while we read
+  }
+}
+
 // The intake URL installers are given: --intake (or `intake` in controller.conf),
 // else the HTTPS listener's (or the HTTP one's) address, where a listener on
 // every address is reached at coaps-public's host.
@@ -202,7 +215,11 @@ int run_info(const std::vector<std::string>& args) {
       .epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
   DataDir dir = open_data_dir(cli);
-  std::string intake = intake_url_of(cli, cli.get_or("coaps-public", ""));
+  // While serve runs, the port it bound: the URL GET /api/v1/controller reports.
+  auto served = served_listener(dir, cli.get("https") ? "https" : "http");
+  std::string intake =
+      intake_url_of(cli, cli.get_or("coaps-public", ""),
+                    served ? std::optional<std::uint16_t>(served->port) : std::nullopt);
   auto public_address = cli.get("coaps-public");
   if (!public_address) {
     throw StartupError(
@@ -364,6 +381,8 @@ int run_serve(const std::vector<std::string>& args) {
     coaps_public = host + ":" + std::to_string(coaps.port);
   }
   identity.coaps = coaps_public;
+  // Until the listeners are bound (a configured port 0 is then known): never empty.
+  identity.intake_url = intake_url_of(cli, coaps_public);
   ApiOptions api_options{dir.intake_token(), dir.api_token(), identity, wall_clock, steady_ms, 5};
   Api api(api_options, registry, coap, observations);
   http::ListenerOptions http_options;
@@ -486,12 +505,8 @@ ApiClient api_client(CommandLine& cli) {
     DataDir dir = open_data_dir(cli);
     client.token = dir.api_token();
     if (!cli.get("url")) {
-      ListenAddress http = ListenAddress::parse(cli.require("http"), "http");
-      if (file_exists(dir.path("run.json"))) {  // the running server's bound address
-        auto run = Json::parse(read_file(dir.path("run.json")), nullptr, false);
-        if (!run.is_discarded() && run.contains("http"))
-          http = ListenAddress::parse(run["http"].get<std::string>(), "http");
-      }
+      ListenAddress http =
+          served_listener(dir, "http").value_or(ListenAddress::parse(cli.require("http"), "http"));
       std::string host = http.address == "0.0.0.0" ? "127.0.0.1"
                          : http.address == "::"    ? "::1"
                                                    : http.address;

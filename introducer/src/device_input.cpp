@@ -78,6 +78,32 @@ Result<EnrollmentUrl> device_from_text(std::string_view text, IdPolicy policy) {
   return manual_code::decode(text, policy);
 }
 
+bool names_example_mothership(std::string_view text) {
+  auto device = device_from_text(text, IdPolicy::allow_example);
+  return device.ok() && device->ms_id().is_example();
+}
+
+LabelsFound labels_in(const std::vector<std::string>& qr_texts, IdPolicy policy) {
+  LabelsFound found;
+  for (const auto& text : qr_texts) {
+    auto device = EnrollmentUrl::parse(text, policy);
+    if (device.ok()) {
+      found.devices.push_back(device.value());
+    } else if (device.error().code == Errc::reserved && policy == IdPolicy::operational) {
+      auto example = EnrollmentUrl::parse(text, IdPolicy::allow_example);
+      if (example.ok() && example->ms_id().is_example()) ++found.example_labels;
+    }
+  }
+  return found;
+}
+
+std::string no_label_message(const std::string& image, const LabelsFound& found) {
+  if (found.example_labels == 0) return "no TTE label found in " + image;
+  return image + (found.example_labels == 1 ? " shows a label" : " shows labels") +
+         " of the reserved example MotherShip (MS ID 0, tte-000000.net), which real systems "
+         "refuse: give --allow-example-id to read it (demos and tests only)";
+}
+
 std::vector<std::string> read_qr_codes(const std::string& path) {
   std::string data = read_file(path);
   try {

@@ -22,6 +22,21 @@ InputKind classify_input(std::string_view input, bool is_file);
 // A device from an Enrollment URL or a manual code. Errors: the parsers'.
 Result<EnrollmentUrl> device_from_text(std::string_view text, IdPolicy policy);
 
+// Whether text (an Enrollment URL or a manual code) is valid but for naming the
+// example MotherShip (MS ID 0), which only --allow-example-id accepts.
+bool names_example_mothership(std::string_view text);
+
+// The TTE labels among the QR codes of an image (other codes are ignored),
+// and how many more were labels of the example MotherShip that the policy refuses.
+struct LabelsFound {
+  std::vector<EnrollmentUrl> devices;
+  std::size_t example_labels = 0;
+};
+LabelsFound labels_in(const std::vector<std::string>& qr_texts, IdPolicy policy);
+
+// The message for an image with no label the policy accepts.
+std::string no_label_message(const std::string& image, const LabelsFound& found);
+
 // The texts of every QR code in an image file (PNG or JPEG), found by
 // zxing-cpp, which copes with rotation, blur and a label amid other things.
 // Throws StartupError if the file is not a readable image.

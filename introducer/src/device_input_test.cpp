@@ -58,6 +58,36 @@ TEST(DeviceFromText, NamesWhatIsWrong) {
   EXPECT_EQ(example.error().code, Errc::reserved);
 }
 
+constexpr const char* kExampleUrl =
+    "https://tte-000000.net/.well-known/tte?otp=123456789abcdef0&devid=abcdef01";
+
+// Issue 15: a label of the example MotherShip read as "no TTE label found".
+TEST(ExampleLabels, AreToldApartFromWhatIsNoLabel) {
+  EXPECT_TRUE(names_example_mothership(kExampleUrl));
+  std::string example_code(
+      manual_code::encode(device_from_text(kExampleUrl, IdPolicy::allow_example).value()).view());
+  EXPECT_TRUE(names_example_mothership(example_code));
+  EXPECT_FALSE(names_example_mothership(kUrl));  // valid, and not the example
+  EXPECT_FALSE(names_example_mothership("https://tte-000000.net/.well-known/tte?otp=1"));
+
+  const std::vector<std::string> codes{"not a label", kExampleUrl, "https://example.com/"};
+  LabelsFound refused = labels_in(codes, IdPolicy::operational);
+  EXPECT_TRUE(refused.devices.empty());
+  EXPECT_EQ(refused.example_labels, 1u);
+  const std::string message = no_label_message("photo.jpg", refused);
+  EXPECT_NE(message.find("reserved example MotherShip (MS ID 0"), std::string::npos) << message;
+  EXPECT_NE(message.find("--allow-example-id"), std::string::npos) << message;
+
+  LabelsFound allowed = labels_in(codes, IdPolicy::allow_example);
+  ASSERT_EQ(allowed.devices.size(), 1u);
+  EXPECT_EQ(allowed.devices[0].to_string().view(), kExampleUrl);
+  EXPECT_EQ(allowed.example_labels, 0u);
+
+  LabelsFound none = labels_in({"not a label"}, IdPolicy::operational);
+  EXPECT_EQ(none.example_labels, 0u);
+  EXPECT_EQ(no_label_message("blank.png", none), "no TTE label found in blank.png");
+}
+
 class QrImages : public ::testing::Test {
  protected:
   void SetUp() override {

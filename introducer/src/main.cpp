@@ -88,6 +88,32 @@ class Say {
 };
 Say say;
 
+// With --json, stdout holds one JSON document whatever the outcome
+// (docs/introducer.md): a command prints its own, and main() prints the failure
+// document of a command that failed before it did.
+class JsonOutput {
+ public:
+  // Before the command line is parsed (it may be what fails): whether it asks for JSON.
+  void guess_from(const std::vector<std::string>& args) {
+    for (const auto& arg : args) {
+      if (arg == "--") break;
+      if (arg == "--json") json_ = true;
+    }
+  }
+  void set_wanted(bool json) { json_ = json; }
+  bool wanted() const { return json_; }
+  void print(const nlohmann::ordered_json& document) {
+    std::cout << document.dump() << "\n";
+    printed_ = true;
+  }
+  bool printed() const { return printed_; }
+
+ private:
+  bool json_ = false;
+  bool printed_ = false;
+};
+JsonOutput json_output;
+
 std::string default_data_dir() {
   const char* config = std::getenv("XDG_CONFIG_HOME");
   const char* home = std::getenv("HOME");
@@ -121,12 +147,13 @@ void common_options(CommandLine& cli) {
 
 bool parse(CommandLine& cli, const std::vector<std::string>& args) {
   if (!cli.parse(args)) return false;
+  json_output.set_wanted(cli.has("json"));
   try {
     say.set_format(parse_log_format(cli.require("log-format")));
   } catch (const UsageError&) {
     throw;
   } catch (const StartupError& e) {
-    throw UsageError(std::string("--log-format: ") + e.what());
+    throw UsageError(e.what());  // it names --log-format
   }
   return true;
 }
@@ -178,7 +205,8 @@ EnrollmentUrl device_of(const std::string& input, IdPolicy policy) {
     if (device.ok()) return device.value();
     const Error& e = device.error();
     std::string hint = e.code == Errc::checksum ? " (check the characters you typed)"
-                       : e.code == Errc::reserved && policy == IdPolicy::operational
+                       : e.code == Errc::reserved && policy == IdPolicy::operational &&
+                               names_example_mothership(input)
                            ? " (example labels need --allow-example-id)"
                            : "";
     if (kind == InputKind::manual_code)
@@ -189,12 +217,9 @@ EnrollmentUrl device_of(const std::string& input, IdPolicy policy) {
                                            e.message + hint};
   }
   if (kind == InputKind::image) {
-    std::vector<EnrollmentUrl> devices;
-    for (const auto& text : read_qr_codes(input)) {
-      auto device = EnrollmentUrl::parse(text, policy);
-      if (device.ok()) devices.push_back(device.value());
-    }
-    if (devices.empty()) throw Failure{exit_code::no_label, "no TTE label found in " + input};
+    LabelsFound found = labels_in(read_qr_codes(input), policy);
+    const std::vector<EnrollmentUrl>& devices = found.devices;
+    if (devices.empty()) throw Failure{exit_code::no_label, no_label_message(input, found)};
     if (devices.size() > 1) {
       throw Failure{exit_code::no_label, input + " shows " + std::to_string(devices.size()) +
                                              " TTE labels: photograph one, or give its URL"};
@@ -218,65 +243,62 @@ int report_problem(const MotherShipAnswer& answer, const EnrollmentUrl& device, 
                    bool claiming) {
   const std::string devid(device.dev_id().to_string().view());
   const std::string host(device.ms_id().host().view());
-  if (json) {
-    nlohmann::ordered_json out{
-        {"outcome", verdict_name(answer.verdict)}, {"devid", devid}, {"detail", answer.detail}};
-    if (!answer.field.empty()) out["field"] = answer.field;
-    if (answer.device) out["device"] = state_json(*answer.device);
-    if (answer.verdict == Verdict::throttled) out["retry_after"] = answer.retry_after;
-    std::cout << out.dump() << "\n";
-  }
   const char* outcome = verdict_name(answer.verdict);
+  std::string message;  // what stderr says, and --json's "error"
   switch (answer.verdict) {
     case Verdict::already_used: {
       std::string when_mapped = answer.device && answer.device->mapped_at
                                     ? " on " + when(answer.device->mapped_at)
                                     : std::string();
-      say.alarm(
-          {"WARNING: THIS DEVICE'S ONE-TIME PASSWORD HAS ALREADY BEEN USED.",
-           "Someone mapped device " + devid + " to a Controller before you" + when_mapped + ".",
-           "If that was not you or your organisation, the device may be compromised:",
-           "do not install it; return it to the manufacturer."},
-          {{"outcome", outcome}, {"devid", devid}});
+      const std::vector<std::string> lines{
+          "WARNING: THIS DEVICE'S ONE-TIME PASSWORD HAS ALREADY BEEN USED.",
+          "Someone mapped device " + devid + " to a Controller before you" + when_mapped + ".",
+          "If that was not you or your organisation, the device may be compromised:",
+          "do not install it; return it to the manufacturer."};
+      for (const auto& line : lines)
+        message += (message.empty() ? "" : " ") + line;
+      say.alarm(lines, {{"outcome", outcome}, {"devid", devid}});
       break;
     }
     case Verdict::not_recognised:
-      say.error("The MotherShip does not recognise device " + devid +
-                    ": the label is not from it, or its OTP is wrong. Check that the whole label "
-                    "was read.",
-                {{"outcome", outcome}, {"devid", devid}});
+      message = "The MotherShip does not recognise device " + devid +
+                ": the label is not from it, or its OTP is wrong. Check that the whole label "
+                "was read.";
+      say.error(message, {{"outcome", outcome}, {"devid", devid}});
       break;
     case Verdict::revoked:
-      say.error("The manufacturer has revoked device " + devid + ". Do not install it.",
-                {{"outcome", outcome}, {"devid", devid}});
+      message = "The manufacturer has revoked device " + devid + ". Do not install it.";
+      say.error(message, {{"outcome", outcome}, {"devid", devid}});
       break;
     case Verdict::throttled:
-      say.error("Too many attempts for device " + devid + ": the MotherShip asks to wait " +
-                    std::to_string(answer.retry_after) + " seconds.",
+      message = "Too many attempts for device " + devid + ": the MotherShip asks to wait " +
+                std::to_string(answer.retry_after) + " seconds.";
+      say.error(message,
                 {{"outcome", outcome}, {"devid", devid}, {"retry_after", answer.retry_after}});
       break;
     case Verdict::rejected:
-      say.error("The MotherShip refused the request: " + answer.detail,
-                {{"outcome", outcome}, {"devid", devid}, {"field", answer.field}});
+      message = "The MotherShip refused the request: " + answer.detail;
+      say.error(message, {{"outcome", outcome}, {"devid", devid}, {"field", answer.field}});
       break;
     case Verdict::certificate:
-      say.error("The MotherShip " + host +
-                    " could not be verified, so nothing was sent to it: " + answer.detail +
-                    "\n(Is this really the manufacturer's server? Use --cafile for a private CA.)",
-                {{"outcome", outcome}, {"devid", devid}});
+      message = "The MotherShip " + host +
+                " could not be verified, so nothing was sent to it: " + answer.detail +
+                "\n(Is this really the manufacturer's server? Use --cafile for a private CA.)";
+      say.error(message, {{"outcome", outcome}, {"devid", devid}});
       break;
     case Verdict::unreachable:
-      say.error("The MotherShip " + host + " cannot be reached: " + answer.detail,
-                {{"outcome", outcome}, {"devid", devid}});
+      message = "The MotherShip " + host + " cannot be reached: " + answer.detail;
+      say.error(message, {{"outcome", outcome}, {"devid", devid}});
       break;
     case Verdict::mothership_error:
-      say.error("The MotherShip failed: " + answer.detail,
-                {{"outcome", outcome}, {"devid", devid}});
+      message = "The MotherShip failed: " + answer.detail;
+      say.error(message, {{"outcome", outcome}, {"devid", devid}});
       break;
     case Verdict::ok:
       break;
   }
-  if (answer.answer_lost && claiming) {
+  const bool claim_may_be_stored = answer.answer_lost && claiming;
+  if (claim_may_be_stored) {
     say.note(
         "The claim may have reached the MotherShip before the connection failed. Run "
         "`tte-introducer status` "
@@ -284,7 +306,20 @@ int report_problem(const MotherShipAnswer& answer, const EnrollmentUrl& device, 
         "enrolling again will "
         "report its OTP as used.");
   }
-  return exit_code_of(answer.verdict);
+  const int exit = exit_code_of(answer.verdict);
+  if (json) {
+    nlohmann::ordered_json out{{"outcome", outcome},
+                               {"exit", exit},
+                               {"error", message},
+                               {"devid", devid},
+                               {"detail", answer.detail}};
+    if (!answer.field.empty()) out["field"] = answer.field;
+    if (answer.device) out["device"] = state_json(*answer.device);
+    if (answer.verdict == Verdict::throttled) out["retry_after"] = answer.retry_after;
+    if (claim_may_be_stored) out["claim_may_be_stored"] = true;
+    json_output.print(out);
+  }
+  return exit;
 }
 
 // --- enroll ----------------------------------------------------------------
@@ -379,13 +414,23 @@ int run_enroll(const std::vector<std::string>& args) {
       notice_outcome = delivery.delivery == Delivery::refused ? "refused" : "queued";
     }
   }
+  std::string refused;
+  if (notice_outcome == "refused") {
+    refused = "The device is mapped, but the Controller refused the notice: " + delivery.detail +
+              "\nThe notice is kept: fix the token or address, then run `tte-introducer notify "
+              "--pending --token ...`.";
+  }
   if (json) {
     nlohmann::ordered_json out{{"outcome", "mapped"},
                                {"device", state_json(state)},
                                {"controller", std::string(site.controller.to_string().view())},
                                {"notice", notice_outcome}};
     if (!delivery.detail.empty()) out["notice_detail"] = delivery.detail;
-    std::cout << out.dump() << "\n";
+    if (!refused.empty()) {
+      out["exit"] = exit_code::notice_refused;
+      out["error"] = refused;
+    }
+    json_output.print(out);
   } else {
     std::cout << "Mapped device " << state.dev_id.to_string().view() << " (" << state.urn.view()
               << ") to Controller " << site.controller.to_string().view() << ".\n"
@@ -397,13 +442,9 @@ int run_enroll(const std::vector<std::string>& args) {
                 << "); the notice is queued: run `tte-introducer notify --pending` later.\n";
     }
   }
-  if (notice_outcome == "refused") {
-    say.error(
-        "The device is mapped, but the Controller refused the notice: " + delivery.detail +
-            "\nThe notice is kept: fix the token or address, then run `tte-introducer notify "
-            "--pending "
-            "--token ...`.",
-        {{"outcome", "notice_refused"}, {"devid", std::string(state.dev_id.to_string().view())}});
+  if (!refused.empty()) {
+    say.error(refused, {{"outcome", "notice_refused"},
+                        {"devid", std::string(state.dev_id.to_string().view())}});
     return exit_code::notice_refused;
   }
   return exit_code::ok;
@@ -424,7 +465,7 @@ int run_status(const std::vector<std::string>& args) {
   if (answer.verdict != Verdict::ok) return report_problem(answer, device, cli.has("json"), false);
   const StateObject& state = *answer.device;
   if (cli.has("json")) {
-    std::cout << state.to_json() << "\n";
+    json_output.print(state_json(state));
   } else {
     std::cout << "Device " << state.dev_id.to_string().view() << " (" << state.urn.view()
               << "): " << device_state_name(state.state) << "\n"
@@ -438,7 +479,7 @@ int run_status(const std::vector<std::string>& args) {
 // --- decode ----------------------------------------------------------------
 
 int run_decode(const std::vector<std::string>& args) {
-  CommandLine cli("tte-introducer decode IMAGE [--json]",
+  CommandLine cli("tte-introducer decode IMAGE [--json] [--allow-example-id]",
                   "Prints the Enrollment URL of every TTE label in a photo or scan (with --json "
                   "also its Dev ID "
                   "and manual code). Nothing is sent anywhere.");
@@ -448,19 +489,18 @@ int run_decode(const std::vector<std::string>& args) {
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
   const std::string image = cli.require("IMAGE");
+  // Other QR codes in the picture are ignored.
+  LabelsFound found = labels_in(read_qr_codes(image), policy_of(cli));
+  if (found.devices.empty()) throw Failure{exit_code::no_label, no_label_message(image, found)};
   nlohmann::ordered_json labels = nlohmann::ordered_json::array();
-  for (const auto& text : read_qr_codes(image)) {
-    auto device = EnrollmentUrl::parse(text, policy_of(cli));
-    if (!device.ok()) continue;  // some other QR code in the picture
-    std::string url(device->to_string().view());
-    std::string code(manual_code::encode(device.value()).view());
-    labels.push_back({{"url", url},
-                      {"devid", std::string(device->dev_id().to_string().view())},
-                      {"code", code}});
+  for (const auto& device : found.devices) {
+    std::string url(device.to_string().view());
+    std::string code(manual_code::encode(device).view());
+    labels.push_back(
+        {{"url", url}, {"devid", std::string(device.dev_id().to_string().view())}, {"code", code}});
     if (!json) std::cout << url << "\n";
   }
-  if (json) std::cout << labels.dump() << "\n";
-  if (labels.empty()) throw Failure{exit_code::no_label, "no TTE label found in " + image};
+  if (json) json_output.print(labels);
   return exit_code::ok;
 }
 
@@ -505,7 +545,7 @@ int run_notify(const std::vector<std::string>& args) {
                   << (queued.last_error.empty() ? "" : ", last: " + queued.last_error) << "\n";
       }
     }
-    if (json) std::cout << all.dump() << "\n";
+    if (json) json_output.print(all);
     return exit_code::ok;
   }
 
@@ -548,22 +588,24 @@ int run_notify(const std::vector<std::string>& args) {
                 << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
     }
   }
+  const std::string refusal =
+      refused > 0 ? "Refused notices stay in the queue: fix the Controller's token or address "
+                    "(--token, --notify), then run this again."
+                  : "";
   if (json) {
-    std::cout << nlohmann::ordered_json{{"delivered", delivered},
-                                        {"waiting", waiting},
-                                        {"refused", refused},
-                                        {"notices", report}}
-                     .dump()
-              << "\n";
+    nlohmann::ordered_json out{
+        {"delivered", delivered}, {"waiting", waiting}, {"refused", refused}, {"notices", report}};
+    if (refused > 0) {
+      out["exit"] = exit_code::notice_refused;
+      out["error"] = refusal;
+    }
+    json_output.print(out);
   } else {
     std::cout << delivered << " delivered, " << waiting << " still waiting, " << refused
               << " refused.\n";
   }
   if (refused > 0) {
-    say.error(
-        "Refused notices stay in the queue: fix the Controller's token or address (--token, "
-        "--notify), "
-        "then run this again.");
+    say.error(refusal);
     return exit_code::notice_refused;
   }
   return exit_code::ok;
@@ -631,7 +673,7 @@ int run_site(const std::vector<std::string>& args) {
                   << (site.notify_url.empty() ? "" : "  notify " + site.notify_url) << "\n";
       }
     }
-    if (json) std::cout << all.dump() << "\n";
+    if (json) json_output.print(all);
     return exit_code::ok;
   }
   if (action != "add" && action != "show" && action != "remove") {
@@ -666,7 +708,7 @@ int run_site(const std::vector<std::string>& args) {
     sites.put(name, site);
     sites.save();
     if (json) {
-      std::cout << nlohmann::ordered_json{{"saved", name}}.dump() << "\n";
+      json_output.print({{"saved", name}});
     } else {
       std::cout << "Saved site " << name << ".\n";
     }
@@ -675,13 +717,17 @@ int run_site(const std::vector<std::string>& args) {
   auto site = sites.find(name);
   if (!site) throw UsageError("no site called '" + name + "' (see tte-introducer site list)");
   if (action == "show") {
-    std::cout << site_json(*site).dump(json ? -1 : 2) << "\n";
+    if (json) {
+      json_output.print(site_json(*site));
+    } else {
+      std::cout << site_json(*site).dump(2) << "\n";
+    }
     return exit_code::ok;
   }
   sites.remove(name);
   sites.save();
   if (json) {
-    std::cout << nlohmann::ordered_json{{"removed", name}}.dump() << "\n";
+    json_output.print({{"removed", name}});
   } else {
     std::cout << "Removed site " << name << ".\n";
   }
@@ -704,6 +750,19 @@ constexpr const char* kUsage =
     "\n"
     "Run `tte-introducer COMMAND --help` for a command's options and exit statuses.\n";
 
+// Ends a command that failed: the message on stderr and, with --json, the
+// failure document on stdout unless the command printed its own.
+int fail(const std::string& command, int code, const std::string& message) {
+  if (json_output.wanted() && !json_output.printed()) {
+    const char* outcome = code == exit_code::usage      ? "usage"
+                          : code == exit_code::no_label ? "no_label"
+                                                        : "failure";
+    json_output.print({{"outcome", outcome}, {"exit", code}, {"error", message}});
+  }
+  say.error("tte-introducer " + command + ": " + message, {{"exit", code}});
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -713,6 +772,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? exit_code::usage : exit_code::ok;
   }
   const std::string command = argv[1];
+  json_output.guess_from(std::vector<std::string>(argv + 1, argv + argc));
   ::umask(077);  // sites and the queue hold tokens and OTPs
   try {
     std::vector<std::string> args(argv + 2, argv + argc);
@@ -721,18 +781,24 @@ int main(int argc, char** argv) {
     if (command == "decode") return run_decode(args);
     if (command == "notify") return run_notify(args);
     if (command == "site") return run_site(args);
+    if (json_output.wanted()) {
+      json_output.print(
+          {{"outcome", "usage"},
+           {"exit", exit_code::usage},
+           {"error", "unknown command '" + command + "' (see tte-introducer --help)"}});
+    }
     std::cerr << "tte-introducer: unknown command '" << command << "'\n\n" << kUsage;
     return exit_code::usage;
   } catch (const Failure& failure) {
-    say.error("tte-introducer " + command + ": " + failure.message, {{"exit", failure.code}});
-    return failure.code;
+    return fail(command, failure.code, failure.message);
   } catch (const UsageError& e) {
-    say.error("tte-introducer " + command + ": " + e.what() + " (see --help)",
-              {{"exit", exit_code::usage}});
-    return exit_code::usage;
+    // Most usage errors already say where to look (--help, site list); the others get
+    // the hint here, once.
+    const std::string message = e.what();
+    return fail(command, exit_code::usage,
+                message + (message.find("(see ") == std::string::npos ? " (see --help)" : ""));
   } catch (const std::exception& e) {
-    say.error("tte-introducer " + command + ": " + e.what(), {{"exit", exit_code::failure}});
-    return exit_code::failure;
+    return fail(command, exit_code::failure, e.what());
   }
 }
 

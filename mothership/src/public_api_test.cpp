@@ -145,6 +145,50 @@ TEST_F(PublicApiTest, FormBodyFromABrowserGetsPages) {
   EXPECT_EQ(form_again.body.find("<form"), std::string::npos);
 }
 
+// Issue 15: cip=%5B2001:db8::7%5D was refused. Brackets come off an IPv6
+// address; what is inside is checked as before.
+TEST(UnbracketedCip, TakesTheBracketsOffAnIpv6AddressOnly) {
+  EXPECT_EQ(unbracketed_cip("otp=1&cip=%5B2001:db8::7%5D&cport=5684", QueryStyle::url),
+            "otp=1&cip=2001%3Adb8%3A%3A7&cport=5684");
+  EXPECT_EQ(unbracketed_cip("cip=[2001:db8::7];CIP=%5b::1%5d", QueryStyle::url),
+            "cip=2001%3Adb8%3A%3A7;CIP=%3A%3A1");
+  EXPECT_EQ(unbracketed_cip("cport=5684&cip=%5B2001%3Adb8%3A%3A7%5D", QueryStyle::form),
+            "cport=5684&cip=2001%3Adb8%3A%3A7");
+  for (const char* unchanged :
+       {"cip=192.0.2.7&cport=5684", "cip=%5B192.0.2.7%5D", "cip=%5B2001:db8::7%5D:5684",
+        "cip=%5B%5D", "cip=[", "cip", "xcip=%5B::1%5D", "cip=%5B::1%5", ""}) {
+    EXPECT_EQ(unbracketed_cip(unchanged, QueryStyle::url), unchanged);
+  }
+}
+
+TEST_F(PublicApiTest, ABracketedIpv6ControllerAddressIsTakenWithoutItsBrackets) {
+  http::Response mapped = call(api_, request("POST",
+                                             "/.well-known/tte?otp=0000000000001001&devid=00000001"
+                                             "&cip=%5B2001:DB8:0::7%5D&cport=5684&cfingerprint=" +
+                                                 std::string(kControllerFingerprint)));
+  ASSERT_EQ(mapped.status, 200) << mapped.body;
+  auto stored = reads_.acquire()->device(DevId(1));
+  ASSERT_TRUE(stored.ok() && stored.value() && stored.value()->controller);
+  EXPECT_EQ(stored.value()->controller->address.ip.to_string().view(), "2001:db8::7");
+
+  // In a browser's form body too; brackets around anything else are refused as before.
+  http::Headers headers = kBrowser;
+  headers.insert(headers.end(), kForm.begin(), kForm.end());
+  const std::string rest = "&cport=5684&cfingerprint=" + std::string(kControllerFingerprint);
+  EXPECT_EQ(call(api_, request("POST", "/.well-known/tte?otp=0000000000001002&devid=00000002",
+                               "cip=%5B2001%3Adb8%3A%3A8%5D" + rest, headers))
+                .status,
+            200);
+  for (const char* refused : {"%5B192.0.2.7%5D", "%5B2001:db8::zz%5D", "%5B2001:db8::7%5D:5684",
+                              "%5Bfe80::1%25eth0%5D"}) {
+    http::Response response =
+        call(api_, request("POST", "/.well-known/tte?otp=0000000000001003&devid=00000003&cip=" +
+                                       std::string(refused) + rest));
+    EXPECT_EQ(response.status, 400) << refused;
+    EXPECT_EQ(Problem::from_json(response.body)->field, "cip") << refused;
+  }
+}
+
 TEST_F(PublicApiTest, StatusFollowsTheDevice) {
   EXPECT_EQ(
       StateObject::from_json(call(api_, request("GET", status_target(3, 0x1003))).body)->state,

@@ -168,6 +168,27 @@ void Browser::act_and_wait_for_load(const std::string& action) {
   wait_for_event("Page.loadEventFired");
 }
 
+Overflow Browser::overflow() {
+  nlohmann::json seen = evaluate(R"js((() => {
+    const width = window.innerWidth;
+    const past = [...document.querySelectorAll('body *')].filter(e => {
+      const box = e.getBoundingClientRect();
+      return box.right > width + 0.5 || box.width > width + 0.5;
+    });
+    return {viewport: width, scroll: document.documentElement.scrollWidth,
+            elements: past.map(e => {
+              const box = e.getBoundingClientRect();
+              return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ': ' +
+                     Math.round(box.width) + ' px wide, right edge at ' + Math.round(box.right);
+            })};
+  })())js");
+  Overflow overflow;
+  overflow.viewport_width = seen.at("viewport").get<int>();
+  overflow.scroll_width = seen.at("scroll").get<int>();
+  overflow.elements = seen.at("elements").get<std::vector<std::string>>();
+  return overflow;
+}
+
 std::string Browser::screenshot_png() {
   std::string base64 = call("Page.captureScreenshot", {{"format", "png"}})["data"];
   std::string png(base64.size(), '\0');

@@ -22,6 +22,27 @@ struct BrowserOptions {
   int height = 844;
 };
 
+// What reaches past the right edge of the screen (a phone's, 390 px): the
+// page's scroll width and each element whose box does, as "input#token: 398 px
+// wide, right edge at 407".
+struct Overflow {
+  int viewport_width = 0;
+  int scroll_width = 0;
+  std::vector<std::string> elements;
+
+  // A viewport `width` wide, and nothing wider: no sideways scrolling.
+  bool fits(int width) const {
+    return viewport_width == width && scroll_width <= width && elements.empty();
+  }
+  std::string describe() const {
+    std::string text = "viewport " + std::to_string(viewport_width) + " px, page " +
+                       std::to_string(scroll_width) + " px wide";
+    for (const auto& element : elements)
+      text += "\n  " + element;
+    return text;
+  }
+};
+
 class Browser {
  public:
   Browser(const TempDir& dir, BrowserOptions options);
@@ -38,6 +59,8 @@ class Browser {
   nlohmann::json evaluate(const std::string& expression);
   // Runs `action` (JavaScript that navigates, e.g. a click on submit) and waits for the next page.
   void act_and_wait_for_load(const std::string& action);
+  // What of the current page reaches past the viewport's right edge.
+  Overflow overflow();
   std::string screenshot_png();
 
   static bool available();  // Debian's chromium is installed
