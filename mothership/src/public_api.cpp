@@ -46,32 +46,6 @@ std::string field_label(const char* field) {
 
 }  // namespace
 
-std::string unbracketed_cip(std::string_view text, QueryStyle style) {
-  std::string out;
-  std::size_t copied = 0;  // text before this is in out
-  QueryReader reader(text, style);
-  QueryParameter parameter;
-  while (reader.next(parameter)) {
-    // Names and values as ClaimRequest::parse reads them; what it refuses is left to it.
-    std::string name(parameter.name.size(), '\0');
-    auto decoded_name = percent_decode(parameter.name, name, style, "query");
-    if (!decoded_name.ok() || !ascii::equals_ignoring_case(decoded_name.value(), "cip")) continue;
-    std::string value(parameter.value.size(), '\0');
-    auto decoded = percent_decode(parameter.value, value, style, "cip");
-    if (!decoded.ok()) continue;
-    std::string_view address = decoded.value();
-    if (address.size() < 2 || address.front() != '[' || address.back() != ']') continue;
-    address = address.substr(1, address.size() - 2);
-    if (address.find(':') == std::string_view::npos) continue;  // RFC 3986: brackets hold IPv6
-    const auto at = static_cast<std::size_t>(parameter.value.data() - text.data());
-    out.append(text.substr(copied, at - copied));
-    append_percent_encoded(out, address);
-    copied = at + parameter.value.size();
-  }
-  out.append(text.substr(copied));
-  return out;
-}
-
 void add_security_headers(http::Response& response) {
   response.set_header("Cache-Control", "no-store");
   response.set_header("Referrer-Policy", "no-referrer");
@@ -245,8 +219,7 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
         problem_response(415, "", "Unsupported Media Type",
                          "send the claim in the URL or as application/x-www-form-urlencoded"));
   }
-  auto parsed = ClaimRequest::parse(unbracketed_cip(request.query(), QueryStyle::url),
-                                    unbracketed_cip(request.body, QueryStyle::form));
+  auto parsed = ClaimRequest::parse(request.query(), request.body);
   if (!parsed.ok()) {
     if (!html) return respond(bad_request(false, parsed.error()));
     // A browser gets the form again, with its values and the problem named.

@@ -23,12 +23,6 @@ http::Response problem_response(int status, const std::string& type, const std::
                                 const std::string& detail, const std::string& field = "",
                                 const std::optional<StateObject>& device = std::nullopt);
 
-// A claim's query (QueryStyle::url) or form body (QueryStyle::form) with the
-// brackets taken off a bracketed IPv6 cip ("[2001:db8::7]", as an address is
-// written beside a port); everything else as it came. The address inside is
-// then checked like any other; brackets around anything but IPv6 stay, and are refused.
-std::string unbracketed_cip(std::string_view text, QueryStyle style);
-
 struct PublicApiOptions {
   MsId::Host host;  // tte-XXXXXX.net
   OtpHasher hasher;

@@ -145,22 +145,6 @@ TEST_F(PublicApiTest, FormBodyFromABrowserGetsPages) {
   EXPECT_EQ(form_again.body.find("<form"), std::string::npos);
 }
 
-// Issue 15: cip=%5B2001:db8::7%5D was refused. Brackets come off an IPv6
-// address; what is inside is checked as before.
-TEST(UnbracketedCip, TakesTheBracketsOffAnIpv6AddressOnly) {
-  EXPECT_EQ(unbracketed_cip("otp=1&cip=%5B2001:db8::7%5D&cport=5684", QueryStyle::url),
-            "otp=1&cip=2001%3Adb8%3A%3A7&cport=5684");
-  EXPECT_EQ(unbracketed_cip("cip=[2001:db8::7];CIP=%5b::1%5d", QueryStyle::url),
-            "cip=2001%3Adb8%3A%3A7;CIP=%3A%3A1");
-  EXPECT_EQ(unbracketed_cip("cport=5684&cip=%5B2001%3Adb8%3A%3A7%5D", QueryStyle::form),
-            "cport=5684&cip=2001%3Adb8%3A%3A7");
-  for (const char* unchanged :
-       {"cip=192.0.2.7&cport=5684", "cip=%5B192.0.2.7%5D", "cip=%5B2001:db8::7%5D:5684",
-        "cip=%5B%5D", "cip=[", "cip", "xcip=%5B::1%5D", "cip=%5B::1%5", ""}) {
-    EXPECT_EQ(unbracketed_cip(unchanged, QueryStyle::url), unchanged);
-  }
-}
-
 TEST_F(PublicApiTest, ABracketedIpv6ControllerAddressIsTakenWithoutItsBrackets) {
   http::Response mapped = call(api_, request("POST",
                                              "/.well-known/tte?otp=0000000000001001&devid=00000001"

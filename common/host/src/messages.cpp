@@ -274,7 +274,14 @@ Result<ClaimRequest> ClaimRequest::parse(std::string_view query, std::string_vie
   TTE_TRY(present(devid, "devid"));
   TTE_ASSIGN_OR_RETURN(DevId dev_id, DevId::parse(devid.value));
   TTE_TRY(present(cip, "cip"));
-  TTE_ASSIGN_OR_RETURN(IpAddress ip, for_member(IpAddress::parse(cip.value), "cip"));
+  // "[2001:db8::7]" is how an IPv6 address is written beside a port (RFC
+  // 3986): the brackets are taken off an IPv6 address, and only off one.
+  std::string_view cip_text = cip.value;
+  if (cip_text.size() > 2 && cip_text.front() == '[' && cip_text.back() == ']' &&
+      cip_text.find(':') != std::string_view::npos) {
+    cip_text = cip_text.substr(1, cip_text.size() - 2);
+  }
+  TTE_ASSIGN_OR_RETURN(IpAddress ip, for_member(IpAddress::parse(cip_text), "cip"));
   TTE_TRY(present(cport, "cport"));
   TTE_ASSIGN_OR_RETURN(std::uint16_t port, parse_port(cport.value, "cport"));
   TTE_TRY(present(cfingerprint, "cfingerprint"));
