@@ -64,15 +64,10 @@ class Client {
   RunResult request(const std::string& method, const std::string& target,
                     std::vector<std::string> extra = {}, const std::string& payload = "",
                     bool link_format = false) const {
-    std::vector<std::string> argv{"coap-client-" + flavour_,
-                                  "-B",
-                                  "10",
-                                  "-m",
-                                  method,
-                                  "-c",
-                                  keys_ + ".crt",
-                                  "-j",
-                                  keys_ + ".key"};
+    // -v 2: libcoap logs its warnings on stdout, among the payload (a
+    // retransmission under load); an answer's code and diagnostic come on stderr.
+    std::vector<std::string> argv{"coap-client-" + flavour_, "-v", "2", "-B", "10", "-m", method};
+    argv.insert(argv.end(), {"-c", keys_ + ".crt", "-j", keys_ + ".key"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     if (link_format) argv.insert(argv.end(), {"-t", "40"});
     if (!payload.empty()) argv.insert(argv.end(), {"-e", payload});

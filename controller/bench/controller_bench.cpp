@@ -370,6 +370,38 @@ int main_bench(int argc, char** argv) {
       rss_idle / 1024.0, rss_full / 1024.0, registered,
       static_cast<double>(rss_full - rss_idle) / registered);
 
+  // 1b. Resource Directory lookups over every registration, by libcoap's own
+  // client: the whole list (block-wise, 1024-byte blocks) beside one page of
+  // 10 in the same run (the baseline: a handshake and one block).
+  {
+    const std::string keys = std::string(TTE_PROTO_DIR) + "/keys/device-test";
+    auto lookup = [&](const std::string& query) {
+      auto began = Clock::now();
+      auto result = run(
+          {"coap-client-openssl", "-B", "60", "-m", "get", "-c", keys + ".crt", "-j", keys + ".key",
+           "coaps://127.0.0.1:" + std::to_string(coaps_port) + "/rd-lookup/" + query},
+          "", 120s);
+      if (result.exit_code != 0)
+        std::fprintf(stderr, "  lookup %s: %s\n", query.c_str(), result.err.c_str());
+      return std::make_pair(seconds_since(began) * 1000, result.out.size());
+    };
+    const auto page = lookup("ep?count=10");
+    const auto whole = lookup("ep");
+    const auto again = lookup("ep");
+    const auto lights = lookup("res?rt=tte.light");
+    std::printf(
+        "RD lookups by coap-client-openssl over %d registrations (a new DTLS session each):\n",
+        registered);
+    std::printf("  GET /rd-lookup/ep?count=10      %8.1f ms  %8zu bytes           (baseline)\n",
+                page.first, page.second);
+    std::printf("  GET /rd-lookup/ep               %8.1f ms  %8zu bytes, %5zu blocks  x%.1f\n",
+                whole.first, whole.second, whole.second / 1024 + 1, whole.first / page.first);
+    std::printf("  GET /rd-lookup/ep again (cached) %7.1f ms                          x%.1f\n",
+                again.first, again.first / page.first);
+    std::printf("  GET /rd-lookup/res?rt=tte.light %8.1f ms  %8zu bytes, %5zu blocks  x%.1f\n",
+                lights.first, lights.second, lights.second / 1024 + 1, lights.first / page.first);
+  }
+
   // 2. Requests to the Devices over their sessions, in batches through the API.
   std::atomic<bool> stop{false};
   std::atomic<long> replies{0}, errors{0};
