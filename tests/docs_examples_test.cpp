@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -103,6 +103,34 @@ struct Named {
   std::vector<std::string> needles;  // all must appear in some test
 };
 
+// `GET /rd-lookup/ep?ep=..`, `GET, POST /api/v1/bindings` or `/health` as
+// (path, query): a server path TTE serves, spaces only inside <placeholders>.
+std::optional<std::pair<std::string, std::string>> endpoint_of(std::string code) {
+  for (bool more = true; more;) {
+    more = false;
+    for (const char* method : {"GET", "POST", "PUT", "DELETE", "HEAD"}) {
+      const std::string name = method;
+      if (code.rfind(name + ", ", 0) == 0)
+        code.erase(0, name.size() + 2), more = true;
+      else if (code.rfind(name + " ", 0) == 0)
+        code.erase(0, name.size() + 1), more = true;
+    }
+  }
+  bool served = false;
+  for (const char* top : {"/.well-known", "/rd", "/api", "/health", "/login"})
+    served = served || code.rfind(top, 0) == 0;
+  if (!served) return std::nullopt;
+  int depth = 0;
+  for (char c : code) {
+    if (c == '<') ++depth;
+    if (c == '>') --depth;
+    if (c == ' ' && depth == 0) return std::nullopt;
+  }
+  const std::size_t question = code.find('?');
+  if (question == std::string::npos) return std::make_pair(code, std::string());
+  return std::make_pair(code.substr(0, question), code.substr(question));
+}
+
 // The endpoints (`METHOD /path?query` or `/path`) and query parameters named
 // in a document's code spans, outside paragraphs and table rows that say
 // "not yet served".
@@ -125,34 +153,39 @@ std::vector<Named> named_in(const std::string& document) {
     block += line + " ";
   }
   if (!block.empty()) blocks.push_back(block);
-  const std::regex span("`([^`]+)`");
-  const std::regex endpoint(
-      R"(^(?:(?:GET|POST|PUT|DELETE|HEAD)(?:, (?:GET|POST|PUT|DELETE|HEAD))* )?(/(?:\.well-known|rd|rd-lookup|api|health|login)(?:[^ ?<]|<[^>]*>)*)(\?(?:[^ <]|<[^>]*>)*)?$)");
   for (const std::string& text : blocks) {
     if (text.find("not yet served") != std::string::npos) continue;
-    for (std::sregex_iterator it(text.begin(), text.end(), span), end; it != end; ++it) {
-      const std::string code = (*it)[1];
-      std::smatch match;
-      if (!std::regex_match(code, match, endpoint)) continue;
+    for (std::size_t open = text.find('`'); open != std::string::npos;) {
+      const std::size_t close = text.find('`', open + 1);
+      if (close == std::string::npos) break;
+      const std::string code = text.substr(open + 1, close - open - 1);
+      open = text.find('`', close + 1);
+      auto endpoint = endpoint_of(code);
+      if (!endpoint) continue;
+      const auto& [raw, query] = *endpoint;
       // A path's literal parts, split at placeholders such as <urn> or <n>.
-      Named path{match[1].str(), {}};
-      const std::string raw = match[1].str();
+      Named path{raw, {}};
       std::size_t start = 0;
       while (start < raw.size()) {
-        std::size_t open = raw.find('<', start);
+        std::size_t less = raw.find('<', start);
         std::string literal =
-            raw.substr(start, open == std::string::npos ? std::string::npos : open - start);
+            raw.substr(start, less == std::string::npos ? std::string::npos : less - start);
         if (literal.size() > 1) path.needles.push_back(literal);
-        if (open == std::string::npos) break;
-        std::size_t close = raw.find('>', open);
-        start = close == std::string::npos ? raw.size() : close + 1;
+        if (less == std::string::npos) break;
+        std::size_t greater = raw.find('>', less);
+        start = greater == std::string::npos ? raw.size() : greater + 1;
       }
       if (!path.needles.empty()) named.push_back(path);
-      const std::string query = match[2].str();
-      const std::regex parameter(R"([?&\[]([a-z]+)=)");
-      for (std::sregex_iterator p(query.begin(), query.end(), parameter), e; p != e; ++p) {
-        const std::string name = (*p)[1];
-        named.push_back({"parameter " + name + "= of " + raw, {name + "="}});
+      // Parameters: a lower-case name after '?', '&' or '[', then '='.
+      for (std::size_t i = 0; i < query.size(); ++i) {
+        if (query[i] != '?' && query[i] != '&' && query[i] != '[') continue;
+        std::size_t end = i + 1;
+        while (end < query.size() && query[end] >= 'a' && query[end] <= 'z')
+          ++end;
+        if (end > i + 1 && end < query.size() && query[end] == '=') {
+          const std::string name = query.substr(i + 1, end - i - 1);
+          named.push_back({"parameter " + name + "= of " + raw, {name + "="}});
+        }
       }
     }
   }
