@@ -176,10 +176,13 @@ TEST_P(RdConformance, LookupsFilterOnEveryAttributeAndPage) {
   ControllerProcess controller(dir_, "open");
   controller.start();
   Client client(controller, GetParam());
+  // Two Devices, two keys (a key is one endpoint).
+  Client sensor(controller, GetParam(), std::string(TTE_PROTO_DIR) + "/keys/controller-test");
   auto post = [&](const std::string& target, const std::string& links) {
-    RunResult result = client.request("post", target, {}, links, true);
+    const Client& registrant = contains(target, "Sensor") ? sensor : client;
+    RunResult result = registrant.request("post", target, {}, links, true);
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    ASSERT_EQ(client.error_of(result), "") << target;
+    ASSERT_EQ(registrant.error_of(result), "") << target;
   };
   // RFC 9176 section 7.3's shape: a light, and a sensor in a sector with an
   // endpoint type and an explicit base.
@@ -254,9 +257,25 @@ TEST_P(RdConformance, SectorsUpdatesLifetimesAndRemoval) {
   // An update (empty POST to the registration resource) with a new lifetime.
   EXPECT_EQ(post("rd/1?lt=900", ""), "");
   EXPECT_TRUE(contains(client.get("rd-lookup/ep?href=/rd/1"), ";lt=900;"));
-  EXPECT_TRUE(contains(client.error_of(client.request("post", "rd/1?d=other")), "4."));
-  // The sector's registration lives 2 s without updates, then is gone.
+  EXPECT_TRUE(contains(client.error_of(client.request("post", "rd/1?d=other")), "4.00"));
+  EXPECT_TRUE(contains(client.error_of(client.request("post", "rd/1?page=1")), "4.00"));
+  // Endpoint attributes change with an update (RFC 9176 section 5.3.1).
+  EXPECT_EQ(post("rd/1?et=oic.d.light", ""), "");
+  EXPECT_TRUE(contains(client.get("rd-lookup/ep?et=oic.d.light"), "</rd/1>"));
+  // The name is this key's in every sector: another key cannot take it anywhere.
+  Client impostor(controller, GetParam(), std::string(TTE_PROTO_DIR) + "/keys/controller-test");
+  for (const char* sector : {"", "&d=floor-3", "&d=zzz"}) {
+    RunResult taken = impostor.request(
+        "post", std::string("rd?ep=urn:dev:ops:32473-Test-1") + sector, {}, "</x>", true);
+    EXPECT_TRUE(contains(impostor.error_of(taken), "4.03")) << sector << ": " << taken.err;
+  }
+  EXPECT_EQ(split_links(client.get("rd-lookup/ep")).size(), 2u);
+  // The sector's registration lives 2 s without updates, then is gone; the
+  // Device stays registered with the other one.
   EXPECT_TRUE(eventually([&] { return client.get("rd-lookup/ep?d=floor-3").empty(); }, 15s));
+  Json device = controller.device("urn:dev:ops:32473-Test-1");
+  EXPECT_EQ(device["state"], "registered") << device.dump();
+  EXPECT_EQ(device["registration"]["location"], "/rd/1") << device.dump();
   EXPECT_TRUE(contains(client.error_of(client.request("post", "rd/2")), "4.04"));
   // DELETE removes at once.
   RunResult removed = client.request("delete", "rd/1");
@@ -295,26 +314,27 @@ TEST_P(RdConformance, LookupsAreObservable) {
   ASSERT_EQ(
       client.error_of(client.request("post", "rd?ep=urn:dev:ops:32473-Test-0", {}, "</a>", true)),
       "");
-  // An observer for 4 s (coap-client -s) while endpoints keep registering:
-  // each change reaches it as a notification (at most one a second).
+  // An observer for 4 s (coap-client -s) while the endpoint keeps registering
+  // in more sectors: each change reaches it as a notification (at most one a second).
   auto observed = std::async(std::launch::async, [&] {
     return client.request("get", "rd-lookup/ep?ep=urn:dev:ops:32473-Test-*", {"-s", "4"});
   });
   int registered = 0;
-  while (observed.wait_for(300ms) != std::future_status::ready && registered < 40) {
+  while (observed.wait_for(300ms) != std::future_status::ready && registered < 7) {
     ++registered;
-    client.request("post", "rd?ep=urn:dev:ops:32473-Test-" + std::to_string(registered), {}, "</a>",
-                   true);
+    client.request("post", "rd?ep=urn:dev:ops:32473-Test-0&d=s" + std::to_string(registered), {},
+                   "</a>", true);
   }
   RunResult notifications = observed.get();
   ASSERT_EQ(notifications.exit_code, 0) << notifications.err;
-  // The first answer and every notification list Test-0 again.
+  // The first answer and every notification list /rd/1 (the default sector) again.
   std::size_t answers = 0;
-  for (std::size_t at = notifications.out.find("ep=urn:dev:ops:32473-Test-0;");
-       at != std::string::npos; at = notifications.out.find("ep=urn:dev:ops:32473-Test-0;", at + 1))
+  for (std::size_t at = notifications.out.find("</rd/1>;"); at != std::string::npos;
+       at = notifications.out.find("</rd/1>;", at + 1))
     ++answers;
   EXPECT_GE(answers, 2u) << notifications.out;
-  EXPECT_TRUE(contains(notifications.out, "ep=urn:dev:ops:32473-Test-2;")) << notifications.out;
+  EXPECT_TRUE(contains(notifications.out, "ep=urn:dev:ops:32473-Test-0;d=s2;"))
+      << notifications.out;
 }
 
 class RdSimpleRegistration : public ::testing::Test {

@@ -146,7 +146,11 @@ struct CoapServer::Impl {
   coap_blocks::Block1Assembler bodies{{kMaxLinkFormatBytes, 256, 60000}};
   // Rendered lookup answers by query, reused while the Directory is unchanged
   // (a client fetches a long answer block by block).
-  std::map<std::string, std::pair<std::uint64_t, std::string>> lookup_cache;
+  struct LookupAnswer {
+    std::uint64_t version = 0;  // of the Directory it was rendered from
+    std::string body, etag;
+  };
+  std::map<std::string, LookupAnswer> lookup_cache;
   std::size_t lookup_cache_bytes = 0;
   coap_resource_t* lookup_ep = nullptr;
   coap_resource_t* lookup_res = nullptr;
@@ -159,6 +163,7 @@ struct CoapServer::Impl {
     RegistrationRequest request;
     std::int64_t started_ms = 0;
     bool done = false;
+    bool unanswered = false;  // the fetch timed out (libcoap may still retransmit it)
     int code = 0;
     std::string diagnostic;
   };
@@ -467,8 +472,17 @@ struct CoapServer::Impl {
       return std::nullopt;
     }
     const auto size1 = uint_option(request, COAP_OPTION_SIZE1);
+    // One transfer per request: its path, query and Request-Tag (RFC 9175) name it.
+    std::string transfer(resource);
+    for (const std::string& option : query_options(request))
+      transfer += '\0' + option;
+    coap_opt_iterator_t iterator;
+    if (coap_opt_t* tag = coap_check_option(request, COAP_OPTION_RTAG, &iterator)) {
+      transfer += '\1';
+      transfer.append(reinterpret_cast<const char*>(coap_opt_value(tag)), coap_opt_length(tag));
+    }
     auto outcome =
-        bodies.add(peer ? peer->id : 0, resource, block1.block, payload_of(request),
+        bodies.add(peer ? peer->id : 0, transfer, block1.block, payload_of(request),
                    uint_option(request, COAP_OPTION_CONTENT_FORMAT),
                    size1 ? std::optional<std::size_t>(*size1) : std::nullopt, steady_ms());
     using Step = coap_blocks::Block1Assembler::Step;
@@ -596,7 +610,16 @@ struct CoapServer::Impl {
         return answer_error(response, COAP_RESPONSE_CODE(500), "lost track of the registration");
       SimpleRegistration state = std::move(it->second);
       simple_registrations.erase(it);
-      if (state.code != 0) return answer_error(response, state.code, state.diagnostic);
+      if (state.code != 0) {
+        // The fetch may still be retransmitted by libcoap, and a CON answer
+        // would wait behind it (NSTART = 1): the failure goes out NON now.
+        if (state.unanswered) coap_pdu_set_type(response, COAP_MESSAGE_NON);
+        logger.warning("simple registration failed", {{"client", remote_address(session)},
+                                                      {"ep", state.request.endpoint},
+                                                      {"code", coap_code_text(state.code)},
+                                                      {"reason", state.diagnostic}});
+        return answer_error(response, state.code, state.diagnostic);
+      }
       register_now(session, state.request, response, /*simple=*/true);
       return;
     }
@@ -606,6 +629,14 @@ struct CoapServer::Impl {
     if (!parsed.ok()) return refuse_registration(session, response, parsed.error());
     Status allowed = may_register(*peer, parsed.value());
     if (!allowed.ok()) return refuse_registration(session, response, allowed.error());
+    if (!directory.find_endpoint(parsed->endpoint, parsed->sector) &&
+        directory.registrations_of(peer->key) >= kMaxRegistrationsPerKey &&
+        directory.registration_of(peer->key)->endpoint == parsed->endpoint) {
+      return refuse_registration(
+          session, response,
+          Error{Errc::forbidden, "this device holds 8 registrations already (one per sector)",
+                nullptr});
+    }
     if (simple_registrations.size() >= 256) {
       coaps::add_uint_option(response, COAP_OPTION_MAXAGE, 10);
       return answer_error(response, COAP_RESPONSE_CODE(503),
@@ -633,7 +664,10 @@ struct CoapServer::Impl {
   static void finish_simple_registration(SimpleRegistration& state, const DeviceReply& reply) {
     state.done = true;
     if (reply.failure != DeviceReply::Failure::none) {
-      state.code = COAP_RESPONSE_CODE(504);
+      const bool silent = reply.failure == DeviceReply::Failure::timeout ||
+                          reply.failure == DeviceReply::Failure::not_connected;
+      state.code = silent ? COAP_RESPONSE_CODE(504) : COAP_RESPONSE_CODE(502);
+      state.unanswered = reply.failure == DeviceReply::Failure::timeout;
       state.diagnostic = "could not read the endpoint's /.well-known/core: " + reply.error;
       return;
     }
@@ -710,7 +744,9 @@ struct CoapServer::Impl {
   }
 
   void ended(const Registration& registration, const char* how) {
-    if (directory.registrations_of(registration.fingerprint) == 0) {
+    if (const Registration* remaining = directory.registration_of(registration.fingerprint)) {
+      registry.registered(*remaining, clock());  // the Device is still registered (another sector)
+    } else {
       registry.registration_ended(registration.fingerprint, how);
       drop_session(registration.fingerprint);
     }
@@ -750,24 +786,25 @@ struct CoapServer::Impl {
     for (const std::string& option : query_texts)
       key += '\0' + option;
     auto cached = lookup_cache.find(key);
-    if (cached == lookup_cache.end() || cached->second.first != directory.version()) {
-      std::string body = endpoints ? lookup_endpoints(directory, query.value())
-                                   : lookup_resources(directory, query.value());
+    if (cached == lookup_cache.end() || cached->second.version != directory.version()) {
+      LookupAnswer answer;
+      answer.version = directory.version();
+      answer.body = endpoints ? lookup_endpoints(directory, query.value())
+                              : lookup_resources(directory, query.value());
+      answer.etag = coap_blocks::etag_of(answer.body);
       // At most 64 answers and 16 MiB kept: a client asking many different
       // queries costs renders, not memory.
-      if (lookup_cache.size() >= 64 || lookup_cache_bytes + body.size() > (16u << 20)) {
+      if (lookup_cache.size() >= 64 || lookup_cache_bytes + answer.body.size() > (16u << 20)) {
         lookup_cache.clear();
         lookup_cache_bytes = 0;
         cached = lookup_cache.end();
       }
-      if (cached != lookup_cache.end()) lookup_cache_bytes -= cached->second.second.size();
-      lookup_cache_bytes += body.size();
-      cached =
-          lookup_cache.insert_or_assign(key, std::make_pair(directory.version(), std::move(body)))
-              .first;
+      if (cached != lookup_cache.end()) lookup_cache_bytes -= cached->second.body.size();
+      lookup_cache_bytes += answer.body.size();
+      cached = lookup_cache.insert_or_assign(key, std::move(answer)).first;
     }
-    coaps::answer_body(response, request, COAP_RESPONSE_CODE(205), cached->second.second,
-                       kLinkFormat);
+    coaps::answer_body(response, request, COAP_RESPONSE_CODE(205), cached->second.body, kLinkFormat,
+                       cached->second.etag);
   }
 
   static void on_well_known_core(coap_resource_t* resource, coap_session_t* session,
@@ -942,6 +979,11 @@ struct CoapServer::Impl {
     reply.code = coap_pdu_get_code(received);
     reply.content_format = uint_option(received, COAP_OPTION_CONTENT_FORMAT);
     reply.payload = payload_of(received);
+    const coaps::BlockOption block2 = coaps::block_option(received, COAP_OPTION_BLOCK2);
+    if (block2.block && (block2.block->more || block2.block->num != 0)) {
+      reply.failure = DeviceReply::Failure::failed;
+      reply.error = "the device answered block-wise (Block2), which the Controller does not fetch";
+    }
     finished(session, token);
     if (auto it = pending.find(token); it != pending.end()) {
       auto done = std::move(it->second.done);
@@ -962,7 +1004,8 @@ struct CoapServer::Impl {
       observation.token = 0;
       observation.session = nullptr;
     }
-    if (reply.code >= 64 && reply.code < 128) notify(key, observation, reply);
+    if (reply.failure == DeviceReply::Failure::none && reply.code >= 64 && reply.code < 128)
+      notify(key, observation, reply);
     return COAP_RESPONSE_OK;
   }
 

@@ -34,6 +34,8 @@ struct DeviceReply {
   std::optional<unsigned> content_format;
   std::string payload;
 };
+// (A Device's answer in several Block2 blocks is a failure: the Controller
+// does not fetch the rest, and never hands on half of it.)
 
 // "2.05"
 std::string coap_code_text(int code);

@@ -1,5 +1,6 @@
 #include "directory.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <iterator>
@@ -70,7 +71,8 @@ bool valid_base(std::string_view base) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
       return false;
   }
-  return std::isalpha(static_cast<unsigned char>(base[0])) && printable(base, false);
+  return std::isalpha(static_cast<unsigned char>(base[0])) && printable(base, false) &&
+         base.find_first_of("?#") == std::string_view::npos;
 }
 
 std::string key_of(std::string_view sector, std::string_view endpoint) {
@@ -118,7 +120,7 @@ Result<RegistrationRequest> parse_registration(const std::vector<std::string>& q
       return make_error(Errc::syntax, "a lookup parameter is not a registration parameter");
     } else {
       if (request.extra.size() >= 16)
-        return make_error(Errc::too_long, "too many endpoint attributes");
+        return make_error(Errc::too_long, "too many endpoint attributes (16 at most)");
       if (p.name.size() > 63 || p.value.size() > 255)
         return make_error(Errc::too_long, "an attribute is too long");
       if (!is_parameter_name(p.name) || !printable(p.value, true))
@@ -154,7 +156,7 @@ Result<RegistrationRequest> parse_simple_registration(const std::vector<std::str
 Result<UpdateRequest> parse_update(const std::vector<std::string>& query,
                                    std::string_view payload) {
   if (!payload.empty())
-    return make_error(Errc::unsupported, "a registration update has no payload (register again)");
+    return make_error(Errc::syntax, "a registration update has no payload (register again)");
   UpdateRequest request;
   for (const auto& option : query) {
     Parameter p = split(option);
@@ -167,9 +169,19 @@ Result<UpdateRequest> parse_update(const std::vector<std::string>& query,
         return make_error(Errc::syntax, "base must be a URI such as coap://[2001:db8::1]", "base");
       request.base = std::string(p.value);
     } else if (p.name == "ep" || p.name == "d") {
-      return make_error(Errc::unsupported, "an update cannot change ep or d (register again)");
+      return make_error(Errc::syntax, "an update cannot change ep or d (register again)");
+    } else if (p.name == "page" || p.name == "count" || p.name == "href" || p.name == "anchor" ||
+               p.name == "rt") {
+      return make_error(Errc::syntax, "a lookup parameter is not a registration parameter");
+    } else {
+      if (request.extra.size() >= 16)
+        return make_error(Errc::too_long, "too many endpoint attributes (16 at most)");
+      if (p.name.size() > 63 || p.value.size() > 255)
+        return make_error(Errc::too_long, "an attribute is too long");
+      if (!is_parameter_name(p.name) || !printable(p.value, true))
+        return make_error(Errc::syntax, "an attribute holds a character links cannot carry");
+      request.extra.emplace_back(std::string(p.name), std::string(p.value));
     }
-    // Other endpoint attributes in an update are ignored.
   }
   return request;
 }
@@ -201,19 +213,34 @@ Result<Directory::Registered> Directory::register_endpoint(const RegistrationReq
                                                            const std::string& source,
                                                            std::int64_t now) {
   Registered out;
+  // An endpoint name belongs to one key, in every sector.
+  if (auto named = locations_of_name_.find(request.endpoint); named != locations_of_name_.end()) {
+    for (const std::string& held : named->second) {
+      if (by_location_.at(held).fingerprint != peer) {
+        return make_error(Errc::forbidden, "this endpoint name is registered by another device",
+                          "ep");
+      }
+    }
+  }
+  // A key is one endpoint: registering under a new name replaces the old name's registrations.
+  if (auto owned = locations_of_key_.find(peer.bytes()); owned != locations_of_key_.end()) {
+    std::vector<std::string> renamed;
+    for (const std::string& held : owned->second) {
+      if (by_location_.at(held).endpoint != request.endpoint) renamed.push_back(held);
+    }
+    for (const std::string& held : renamed) {
+      erase(by_location_.find(held));
+      out.replaced = true;
+    }
+  }
   std::string key = key_of(request.sector, request.endpoint);
   std::string location;
   if (auto it = location_of_endpoint_.find(key); it != location_of_endpoint_.end()) {
-    const Registration& existing = by_location_.at(it->second);
-    if (existing.fingerprint != peer) {
-      return make_error(Errc::forbidden, "this endpoint name is registered by another device",
-                        "ep");
-    }
     location = it->second;
     out.replaced = true;
   } else if (registrations_of(peer) >= kMaxRegistrationsPerKey) {
     return make_error(Errc::forbidden,
-                      "this device holds 8 registrations already (one per name and sector)");
+                      "this device holds 8 registrations already (one per sector)");
   }
   if (location.empty()) location = "rd/" + std::to_string(next_id_++);
   if (auto existing = by_location_.find(location); existing != by_location_.end())
@@ -251,6 +278,16 @@ Result<Registration> Directory::update(std::string_view location, const UpdateRe
   by_expiry_.erase({registration.expires_at(), registration.location});
   if (request.lifetime) registration.lifetime = *request.lifetime;
   if (request.base) registration.base = *request.base;
+  for (const auto& [name, value] : request.extra) {  // RFC 9176 section 5.3.1: they change
+    auto same = std::find_if(registration.extra.begin(), registration.extra.end(),
+                             [&](const auto& attribute) { return attribute.first == name; });
+    if (same != registration.extra.end()) {
+      same->second = value;
+    } else if (registration.extra.size() < 16) {
+      registration.extra.emplace_back(name, value);
+    }
+  }
+  if (!request.extra.empty()) ++version_;
   if (registration.source != source) ++version_;
   registration.source = source;
   registration.updated_at = now;
@@ -326,6 +363,17 @@ const Registration* Directory::find_endpoint(std::string_view endpoint) const {
 std::size_t Directory::registrations_of(const Fingerprint& key) const {
   auto it = locations_of_key_.find(key.bytes());
   return it == locations_of_key_.end() ? 0 : it->second.size();
+}
+
+const Registration* Directory::registration_of(const Fingerprint& key) const {
+  auto it = locations_of_key_.find(key.bytes());
+  if (it == locations_of_key_.end()) return nullptr;
+  const Registration* chosen = nullptr;
+  for (const std::string& location : it->second) {
+    const Registration* registration = find_location(location);
+    if (!chosen || (registration->sector.empty() && !chosen->sector.empty())) chosen = registration;
+  }
+  return chosen;
 }
 
 const Registration* Directory::find_location(std::string_view location) const {

@@ -57,6 +57,7 @@ Result<RegistrationRequest> parse_simple_registration(const std::vector<std::str
 struct UpdateRequest {
   std::optional<std::int64_t> lifetime;
   std::optional<std::string> base;
+  std::vector<std::pair<std::string, std::string>> extra;  // endpoint attributes to set (et, ...)
 };
 // Errors: syntax, duplicate, out_of_range, unsupported (a payload, or ep/d,
 // which an update cannot change).
@@ -100,9 +101,10 @@ class Directory {
 
   // RFC 9176 section 5: a registration with the endpoint name and sector of an
   // existing one replaces it and keeps its location; another sector is another
-  // registration. `source`: the peer's address as a base URI.
-  // Errors: forbidden (the endpoint name is registered by another key; the key
-  // holds kMaxRegistrationsPerKey registrations already).
+  // registration. A key is one endpoint: a new name from it replaces its
+  // registrations under the old one. `source`: the peer's address as a base URI.
+  // Errors: forbidden (the endpoint name is registered by another key, in any
+  // sector; the key holds kMaxRegistrationsPerKey registrations already).
   Result<Registered> register_endpoint(const RegistrationRequest& request, const Fingerprint& peer,
                                        const std::string& source, std::int64_t now);
   // Errors: not_found (no such registration: RFC 9176 says register again),
@@ -119,6 +121,8 @@ class Directory {
   // The registration of an endpoint name in the default sector, else in any.
   const Registration* find_endpoint(std::string_view endpoint) const;
   std::size_t registrations_of(const Fingerprint& key) const;
+  // One of the key's registrations (the default sector's first), if any.
+  const Registration* registration_of(const Fingerprint& key) const;
   // Changes every time a registration is made, updated or ends (for lookups'
   // observers and ETags).
   std::uint64_t version() const { return version_; }

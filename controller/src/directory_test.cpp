@@ -60,8 +60,8 @@ TEST(ParseUpdate, HasNoPayloadAndKeepsTheName) {
   EXPECT_EQ(update->lifetime, 300);
   EXPECT_FALSE(update->base);
   EXPECT_TRUE(parse_update({}, "").ok());
-  EXPECT_EQ(parse_update({}, kLinks).error().code, Errc::unsupported);
-  EXPECT_EQ(parse_update({"ep=urn:dev:ops:1-x-1"}, "").error().code, Errc::unsupported);
+  EXPECT_EQ(parse_update({}, kLinks).error().code, Errc::syntax);
+  EXPECT_EQ(parse_update({"ep=urn:dev:ops:1-x-1"}, "").error().code, Errc::syntax);
   EXPECT_EQ(parse_update({"lt=1", "lt=2"}, "").error().code, Errc::duplicate);
 }
 
@@ -123,16 +123,31 @@ TEST(Directory, ARepeatedRegistrationReplacesAndKeepsTheLocation) {
           .error()
           .code,
       Errc::forbidden);
-  // The same key under a new name is another registration (RFC 9176 keys
-  // registrations by endpoint name and sector), up to a limit per key.
+  // The same key under a new name: a key is one endpoint, renamed.
   auto renamed =
       directory.register_endpoint(request("urn:dev:ops:32473-Light-0002"), kLight, kSource, 3000);
   ASSERT_TRUE(renamed.ok());
-  EXPECT_FALSE(renamed->replaced);
-  EXPECT_EQ(directory.size(), 2u);
-  EXPECT_TRUE(directory.find_endpoint("urn:dev:ops:32473-Light-0001"));
+  EXPECT_TRUE(renamed->replaced);
+  EXPECT_EQ(directory.size(), 1u);
+  EXPECT_FALSE(directory.find_endpoint("urn:dev:ops:32473-Light-0001"));
   EXPECT_TRUE(directory.find_endpoint("urn:dev:ops:32473-Light-0002"));
-  EXPECT_EQ(directory.registrations_of(kLight), 2u);
+}
+
+TEST(Directory, ANameBelongsToOneKeyInEverySector) {
+  Directory directory;
+  auto floor = request("urn:dev:ops:32473-Light-0001");
+  floor.sector = "a";
+  ASSERT_TRUE(directory.register_endpoint(floor, kLight, kSource, 1000).ok());
+  // Another key may not take the name in another sector, nor in the default one.
+  floor.sector = "zzz";
+  EXPECT_EQ(directory.register_endpoint(floor, kSwitch, kSource, 1000).error().code,
+            Errc::forbidden);
+  EXPECT_EQ(
+      directory.register_endpoint(request("urn:dev:ops:32473-Light-0001"), kSwitch, kSource, 1000)
+          .error()
+          .code,
+      Errc::forbidden);
+  EXPECT_EQ(directory.size(), 1u);
 }
 
 TEST(Directory, SectorsHoldSeparateRegistrations) {
@@ -203,6 +218,12 @@ TEST(ParseRegistration, RefusesValuesThatWouldForgeLinksInLookups) {
   EXPECT_EQ(parse_registration({ep, "l)=60"}, kLinks, 40u).error().code, Errc::syntax);
   EXPECT_EQ(parse_registration({ep, "page=1"}, kLinks, 40u).error().code, Errc::syntax);
   EXPECT_EQ(parse_update({"base=coap://x,<y>"}, "").error().code, Errc::syntax);
+  EXPECT_EQ(parse_update({"page=1"}, "").error().code, Errc::syntax);
+  EXPECT_EQ(parse_update({"d=other"}, "").error().code, Errc::syntax);
+  EXPECT_EQ(parse_update({"base=coap://h/p?q"}, "").error().code, Errc::syntax);
+  auto et = parse_update({"et=oic.d.light"}, "");
+  ASSERT_TRUE(et.ok());
+  ASSERT_EQ(et->extra.size(), 1u);
 }
 
 TEST(ParseSimpleRegistration, WantsNoPayloadAndNoBase) {

@@ -124,7 +124,8 @@ std::string format_link_format(const std::vector<Link>& links) {
       if (!a.has_value) continue;
       out += '=';
       // RFC 6690 section 2 wants anchor quoted; base is a URI too (RFC 9176's examples).
-      const bool uri = a.name == "anchor" || a.name == "base";
+      // and title is a quoted-string (RFC 8288 section 3.4.1).
+      const bool uri = a.name == "anchor" || a.name == "base" || a.name == "title";
       if (!uri && is_plain_token(a.value)) {
         out += a.value;
         continue;

@@ -143,21 +143,113 @@ Result<LookupQuery> parse_lookup_query(const std::vector<std::string>& query) {
   return out;
 }
 
-std::string resolve_reference(std::string_view base, std::string_view reference) {
-  if (has_scheme(reference)) return std::string(reference);
-  if (reference.empty()) return std::string(base);
-  if (reference.substr(0, 2) == "//") {
-    const std::size_t colon = base.find(':');
-    return std::string(base.substr(0, colon + 1)) + std::string(reference);
+namespace {
+
+// RFC 3986 section 3: scheme, authority, path, query, fragment of a reference.
+struct UriParts {
+  std::optional<std::string> scheme, authority, query, fragment;
+  std::string path;
+};
+
+UriParts split_uri(std::string_view text) {
+  UriParts parts;
+  if (has_scheme(text)) {
+    const std::size_t colon = text.find(':');
+    parts.scheme = std::string(text.substr(0, colon));
+    text.remove_prefix(colon + 1);
   }
-  const std::string origin = origin_of(base);
-  if (reference[0] == '/') return origin + std::string(reference);
-  // A relative path: beside the last segment of the base's path.
-  std::string_view path = base.substr(origin.size());
-  const std::size_t slash = path.rfind('/');
-  std::string directory =
-      slash == std::string_view::npos ? "/" : std::string(path.substr(0, slash + 1));
-  return origin + directory + std::string(reference);
+  if (const std::size_t hash = text.find('#'); hash != std::string_view::npos) {
+    parts.fragment = std::string(text.substr(hash + 1));
+    text = text.substr(0, hash);
+  }
+  if (const std::size_t question = text.find('?'); question != std::string_view::npos) {
+    parts.query = std::string(text.substr(question + 1));
+    text = text.substr(0, question);
+  }
+  if (text.substr(0, 2) == "//") {
+    const std::size_t slash = text.find('/', 2);
+    parts.authority =
+        std::string(text.substr(2, slash == std::string_view::npos ? slash : slash - 2));
+    text = slash == std::string_view::npos ? std::string_view() : text.substr(slash);
+  }
+  parts.path = std::string(text);
+  return parts;
+}
+
+// RFC 3986 section 5.2.4.
+std::string remove_dot_segments(std::string input) {
+  std::string output;
+  while (!input.empty()) {
+    if (input.rfind("../", 0) == 0) {
+      input.erase(0, 3);
+    } else if (input.rfind("./", 0) == 0) {
+      input.erase(0, 2);
+    } else if (input.rfind("/./", 0) == 0) {
+      input.erase(0, 2);
+    } else if (input == "/.") {
+      input = "/";
+    } else if (input.rfind("/../", 0) == 0 || input == "/..") {
+      input = input == "/.." ? "/" : input.substr(3);
+      const std::size_t last = output.rfind('/');
+      output.erase(last == std::string::npos ? 0 : last);
+    } else if (input == "." || input == "..") {
+      input.clear();
+    } else {
+      const std::size_t next = input.find('/', input[0] == '/' ? 1 : 0);
+      output += input.substr(0, next);
+      input.erase(0, next == std::string::npos ? input.size() : next);
+    }
+  }
+  return output;
+}
+
+}  // namespace
+
+std::string resolve_reference(std::string_view base, std::string_view reference) {
+  // RFC 3986 section 5.2.2, strictly.
+  const UriParts b = split_uri(base), r = split_uri(reference);
+  UriParts t;
+  if (r.scheme) {
+    t = r;
+    t.path = remove_dot_segments(r.path);
+  } else {
+    t.scheme = b.scheme;
+    if (r.authority) {
+      t.authority = r.authority;
+      t.path = remove_dot_segments(r.path);
+      t.query = r.query;
+    } else {
+      t.authority = b.authority;
+      if (r.path.empty()) {
+        t.path = b.path;
+        t.query = r.query ? r.query : b.query;
+      } else {
+        if (r.path[0] == '/') {
+          t.path = remove_dot_segments(r.path);
+        } else {
+          // Merge (section 5.2.3).
+          std::string merged;
+          if (b.authority && b.path.empty()) {
+            merged = "/" + r.path;
+          } else {
+            const std::size_t slash = b.path.rfind('/');
+            merged =
+                (slash == std::string::npos ? std::string() : b.path.substr(0, slash + 1)) + r.path;
+          }
+          t.path = remove_dot_segments(merged);
+        }
+        t.query = r.query;
+      }
+    }
+  }
+  t.fragment = r.fragment;
+  std::string out;
+  if (t.scheme) out += *t.scheme + ":";
+  if (t.authority) out += "//" + *t.authority;
+  out += t.path;
+  if (t.query) out += "?" + *t.query;
+  if (t.fragment) out += "#" + *t.fragment;
+  return out;
 }
 
 std::string lookup_endpoints(const Directory& directory, const LookupQuery& query) {

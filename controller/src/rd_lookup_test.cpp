@@ -46,6 +46,40 @@ TEST(ResolveReference, FollowsRfc3986ForPathsAndAbsoluteUris) {
   EXPECT_EQ(resolve_reference("coap://h", "coap://other/x"), "coap://other/x");
   EXPECT_EQ(resolve_reference("coaps://h:1", "//g:2/x"), "coaps://g:2/x");
   EXPECT_EQ(resolve_reference("coaps://h:1", ""), "coaps://h:1");
+  // RFC 3986 section 5.4's examples (base http://a/b/c/d;p?q), with coap.
+  const std::string b = "coap://a/b/c/d;p?q";
+  const std::pair<const char*, const char*> examples[] = {
+      {"g", "coap://a/b/c/g"},
+      {"./g", "coap://a/b/c/g"},
+      {"g/", "coap://a/b/c/g/"},
+      {"/g", "coap://a/g"},
+      {"//g", "coap://g"},
+      {"?y", "coap://a/b/c/d;p?y"},
+      {"g?y", "coap://a/b/c/g?y"},
+      {"#s", "coap://a/b/c/d;p?q#s"},
+      {"g#s", "coap://a/b/c/g#s"},
+      {";x", "coap://a/b/c/;x"},
+      {"", "coap://a/b/c/d;p?q"},
+      {".", "coap://a/b/c/"},
+      {"./", "coap://a/b/c/"},
+      {"..", "coap://a/b/"},
+      {"../", "coap://a/b/"},
+      {"../g", "coap://a/b/g"},
+      {"../..", "coap://a/"},
+      {"../../g", "coap://a/g"},
+      {"../../../g", "coap://a/g"},
+      {"/./g", "coap://a/g"},
+      {"/../g", "coap://a/g"},
+      {"g.", "coap://a/b/c/g."},
+      {"./../g", "coap://a/b/g"},
+      {"./g/.", "coap://a/b/c/g/"},
+      {"g/./h", "coap://a/b/c/g/h"},
+      {"g/../h", "coap://a/b/c/h"},
+      {"g;x=1/./y", "coap://a/b/c/g;x=1/y"},
+      {"g;x=1/../y", "coap://a/b/c/y"},
+  };
+  for (const auto& [reference, target] : examples)
+    EXPECT_EQ(resolve_reference(b, reference), target) << reference;
 }
 
 TEST(ParseLookupQuery, PagingNeedsCount) {

@@ -71,7 +71,7 @@ void answer_error(coap_pdu_t* response, int code, std::string_view diagnostic) {
 }
 
 void answer_body(coap_pdu_t* response, const coap_pdu_t* request, int code, std::string_view body,
-                 std::optional<unsigned> content_format) {
+                 std::optional<unsigned> content_format, std::string_view etag) {
   const BlockOption asked = block_option(request, COAP_OPTION_BLOCK2);
   if (!asked.valid) return answer_error(response, COAP_RESPONSE_CODE(400), "malformed Block2");
   auto part = coap_blocks::body_part(body, asked.block);
@@ -79,7 +79,7 @@ void answer_body(coap_pdu_t* response, const coap_pdu_t* request, int code, std:
   coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
   // Options in number order: ETag 4, Content-Format 12, Block2 23, Size2 28.
   if (part->block) {
-    const std::string tag = coap_blocks::etag_of(body);
+    const std::string tag = etag.empty() ? coap_blocks::etag_of(body) : std::string(etag);
     coap_add_option(response, COAP_OPTION_ETAG, tag.size(),
                     reinterpret_cast<const uint8_t*>(tag.data()));
   }

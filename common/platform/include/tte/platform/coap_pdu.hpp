@@ -40,8 +40,10 @@ void answer_error(coap_pdu_t* response, int code, std::string_view diagnostic);
 // Answers `code` with `body` (Content-Format `content_format`), the whole body
 // or the block the request's Block2 asks for, with ETag and Size2 when
 // block-wise; 4.02 when the asked block is past the end.
+// `etag`: the body's coap_blocks::etag_of, when the caller keeps it (a long
+// body fetched block by block is not hashed again for every block).
 void answer_body(coap_pdu_t* response, const coap_pdu_t* request, int code, std::string_view body,
-                 std::optional<unsigned> content_format);
+                 std::optional<unsigned> content_format, std::string_view etag = {});
 
 }  // namespace tte::coaps
 
