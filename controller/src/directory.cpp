@@ -278,13 +278,14 @@ Result<Registration> Directory::update(std::string_view location, const UpdateRe
   by_expiry_.erase({registration.expires_at(), registration.location});
   if (request.lifetime) registration.lifetime = *request.lifetime;
   if (request.base) registration.base = *request.base;
-  for (const auto& [name, value] : request.extra) {  // RFC 9176 section 5.3.1: they change
-    auto same = std::find_if(registration.extra.begin(), registration.extra.end(),
-                             [&](const auto& attribute) { return attribute.first == name; });
+  for (const auto& changed : request.extra) {  // RFC 9176 section 5.3.1: they change
+    auto same = std::find_if(
+        registration.extra.begin(), registration.extra.end(),
+        [&changed](const auto& attribute) { return attribute.first == changed.first; });
     if (same != registration.extra.end()) {
-      same->second = value;
+      same->second = changed.second;
     } else if (registration.extra.size() < 16) {
-      registration.extra.emplace_back(name, value);
+      registration.extra.push_back(changed);
     }
   }
   if (!request.extra.empty()) ++version_;
