@@ -45,6 +45,18 @@ bool parse_profile(const char* text, Profile* profile) {
   return false;
 }
 
+ProfileResource profile_resource(Profile profile) {
+  switch (profile) {
+    case Profile::light:
+      return {"light", "tte.light", "core.a", false};
+    case Profile::switch_:
+      return {"switch", "tte.switch", "core.s", true};
+    case Profile::sensor:
+      return {"temp", "tte.temp", "core.s", true};
+  }
+  return {"light", "tte.light", "core.a", false};
+}
+
 const char* Resources::links() const {
   switch (profile_) {
     case Profile::light:

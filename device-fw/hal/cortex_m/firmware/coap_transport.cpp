@@ -58,26 +58,8 @@ bool CoapTransport::start(const Keys& keys, Profile profile, Events& events) {
   // Keep the NAT binding to the Controller open (docs/protocol.md section 9).
   coap_context_set_keepalive(context_, 25);
   // The profile's one resource, reached by the Controller over the Device's own session.
-  const char* name = profile == Profile::light     ? "light"
-                     : profile == Profile::switch_ ? "switch"
-                                                   : "temp";
-  resource_ = coap_resource_init(coap_make_str_const(name), 0);
+  resource_ = coap_pdu::add_profile_resource(context_, profile, &CoapTransport::on_request);
   if (!resource_) return false;
-  // /.well-known/core lists it as the Device registers it (docs/protocol.md 9.1).
-  coap_add_attr(resource_, coap_make_str_const("rt"),
-                coap_make_str_const(profile == Profile::light     ? "tte.light"
-                                    : profile == Profile::switch_ ? "tte.switch"
-                                                                  : "tte.temp"),
-                0);
-  coap_add_attr(resource_, coap_make_str_const("if"),
-                coap_make_str_const(profile == Profile::light ? "core.a" : "core.s"), 0);
-  coap_register_request_handler(resource_, COAP_REQUEST_GET, &CoapTransport::on_request);
-  if (profile == Profile::light) {
-    coap_register_request_handler(resource_, COAP_REQUEST_PUT, &CoapTransport::on_request);
-  } else {
-    coap_resource_set_get_observable(resource_, 1);
-  }
-  coap_add_resource(context_, resource_);
   return true;
 }
 

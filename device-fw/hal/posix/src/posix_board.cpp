@@ -254,26 +254,8 @@ CoapNetwork::CoapNetwork(std::function<Millis()> clock, Profile profile)
   coap_register_response_handler(context_, &CoapNetwork::on_response);
   coap_register_nack_handler(context_, &CoapNetwork::on_nack);
   coap_register_event_handler(context_, &CoapNetwork::on_event);
-  // The profile's one resource, reachable over the Devices' sessions to the
-  // Controller, listed in /.well-known/core exactly as the Devices register it
-  // (docs/protocol.md section 9.1; libcoap adds `obs`).
-  const char* name = profile == Profile::light     ? "light"
-                     : profile == Profile::switch_ ? "switch"
-                                                   : "temp";
-  resource_ = coap_resource_init(coap_make_str_const(name), 0);
-  const char* type = profile == Profile::light     ? "tte.light"
-                     : profile == Profile::switch_ ? "tte.switch"
-                                                   : "tte.temp";
-  coap_add_attr(resource_, coap_make_str_const("rt"), coap_make_str_const(type), 0);
-  coap_add_attr(resource_, coap_make_str_const("if"),
-                coap_make_str_const(profile == Profile::light ? "core.a" : "core.s"), 0);
-  coap_register_request_handler(resource_, COAP_REQUEST_GET, &CoapNetwork::on_request);
-  if (profile == Profile::light) {
-    coap_register_request_handler(resource_, COAP_REQUEST_PUT, &CoapNetwork::on_request);
-  } else {
-    coap_resource_set_get_observable(resource_, 1);
-  }
-  coap_add_resource(context_, resource_);
+  resource_ = coap_pdu::add_profile_resource(context_, profile, &CoapNetwork::on_request);
+  if (!resource_) throw std::runtime_error("cannot create the Device's resource");
 }
 
 CoapNetwork::~CoapNetwork() {

@@ -18,6 +18,15 @@ const char* profile_name(Profile profile);
 // "light", "switch", "sensor". False for anything else.
 bool parse_profile(const char* text, Profile* profile);
 
+// The profile's one resource as its link describes it (the table above).
+struct ProfileResource {
+  const char* name;       // the path without '/': "light"
+  const char* type;       // rt: "tte.light"
+  const char* interface;  // if: "core.a"
+  bool observable;
+};
+ProfileResource profile_resource(Profile profile);
+
 enum class Method : std::uint8_t { get = 1, post = 2, put = 3, delete_ = 4 };
 
 struct Reply {

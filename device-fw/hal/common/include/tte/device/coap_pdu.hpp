@@ -15,6 +15,26 @@ namespace tte::device::coap_pdu {
 
 constexpr std::uint16_t kContentFormatText = 0, kContentFormatLinkFormat = 40;
 
+// The profile's one resource, served to the Controller over the Device's own
+// session and listed in /.well-known/core as the Device registers it
+// (docs/protocol.md section 9.1; libcoap adds `obs`): GET, and PUT on the light.
+inline coap_resource_t* add_profile_resource(coap_context_t* context, Profile profile,
+                                             coap_method_handler_t handler) {
+  const ProfileResource described = profile_resource(profile);
+  coap_resource_t* resource = coap_resource_init(coap_make_str_const(described.name), 0);
+  if (!resource) return nullptr;
+  coap_add_attr(resource, coap_make_str_const("rt"), coap_make_str_const(described.type), 0);
+  coap_add_attr(resource, coap_make_str_const("if"), coap_make_str_const(described.interface), 0);
+  coap_register_request_handler(resource, COAP_REQUEST_GET, handler);
+  if (described.observable) {
+    coap_resource_set_get_observable(resource, 1);
+  } else {
+    coap_register_request_handler(resource, COAP_REQUEST_PUT, handler);
+  }
+  coap_add_resource(context, resource);
+  return resource;
+}
+
 // DTLS set-up for a peer trusted for its key alone (TTE pins fingerprints, never a
 // CA): its self-signed certificate is accepted, without dates or revocation
 // lists (a Device has no calendar); the board adds its keys and the pin check.
