@@ -75,18 +75,32 @@ bool valid_base(std::string_view base) {
          base.find_first_of("?#") == std::string_view::npos;
 }
 
-std::string key_of(std::string_view sector, std::string_view endpoint) {
-  std::string key(sector);
-  key += '\0';
-  key += endpoint;
-  return key;
+Result<std::string> parse_base(std::string_view value) {
+  if (!valid_base(value))
+    return make_error(Errc::syntax, "base must be a URI such as coap://[2001:db8::1]", "base");
+  return std::string(value);
 }
 
-}  // namespace
+// Any other `name=value` of a registration or an update: an endpoint
+// attribute (et, ...). Lookup parameters are refused.
+Status add_endpoint_attribute(std::vector<std::pair<std::string, std::string>>& extra,
+                              const Parameter& p) {
+  if (p.name == "page" || p.name == "count" || p.name == "href" || p.name == "anchor" ||
+      p.name == "rt") {
+    return make_error(Errc::syntax, "a lookup parameter is not a registration parameter");
+  }
+  if (extra.size() >= kMaxEndpointAttributes)
+    return make_error(Errc::too_long, "too many endpoint attributes (16 at most)");
+  if (p.name.size() > 63 || p.value.size() > 255)
+    return make_error(Errc::too_long, "an attribute is too long");
+  if (!is_parameter_name(p.name) || !printable(p.value, true))
+    return make_error(Errc::syntax, "an attribute holds a character links cannot carry");
+  extra.emplace_back(std::string(p.name), std::string(p.value));
+  return Status();
+}
 
-Result<RegistrationRequest> parse_registration(const std::vector<std::string>& query,
-                                               std::string_view payload,
-                                               std::optional<unsigned> content_format) {
+// A registration's query: ep, lt, d, base and endpoint attributes.
+Result<RegistrationRequest> parse_registration_query(const std::vector<std::string>& query) {
   RegistrationRequest request;
   bool seen_ep = false, seen_lt = false, seen_d = false, seen_base = false;
   for (const auto& option : query) {
@@ -112,23 +126,29 @@ Result<RegistrationRequest> parse_registration(const std::vector<std::string>& q
     } else if (p.name == "base") {
       if (seen_base) return make_error(Errc::duplicate, "base is given twice", "base");
       seen_base = true;
-      if (!valid_base(p.value))
-        return make_error(Errc::syntax, "base must be a URI such as coap://[2001:db8::1]", "base");
-      request.base = std::string(p.value);
-    } else if (p.name == "page" || p.name == "count" || p.name == "href" || p.name == "anchor" ||
-               p.name == "rt") {
-      return make_error(Errc::syntax, "a lookup parameter is not a registration parameter");
+      TTE_ASSIGN_OR_RETURN(request.base, parse_base(p.value));
     } else {
-      if (request.extra.size() >= 16)
-        return make_error(Errc::too_long, "too many endpoint attributes (16 at most)");
-      if (p.name.size() > 63 || p.value.size() > 255)
-        return make_error(Errc::too_long, "an attribute is too long");
-      if (!is_parameter_name(p.name) || !printable(p.value, true))
-        return make_error(Errc::syntax, "an attribute holds a character links cannot carry");
-      request.extra.emplace_back(std::string(p.name), std::string(p.value));
+      TTE_TRY(add_endpoint_attribute(request.extra, p));
     }
   }
   if (!seen_ep) return make_error(Errc::missing, "ep (the Device's URN) is required", "ep");
+  return request;
+}
+
+std::string key_of(std::string_view sector, std::string_view endpoint) {
+  std::string key(sector);
+  key += '\0';
+  key += endpoint;
+  return key;
+}
+
+}  // namespace
+
+Result<RegistrationRequest> parse_registration(const std::vector<std::string>& query,
+                                               std::string_view payload,
+                                               std::optional<unsigned> content_format) {
+  RegistrationRequest request;
+  TTE_ASSIGN_OR_RETURN(request, parse_registration_query(query));
   if (content_format && *content_format != kLinkFormat) {
     return make_error(Errc::unsupported, "the payload must be application/link-format (40)");
   }
@@ -147,10 +167,7 @@ Result<RegistrationRequest> parse_simple_registration(const std::vector<std::str
     if (split(option).name == "base")
       return make_error(Errc::syntax, "base is not allowed in a simple registration", "base");
   }
-  RegistrationRequest request;
-  TTE_ASSIGN_OR_RETURN(request, parse_registration(query, "</>", kLinkFormat));
-  request.links.clear();  // until /.well-known/core is read
-  return request;
+  return parse_registration_query(query);  // the links: from /.well-known/core, later
 }
 
 Result<UpdateRequest> parse_update(const std::vector<std::string>& query,
@@ -165,22 +182,11 @@ Result<UpdateRequest> parse_update(const std::vector<std::string>& query,
       TTE_ASSIGN_OR_RETURN(request.lifetime, parse_lifetime(p.value));
     } else if (p.name == "base") {
       if (request.base) return make_error(Errc::duplicate, "base is given twice", "base");
-      if (!valid_base(p.value))
-        return make_error(Errc::syntax, "base must be a URI such as coap://[2001:db8::1]", "base");
-      request.base = std::string(p.value);
+      TTE_ASSIGN_OR_RETURN(request.base, parse_base(p.value));
     } else if (p.name == "ep" || p.name == "d") {
       return make_error(Errc::syntax, "an update cannot change ep or d (register again)");
-    } else if (p.name == "page" || p.name == "count" || p.name == "href" || p.name == "anchor" ||
-               p.name == "rt") {
-      return make_error(Errc::syntax, "a lookup parameter is not a registration parameter");
     } else {
-      if (request.extra.size() >= 16)
-        return make_error(Errc::too_long, "too many endpoint attributes (16 at most)");
-      if (p.name.size() > 63 || p.value.size() > 255)
-        return make_error(Errc::too_long, "an attribute is too long");
-      if (!is_parameter_name(p.name) || !printable(p.value, true))
-        return make_error(Errc::syntax, "an attribute holds a character links cannot carry");
-      request.extra.emplace_back(std::string(p.name), std::string(p.value));
+      TTE_TRY(add_endpoint_attribute(request.extra, p));
     }
   }
   return request;
@@ -284,7 +290,7 @@ Result<Registration> Directory::update(std::string_view location, const UpdateRe
         [&changed](const auto& attribute) { return attribute.first == changed.first; });
     if (same != registration.extra.end()) {
       same->second = changed.second;
-    } else if (registration.extra.size() < 16) {
+    } else if (registration.extra.size() < kMaxEndpointAttributes) {
       registration.extra.push_back(changed);
     }
   }

@@ -27,6 +27,7 @@ inline constexpr unsigned kLinkFormat = 40;               // application/link-fo
 // Registrations one Device key may hold at once (one per endpoint name and
 // sector; TTE's Devices hold one).
 inline constexpr std::size_t kMaxRegistrationsPerKey = 8;
+inline constexpr std::size_t kMaxEndpointAttributes = 16;  // et and the like, per registration
 
 // POST /rd?ep=<urn>&lt=<s>[&d=<sector>][&base=<uri>] with a link-format payload.
 struct RegistrationRequest {
