@@ -461,6 +461,16 @@ struct CoapServer::Impl {
 
   // --- the Resource Directory ------------------------------------------------
 
+  // The peer of a request to the directory, heard from now; nullptr (answered
+  // 4.01) when the session has no admitted Device key.
+  Peer* admitted_peer(coap_session_t* session, coap_pdu_t* response) {
+    touch(session);
+    Peer* peer = peer_of(session);
+    if (peer && peer->admitted) return peer;
+    answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
+    return nullptr;
+  }
+
   // The request's body, whole: a Block1 transfer's blocks are answered 2.31
   // Continue until the last (RFC 7959 section 2.5). nullopt: answered already.
   std::optional<std::string> take_body(coap_session_t* session, const coap_pdu_t* request,
@@ -522,10 +532,8 @@ struct CoapServer::Impl {
   }
 
   void handle_register(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response) {
-    Peer* peer = peer_of(session);
-    touch(session);
-    if (!peer || !peer->admitted)
-      return answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
+    Peer* peer = admitted_peer(session, response);
+    if (!peer) return;
     auto body = take_body(session, request, response, "POST rd");
     if (!body) return;
     auto parsed = parse_registration(query_options(request), *body,
@@ -599,10 +607,8 @@ struct CoapServer::Impl {
 
   void handle_simple_registration(coap_session_t* session, const coap_pdu_t* request,
                                   coap_pdu_t* response) {
-    Peer* peer = peer_of(session);
-    touch(session);
-    if (!peer || !peer->admitted)
-      return answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
+    Peer* peer = admitted_peer(session, response);
+    if (!peer) return;
     coap_async_t* async = coap_find_async(session, coap_pdu_get_token(request));
     if (async) {  // the second call: the fetch is done
       auto it = simple_registrations.find(async);
@@ -774,10 +780,8 @@ struct CoapServer::Impl {
 
   void handle_lookup(bool endpoints, coap_session_t* session, const coap_pdu_t* request,
                      coap_pdu_t* response) {
-    Peer* peer = peer_of(session);
-    touch(session);
-    if (!peer || !peer->admitted)
-      return answer_error(response, COAP_RESPONSE_CODE(401), "no device key");
+    Peer* peer = admitted_peer(session, response);
+    if (!peer) return;
     const std::vector<std::string> query_texts = query_options(request);
     auto query = parse_lookup_query(query_texts);
     if (!query.ok())

@@ -58,11 +58,6 @@ BlockOption block_option(const coap_pdu_t* pdu, coap_option_num_t number) {
   return result;
 }
 
-std::string code_text(int code) {
-  const int detail = code & 31;
-  return std::to_string(code >> 5) + "." + (detail < 10 ? "0" : "") + std::to_string(detail);
-}
-
 void answer_error(coap_pdu_t* response, int code, std::string_view diagnostic) {
   coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
   if (diagnostic.empty()) return;

@@ -31,9 +31,6 @@ struct BlockOption {
 };
 BlockOption block_option(const coap_pdu_t* pdu, coap_option_num_t number);
 
-// "4.04" for a code byte.
-std::string code_text(int code);
-
 // Sets the answer's code and a diagnostic payload (text/plain), if any.
 void answer_error(coap_pdu_t* response, int code, std::string_view diagnostic);
 
