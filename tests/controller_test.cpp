@@ -22,10 +22,6 @@ namespace {
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string test_notice(const std::string& description = "Hall light") {
   // The notice for proto/keys/device-test (what coap-client-openssl presents).
   return Json{{"urn", "urn:dev:ops:32473-Test-1"},
@@ -51,17 +47,6 @@ int status_of(const RunResult& curl_with_code) {
   return std::stoi(curl_with_code.out.substr(split + 1));
 }
 
-// Polls a condition (with a deadline, no fixed sleeps in the test's logic).
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds timeout = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
-
 class ControllerTest : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -72,6 +57,32 @@ class ControllerTest : public ::testing::Test {
         }
       }
     }
+  }
+  // tte-introducer maps device 1 (its label's URL) to `controller` at the
+  // MotherShip `ms` and tells the Controller (message 6).
+  RunResult enroll_device_1(const MotherShipProcess& ms, const ControllerProcess& controller,
+                            std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{
+        TTE_INTRODUCER_BIN,
+        "enroll",
+        "https://tte-00000A.net/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1),
+        "--controller",
+        controller.coaps(),
+        "--controller-fingerprint",
+        controller.fingerprint(),
+        "--notify",
+        controller.http_origin(),
+        "--token",
+        controller.intake_token(),
+        "--cafile",
+        ms.ca_file(),
+        "--connect-to",
+        ms.connect_to(),
+        "--data-dir",
+        dir_.file("introducer"),
+        "--json"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv);
   }
   TempDir dir_;
 };
@@ -280,27 +291,7 @@ TEST_F(ControllerTest, ItAsksTheMotherShipAboutAnnouncedDevicesUntilTheyJoin) {
   controller.start({"--mothership-cafile", ms.ca_file(), "--mothership-connect-to", ms.connect_to(),
                     "--poll-min", "1", "--poll-max", "2"});
   // An installer maps the device with the Introducer, which tells the Controller (message 6).
-  RunResult enrolled =
-      run({TTE_INTRODUCER_BIN,
-           "enroll",
-           "https://tte-00000A.net/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1),
-           "--controller",
-           controller.coaps(),
-           "--controller-fingerprint",
-           controller.fingerprint(),
-           "--notify",
-           controller.http_origin(),
-           "--token",
-           controller.intake_token(),
-           "--description",
-           "Hall light",
-           "--cafile",
-           ms.ca_file(),
-           "--connect-to",
-           ms.connect_to(),
-           "--data-dir",
-           dir_.file("introducer"),
-           "--json"});
+  RunResult enrolled = enroll_device_1(ms, controller, {"--description", "Hall light"});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
   EXPECT_EQ(Json::parse(enrolled.out)["notice"], "delivered");
   const std::string urn = "urn:dev:ops:32473-Test-1";
@@ -374,13 +365,7 @@ TEST_F(ControllerTest, TheMotherShipStateIsRefreshedWhenTheDeviceJoins) {
   ControllerProcess controller(dir_);
   controller.start({"--mothership-cafile", ms.ca_file(), "--mothership-connect-to", ms.connect_to(),
                     "--poll-min", "3600", "--poll-max", "3600"});
-  RunResult enrolled =
-      run({TTE_INTRODUCER_BIN, "enroll",
-           "https://tte-00000A.net/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1),
-           "--controller", controller.coaps(), "--controller-fingerprint", controller.fingerprint(),
-           "--notify", controller.http_origin(), "--token", controller.intake_token(), "--cafile",
-           ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", dir_.file("introducer"),
-           "--json"});
+  RunResult enrolled = enroll_device_1(ms, controller);
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
   const std::string urn = "urn:dev:ops:32473-Test-1";
   ASSERT_TRUE(eventually([&] {

@@ -33,10 +33,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Waits (polling, with a deadline) until the log holds `text`.
 bool eventually_contains(const std::string& log, const std::string& text) {
   auto deadline = Clock::now() + 15s;

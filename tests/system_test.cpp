@@ -16,10 +16,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 class SystemTest : public ::testing::Test {
  protected:
   TempDir dir_;

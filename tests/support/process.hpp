@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tte::test {
@@ -70,6 +71,23 @@ std::string read_text(const std::string& path);
 // CPU seconds (user + system) process `pid` has used so far (benchmarks).
 double cpu_seconds(pid_t pid);
 void write_text(const std::string& path, const std::string& text);
+
+// Whether `text` holds `part`.
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Polls a condition until it holds or the deadline passes (no fixed sleeps
+// in the tests' logic).
+template <typename F>
+bool eventually(F condition, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return condition();
+}
 
 }  // namespace tte::test
 
