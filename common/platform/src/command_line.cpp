@@ -1,6 +1,7 @@
 #include "tte/platform/command_line.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <sstream>
 
@@ -187,6 +188,27 @@ std::string CommandLine::require(const std::string& name) const {
   return *value;
 }
 
+std::optional<std::int64_t> CommandLine::get_int(const std::string& name, std::int64_t minimum,
+                                                 std::int64_t maximum) const {
+  auto text = get(name);
+  if (!text) return std::nullopt;
+  std::int64_t value = 0;
+  const char* begin = text->data();
+  const char* end = begin + text->size();
+  auto [rest, error] = std::from_chars(begin, end, value);
+  if (text->empty() || error != std::errc() || rest != end || value < minimum || value > maximum) {
+    throw UsageError("--" + name + " must be a whole number from " + std::to_string(minimum) +
+                     " to " + std::to_string(maximum) + ", not '" + *text + "'");
+  }
+  return value;
+}
+
+std::int64_t CommandLine::require_int(const std::string& name, std::int64_t minimum,
+                                      std::int64_t maximum) const {
+  require(name);
+  return *get_int(name, minimum, maximum);
+}
+
 std::string CommandLine::help() const {
   std::ostringstream out;
   out << "Usage: " << usage_ << "\n\n" << description_ << "\n";
@@ -206,6 +228,37 @@ std::string CommandLine::help() const {
   }
   if (!epilog_.empty()) out << "\n" << epilog_ << "\n";
   return out.str();
+}
+
+int run_commands(const CommandSet& set, int argc, char** argv) {
+  const std::string first = argc >= 2 ? argv[1] : "";
+  if (argc < 2 || first == "--help" || first == "-h" || first == "help") {
+    std::cout << set.usage;
+    return argc < 2 ? 2 : 0;
+  }
+  auto report = [&](int status, const std::string& message) {
+    if (set.report) return set.report(first, status, message);
+    std::cerr << set.program << " " << first << ": " << message << "\n";
+    return status;
+  };
+  try {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    for (const Subcommand& command : set.commands) {
+      if (command.name == first) return command.run(args);
+    }
+  } catch (const CommandFailure& failure) {
+    return report(failure.status, failure.message);
+  } catch (const UsageError& e) {
+    const std::string message = e.what();
+    return report(2, message + (message.find("(see ") == std::string::npos ? " (see --help)" : ""));
+  } catch (const std::exception& e) {
+    return report(1, e.what());
+  }
+  if (set.report) {
+    return set.report(first, 2, "unknown command '" + first + "' (see " + set.program + " --help)");
+  }
+  std::cerr << set.program << ": unknown command '" << first << "'\n\n" << set.usage;
+  return 2;
 }
 
 }  // namespace tte

@@ -5,6 +5,8 @@
 #ifndef TTE_PLATFORM_COMMAND_LINE_HPP
 #define TTE_PLATFORM_COMMAND_LINE_HPP
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -19,6 +21,13 @@ namespace tte {
 class UsageError : public StartupError {
  public:
   explicit UsageError(const std::string& message) : StartupError(message) {}
+};
+
+// Ends a command with a given exit status and message (the programs' own
+// statuses, e.g. 3 and 4, beside 1 for failures and 2 for usage errors).
+struct CommandFailure {
+  int status;
+  std::string message;
 };
 
 class CommandLine {
@@ -55,6 +64,13 @@ class CommandLine {
   std::string get_or(const std::string& name, const std::string& fallback) const;
   // The value of an option that must be present. Throws UsageError.
   std::string require(const std::string& name) const;
+  // A whole number in [minimum, maximum]; anything else (or nothing) is a
+  // UsageError naming the option and its range.
+  std::int64_t require_int(const std::string& name, std::int64_t minimum,
+                           std::int64_t maximum) const;
+  // The same for an option that may be absent (nullopt).
+  std::optional<std::int64_t> get_int(const std::string& name, std::int64_t minimum,
+                                      std::int64_t maximum) const;
   std::string help() const;
 
  private:
@@ -82,6 +98,25 @@ class CommandLine {
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> from_command_line_;
 };
+
+// A program's subcommands ("tte-mothership serve ...") with one policy for
+// what ends them: no command or --help prints the usage (exit 2 or 0); an
+// unknown command, a UsageError (with "(see --help)" added when the message
+// names no other help) exit 2; a CommandFailure exits with its status; any
+// other exception, 1. Each failure is one line on stderr:
+// "PROGRAM COMMAND: message", or what `report` prints instead.
+struct Subcommand {
+  std::string name;
+  std::function<int(const std::vector<std::string>& args)> run;
+};
+struct CommandSet {
+  std::string program;  // "tte-controller"
+  std::string usage;    // the program's --help
+  std::vector<Subcommand> commands;
+  // Optional: prints a failure (e.g. also as JSON) and returns the exit status.
+  std::function<int(const std::string& command, int status, const std::string& message)> report;
+};
+int run_commands(const CommandSet& set, int argc, char** argv);
 
 }  // namespace tte
 
