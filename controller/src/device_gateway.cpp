@@ -10,8 +10,4 @@ Result<Method> parse_method(std::string_view name) {
   return make_error(Errc::unsupported, "the method is GET, POST, PUT or DELETE");
 }
 
-std::string coap_code_text(int code) {
-  return std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
-}
-
 }  // namespace tte::controller

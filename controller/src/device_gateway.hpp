@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "tte/host/status.hpp"
 #include "tte/result.hpp"
 
 namespace tte::controller {
@@ -36,9 +37,6 @@ struct DeviceReply {
 };
 // (A Device's answer in several Block2 blocks is a failure: the Controller
 // does not fetch the rest, and never hands on half of it.)
-
-// "2.05"
-std::string coap_code_text(int code);
 
 class DeviceGateway {
  public:

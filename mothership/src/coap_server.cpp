@@ -18,10 +18,6 @@ namespace {
 
 using coaps::kCipherPreference;
 
-std::string code_text(std::uint8_t code) {
-  return std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
-}
-
 }  // namespace
 
 struct CoapServer::Impl {
@@ -139,7 +135,7 @@ struct CoapServer::Impl {
         {"client", coaps::remote_ip(session)},
         {"method", "GET"},
         {"path", "/.well-known/tte"},
-        {"code", code_text(answer.code)},
+        {"code", coap_code_text(answer.code)},
         {"outcome", answer.outcome},
         {"ms", static_cast<double>(static_cast<std::int64_t>(elapsed * 100)) / 100}};
     if (answer.dev_id) fields.emplace_back("devid", std::string(answer.dev_id->to_string().view()));

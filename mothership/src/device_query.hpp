@@ -11,18 +11,9 @@
 #include <vector>
 
 #include "device_record.hpp"
+#include "tte/host/status.hpp"
 
 namespace tte::mothership {
-
-// CoAP response codes (class * 32 + detail).
-namespace coap_code {
-inline constexpr std::uint8_t content = 2 * 32 + 5;              // 2.05
-inline constexpr std::uint8_t bad_request = 4 * 32 + 0;          // 4.00
-inline constexpr std::uint8_t forbidden = 4 * 32 + 3;            // 4.03
-inline constexpr std::uint8_t not_acceptable = 4 * 32 + 6;       // 4.06
-inline constexpr std::uint8_t internal_error = 5 * 32 + 0;       // 5.00
-inline constexpr std::uint8_t service_unavailable = 5 * 32 + 3;  // 5.03
-}  // namespace coap_code
 
 struct DeviceQueryAnswer {
   std::uint8_t code = coap_code::internal_error;
