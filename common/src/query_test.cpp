@@ -56,6 +56,16 @@ TEST(Query, PercentEncodingRoundTrips) {
   EXPECT_FALSE(append_percent_encoded(small, "/"));
 }
 
+TEST(Query, PathSegmentsKeepColonsAndAts) {
+  std::string segment;
+  ASSERT_TRUE(
+      append_percent_encoded(segment, "urn:dev:ops:32473-a b/c@d?", PercentSet::path_segment));
+  EXPECT_EQ(segment, "urn:dev:ops:32473-a%20b%2Fc@d%3F");
+  std::string value;
+  ASSERT_TRUE(append_percent_encoded(value, "a:b@c"));
+  EXPECT_EQ(value, "a%3Ab%40c");
+}
+
 TEST(Query, SplitsHttpsUrls) {
   auto parts = split_https_url("HTTPS://Tte-00000A.net:443/p/q?x=1");
   ASSERT_TRUE(parts.ok());

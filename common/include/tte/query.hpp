@@ -52,13 +52,20 @@ Result<std::string_view> percent_decode(std::string_view text, Span<char> out, Q
 // Whether c passes through percent-encoding unchanged (RFC 3986 "unreserved").
 bool is_url_unreserved(char c);
 
-// Appends text percent-encoded (everything but RFC 3986 unreserved characters) to
+// Which characters percent-encoding leaves as they are: the RFC 3986
+// "unreserved" ones (query values, anything), or those and ':' and '@', which
+// a path segment holds as they are (RFC 3986 "pchar" without the sub-delims):
+// a URN in a path then stays readable ("/devices/urn:dev:ops:32473-Light-1").
+enum class PercentSet : unsigned char { unreserved, path_segment };
+
+// Appends text percent-encoded (everything but the characters of `keep`) to
 // out, a FixedString or std::string. Returns false if a FixedString is too small.
 template <typename Out>
-bool append_percent_encoded(Out& out, std::string_view text) {
+bool append_percent_encoded(Out& out, std::string_view text,
+                            PercentSet keep = PercentSet::unreserved) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
   for (char c : text) {
-    if (is_url_unreserved(c)) {
+    if (is_url_unreserved(c) || (keep == PercentSet::path_segment && (c == ':' || c == '@'))) {
       if constexpr (std::is_same_v<decltype(out.push_back(c)), bool>) {
         if (!out.push_back(c)) return false;
       } else {
