@@ -75,6 +75,10 @@ std::string first_host_address() {
   return "127.0.0.1";
 }
 
+std::string default_coaps_public(const ListenAddress& coaps) {
+  return coaps.reached_at(first_host_address()).to_string();
+}
+
 InitResult initialise(const InitOptions& o) {
   DataDir dir(o.data_dir);
   if (file_exists(dir.config()) || file_exists(dir.database())) {
@@ -85,15 +89,8 @@ InitResult initialise(const InitOptions& o) {
     throw StartupError("--intake must be an http:// or https:// URL: " + o.intake);
   // Where Devices reach us: given, or the CoAPS port on this host's address.
   std::string coaps_public = o.coaps_public;
-  const bool any_port = o.coaps.size() > 2 && o.coaps.substr(o.coaps.size() - 2) == ":0";
-  if (coaps_public.empty() && !any_port) {
-    std::size_t colon = o.coaps.rfind(':');
-    std::string host = o.coaps.substr(0, colon);
-    if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
-    if (host == "0.0.0.0" || host == "::") host = first_host_address();
-    coaps_public =
-        (host.find(':') != std::string::npos ? "[" + host + "]" : host) + o.coaps.substr(colon);
-  }
+  const ListenAddress coaps = ListenAddress::parse(o.coaps, "coaps");
+  if (coaps_public.empty() && coaps.port != 0) coaps_public = default_coaps_public(coaps);
   if (!coaps_public.empty() && !ControllerAddress::parse(coaps_public).ok()) {
     throw StartupError(
         "--coaps-public must be IP:PORT (Devices are given an address, not a name): " +

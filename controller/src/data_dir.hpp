@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tte/identifiers.hpp"
+#include "tte/platform/listen_address.hpp"
 
 namespace tte::controller {
 
@@ -61,6 +62,10 @@ InitResult initialise(const InitOptions& options);
 // This host's first non-loopback IPv4 address (or IPv6 if it has none), or
 // 127.0.0.1: a default for the address Devices are given.
 std::string first_host_address();
+
+// Where Devices reach a CoAPS listener when nobody said (coaps-public): its
+// address, or this host's first address when it listens on every address.
+std::string default_coaps_public(const ListenAddress& coaps);
 
 }  // namespace tte::controller
 

@@ -36,4 +36,16 @@ std::string ListenAddress::to_string() const {
   return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
+bool ListenAddress::on_every_address() const {
+  return address == "0.0.0.0" || address == "::";
+}
+
+ListenAddress ListenAddress::reached_at(const std::string& host) const {
+  return on_every_address() ? ListenAddress{host, port} : *this;
+}
+
+ListenAddress ListenAddress::on_this_machine() const {
+  return reached_at(address == "::" ? "::1" : "127.0.0.1");
+}
+
 }  // namespace tte
