@@ -20,6 +20,7 @@
 #include "registry.hpp"
 #include "tte/host/controller_code.hpp"
 #include "tte/host/rfc3339.hpp"
+#include "tte/labels/label.hpp"
 #include "tte/labels/qr.hpp"
 #include "tte/labels/raster.hpp"
 #include "tte/platform/command_line.hpp"
@@ -233,16 +234,7 @@ int run_info(const std::vector<std::string>& args) {
   const std::string text = code.to_string();
   auto qr = labels::encode_qr(text, labels::QrLevel::M);
   if (!qr.ok()) throw StartupError("the controller code does not fit a QR code");
-  const int module = 6, side = (qr->size + 2 * labels::kQuietZone) * module;
-  labels::Image image(side, side, 255);
-  for (int y = 0; y < qr->size; ++y) {
-    for (int x = 0; x < qr->size; ++x) {
-      if (qr->is_dark(x, y)) {
-        image.fill_rect((x + labels::kQuietZone) * module, (y + labels::kQuietZone) * module,
-                        module, module, 0);
-      }
-    }
-  }
+  labels::Image image = labels::render_qr(qr.value(), 6);
   const std::string qr_file = cli.get_or("qr", dir.path("controller-code.png"));
   write_file_atomic(qr_file, labels::encode_png(image), cli.has("with-token") ? 0600 : 0644);
   if (cli.has("json")) {

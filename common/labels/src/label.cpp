@@ -27,6 +27,16 @@ void for_each_run(const QrCode& qr, int y, Run run) {
   }
 }
 
+// Draws the code's dark modules, its quiet zone's top-left corner at (left, 0).
+void draw_qr(Image& image, const QrCode& qr, int left, int module_px) {
+  for (int y = 0; y < qr.size; ++y) {
+    for_each_run(qr, y, [&](int x, int length) {
+      image.fill_rect(left + (x + kQuietZone) * module_px, (y + kQuietZone) * module_px,
+                      length * module_px, module_px, 0);
+    });
+  }
+}
+
 std::string upper(std::string text) {
   for (auto& c : text)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -73,18 +83,19 @@ Image render_png(const Label& label, int module_px) {
   const int line_height = (kGlyphHeight + 3) * scale;
   Image image(std::max(qr_px, text_width(std::string(longest, 'M'), scale) + 2 * module_px),
               qr_px + static_cast<int>(label.lines.size()) * line_height + module_px);
-  const int left = (image.width - qr_px) / 2;
-  for (int y = 0; y < label.qr.size; ++y) {
-    for_each_run(label.qr, y, [&](int x, int length) {
-      image.fill_rect(left + (x + kQuietZone) * module_px, (y + kQuietZone) * module_px,
-                      length * module_px, module_px, 0);
-    });
-  }
+  draw_qr(image, label.qr, (image.width - qr_px) / 2, module_px);
   int y = qr_px;
   for (const auto& line : label.lines) {
     draw_text(image, (image.width - text_width(line, scale)) / 2, y, line, scale);
     y += line_height;
   }
+  return image;
+}
+
+Image render_qr(const QrCode& qr, int module_px) {
+  const int side = (qr.size + 2 * kQuietZone) * module_px;
+  Image image(side, side, 255);
+  draw_qr(image, qr, 0, module_px);
   return image;
 }
 

@@ -53,6 +53,22 @@ TEST(Label, PngHasQuietZoneFinderAndText) {
   EXPECT_THROW(decode_png("not a png"), std::runtime_error);
 }
 
+TEST(Label, AQrCodeAloneKeepsItsQuietZone) {
+  auto qr = encode_qr("tte:ctl?x=1", QrLevel::M);
+  ASSERT_TRUE(qr.ok());
+  Image image = render_qr(*qr, 3);
+  const int side = (qr->size + 2 * kQuietZone) * 3;
+  EXPECT_EQ(image.width, side);
+  EXPECT_EQ(image.height, side);
+  for (int y = 0; y < side; ++y) {
+    for (int x = 0; x < side; ++x) {
+      const int mx = x / 3 - kQuietZone, my = y / 3 - kQuietZone;
+      const bool dark = mx >= 0 && my >= 0 && mx < qr->size && my < qr->size && qr->is_dark(mx, my);
+      ASSERT_EQ(image.at(x, y), dark ? 0 : 255) << x << "," << y;
+    }
+  }
+}
+
 TEST(Label, SvgAndPdf) {
   auto label = make_label(draft_device(), QrLevel::H);
   std::string svg = render_svg(*label);

@@ -1,6 +1,7 @@
 // A device's label (docs/factory.md): the QR code of its Enrollment URL with a
 // quiet zone of 4 modules, and beneath it the Dev ID and the manual code, as
-// PNG, as SVG, and many to a page in a PDF sheet.
+// PNG, as SVG, and many to a page in a PDF sheet. Also a QR code alone, drawn
+// the same way.
 #ifndef TTE_LABELS_LABEL_HPP
 #define TTE_LABELS_LABEL_HPP
 
@@ -26,6 +27,9 @@ Result<Label> make_label(const EnrollmentUrl& device, QrLevel level);
 
 // The label as an image, each QR module module_px pixels wide.
 Image render_png(const Label& label, int module_px);
+// A QR code alone with its quiet zone (a Controller's code), each module
+// module_px pixels wide: dark modules 0, the rest 255.
+Image render_qr(const QrCode& qr, int module_px);
 // The label as SVG, each module 0.5 mm (about 32 mm wide at version 10).
 std::string render_svg(const Label& label);
 
