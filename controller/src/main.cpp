@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api.hpp"
+#include "api_client.hpp"
 #include "coap_server.hpp"
 #include "data_dir.hpp"
 #include "intake_url.hpp"
@@ -463,19 +464,6 @@ int run_serve(const std::vector<std::string>& args) {
 
 // --- device and binding: clients of the HTTP API ------------------------------
 
-struct ApiClient {
-  std::string base;  // "http://127.0.0.1:8080"
-  std::string token;
-  http::ClientOptions options;
-
-  http::FetchResult call(const std::string& method, const std::string& path,
-                         const std::string& body = "", const std::string& content_type = "") const {
-    http::Headers headers{{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
-    if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
-    return http::fetch(method, base + path, headers, body, options);
-  }
-};
-
 void api_options(CommandLine& cli) {
   cli.option("data-dir", "DIR", "the Controller's data directory (for the API address and token)")
       .option("url", "URL",
@@ -491,89 +479,23 @@ void api_options(CommandLine& cli) {
       .epilog(kExitCodes);
 }
 
-ApiClient api_client(CommandLine& cli) {
-  ApiClient client;
-  if (auto dir_name = cli.get("data-dir")) {
+// --url and --token, or what the data directory says: the token, and the
+// HTTP listener the running `serve` bound (else the configured one).
+ControllerApiClient api_client(CommandLine& cli) {
+  std::string url = cli.get_or("url", "");
+  std::string token = cli.get_or("token", "");
+  if (cli.get("data-dir")) {
     DataDir dir = open_data_dir(cli);
-    client.token = dir.api_token();
-    if (!cli.get("url")) {
-      ListenAddress http =
-          served_listener(dir, "http").value_or(ListenAddress::parse(cli.require("http"), "http"));
-      std::string host = http.address == "0.0.0.0" ? "127.0.0.1"
-                         : http.address == "::"    ? "::1"
-                                                   : http.address;
-      if (host.find(':') != std::string::npos) host = "[" + host + "]";
-      client.base = "http://" + host + ":" + std::to_string(http.port);
+    if (token.empty()) token = dir.api_token();
+    if (url.empty()) {
+      auto served = served_listener(dir, "http");
+      url = local_api_url(served ? *served : ListenAddress::parse(cli.require("http"), "http"));
     }
   }
-  if (auto url = cli.get("url")) client.base = *url;
-  if (auto token = cli.get("token")) client.token = *token;
-  if (client.base.empty() || client.token.empty()) {
+  if (url.empty() || token.empty()) {
     throw UsageError("say --data-dir DIR (on the Controller's machine), or --url and --token");
   }
-  while (!client.base.empty() && client.base.back() == '/')
-    client.base.pop_back();
-  client.options.ca_file = cli.get("cafile");
-  client.options.timeout = std::chrono::seconds(330);  // long polls last up to 300 s
-  return client;
-}
-
-std::string encode_segment(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c)) ||
-        std::string_view("-._~:").find(c) != std::string_view::npos) {
-      out += c;
-    } else {
-      char escaped[4];
-      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
-      out += escaped;
-    }
-  }
-  return out;
-}
-
-std::string resource_path(const std::string& path) {
-  std::string out;
-  std::size_t start = path.empty() || path[0] != '/' ? 0 : 1;
-  while (start <= path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    out += '/';
-    out += encode_segment(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-// Checks an API answer; returns its JSON or throws with the exit code.
-struct ApiFailure {
-  int code;
-  std::string message;
-};
-
-Json expect(const http::FetchResult& result, std::initializer_list<int> statuses) {
-  if (!result.ok()) throw ApiFailure{1, "cannot reach the Controller: " + result.error};
-  for (int status : statuses) {
-    if (result.response.status == status) {
-      if (result.response.body.empty()) return Json::object();
-      auto json = Json::parse(result.response.body, nullptr, false);
-      return json.is_discarded() ? Json::object() : json;
-    }
-  }
-  auto problem = Json::parse(result.response.body, nullptr, false);
-  std::string detail = !problem.is_discarded() && problem.is_object() && problem.contains("detail")
-                           ? problem["detail"].get<std::string>()
-                           : "HTTP " + std::to_string(result.response.status);
-  int status = result.response.status;
-  int code = status == 409 || status == 504 || status == 502 ? 4 : status == 401 ? 1 : 3;
-  throw ApiFailure{code, detail + " (HTTP " + std::to_string(status) + ")"};
-}
-
-std::string payload_text(const Json& reply) {
-  if (reply.contains("payload")) return reply["payload"].get<std::string>();
-  if (reply.contains("payload_hex")) return "0x" + reply["payload_hex"].get<std::string>();
-  return "";
+  return ControllerApiClient(url, token, cli.get("cafile"));
 }
 
 int run_device(const std::vector<std::string>& args) {
@@ -595,12 +517,12 @@ int run_device(const std::vector<std::string>& args) {
               "observe: give up after this long without a value (default: never)");
   api_options(cli);
   if (!cli.parse(args)) return 0;
-  ApiClient client = api_client(cli);
+  ControllerApiClient client = api_client(cli);
   const std::string action = cli.require("ACTION");
   const bool json = cli.has("json");
 
   if (action == "list") {
-    Json reply = expect(client.call("GET", "/api/v1/devices"), {200});
+    ApiJson reply = client.devices();
     if (json) {
       std::cout << reply.dump() << "\n";
       return 0;
@@ -616,51 +538,28 @@ int run_device(const std::vector<std::string>& args) {
     return 0;
   }
   const std::string urn = cli.require("URN");
-  const std::string device_path = "/api/v1/devices/" + encode_segment(urn);
   if (action == "show") {
-    Json reply = expect(client.call("GET", device_path), {200});
-    std::cout << reply.dump(json ? -1 : 2) << "\n";
+    std::cout << client.device(urn).dump(json ? -1 : 2) << "\n";
     return 0;
   }
   if (action == "remove") {
-    expect(client.call("DELETE", device_path), {204});
+    client.remove_device(urn);
     if (!json)
       std::cout << "Removed " << urn << " (it must be announced again to join under strict).\n";
     return 0;
   }
   const std::string path = cli.require("PATH");
   if (action == "observe") {
-    std::optional<std::int64_t> count;
-    if (cli.get("count")) count = parse_int_option(cli, "count", 1);
-    std::optional<std::int64_t> wait;
-    if (cli.get("wait")) wait = parse_int_option(cli, "wait", 1);
-    std::int64_t seen = 0;
-    std::optional<std::uint64_t> after;
-    auto started = std::chrono::steady_clock::now();
-    while (!count || seen < *count) {
-      std::int64_t poll = 30;
-      if (wait) {
-        auto left = *wait - std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::steady_clock::now() - started)
-                                .count();
-        if (left <= 0) throw ApiFailure{4, "no new value within " + std::to_string(*wait) + " s"};
-        poll = std::min<std::int64_t>(poll, left);
+    constexpr std::int64_t kMost = std::int64_t(1) << 40;
+    FollowLimits limits{cli.get_int("count", 1, kMost), cli.get_int("wait", 1, kMost)};
+    client.follow(urn, path, limits, [json](const ApiJson& notification) {
+      if (json) {
+        std::cout << notification.dump() << std::endl;
+      } else {
+        std::cout << notification["time"].get<std::string>() << "  " << payload_text(notification)
+                  << std::endl;
       }
-      std::string query =
-          "?wait=" + std::to_string(poll) + (after ? "&after=" + std::to_string(*after) : "");
-      Json reply =
-          expect(client.call("GET", device_path + "/observe" + resource_path(path) + query), {200});
-      for (const auto& n : reply["notifications"]) {
-        after = n["seq"].get<std::uint64_t>();
-        if (json) {
-          std::cout << n.dump() << std::endl;
-        } else {
-          std::cout << n["time"].get<std::string>() << "  " << payload_text(n) << std::endl;
-        }
-        started = std::chrono::steady_clock::now();
-        if (count && ++seen >= *count) break;
-      }
-    }
+    });
     return 0;
   }
   std::string method = action == "get"      ? "GET"
@@ -671,9 +570,8 @@ int run_device(const std::vector<std::string>& args) {
   if (method.empty())
     throw UsageError("ACTION must be list, show, get, put, post, delete, observe or remove");
   std::string body = (method == "PUT" || method == "POST") ? cli.require("VALUE") : "";
-  Json reply = expect(client.call(method, device_path + "/resources" + resource_path(path), body,
-                                  body.empty() ? "" : cli.require("content-type")),
-                      {200});
+  ApiJson reply =
+      client.request(method, urn, path, body, body.empty() ? "" : cli.require("content-type"));
   const std::string code = reply["code"].get<std::string>();
   if (json) {
     std::cout << reply.dump() << "\n";
@@ -700,11 +598,11 @@ int run_binding(const std::vector<std::string>& args) {
       .positional("D", "add: the target resource, e.g. /light", false);
   api_options(cli);
   if (!cli.parse(args)) return 0;
-  ApiClient client = api_client(cli);
+  ControllerApiClient client = api_client(cli);
   const std::string action = cli.require("ACTION");
   const bool json = cli.has("json");
   if (action == "list") {
-    Json reply = expect(client.call("GET", "/api/v1/bindings"), {200});
+    ApiJson reply = client.bindings();
     if (json) {
       std::cout << reply.dump() << "\n";
       return 0;
@@ -719,10 +617,8 @@ int run_binding(const std::vector<std::string>& args) {
     return 0;
   }
   if (action == "add") {
-    Json body{{"source", {{"urn", cli.require("A")}, {"path", cli.require("B")}}},
-              {"target", {{"urn", cli.require("C")}, {"path", cli.require("D")}}}};
-    Json reply =
-        expect(client.call("POST", "/api/v1/bindings", body.dump(), "application/json"), {201});
+    ApiJson reply =
+        client.add_binding(cli.require("A"), cli.require("B"), cli.require("C"), cli.require("D"));
     if (json) {
       std::cout << reply.dump() << "\n";
     } else {
@@ -732,7 +628,7 @@ int run_binding(const std::vector<std::string>& args) {
     return 0;
   }
   if (action == "remove") {
-    expect(client.call("DELETE", "/api/v1/bindings/" + encode_segment(cli.require("A"))), {204});
+    client.remove_binding(cli.require("A"));
     if (!json) std::cout << "Removed binding " << cli.require("A") << ".\n";
     return 0;
   }
@@ -758,31 +654,14 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
-      std::string(argv[1]) == "help") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string command = argv[1];
-  try {
-    std::vector<std::string> args(argv + 2, argv + argc);
-    if (command == "init") return run_init(args);
-    if (command == "info") return run_info(args);
-    if (command == "serve") return run_serve(args);
-    if (command == "device") return run_device(args);
-    if (command == "binding") return run_binding(args);
-    std::cerr << "tte-controller: unknown command '" << command << "'\n\n" << kUsage;
-    return 2;
-  } catch (const ApiFailure& failure) {
-    std::cerr << "tte-controller " << command << ": " << failure.message << "\n";
-    return failure.code;
-  } catch (const UsageError& e) {
-    std::cerr << "tte-controller " << command << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "tte-controller " << command << ": " << e.what() << "\n";
-    return 1;
-  }
+  return run_commands(CommandSet{"tte-controller",
+                                 kUsage,
+                                 {{"init", run_init},
+                                  {"info", run_info},
+                                  {"serve", run_serve},
+                                  {"device", run_device},
+                                  {"binding", run_binding}}},
+                      argc, argv);
 }
 
 }  // namespace tte::controller
