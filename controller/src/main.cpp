@@ -1,33 +1,19 @@
 // tte-controller: the Controller (draft messages 6, 7, 8, 11 and 12). A thin
-// command line over the registry, the CoAPS server, the MotherShip poller and
-// the HTTP API; `device` and `binding` are clients of that API.
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <ctime>
+// command line: `serve` runs a ControllerServer (controller_server.hpp);
+// `device` and `binding` are clients of its HTTP API (api_client.hpp).
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
-#include "api.hpp"
 #include "api_client.hpp"
-#include "coap_server.hpp"
+#include "controller_server.hpp"
 #include "data_dir.hpp"
-#include "intake_url.hpp"
-#include "mothership_poller.hpp"
-#include "observations.hpp"
 #include "registry.hpp"
 #include "tte/host/controller_code.hpp"
-#include "tte/host/rfc3339.hpp"
 #include "tte/labels/label.hpp"
 #include "tte/labels/qr.hpp"
 #include "tte/labels/raster.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
-#include "tte/platform/http_client.hpp"
-#include "tte/platform/http_server.hpp"
 #include "tte/platform/listen_address.hpp"
 #include "tte/platform/listener_budget.hpp"
 #include "tte/platform/log.hpp"
@@ -41,28 +27,6 @@ constexpr const char* kExitCodes =
     "Exit status: 0 done; 1 a failure the message explains; 2 wrong usage;\n"
     "3 (device, binding) the Controller refused the request or the device answered with an error;\n"
     "4 the device is not connected or did not answer.";
-
-std::int64_t wall_clock() {
-  return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t parse_int_option(const CommandLine& cli, const std::string& name,
-                              std::int64_t minimum) {
-  std::string text = cli.require(name);
-  char* end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value < minimum) {
-    throw UsageError("--" + name + " must be a whole number of at least " +
-                     std::to_string(minimum));
-  }
-  return value;
-}
 
 // Reads DIR/controller.conf into the options not given on the command line.
 // The file holds `serve`'s options; the other commands skip those they lack.
@@ -79,6 +43,7 @@ DataDir open_data_dir(CommandLine& cli) {
                                       "policy",
                                       "mothership-cafile",
                                       "mothership-connect-to",
+                                      "mothership-timeout",
                                       "poll-min",
                                       "poll-max",
                                       "request-timeout",
@@ -108,17 +73,13 @@ std::optional<ListenAddress> served_listener(const DataDir& dir, const char* nam
   }
 }
 
-// The intake URL installers are given: --intake (or `intake` in controller.conf),
-// else the HTTPS listener's (or the HTTP one's) address, where a listener on
-// every address is reached at coaps-public's host.
-std::string intake_url_of(CommandLine& cli, const std::string& coaps_public,
-                          std::optional<std::uint16_t> bound_port = {}) {
-  if (auto intake = cli.get("intake")) return *intake;
-  const bool tls = cli.get("https").has_value();
-  ListenAddress address = ListenAddress::parse(tls ? cli.require("https") : cli.require("http"),
-                                               tls ? "https" : "http");
-  return default_intake_url(address.address, bound_port.value_or(address.port), tls, coaps_public,
-                            first_host_address());
+// The HTTP(S) listeners and intake URL of the configuration.
+HttpListeners http_listeners(const CommandLine& cli) {
+  HttpListeners listeners;
+  listeners.http = ListenAddress::parse(cli.require("http"), "http");
+  if (auto https = cli.get("https")) listeners.https = ListenAddress::parse(*https, "https");
+  listeners.intake = cli.get("intake");
+  return listeners;
 }
 
 // --- init ------------------------------------------------------------------
@@ -219,9 +180,9 @@ int run_info(const std::vector<std::string>& args) {
   DataDir dir = open_data_dir(cli);
   // While serve runs, the port it bound: the URL GET /api/v1/controller reports.
   auto served = served_listener(dir, cli.get("https") ? "https" : "http");
-  std::string intake =
-      intake_url_of(cli, cli.get_or("coaps-public", ""),
-                    served ? std::optional<std::uint16_t>(served->port) : std::nullopt);
+  std::string intake = http_listeners(cli).intake_url(
+      cli.get_or("coaps-public", ""),
+      served ? std::optional<std::uint16_t>(served->port) : std::nullopt);
   auto public_address = cli.get("coaps-public");
   if (!public_address) {
     throw StartupError(
@@ -265,6 +226,33 @@ int run_info(const std::vector<std::string>& args) {
 }
 
 // --- serve -----------------------------------------------------------------
+
+ControllerServerOptions server_options(const CommandLine& cli, const DataDir& dir) {
+  constexpr std::int64_t kDay = 86400, kYear = 365 * kDay;
+  ControllerServerOptions o;
+  o.data_dir = dir.root();
+  auto policy = parse_policy(cli.require("policy"));
+  if (!policy.ok()) throw UsageError("--policy is strict or open");
+  o.policy = policy.value();
+  o.coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
+  o.coaps_public = cli.get_or("coaps-public", "");
+  o.listeners = http_listeners(cli);
+  o.https_cert = cli.require("https-cert");
+  o.https_key = cli.require("https-key");
+  o.mothership.ca_file = cli.get("mothership-cafile");
+  o.mothership.connect_to = cli.get("mothership-connect-to");
+  o.mothership.timeout = std::chrono::seconds(cli.require_int("mothership-timeout", 1, kDay));
+  o.poll.min_interval = cli.require_int("poll-min", 1, kYear);
+  o.poll.max_interval = cli.require_int("poll-max", 1, kYear);
+  if (o.poll.max_interval < o.poll.min_interval)
+    throw UsageError("--poll-max must be at least --poll-min");
+  o.request_timeout = std::chrono::seconds(cli.require_int("request-timeout", 1, kDay));
+  o.session_timeout = static_cast<unsigned>(cli.require_int("session-timeout", 2, kDay));
+  o.half_open = http::half_open_limits(cli);
+  http::apply_budget_options(cli, o.listener_budget);
+  o.threads = static_cast<int>(cli.require_int("threads", 1, 1024));
+  return o;
+}
 
 int run_serve(const std::vector<std::string>& args) {
   CommandLine cli(
@@ -319,146 +307,10 @@ int run_serve(const std::vector<std::string>& args) {
                        ? LogLevel::error
                        : throw UsageError("--log-level is debug, info, warning or error");
   Logger logger("tte-controller", parse_log_format(cli.require("log-format")), level);
-  auto policy = parse_policy(cli.require("policy"));
-  if (!policy.ok()) throw UsageError("--policy is strict or open");
-
-  // One UDP socket serves every Device; HTTP connections (long polls) each
-  // take a descriptor: allow as many as the system lets us.
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-
-  Registry registry(dir.database(), policy.value());
-  Observations observations;
-  ListenAddress coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
-  CoapServerOptions coap_options;
-  coap_options.address = coaps.address;
-  coap_options.port = coaps.port;
-  coap_options.certificate_file = dir.path("dtls.crt");
-  coap_options.private_key_file = dir.path("dtls.key");
-  coap_options.half_open = http::half_open_limits(cli);
-  coap_options.request_timeout = std::chrono::seconds(parse_int_option(cli, "request-timeout", 1));
-  coap_options.session_timeout = static_cast<unsigned>(parse_int_option(cli, "session-timeout", 2));
-  CoapServer coap(coap_options, registry, observations, logger, wall_clock);
-  coaps.port = coap.port();
-
-  http::ClientOptions mothership_client;
-  mothership_client.ca_file = cli.get("mothership-cafile");
-  mothership_client.connect_to = cli.get("mothership-connect-to");
-  mothership_client.timeout = std::chrono::seconds(parse_int_option(cli, "mothership-timeout", 1));
-  mothership_client.connect_timeout =
-      std::min(mothership_client.connect_timeout, mothership_client.timeout);
-  mothership_client.tls_timeout =
-      std::min(mothership_client.tls_timeout, mothership_client.timeout);
-  PollSchedule schedule{parse_int_option(cli, "poll-min", 1), parse_int_option(cli, "poll-max", 1)};
-  if (schedule.max_interval < schedule.min_interval)
-    throw UsageError("--poll-max must be at least --poll-min");
-  MotherShipPoller poller(registry, mothership_client, schedule, logger, wall_clock);
-  registry.on_poll_due(
-      [&poller] { poller.wake(); });  // a Device joined: ask its MotherShip once more
-
-  http::Server server(logger, static_cast<int>(parse_int_option(cli, "threads", 1)));
-  ListenAddress http_address = ListenAddress::parse(cli.require("http"), "http");
-  std::optional<ListenAddress> https_address;
-  if (auto https = cli.get("https")) https_address = ListenAddress::parse(*https, "https");
-
-  ControllerIdentity identity;
-  identity.fingerprint = dir.dtls_fingerprint();
-  std::string coaps_public = cli.get_or("coaps-public", "");
-  if (coaps_public.empty()) {
-    std::string host =
-        coaps.address == "0.0.0.0" || coaps.address == "::" ? first_host_address() : coaps.address;
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    coaps_public = host + ":" + std::to_string(coaps.port);
-  }
-  identity.coaps = coaps_public;
-  // Until the listeners are bound (a configured port 0 is then known): never empty.
-  identity.intake_url = intake_url_of(cli, coaps_public);
-  ApiOptions api_options{dir.intake_token(), dir.api_token(), identity, wall_clock, steady_ms, 5};
-  Api api(api_options, registry, coap, observations);
-  http::ListenerOptions http_options;
-  http_options.name = "http";
-  http_options.address = http_address.address;
-  http_options.port = http_address.port;
-  http_options.body_limit = Api::kBatchBodyLimit;  // batches of device requests
-  http::apply_budget_options(cli, http_options);
-  // Tokens are checked, and each route's body limit set, before a body is read.
-  http_options.admit = [&](const http::Request& head) { return api.admit(head); };
-  http_address.port =
-      server.listen(http_options, [&](http::Request request, http::Respond respond) {
-        bool intake = request.method == "POST" && request.path() == "/.well-known/tte/devices";
-        api.handle(
-            std::move(request),
-            [respond, intake, &poller](http::Response response) {
-              if (intake && response.status < 300) poller.wake();
-              respond(std::move(response));
-            },
-            false);
-      });
-  if (https_address) {
-    http::ListenerOptions https_options;
-    https_options.name = "https";
-    https_options.address = https_address->address;
-    https_options.port = https_address->port;
-    https_options.body_limit = Api::kBatchBodyLimit;
-    http::apply_budget_options(cli, https_options);
-    https_options.admit = [&](const http::Request& head) { return api.admit(head); };
-    https_options.tls = http::TlsFiles{dir.resolve(cli.require("https-cert")),
-                                       dir.resolve(cli.require("https-key"))};
-    https_address->port =
-        server.listen(https_options, [&](http::Request request, http::Respond respond) {
-          bool intake = request.method == "POST" && request.path() == "/.well-known/tte/devices";
-          api.handle(
-              std::move(request),
-              [respond, intake, &poller](http::Response response) {
-                if (intake && response.status < 300) poller.wake();
-                respond(std::move(response));
-              },
-              true);
-        });
-  }
-
-  api.set_intake_url(
-      intake_url_of(cli, coaps_public, https_address ? https_address->port : http_address.port));
-  coap.start();
-  poller.start();
-  std::atomic<bool> flushing{true};
-  std::thread flusher([&] {
-    while (flushing.load()) {
-      for (int i = 0; i < 10 && flushing.load(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      registry.flush();
-    }
-  });
-
-  Json ready{{"ready", true},
-             {"coaps", coaps.to_string()},
-             {"http", http_address.to_string()},
-             {"fingerprint", std::string(identity.fingerprint.to_string().view())},
-             {"policy", policy_name(policy.value())},
-             {"pid", static_cast<int>(::getpid())}};
-  if (https_address) ready["https"] = https_address->to_string();
-  std::cout << ready.dump() << std::endl;
-  // For `device` and `binding` on this machine: where the API listens now
-  // (the configured port may be 0).
-  write_file_atomic(dir.path("run.json"), ready.dump() + "\n", 0644);
-  logger.info("serving", {{"coaps", coaps.to_string()},
-                          {"http", http_address.to_string()},
-                          {"https", https_address ? https_address->to_string() : std::string("-")},
-                          {"policy", policy_name(policy.value())},
-                          {"devices", static_cast<std::int64_t>(registry.devices().size())}});
+  ControllerServer server(server_options(cli, dir), logger);
+  server.start();
+  std::cout << server.ready_line() << std::endl;
   server.run_until_signal();
-  poller.stop();
-  coap.stop();
-  flushing = false;
-  flusher.join();
-  registry.flush();
-  std::remove(dir.path("run.json").c_str());
-  auto stats = coap.stats();
-  logger.info("stopped", {{"requests_sent", static_cast<std::int64_t>(stats.requests_sent)},
-                          {"notifications", static_cast<std::int64_t>(stats.notifications)}});
   return 0;
 }
 
