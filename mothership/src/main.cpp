@@ -14,6 +14,7 @@
 #include "admin_api.hpp"
 #include "coap_server.hpp"
 #include "data_dir.hpp"
+#include "import.hpp"
 #include "manufacture_command.hpp"
 #include "otp_guard.hpp"
 #include "public_api.hpp"
@@ -284,66 +285,33 @@ int run_import(const std::vector<std::string>& args) {
   }
   std::istream& in = file == "-" ? std::cin : in_file;
 
-  auto started = std::chrono::steady_clock::now();
-  OtpHasher hasher = dir.otp_hasher();
+  const auto started = std::chrono::steady_clock::now();
   Store store(dir.database(), Store::Access::read_write);
   store.tune_for_bulk_load();
-  if (!store.begin_immediate().ok())
-    throw StartupError("cannot lock the database: " + store.last_error());
-  std::size_t count = 0;
-  std::string line;
-  int line_number = 0;
-  std::vector<FactoryRecord> chunk;
-  chunk.reserve(4096);
-  bool progress = ::isatty(STDERR_FILENO);
+  ImportOptions options;
+  options.source = file;
+  options.now = wall_clock();
+  const bool progress = ::isatty(STDERR_FILENO);
   auto last_progress = started;
-  auto flush = [&] {
-    auto outcome = insert_factory_records(store, hasher, chunk.begin(), chunk.end());
-    if (!outcome.status.ok()) {
-      store.rollback();
-      if (outcome.status.error().code == Errc::duplicate) {
-        throw StartupError(outcome.which + " is already stored; nothing was imported");
-      }
-      throw StartupError("cannot import: " + store.last_error() + "; nothing was imported");
-    }
-    count += chunk.size();
-    chunk.clear();
-    auto now = std::chrono::steady_clock::now();
-    if (progress && now - last_progress > std::chrono::milliseconds(500)) {
-      double seconds = std::chrono::duration<double>(now - started).count();
-      std::fprintf(stderr, "\rimported %zu devices (%.0f/s)", count, count / seconds);
-      last_progress = now;
-    }
+  auto seconds_since_start = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (line.empty() || line == "\r") continue;
-    auto record = FactoryRecord::from_json(line);
-    if (!record.ok()) {
-      store.rollback();
-      const Error& e = record.error();
-      throw StartupError(file + ":" + std::to_string(line_number) + ": " +
-                         (e.field ? e.field : "record") + ": " + e.message +
-                         "; nothing was imported");
-    }
-    chunk.push_back(std::move(record.value()));
-    if (chunk.size() == 4096) flush();
+  if (progress) {
+    options.progress = [&](std::size_t count) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_progress <= std::chrono::milliseconds(500)) return;
+      std::fprintf(stderr, "\rimported %zu devices (%.0f/s)", count, count / seconds_since_start());
+      last_progress = now;
+    };
   }
-  flush();
-  auto head = store.audit_head();
-  AuditEntry entry = import_audit_entry(count, "import", wall_clock());
-  if (!head.ok() || !store.append_audit(entry, head.value()).ok() || !store.commit().ok()) {
-    store.rollback();
-    throw StartupError("cannot commit the import: " + store.last_error() +
-                       "; nothing was imported");
-  }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ImportOutcome outcome = import_devices(store, dir.otp_hasher(), in, options);
   if (progress) std::fprintf(stderr, "\r\033[K");
-  nlohmann::ordered_json json{{"imported", count}, {"seconds", seconds}};
-  print_json_or_text(
-      cli.has("json"), json,
-      "Imported " + std::to_string(count) + " devices in " + std::to_string(seconds) + " s\n");
+  if (!outcome.status.ok()) throw StartupError(outcome.message);
+  const double seconds = seconds_since_start();
+  nlohmann::ordered_json json{{"imported", outcome.imported}, {"seconds", seconds}};
+  print_json_or_text(cli.has("json"), json,
+                     "Imported " + std::to_string(outcome.imported) + " devices in " +
+                         std::to_string(seconds) + " s\n");
   return 0;
 }
 
