@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,10 @@ class ReadPool {
   class Lease {
    public:
     Lease(ReadPool& pool, std::unique_ptr<Store> store) : pool_(pool), store_(std::move(store)) {}
-    ~Lease() { pool_.give_back(std::move(store_)); }
+    ~Lease() {
+      if (store_) pool_.give_back(std::move(store_));
+    }
+    Lease(Lease&& other) noexcept = default;
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     Store& operator*() { return *store_; }
@@ -42,6 +46,15 @@ class ReadPool {
     }
     if (!store) store = std::make_unique<Store>(path_, Store::Access::read_only);
     return Lease(*this, std::move(store));
+  }
+  // The same for request paths, which never throw: nothing when the database
+  // cannot be opened.
+  std::optional<Lease> try_acquire() {
+    try {
+      return acquire();
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
   }
 
  private:
