@@ -1,9 +1,12 @@
 // tte-mothership: the manufacturer's server and tools. A thin layer over the
-// mothership library: parse the command line, open the data directory, run.
+// mothership library: parse the command line, open the data directory, run
+// (`serve` runs a MotherShipServer, mothership_server.hpp; `import` is
+// import_devices, import.hpp).
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -12,17 +15,16 @@
 #include <nlohmann/json.hpp>
 
 #include "admin_api.hpp"
-#include "coap_server.hpp"
 #include "data_dir.hpp"
 #include "import.hpp"
 #include "manufacture_command.hpp"
-#include "otp_guard.hpp"
-#include "public_api.hpp"
+#include "mothership_server.hpp"
+#include "store.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
-#include "tte/platform/http_server.hpp"
 #include "tte/platform/listen_address.hpp"
 #include "tte/platform/listener_budget.hpp"
+#include "writer.hpp"
 
 namespace tte::mothership {
 namespace {
@@ -34,25 +36,8 @@ std::int64_t wall_clock() {
   return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-std::vector<std::string> args_after(int argc, char** argv, int first) {
-  return std::vector<std::string>(argv + first, argv + argc);
-}
-
 IdPolicy policy_of(const CommandLine& cli) {
   return cli.has("allow-example-id") ? IdPolicy::allow_example : IdPolicy::operational;
-}
-
-int parse_int_option(const CommandLine& cli, const std::string& name, int minimum) {
-  std::string text = cli.require(name);
-  try {
-    std::size_t used = 0;
-    int value = std::stoi(text, &used);
-    if (used != text.size() || value < minimum) throw std::invalid_argument(text);
-    return value;
-  } catch (const std::exception&) {
-    throw UsageError("--" + name + " must be a whole number >= " + std::to_string(minimum) +
-                     ", not '" + text + "'");
-  }
 }
 
 void print_json_or_text(bool json, const nlohmann::ordered_json& value, const std::string& text) {
@@ -107,10 +92,7 @@ int run_init(const std::vector<std::string>& args) {
     if (given.port == 0) throw UsageError("--coaps-public needs a real port");
     options.coaps_public = given.to_string();
   } else {
-    ListenAddress public_address = coaps;
-    if (public_address.address == "0.0.0.0") public_address.address = "127.0.0.1";
-    if (public_address.address == "::") public_address.address = "::1";
-    options.coaps_public = public_address.to_string();
+    options.coaps_public = coaps.on_this_machine().to_string();
   }
   options.https_cert = cli.get("https-cert");
   options.https_key = cli.get("https-key");
@@ -137,6 +119,27 @@ int run_init(const std::vector<std::string>& args) {
 }
 
 // --- serve -----------------------------------------------------------------
+
+MotherShipServerOptions server_options(const CommandLine& cli, const DataDir& dir) {
+  constexpr std::int64_t kYear = 365 * 86400;
+  MotherShipServerOptions o;
+  o.data_dir = dir.root();
+  o.id_policy = policy_of(cli);
+  o.https = ListenAddress::parse(cli.require("https"), "https");
+  o.admin = ListenAddress::parse(cli.require("admin"), "admin");
+  o.coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
+  o.https_cert = cli.require("https-cert");
+  o.https_key = cli.require("https-key");
+  o.coaps_public = cli.require("coaps-public");
+  o.threads = static_cast<int>(cli.require_int("threads", 1, 1024));
+  o.max_age = static_cast<std::uint32_t>(cli.require_int("max-age", 0, UINT32_MAX));
+  o.guess_policy.burst = static_cast<int>(cli.require_int("otp-checks", 1, 1'000'000));
+  o.guess_policy.interval = cli.require_int("otp-check-interval", 1, kYear);
+  o.client_failure_limit = static_cast<int>(cli.require_int("client-failure-limit", 0, 1'000'000));
+  http::apply_budget_options(cli, o.listener_budget);
+  o.half_open = http::half_open_limits(cli);
+  return o;
+}
 
 int run_serve(const std::vector<std::string>& args) {
   CommandLine cli(
@@ -178,86 +181,10 @@ int run_serve(const std::vector<std::string>& args) {
   cli.read_config_file(dir.config());
 
   Logger logger("tte-mothership", parse_log_format(cli.require("log-format")));
-  const IdPolicy policy = policy_of(cli);
-  Store probe(dir.database(), Store::Access::read_only);
-  MsId ms_id = probe.ms_id(policy);
-  const std::string host(ms_id.host().view());
-
-  OtpHasher hasher = dir.otp_hasher();
-  Writer writer(dir.database(), hasher, wall_clock, logger);
-  ReadPool reads(dir.database());
-  ClientThrottle clients(parse_int_option(cli, "client-failure-limit", 0));
-  GuessPolicy guess_policy;
-  guess_policy.burst = parse_int_option(cli, "otp-checks", 1);
-  guess_policy.interval = parse_int_option(cli, "otp-check-interval", 1);
-  OtpGuard guard(guess_policy, [&reads](DevId dev_id) -> std::optional<ThrottleState> {
-    auto stored = reads.acquire()->throttle(dev_id);
-    if (!stored.ok()) return std::nullopt;
-    return stored.value();
-  });
-
-  PublicApi public_api(PublicApiOptions{ms_id.host(), hasher, wall_clock}, reads, writer, clients,
-                       guard);
-  AdminApi admin_api(dir.admin_token(),
-                     MotherShipIdentity{ms_id, dir.dtls_fingerprint(), cli.require("coaps-public")},
-                     reads, writer, wall_clock, guess_policy);
-
-  http::Server server(logger, parse_int_option(cli, "threads", 1));
-  http::TlsFiles tls{dir.resolve(cli.require("https-cert")), dir.resolve(cli.require("https-key"))};
-  ListenAddress https = ListenAddress::parse(cli.require("https"), "https");
-  ListenAddress admin = ListenAddress::parse(cli.require("admin"), "admin");
-  ListenAddress coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
-
-  http::ListenerOptions public_options;
-  public_options.name = "https";
-  public_options.address = https.address;
-  public_options.port = https.port;
-  public_options.tls = tls;
-  http::apply_budget_options(cli, public_options);
-  https.port = server.listen(public_options, [&](http::Request request, http::Respond respond) {
-    public_api.handle(request, std::move(respond));
-  });
-  http::ListenerOptions admin_options;
-  admin_options.name = "admin";
-  admin_options.address = admin.address;
-  admin_options.port = admin.port;
-  admin_options.tls = tls;
-  admin_options.body_limit = AdminApi::kRecordsBodyLimit;  // bulk device records
-  http::apply_budget_options(cli, admin_options);
-  // The token is checked before a body is read; only then may it be large.
-  admin_options.admit = [&](const http::Request& head) { return admin_api.admit(head); };
-  admin.port = server.listen(admin_options, [&](http::Request request, http::Respond respond) {
-    admin_api.handle(request, std::move(respond));
-  });
-
-  CoapServerOptions coap_options;
-  coap_options.address = coaps.address;
-  coap_options.port = coaps.port;
-  coap_options.certificate_file = dir.path("dtls.crt");
-  coap_options.private_key_file = dir.path("dtls.key");
-  coap_options.database = dir.database();
-  coap_options.half_open = http::half_open_limits(cli);
-  coap_options.retry_after = static_cast<std::uint32_t>(parse_int_option(cli, "max-age", 0));
-  CoapServer coap(coap_options, writer, logger);
-  coaps.port = coap.port();
-  coap.start();
-
-  nlohmann::ordered_json ready{{"ready", true},
-                               {"host", host},
-                               {"https", https.to_string()},
-                               {"coaps", coaps.to_string()},
-                               {"admin", admin.to_string()},
-                               {"pid", static_cast<int>(::getpid())}};
-  std::cout << ready.dump() << std::endl;
-  logger.info("serving", {{"host", host},
-                          {"https", https.to_string()},
-                          {"coaps", coaps.to_string()},
-                          {"admin", admin.to_string()}});
+  MotherShipServer server(server_options(cli, dir), logger);
+  server.start();
+  std::cout << server.ready_line() << std::endl;
   server.run_until_signal();
-  coap.stop();
-  writer.stop();
-  logger.info("stopped", {{"transactions", static_cast<std::int64_t>(writer.transactions())},
-                          {"jobs", static_cast<std::int64_t>(writer.jobs())}});
   return 0;
 }
 
@@ -391,8 +318,8 @@ int run_audit(const std::vector<std::string>& args) {
   std::string action = cli.require("ACTION");
   Store store(dir.database(), Store::Access::read_only);
   if (action == "list") {
-    auto entries =
-        store.audit_after(parse_int_option(cli, "after", 0), parse_int_option(cli, "limit", 1));
+    auto entries = store.audit_after(cli.require_int("after", 0, INT64_MAX),
+                                     static_cast<int>(cli.require_int("limit", 1, INT_MAX)));
     if (!entries.ok()) throw StartupError("cannot read the audit log: " + store.last_error());
     for (const auto& [entry, hash] : entries.value())
       std::cout << entry.to_json(hash) << "\n";
@@ -436,31 +363,17 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
-      std::string(argv[1]) == "help") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  std::string command = argv[1];
   // Everything the MotherShip writes (database, keys, tokens) is for its owner only.
   ::umask(077);
-  try {
-    auto args = args_after(argc, argv, 2);
-    if (command == "init") return run_init(args);
-    if (command == "serve") return run_serve(args);
-    if (command == "import") return run_import(args);
-    if (command == "manufacture") return run_manufacture(args);
-    if (command == "device") return run_device(args);
-    if (command == "audit") return run_audit(args);
-    std::cerr << "tte-mothership: unknown command '" << command << "'\n\n" << kUsage;
-    return 2;
-  } catch (const UsageError& e) {
-    std::cerr << "tte-mothership " << command << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "tte-mothership " << command << ": " << e.what() << "\n";
-    return 1;
-  }
+  return run_commands(CommandSet{"tte-mothership",
+                                 kUsage,
+                                 {{"init", run_init},
+                                  {"serve", run_serve},
+                                  {"import", run_import},
+                                  {"manufacture", run_manufacture},
+                                  {"device", run_device},
+                                  {"audit", run_audit}}},
+                      argc, argv);
 }
 
 }  // namespace tte::mothership

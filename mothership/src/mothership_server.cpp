@@ -1,0 +1,126 @@
+#include "mothership_server.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace tte::mothership {
+namespace {
+
+std::int64_t wall_clock() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+MsId stored_ms_id(const DataDir& dir, IdPolicy policy) {
+  Store probe(dir.database(), Store::Access::read_only);
+  return probe.ms_id(policy);
+}
+
+CoapServerOptions coap_options(const MotherShipServerOptions& o, const DataDir& dir) {
+  CoapServerOptions coap;
+  coap.address = o.coaps.address;
+  coap.port = o.coaps.port;
+  coap.certificate_file = dir.path("dtls.crt");
+  coap.private_key_file = dir.path("dtls.key");
+  coap.database = dir.database();
+  coap.half_open = o.half_open;
+  coap.retry_after = o.max_age;
+  return coap;
+}
+
+http::ListenerOptions listener(const MotherShipServerOptions& o, const DataDir& dir,
+                               const std::string& name, const ListenAddress& address) {
+  http::ListenerOptions options = o.listener_budget;
+  options.name = name;
+  options.address = address.address;
+  options.port = address.port;
+  options.tls = http::TlsFiles{dir.resolve(o.https_cert), dir.resolve(o.https_key)};
+  return options;
+}
+
+}  // namespace
+
+MotherShipServer::MotherShipServer(MotherShipServerOptions options, Logger& logger)
+    : options_(std::move(options)),
+      dir_(options_.data_dir),
+      logger_(logger),
+      ms_id_(stored_ms_id(dir_, options_.id_policy)),
+      host_(ms_id_.host().view()),
+      hasher_(dir_.otp_hasher()),
+      writer_(dir_.database(), hasher_, wall_clock, logger_),
+      reads_(dir_.database()),
+      clients_(options_.client_failure_limit),
+      guard_(options_.guess_policy,
+             [this](DevId dev_id) -> std::optional<ThrottleState> {
+               auto store = reads_.try_acquire();
+               if (!store) return std::nullopt;
+               auto stored = (*store)->throttle(dev_id);
+               if (!stored.ok()) return std::nullopt;
+               return stored.value();
+             }),
+      public_api_(PublicApiOptions{ms_id_.host(), hasher_, wall_clock}, reads_, writer_, clients_,
+                  guard_),
+      admin_api_(dir_.admin_token(),
+                 MotherShipIdentity{ms_id_, dir_.dtls_fingerprint(), options_.coaps_public}, reads_,
+                 writer_, wall_clock, options_.guess_policy),
+      coap_(coap_options(options_, dir_), writer_, logger_),
+      http_(logger_, options_.threads),
+      https_address_(options_.https),
+      admin_address_(options_.admin),
+      coaps_address_{options_.coaps.address, coap_.port()} {
+  https_address_.port = http_.listen(listener(options_, dir_, "https", https_address_),
+                                     [this](http::Request request, http::Respond respond) {
+                                       public_api_.handle(request, std::move(respond));
+                                     });
+  http::ListenerOptions admin = listener(options_, dir_, "admin", admin_address_);
+  admin.body_limit = AdminApi::kRecordsBodyLimit;  // bulk device records
+  // The token is checked before a body is read; only then may it be large.
+  admin.admit = [this](const http::Request& head) { return admin_api_.admit(head); };
+  admin_address_.port = http_.listen(admin, [this](http::Request request, http::Respond respond) {
+    admin_api_.handle(request, std::move(respond));
+  });
+}
+
+MotherShipServer::~MotherShipServer() {
+  shut_down();
+}
+
+void MotherShipServer::start() {
+  coap_.start();
+  started_ = true;
+  logger_.info("serving", {{"host", host_},
+                           {"https", https_address_.to_string()},
+                           {"coaps", coaps_address_.to_string()},
+                           {"admin", admin_address_.to_string()}});
+}
+
+void MotherShipServer::run_until_signal() {
+  http_.run_until_signal();
+  shut_down();
+}
+
+void MotherShipServer::stop() {
+  http_.stop();
+}
+
+void MotherShipServer::shut_down() {
+  if (!started_) return;
+  started_ = false;
+  coap_.stop();
+  writer_.stop();
+  logger_.info("stopped", {{"transactions", static_cast<std::int64_t>(writer_.transactions())},
+                           {"jobs", static_cast<std::int64_t>(writer_.jobs())}});
+}
+
+std::string MotherShipServer::ready_line() const {
+  return nlohmann::ordered_json{{"ready", true},
+                                {"host", host_},
+                                {"https", https_address_.to_string()},
+                                {"coaps", coaps_address_.to_string()},
+                                {"admin", admin_address_.to_string()},
+                                {"pid", static_cast<int>(::getpid())}}
+      .dump();
+}
+
+}  // namespace tte::mothership
