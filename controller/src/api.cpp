@@ -20,8 +20,14 @@ constexpr std::size_t kMaxBatch = 10000;
 constexpr const char* kSessionCookie = "tte_controller_session";
 constexpr std::int64_t kSessionSeconds = 12 * 3600;
 
+// Devices' payloads and links are any bytes: invalid UTF-8 becomes U+FFFD
+// instead of a throw from dump().
+std::string dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 http::Response json_response(int status, const Json& body) {
-  return http::make_response(status, "application/json", body.dump());
+  return http::make_response(status, "application/json", dump(body));
 }
 
 http::Response problem(int status, const std::string& title, const std::string& detail,
@@ -201,7 +207,7 @@ std::string device_json(const DeviceEntry& d) {
                                 {"next_check_at", time_or_null(d.ms_next_poll_at)},
                                 {"error", d.ms_error}};
   }
-  return out.dump();
+  return dump(out);
 }
 
 Api::Api(ApiOptions options, Registry& registry, DeviceGateway& devices, Observations& observations)

@@ -282,5 +282,27 @@ TEST_F(ApiTest, DevicesCanBeRemoved) {
   EXPECT_EQ(call("DELETE", "/api/v1/devices/" + kUrn, "", api_auth()).status, 404);
 }
 
+// A Device's payload, and a URN in a path, are any bytes: answers that carry
+// them are still JSON (invalid UTF-8 becomes U+FFFD), never a throw.
+TEST_F(ApiTest, BytesThatAreNotUtf8AreAnsweredNotThrown) {
+  ASSERT_EQ(announce().status, 201);
+  auto missing = call("GET", "/api/v1/devices/urn%FF", "", api_auth());
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_FALSE(Json::parse(missing.body, nullptr, false).is_discarded()) << missing.body;
+  auto switch_notice = Json::parse(kNotice);
+  switch_notice["urn"] = "urn:dev:ops:32473-Switch-0001";
+  switch_notice["fingerprint"] = std::string(64, 'c');
+  ASSERT_EQ(announce(switch_notice.dump()).status, 201);
+  auto binding =
+      registry_->add_binding("urn:dev:ops:32473-Switch-0001", "/switch", kUrn, "/light", now_);
+  ASSERT_TRUE(binding.ok());
+  registry_->binding_fired(binding->id, "\xff\x01", "", now_);
+  auto list = call("GET", "/api/v1/bindings", "", api_auth());
+  ASSERT_EQ(list.status, 200);
+  auto json = Json::parse(list.body, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << list.body;
+  EXPECT_EQ(json["bindings"][0]["last_value"], "\xef\xbf\xbd\x01");
+}
+
 }  // namespace
 }  // namespace tte::controller

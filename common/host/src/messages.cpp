@@ -327,7 +327,8 @@ std::string Problem::to_json() const {
   if (!detail.empty()) json["detail"] = detail;
   if (!field.empty()) json["field"] = field;
   if (device) json["device"] = state_to_json(*device);
-  return json.dump();
+  // A detail may quote what a client sent: invalid UTF-8 becomes U+FFFD instead of a throw.
+  return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
 Result<Problem> Problem::from_json(std::string_view text) {
