@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "binding.hpp"
 #include "directory.hpp"
 #include "tte/host/messages.hpp"
 #include "tte/identifiers.hpp"
@@ -73,17 +74,6 @@ struct DeviceEntry {
   std::string ms_error;
 
   DeviceStatus status() const;
-};
-
-struct Binding {
-  std::int64_t id = 0;
-  std::string source_urn, source_path;  // observed ("/switch")
-  std::string target_urn, target_path;  // set to each new value ("/light")
-  std::int64_t created_at = 0;
-  // Not stored: what happened last.
-  std::string last_value;
-  std::optional<std::int64_t> last_fired_at;
-  std::string last_error;
 };
 
 enum class Announced { created, repeated };
