@@ -159,7 +159,9 @@ class Registry {
 
   std::mutex db_mutex_;  // taken after mutex_ when both are needed
   std::unique_ptr<sqlite::Database> db_;
-  std::optional<sqlite::Statement> upsert_;  // store_device's, prepared once
+  // Prepared once, at start-up (preparing throws; running returns a Status).
+  std::optional<sqlite::Statement> upsert_, erase_device_, unbind_device_, insert_binding_,
+      erase_binding_;
 };
 
 }  // namespace tte::controller
