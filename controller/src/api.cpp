@@ -9,6 +9,7 @@
 #include "tte/host/otp_crypto.hpp"
 #include "tte/host/page_template.hpp"
 #include "tte/host/rfc3339.hpp"
+#include "tte/host/status.hpp"
 #include "tte/query.hpp"
 #include "tte/span.hpp"
 
@@ -407,10 +408,11 @@ void Api::intake(const http::Request& request, const http::Respond& respond) {
   auto announced = registry_.announce(notice.value(), options_.clock());
   if (!announced.ok()) {
     const Error& e = announced.error();
-    if (e.code == Errc::duplicate)
-      return respond(problem(409, "Conflict", e.message, e.field ? e.field : ""));
+    const WireStatus wire = wire_status(e.code);
+    if (wire.http < 500)
+      return respond(problem(wire.http, wire.http_title, e.message, e.field ? e.field : ""));
     return respond(
-        problem(503, "Service Unavailable", "the notice could not be stored; send it again"));
+        problem(wire.http, wire.http_title, "the notice could not be stored; send it again"));
   }
   auto device = registry_.device(std::string(notice->urn.view()));
   http::Response response =
@@ -444,9 +446,9 @@ void Api::devices_route(const http::Request& request, std::string_view rest,
     if (request.method == "DELETE") {
       Status removed = registry_.remove(*urn);
       if (!removed.ok()) {
-        return respond(removed.error().code == Errc::not_found
-                           ? problem(404, "Not Found", "no device " + *urn)
-                           : problem(503, "Service Unavailable", "try again"));
+        const WireStatus wire = wire_status(removed.error().code);
+        return respond(problem(wire.http, wire.http_title,
+                               wire.http < 500 ? "no device " + *urn : "try again"));
       }
       devices_.bindings_changed();
       http::Response response;
@@ -644,9 +646,9 @@ void Api::bindings_route(const http::Request& request, std::string_view rest,
         registry_.add_binding(source_urn, source_path, target_urn, target_path, options_.clock());
     if (!added.ok()) {
       const Error& e = added.error();
-      int status = e.code == Errc::not_found ? 404 : e.code == Errc::duplicate ? 409 : 503;
+      const WireStatus wire = wire_status(e.code);
       return respond(
-          problem(status, status == 503 ? "Service Unavailable" : "Cannot bind", e.message));
+          problem(wire.http, wire.http < 500 ? "Cannot bind" : wire.http_title, e.message));
     }
     devices_.bindings_changed();
     return respond(json_response(201, binding_json(added.value())));

@@ -6,6 +6,7 @@
 
 #include "public_api.hpp"
 #include "tte/host/rfc3339.hpp"
+#include "tte/host/status.hpp"
 #include "tte/query.hpp"
 
 namespace tte::mothership {
@@ -202,7 +203,7 @@ void AdminApi::add_devices(const http::Request& request, http::Respond respond) 
           return respond(std::move(response));
         }
         if (status.error().code == Errc::duplicate) {
-          return respond(problem_response(409, "", "Duplicate device",
+          return respond(problem_response(wire_status(Errc::duplicate).http, "", "Duplicate device",
                                           which + " is already stored; nothing was added"));
         }
         http::Response response = problem_response(
