@@ -26,6 +26,7 @@
 #include <string>
 
 #include "tte/host/fingerprint.hpp"
+#include "tte/host/status.hpp"
 #include "tte/ip_address.hpp"
 
 namespace {
@@ -111,8 +112,7 @@ void on_put_light(coap_resource_t*, coap_session_t*, const coap_pdu_t* request,
 coap_response_t on_response(coap_session_t*, const coap_pdu_t* sent, const coap_pdu_t* received,
                             const coap_mid_t) {
   const int code = coap_pdu_get_code(received);
-  const std::string code_text =
-      std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
+  const std::string code_text = tte::coap_code_text(code);
   const int method = sent ? coap_pdu_get_code(sent) : 0;
   if (g.simple_waiting) {  // a separate answer: libcoap no longer holds the request sent
     g.simple_waiting = false;
