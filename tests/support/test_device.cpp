@@ -28,6 +28,7 @@
 #include "tte/host/fingerprint.hpp"
 #include "tte/host/status.hpp"
 #include "tte/ip_address.hpp"
+#include "tte/platform/coap_options.hpp"
 
 namespace {
 
@@ -331,14 +332,7 @@ int main(int argc, char** argv) {
     server.addr.sin6.sin6_port = htons(address->port);
     server.size = sizeof server.addr.sin6;
   }
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  pki.verify_peer_cert = 1;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
+  coap_dtls_pki_t pki = tte::coap::pinned_peer_pki();
   pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
   pki.pki_key.key.pem_buf.public_cert = reinterpret_cast<const uint8_t*>(g.cert_pem.c_str());
   pki.pki_key.key.pem_buf.public_cert_len = g.cert_pem.size() + 1;
