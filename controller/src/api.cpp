@@ -388,6 +388,8 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
   respond(problem(404, "Not Found", "There is nothing here."));
 }
 
+// Message 6 (draft §2; docs/protocol.md §10): an Introducer announces a
+// Device ("expect this one"), stored by Registry::announce.
 void Api::intake(const http::Request& request, const http::Respond& respond) {
   if (!intake_authorised(request)) {
     auto response = problem(401, "Unauthorized", "send Authorization: Bearer <the intake token>");

@@ -798,6 +798,8 @@ void CoapServer::stop() {
   thread_.join();
 }
 
+// Message 12 (docs/protocol.md §9): the Controller's requests to a Device's
+// resources, over the Device's own session (Impl::start_request, transmit).
 void CoapServer::request(DeviceRequest request, std::function<void(DeviceReply)> done) {
   Impl* impl = impl_.get();
   impl->post([impl, request = std::move(request), done = std::move(done)]() mutable {

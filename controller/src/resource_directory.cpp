@@ -120,7 +120,8 @@ Status ResourceDirectory::may_register(const Fingerprint& key,
                              registry_.policy() == Policy::strict);
 }
 
-// Message 11: the Device registers with its Controller (POST /rd).
+// Message 11 (draft §2; docs/protocol.md §9): the Device registers with its
+// Controller (POST /rd); the answer (2.01 with its location) is message 12's first.
 RdAnswer ResourceDirectory::registration(const RdRequest& request) {
   RdAnswer answer;
   auto body = take_body(request, "POST rd", answer);
@@ -132,6 +133,8 @@ RdAnswer ResourceDirectory::registration(const RdRequest& request) {
   return made;
 }
 
+// Message 12 (docs/protocol.md §9): the Controller's answer to a registration,
+// normal or simple.
 RdAnswer ResourceDirectory::register_now(const RdRequest& request,
                                          const RegistrationRequest& wanted, bool simple) {
   const Fingerprint& key = *request.key;
