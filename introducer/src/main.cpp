@@ -1,6 +1,6 @@
 // tte-introducer: the installer's agent (draft messages 3-6 and the status
-// query). A thin command line over device input, the MotherShip client, the
-// notice queue and site profiles.
+// query). A thin command line over device input, the enrollment workflow
+// (enrollment.hpp), the MotherShip client, the notice queue and site profiles.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "device_input.hpp"
+#include "enrollment.hpp"
 #include "mothership_client.hpp"
 #include "notices.hpp"
 #include "sites.hpp"
@@ -383,39 +384,20 @@ int run_enroll(const std::vector<std::string>& args) {
     throw UsageError(std::string("--description: ") + valid.error().message);
   }
 
+  const http::ClientOptions client = client_options(cli);
+
   // Open the queue before the OTP is spent, so that a queue that cannot be
   // written is found while the claim can still be made.
   std::unique_ptr<NoticeQueue> queue;
   if (!site.notify_url.empty()) queue = std::make_unique<NoticeQueue>(data_file(cli, "notices.db"));
+  const EnrollmentOutcome outcome =
+      enroll(device, site, description, peers_over(client), queue.get(), std::time(nullptr));
+  if (!outcome.mapped()) return report_problem(outcome.claim, device, json, true);
+  const StateObject& state = *outcome.claim.device;
+  const DeliveryReport& delivery = outcome.delivery;
 
-  ClaimRequest request{device.dev_id(), device.otp(), site.controller, site.controller_fingerprint,
-                       description,     std::nullopt};
-  http::ClientOptions client = client_options(cli);
-  MotherShipAnswer answer = claim(device, request, client);
-  if (answer.verdict != Verdict::ok) return report_problem(answer, device, json, true);
-  const StateObject& state = *answer.device;
-
-  // Message 6, if there is a Controller to tell. The notice is queued first
-  // and leaves the queue only once delivered.
-  std::string notice_outcome = "none";
-  DeliveryReport delivery;
-  if (queue) {
-    DeviceNotice notice{state.urn,    state.fingerprint,     state.dev_id,
-                        device.otp(), device.ms_id().host(), description,
-                        std::nullopt};
-    NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};
-    const std::int64_t id = queue->add(target, notice, std::time(nullptr));
-    delivery = send_notice(target, notice, client);
-    if (delivery.delivery == Delivery::delivered) {
-      queue->remove(id);
-      notice_outcome = "delivered";
-    } else {
-      queue->record_failure(id, delivery.detail);
-      notice_outcome = delivery.delivery == Delivery::refused ? "refused" : "queued";
-    }
-  }
   std::string refused;
-  if (notice_outcome == "refused") {
+  if (outcome.notice == NoticeOutcome::refused) {
     refused = "The device is mapped, but the Controller refused the notice: " + delivery.detail +
               "\nThe notice is kept: fix the token or address, then run `tte-introducer notify "
               "--pending --token ...`.";
@@ -424,10 +406,10 @@ int run_enroll(const std::vector<std::string>& args) {
     nlohmann::ordered_json out{{"outcome", "mapped"},
                                {"device", state_json(state)},
                                {"controller", std::string(site.controller.to_string().view())},
-                               {"notice", notice_outcome}};
+                               {"notice", notice_outcome_name(outcome.notice)}};
     if (!delivery.detail.empty()) out["notice_detail"] = delivery.detail;
     if (!refused.empty()) {
-      out["exit"] = exit_code::notice_refused;
+      out["exit"] = outcome.exit_status();
       out["error"] = refused;
     }
     json_output.print(out);
@@ -435,9 +417,9 @@ int run_enroll(const std::vector<std::string>& args) {
     std::cout << "Mapped device " << state.dev_id.to_string().view() << " (" << state.urn.view()
               << ") to Controller " << site.controller.to_string().view() << ".\n"
               << "  Device key fingerprint: " << state.fingerprint.to_string().view() << "\n";
-    if (notice_outcome == "delivered")
+    if (outcome.notice == NoticeOutcome::delivered)
       std::cout << "  The Controller has been told to expect it.\n";
-    if (notice_outcome == "queued") {
+    if (outcome.notice == NoticeOutcome::queued) {
       std::cout << "  The Controller could not be reached (" << delivery.detail
                 << "); the notice is queued: run `tte-introducer notify --pending` later.\n";
     }
@@ -445,9 +427,8 @@ int run_enroll(const std::vector<std::string>& args) {
   if (!refused.empty()) {
     say.error(refused, {{"outcome", "notice_refused"},
                         {"devid", std::string(state.dev_id.to_string().view())}});
-    return exit_code::notice_refused;
   }
-  return exit_code::ok;
+  return outcome.exit_status();
 }
 
 // --- status ----------------------------------------------------------------
@@ -531,7 +512,7 @@ int run_notify(const std::vector<std::string>& args) {
   if (cli.has("list")) {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
     for (const auto& queued : queue.pending()) {
-      auto notice = DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
+      auto notice = queued_notice(queued);
       std::string devid = notice.ok() ? std::string(notice->dev_id.to_string().view()) : "?";
       if (json) {
         all.push_back({{"devid", devid},
@@ -549,66 +530,44 @@ int run_notify(const std::vector<std::string>& args) {
     return exit_code::ok;
   }
 
-  http::ClientOptions client = client_options(cli);
-  int delivered = 0, waiting = 0, refused = 0;
-  nlohmann::ordered_json report = nlohmann::ordered_json::array();
-  for (auto queued : queue.pending()) {
-    if (cli.given("notify") || cli.given("token") || cli.given("notify-cafile")) {
-      if (auto url = cli.get("notify")) queued.target.url = *url;
-      if (auto token = cli.get("token")) queued.target.token = *token;
-      if (auto ca = cli.get("notify-cafile")) queued.target.ca_file = absolute_path(*ca);
-      queue.retarget(queued.id, queued.target);
-    }
-    auto notice = DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
-    if (!notice.ok()) {
-      queue.record_failure(queued.id, "the queued notice is unreadable");
-      ++refused;
-      continue;
-    }
-    DeliveryReport result = send_notice(queued.target, *notice, client);
-    std::string devid(notice->dev_id.to_string().view());
-    const char* outcome = result.delivery == Delivery::delivered   ? "delivered"
-                          : result.delivery == Delivery::transient ? "waiting"
-                                                                   : "refused";
-    if (result.delivery == Delivery::delivered) {
-      queue.remove(queued.id);
-      ++delivered;
-    } else {
-      queue.record_failure(queued.id, result.detail);
-      ++(result.delivery == Delivery::transient ? waiting : refused);
-    }
+  Retarget retarget{cli.get("notify"), cli.get("token"), std::nullopt};
+  if (auto ca = cli.get("notify-cafile")) retarget.ca_file = absolute_path(*ca);
+  const DeliveryRound round = deliver_pending(queue, client_options(cli), retarget);
+  nlohmann::ordered_json notices = nlohmann::ordered_json::array();
+  for (const QueuedDelivery& notice : round.notices) {
+    const char* outcome = queued_outcome_name(notice.delivery);
     if (json) {
-      report.push_back({{"devid", devid},
-                        {"controller", queued.target.url},
-                        {"outcome", outcome},
-                        {"attempts", queued.attempts + 1},
-                        {"detail", result.detail}});
+      notices.push_back({{"devid", notice.devid},
+                         {"controller", notice.controller},
+                         {"outcome", outcome},
+                         {"attempts", notice.attempts},
+                         {"detail", notice.detail}});
     } else {
-      std::cout << "device " << devid << " -> " << queued.target.url << ": " << outcome
-                << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
+      std::cout << "device " << notice.devid << " -> " << notice.controller << ": " << outcome
+                << (notice.detail.empty() ? "" : " (" + notice.detail + ")") << "\n";
     }
   }
   const std::string refusal =
-      refused > 0 ? "Refused notices stay in the queue: fix the Controller's token or address "
-                    "(--token, --notify), then run this again."
-                  : "";
+      round.refused > 0
+          ? "Refused notices stay in the queue: fix the Controller's token or address "
+            "(--token, --notify), then run this again."
+          : "";
   if (json) {
-    nlohmann::ordered_json out{
-        {"delivered", delivered}, {"waiting", waiting}, {"refused", refused}, {"notices", report}};
-    if (refused > 0) {
-      out["exit"] = exit_code::notice_refused;
+    nlohmann::ordered_json out{{"delivered", round.delivered},
+                               {"waiting", round.waiting},
+                               {"refused", round.refused},
+                               {"notices", notices}};
+    if (round.refused > 0) {
+      out["exit"] = round.exit_status();
       out["error"] = refusal;
     }
     json_output.print(out);
   } else {
-    std::cout << delivered << " delivered, " << waiting << " still waiting, " << refused
-              << " refused.\n";
+    std::cout << round.delivered << " delivered, " << round.waiting << " still waiting, "
+              << round.refused << " refused.\n";
   }
-  if (refused > 0) {
-    say.error(refusal);
-    return exit_code::notice_refused;
-  }
-  return exit_code::ok;
+  if (round.refused > 0) say.error(refusal);
+  return round.exit_status();
 }
 
 // --- site ------------------------------------------------------------------
