@@ -1,8 +1,8 @@
 // tte-introducer: the installer's agent (draft messages 3-6 and the status
-// query). A thin command line over device input, the enrollment workflow
-// (enrollment.hpp), the MotherShip client, the notice queue and site profiles.
+// query). Options and printing only, over device input, the enrollment
+// workflow (enrollment.hpp), the MotherShip client, the notice queue and site
+// profiles.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -17,7 +17,6 @@
 #include "mothership_client.hpp"
 #include "notices.hpp"
 #include "sites.hpp"
-#include "tte/host/controller_code.hpp"
 #include "tte/host/rfc3339.hpp"
 #include "tte/manual_code.hpp"
 #include "tte/platform/command_line.hpp"
@@ -164,12 +163,7 @@ http::ClientOptions client_options(const CommandLine& cli) {
   options.ca_file = cli.get("cafile");
   options.connect_to = cli.get("connect-to");
   auto seconds = [&](const char* name) {
-    const std::string text = cli.require(name);
-    char* end = nullptr;
-    long value = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || value < 1 || value > 3600)
-      throw UsageError(std::string("--") + name + " must be a whole number of seconds, 1 to 3600");
-    return std::chrono::seconds(value);
+    return std::chrono::seconds(cli.require_int(name, 1, 3600));
   };
   options.connect_timeout = seconds("connect-timeout");
   options.tls_timeout = seconds("tls-timeout");
@@ -190,45 +184,6 @@ std::string data_file(const CommandLine& cli, const char* name) {
 // A file name as stored for later runs (from any working directory).
 std::string absolute_path(const std::string& path) {
   return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
-}
-
-struct Failure {
-  int code;
-  std::string message;
-};
-
-// The device on the label: from its URL, its manual code, or a picture of it.
-EnrollmentUrl device_of(const std::string& input, IdPolicy policy) {
-  const bool is_file = std::filesystem::is_regular_file(input);
-  const InputKind kind = classify_input(input, is_file);
-  if (kind == InputKind::url || kind == InputKind::manual_code) {
-    auto device = device_from_text(input, policy);
-    if (device.ok()) return device.value();
-    const Error& e = device.error();
-    std::string hint = e.code == Errc::checksum ? " (check the characters you typed)"
-                       : e.code == Errc::reserved && policy == IdPolicy::operational &&
-                               names_example_mothership(input)
-                           ? " (example labels need --allow-example-id)"
-                           : "";
-    if (kind == InputKind::manual_code)
-      throw Failure{exit_code::no_label,
-                    std::string("not a valid manual code: ") + e.message + hint};
-    throw Failure{exit_code::no_label, std::string("not a valid Enrollment URL: ") +
-                                           (e.field ? std::string(e.field) + ": " : "") +
-                                           e.message + hint};
-  }
-  if (kind == InputKind::image) {
-    LabelsFound found = labels_in(read_qr_codes(input), policy);
-    const std::vector<EnrollmentUrl>& devices = found.devices;
-    if (devices.empty()) throw Failure{exit_code::no_label, no_label_message(input, found)};
-    if (devices.size() > 1) {
-      throw Failure{exit_code::no_label, input + " shows " + std::to_string(devices.size()) +
-                                             " TTE labels: photograph one, or give its URL"};
-    }
-    return devices[0];
-  }
-  throw UsageError(
-      "say which device: its Enrollment URL, an image of its label, or its manual code");
 }
 
 nlohmann::ordered_json state_json(const StateObject& state) {
@@ -355,7 +310,7 @@ int run_enroll(const std::vector<std::string>& args) {
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
-  EnrollmentUrl device = device_of(cli.require("DEVICE"), policy_of(cli));
+  EnrollmentUrl device = device_from_input(cli.require("DEVICE"), policy_of(cli));
 
   Site site{};
   if (auto name = cli.get("site")) {
@@ -441,7 +396,7 @@ int run_status(const std::vector<std::string>& args) {
   cli.positional("DEVICE", "the Enrollment URL, an image of the label, or the manual code");
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
-  EnrollmentUrl device = device_of(cli.require("DEVICE"), policy_of(cli));
+  EnrollmentUrl device = device_from_input(cli.require("DEVICE"), policy_of(cli));
   MotherShipAnswer answer = query_status(device, client_options(cli));
   if (answer.verdict != Verdict::ok) return report_problem(answer, device, cli.has("json"), false);
   const StateObject& state = *answer.device;
@@ -472,7 +427,8 @@ int run_decode(const std::vector<std::string>& args) {
   const std::string image = cli.require("IMAGE");
   // Other QR codes in the picture are ignored.
   LabelsFound found = labels_in(read_qr_codes(image), policy_of(cli));
-  if (found.devices.empty()) throw Failure{exit_code::no_label, no_label_message(image, found)};
+  if (found.devices.empty())
+    throw CommandFailure{exit_code::no_label, no_label_message(image, found)};
   nlohmann::ordered_json labels = nlohmann::ordered_json::array();
   for (const auto& device : found.devices) {
     std::string url(device.to_string().view());
@@ -572,25 +528,6 @@ int run_notify(const std::vector<std::string>& args) {
 
 // --- site ------------------------------------------------------------------
 
-// A controller code given as text, or as an image of its QR code.
-ControllerCode controller_code_of(const std::string& input) {
-  std::vector<std::string> candidates;
-  if (std::filesystem::is_regular_file(input)) {
-    candidates = read_qr_codes(input);
-  } else {
-    candidates.push_back(input);
-  }
-  std::optional<Error> last;
-  for (const auto& text : candidates) {
-    auto code = ControllerCode::parse(text);
-    if (code.ok()) return code.value();
-    last = code.error();
-  }
-  if (candidates.empty() || !last) throw UsageError("--code: no controller code in " + input);
-  throw UsageError(std::string("--code: not a controller code: ") +
-                   (last->field ? std::string(last->field) + ": " : "") + last->message);
-}
-
 int run_site(const std::vector<std::string>& args) {
   CommandLine cli(
       "tte-introducer site add|list|show|remove [NAME] [options]",
@@ -648,7 +585,7 @@ int run_site(const std::vector<std::string>& args) {
         throw UsageError(
             "--code already gives the Controller: leave out --controller and "
             "--controller-fingerprint");
-      ControllerCode code = controller_code_of(*code_input);
+      ControllerCode code = controller_code_from_input(*code_input);
       site = Site{code.address, code.fingerprint, code.notify_url, code.token, ""};
     } else {
       auto controller = ControllerAddress::parse(cli.require("controller"));
@@ -711,54 +648,42 @@ constexpr const char* kUsage =
 
 // Ends a command that failed: the message on stderr and, with --json, the
 // failure document on stdout unless the command printed its own.
-int fail(const std::string& command, int code, const std::string& message) {
+int report_failure(const CommandSet& commands, const std::string& command, int status,
+                   const std::string& message) {
   if (json_output.wanted() && !json_output.printed()) {
-    const char* outcome = code == exit_code::usage      ? "usage"
-                          : code == exit_code::no_label ? "no_label"
-                                                        : "failure";
-    json_output.print({{"outcome", outcome}, {"exit", code}, {"error", message}});
+    const char* outcome = status == exit_code::usage      ? "usage"
+                          : status == exit_code::no_label ? "no_label"
+                                                          : "failure";
+    json_output.print({{"outcome", outcome}, {"exit", status}, {"error", message}});
   }
-  say.error("tte-introducer " + command + ": " + message, {{"exit", code}});
-  return code;
+  const bool known = std::any_of(commands.commands.begin(), commands.commands.end(),
+                                 [&](const Subcommand& each) { return each.name == command; });
+  if (!known) {
+    std::cerr << "tte-introducer: unknown command '" << command << "'\n\n" << kUsage;
+    return status;
+  }
+  say.error("tte-introducer " + command + ": " + message, {{"exit", status}});
+  return status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
-      std::string(argv[1]) == "help") {
-    std::cout << kUsage;
-    return argc < 2 ? exit_code::usage : exit_code::ok;
-  }
-  const std::string command = argv[1];
+  CommandSet commands{"tte-introducer",
+                      kUsage,
+                      {{"enroll", run_enroll},
+                       {"status", run_status},
+                       {"decode", run_decode},
+                       {"notify", run_notify},
+                       {"site", run_site}},
+                      {}};
+  commands.report = [&commands](const std::string& command, int status,
+                                const std::string& message) {
+    return report_failure(commands, command, status, message);
+  };
   json_output.guess_from(std::vector<std::string>(argv + 1, argv + argc));
   ::umask(077);  // sites and the queue hold tokens and OTPs
-  try {
-    std::vector<std::string> args(argv + 2, argv + argc);
-    if (command == "enroll") return run_enroll(args);
-    if (command == "status") return run_status(args);
-    if (command == "decode") return run_decode(args);
-    if (command == "notify") return run_notify(args);
-    if (command == "site") return run_site(args);
-    if (json_output.wanted()) {
-      json_output.print(
-          {{"outcome", "usage"},
-           {"exit", exit_code::usage},
-           {"error", "unknown command '" + command + "' (see tte-introducer --help)"}});
-    }
-    std::cerr << "tte-introducer: unknown command '" << command << "'\n\n" << kUsage;
-    return exit_code::usage;
-  } catch (const Failure& failure) {
-    return fail(command, failure.code, failure.message);
-  } catch (const UsageError& e) {
-    // Most usage errors already say where to look (--help, site list); the others get
-    // the hint here, once.
-    const std::string message = e.what();
-    return fail(command, exit_code::usage,
-                message + (message.find("(see ") == std::string::npos ? " (see --help)" : ""));
-  } catch (const std::exception& e) {
-    return fail(command, exit_code::failure, e.what());
-  }
+  return run_commands(commands, argc, argv);
 }
 
 }  // namespace tte::introducer
