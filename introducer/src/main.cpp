@@ -186,6 +186,27 @@ std::string absolute_path(const std::string& path) {
   return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
+// --controller and --controller-fingerprint, as a site without an intake.
+Site controller_of(const CommandLine& cli) {
+  auto controller = ControllerAddress::parse(cli.require("controller"));
+  if (!controller.ok())
+    throw UsageError(std::string("--controller: ") + controller.error().message);
+  auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
+  if (!fingerprint.ok())
+    throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
+  Site site{};
+  site.controller = controller.value();
+  site.controller_fingerprint = fingerprint.value();
+  return site;
+}
+
+// --notify, --token and --notify-cafile over what a site holds.
+void apply_notice_options(const CommandLine& cli, Site& site) {
+  if (auto notify = cli.get("notify")) site.notify_url = *notify;
+  if (auto token = cli.get("token")) site.token = *token;
+  if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
+}
+
 nlohmann::ordered_json state_json(const StateObject& state) {
   return nlohmann::ordered_json::parse(state.to_json());
 }
@@ -322,18 +343,9 @@ int run_enroll(const std::vector<std::string>& args) {
     if (!found) throw UsageError("no site called '" + *name + "' (see tte-introducer site list)");
     site = *found;
   } else {
-    auto controller = ControllerAddress::parse(cli.require("controller"));
-    if (!controller.ok())
-      throw UsageError(std::string("--controller: ") + controller.error().message);
-    auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
-    if (!fingerprint.ok())
-      throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
-    site.controller = controller.value();
-    site.controller_fingerprint = fingerprint.value();
+    site = controller_of(cli);
   }
-  if (auto notify = cli.get("notify")) site.notify_url = *notify;
-  if (auto token = cli.get("token")) site.token = *token;
-  if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
+  apply_notice_options(cli, site);
   std::string description = cli.get_or("description", "");
   if (auto valid = validate_description(description); !valid.ok()) {
     throw UsageError(std::string("--description: ") + valid.error().message);
@@ -588,18 +600,9 @@ int run_site(const std::vector<std::string>& args) {
       ControllerCode code = controller_code_from_input(*code_input);
       site = Site{code.address, code.fingerprint, code.notify_url, code.token, ""};
     } else {
-      auto controller = ControllerAddress::parse(cli.require("controller"));
-      if (!controller.ok())
-        throw UsageError(std::string("--controller: ") + controller.error().message);
-      auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
-      if (!fingerprint.ok())
-        throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
-      site.controller = controller.value();
-      site.controller_fingerprint = fingerprint.value();
+      site = controller_of(cli);
     }
-    if (auto notify = cli.get("notify")) site.notify_url = *notify;
-    if (auto token = cli.get("token")) site.token = *token;
-    if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
+    apply_notice_options(cli, site);
     if (!site.token.empty() && site.notify_url.empty()) throw UsageError("--token needs --notify");
     sites.put(name, site);
     sites.save();
