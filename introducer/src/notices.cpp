@@ -50,6 +50,10 @@ DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notic
       http::fetch("POST", intake_url(target.url), headers, notice.to_json(), client));
 }
 
+Result<DeviceNotice> queued_notice(const QueuedNotice& queued) {
+  return DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
+}
+
 namespace {
 constexpr std::int64_t kSchemaVersion = 1;
 }

@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "data_dir.hpp"
@@ -119,16 +120,14 @@ int run_manufacture(const std::vector<std::string>& args) {
 
   factory::BatchOptions options;
   options.out = cli.require("out");
-  if (auto count = cli.get("count")) {
-    try {
-      options.count = std::stoull(*count);
-    } catch (const std::exception&) {
-      throw UsageError("--count must be a number, not '" + *count + "'");
-    }
+  // A batch's Dev IDs are 32 bits (plan_batch); serials at most 19 digits (UrnPlan).
+  if (auto count = cli.get_int("count", 1, 0xffffffffLL)) {
+    options.count = static_cast<std::uint64_t>(*count);
   }
   options.urn_spec = cli.require("urn");
-  options.first_serial = std::stoull(cli.require("first-serial"));
-  options.serial_digits = std::stoi(cli.require("serial-digits"));
+  options.first_serial = static_cast<std::uint64_t>(
+      cli.require_int("first-serial", 0, std::numeric_limits<std::int64_t>::max()));
+  options.serial_digits = static_cast<int>(cli.require_int("serial-digits", 1, 19));
   if (auto first = cli.get("first-devid")) {
     auto dev_id = DevId::parse(*first);
     if (!dev_id.ok()) throw UsageError(std::string("--first-devid: ") + dev_id.error().message);
@@ -139,9 +138,8 @@ int run_manufacture(const std::vector<std::string>& args) {
   auto level = labels::parse_qr_level(cli.require("qr-level"));
   if (!level.ok()) throw UsageError(std::string("--qr-level: ") + level.error().message);
   options.qr_level = level.value();
-  options.module_px = std::stoi(cli.require("module-pixels"));
-  if (options.module_px < 1 || options.module_px > 64) throw UsageError("--module-pixels is 1-64");
-  if (auto threads = cli.get("threads")) options.threads = std::stoi(*threads);
+  options.module_px = static_cast<int>(cli.require_int("module-pixels", 1, 64));
+  if (auto threads = cli.get_int("threads", 1, 1024)) options.threads = static_cast<int>(*threads);
   options.progress = ::isatty(STDERR_FILENO) && !cli.has("json");
   options.records_file = cli.has("records-only");
   const IdPolicy policy =
