@@ -248,6 +248,7 @@ Status Registry::store_device(const DeviceEntry& e) {
   return upsert.run();
 }
 
+// Message 6 (draft §2, §3.3; docs/protocol.md §10), stored: the Device an Introducer announced.
 Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t now) {
   std::lock_guard lock(mutex_);
   const std::string urn(notice.urn.view());

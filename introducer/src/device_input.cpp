@@ -77,6 +77,8 @@ InputKind classify_input(std::string_view input, bool is_file) {
   return InputKind::manual_code;
 }
 
+// Message 3 (draft §2; docs/protocol.md §3, §4): the device from a scanned or typed text, an
+// Enrollment URL or a manual code.
 Result<EnrollmentUrl> device_from_text(std::string_view text, IdPolicy policy) {
   if (ascii::starts_with_ignoring_case(text, "https://")) return EnrollmentUrl::parse(text, policy);
   return manual_code::decode(text, policy);
@@ -87,6 +89,7 @@ bool names_example_mothership(std::string_view text) {
   return device.ok() && device->ms_id().is_example();
 }
 
+// Message 3 (draft §2; docs/protocol.md §3): the TTE labels among the QR codes of a photo.
 LabelsFound labels_in(const std::vector<std::string>& qr_texts, IdPolicy policy) {
   LabelsFound found;
   for (const auto& text : qr_texts) {

@@ -40,6 +40,7 @@ DeliveryReport interpret_delivery(const http::FetchResult& result) {
   return report;
 }
 
+// Message 6 (draft §2, §3.3; docs/protocol.md §10): POST the notice to the Controller's intake.
 DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notice,
                            http::ClientOptions client) {
   client.ca_file =

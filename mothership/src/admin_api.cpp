@@ -162,6 +162,8 @@ void AdminApi::handle(const http::Request& request, http::Respond respond) {
   respond(problem_response(404, "", "Not Found", "no such admin resource"));
 }
 
+// Message 2 (draft §2; docs/protocol.md §7): POST /admin/v1/devices, the factory's device
+// records, stored all or none.
 void AdminApi::add_devices(const http::Request& request, http::Respond respond) {
   std::vector<FactoryRecord> records;
   std::set<std::uint32_t> dev_ids;

@@ -58,6 +58,8 @@ struct CoapServer::Impl {
         ->answer(session, request, query, response);
   }
 
+  // Messages 9 and 10 (draft §2, §3.1; docs/protocol.md §8): a Device's query over DTLS, with
+  // its key's fingerprint; the answer is answer_device_query's.
   void answer(coap_session_t* session, const coap_pdu_t* request, const coap_string_t* query,
               coap_pdu_t* response) {
     auto started = std::chrono::steady_clock::now();

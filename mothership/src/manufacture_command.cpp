@@ -63,6 +63,8 @@ factory::MotherShipInfo info_from_admin(const Remote& remote, IdPolicy policy,
 
 }  // namespace
 
+// Message 2 (draft §2; docs/protocol.md §7): `tte-mothership manufacture` mints a batch and
+// sends its records to the MotherShip (its admin API, or its database).
 int run_manufacture(const std::vector<std::string>& args) {
   CommandLine cli(
       "tte-mothership manufacture (--data-dir DIR | --admin URL --token T) --count N --out OUTDIR "

@@ -65,6 +65,8 @@ struct Bundle {
   DeviceKeys keys;
 };
 
+// Message 1 (draft §2; docs/protocol.md §7), in the simulator: who the Device is, from the
+// factory's bundle.
 Bundle read_bundle(const std::string& path, const std::optional<std::string>& mothership_override) {
   Json json = Json::parse(read_text(path), nullptr, false);
   if (json.is_discarded() || json.value("format", "") != "tte-bundle/1")
