@@ -1,5 +1,5 @@
 // The Introducer's enrollment workflow, in one place for `enroll` and
-// `notify --pending` (docs/introducer.md, "What enroll does, in order"): claim the
+// `notify --pending` (docs/introducer.md, "What `enroll` does, in order"): claim the
 // Device at its MotherShip for a Controller (messages 4 and 5), then tell the
 // Controller to expect it (message 6). A notice is queued before its first
 // attempt and leaves the queue only once delivered, so neither a Controller
