@@ -10,13 +10,14 @@ function(tte_warnings target)
   endif()
 endfunction()
 
-# tte_add_test(NAME SOURCES a_test.cpp ... DEPS lib ... [LABEL unit|integration])
-# One GoogleTest executable next to the code it tests; each test case becomes a ctest test.
+# tte_add_test(NAME SOURCES a_test.cpp ... DEPS lib ... [LABEL unit|integration] [PREFIX p.])
+# One GoogleTest executable next to the code it tests; each test case becomes a ctest test
+# (named PREFIX Suite.Case).
 function(tte_add_test name)
   if(NOT TTE_BUILD_TESTS OR TTE_FIRMWARE)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL;PREFIX" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
@@ -25,7 +26,8 @@ function(tte_add_test name)
   target_compile_definitions(${name} PRIVATE TTE_PROTO_DIR="${TTE_PROTO_DIR}"
                                              TTE_DOCS_DIR="${TTE_DOCS_DIR}")
   tte_warnings(${name})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${ARG_LABEL} TIMEOUT 600)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_PREFIX "${ARG_PREFIX}"
+                       PROPERTIES LABELS ${ARG_LABEL} TIMEOUT 600)
 endfunction()
 
 # tte_add_fuzzer(NAME SOURCES x_fuzz.cpp DEPS lib ...): a libFuzzer target (TTE_FUZZ builds only).

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -275,6 +276,33 @@ TEST(DeviceHelp, HelpAndBadInput) {
       run({TTE_DEVICE_BIN, "--bundle", "/x.json", "--nv", "/tmp/x.nv", "--profile", "toaster"})
           .exit_code,
       2);
+}
+
+// A number that is not one, or out of its range, is a usage error naming the
+// option (--count was read with strtol: "two" was 0, "5x" was 5).
+TEST(DeviceHelp, NumbersMustBeNumbersInTheirRange) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("bundles"));
+  write_text(dir.file("bundles/00000001.json"), "{}");
+  const std::vector<std::string> base{TTE_DEVICE_BIN, "--bundle", dir.file("bundles"), "--nv",
+                                      dir.file("nv")};
+  auto refused = [&](const std::string& option, const std::string& value,
+                     const std::string& message) {
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), {"--" + option, value});
+    RunResult result = run(argv);
+    EXPECT_EQ(result.exit_code, 2) << option << " " << value << ": " << result.err;
+    EXPECT_TRUE(contains(result.err, message)) << option << " " << value << ": " << result.err;
+  };
+  for (const char* count : {"two", "5x", "0", "99999999999999999999"})
+    refused("count", count, "--count must be a whole number from 1 to 4294967295");
+  refused("count", "2", "holds only 1 bundles");
+  for (const char* seconds : {"soon", "nan", "inf", "0", "-1", "1e3", "0x10", "20000000"}) {
+    refused("retry-min", seconds, "--retry-min must be a number of seconds");
+    refused("exchange-timeout", seconds, "--exchange-timeout must be a number of seconds");
+  }
+  refused("lifetime", "59", "--lifetime: at least 60 seconds");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("nv")));
 }
 
 }  // namespace

@@ -247,5 +247,29 @@ TEST(FactoryCli, HelpAndUsage) {
       2);
 }
 
+// A number that is not one, or out of its range, is a usage error naming the
+// option (it was "stoull" and exit 1).
+TEST(FactoryCli, NumbersMustBeWholeAndInTheirRange) {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases{
+      {"count", {"many", "0", "4294967296"}},
+      {"first-serial", {"one", "-1", "99999999999999999999"}},
+      {"serial-digits", {"six", "0", "20"}},
+      {"module-pixels", {"6px", "65"}},
+      {"threads", {"all", "0"}}};
+  for (const auto& [option, values] : cases) {
+    for (const auto& value : values) {
+      std::vector<std::string> argv{TTE_MOTHERSHIP_BIN, "manufacture", "--out",
+                                    dir.file("x"),      "--" + option, value};
+      if (option != "count") argv.insert(argv.end(), {"--count", "1"});
+      RunResult result = run(argv);
+      EXPECT_EQ(result.exit_code, 2) << option << " " << value << ": " << result.err;
+      EXPECT_TRUE(contains(result.err, "--" + option + " must be a whole number from"))
+          << option << " " << value << ": " << result.err;
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x")));
+}
+
 }  // namespace
 }  // namespace tte::test

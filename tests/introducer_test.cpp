@@ -465,6 +465,16 @@ TEST_F(IntroducerTest, BadInputGetsAClearMessage) {
   EXPECT_EQ(bad_fingerprint.exit_code, 2);
   EXPECT_EQ(state_at_mothership(1), "unmapped");
   EXPECT_EQ(run({TTE_INTRODUCER_BIN, "frobnicate"}).exit_code, 2);
+
+  // Deadlines are whole seconds, 1 to 3600: anything else is a usage error naming the option.
+  for (const char* seconds : {"soon", "1.5", "3601", "99999999999999999999"}) {
+    RunResult bad_timeout = enroll(url(1), {"--connect-timeout", seconds});
+    EXPECT_EQ(bad_timeout.exit_code, 2) << seconds << ": " << bad_timeout.err;
+    EXPECT_TRUE(
+        contains(bad_timeout.err, "--connect-timeout must be a whole number from 1 to 3600"))
+        << bad_timeout.err;
+  }
+  EXPECT_EQ(state_at_mothership(1), "unmapped");
 }
 
 // With --json, stdout is exactly one JSON document (one line), or the test fails.

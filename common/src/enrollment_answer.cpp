@@ -13,6 +13,7 @@ Error answer_error(const char* message, const char* field) {
 
 }  // namespace
 
+// Message 10 (draft §3.1; docs/protocol.md §8): the answer's CBOR.
 Result<ByteView> EnrollmentAnswer::encode_cbor(MutableByteView out) const {
   cbor::Writer writer(out);
   writer.map(has_psk ? 4 : 3);

@@ -76,6 +76,7 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
   return ByteView(p, size);
 }
 
+// Message 1 (draft §2; docs/protocol.md §7), on the Device: who it is, from the factory's image.
 Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy policy) {
   if (image.size() < kHeaderSizeV1 + 4) return image_error(Errc::syntax, "image too short");
   const std::uint8_t* p = image.data();

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "tte/platform/coap_options.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/http_client.hpp"
 #include "tte/platform/x509.hpp"
@@ -187,14 +188,7 @@ class Devices {
 
  private:
   coap_session_t* new_session(const Identity& identity) {
-    coap_dtls_pki_t pki;
-    std::memset(&pki, 0, sizeof pki);
-    pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-    pki.verify_peer_cert = 1;
-    pki.allow_self_signed = 1;
-    pki.allow_expired_certs = 1;
-    pki.allow_no_crl = 1;
-    pki.allow_expired_crl = 1;
+    coap_dtls_pki_t pki = tte::coap::pinned_peer_pki();
     pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
     pki.pki_key.key.pem_buf.public_cert =
         reinterpret_cast<const uint8_t*>(identity.cert_pem.c_str());

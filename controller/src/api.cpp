@@ -4,9 +4,12 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "controller_web.hpp"
 #include "tte/hex.hpp"
 #include "tte/host/otp_crypto.hpp"
+#include "tte/host/page_template.hpp"
 #include "tte/host/rfc3339.hpp"
+#include "tte/host/status.hpp"
 #include "tte/query.hpp"
 #include "tte/span.hpp"
 
@@ -14,7 +17,6 @@ namespace tte::controller {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using http::html_escape;
 
 constexpr std::size_t kMaxBatch = 10000;
 constexpr const char* kSessionCookie = "tte_controller_session";
@@ -39,6 +41,14 @@ http::Response problem(int status, const std::string& title, const std::string& 
   p.detail = detail;
   p.field = field;
   return http::make_response(status, "application/problem+json", p.to_json());
+}
+
+// A page of the web interface (web/*.html) with the stylesheet inlined. The
+// pages are part of the program: one that does not render is a bug, a 500.
+http::Response html_page(int status, std::string_view page_template, PageValues values) {
+  auto html = render_page(page_template, values.html("style", std::string(web::tte_css)));
+  if (!html.ok()) return problem(500, "Internal Server Error", html.error().message);
+  return http::make_response(status, "text/html; charset=utf-8", std::move(html).value());
 }
 
 Json time_or_null(const std::optional<std::int64_t>& time) {
@@ -320,26 +330,7 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
   }
   if (path == "/login") {
     if (method == "GET") {
-      return respond(http::make_response(
-          200, "text/html; charset=utf-8",
-          "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta "
-          "name=\"viewport\" "
-          "content=\"width=device-width, initial-scale=1\"><title>Sign in - TTE "
-          "Controller</title><style>"
-          // Widths include padding and border: a 100% wide field fits a phone's screen.
-          "*{box-sizing:border-box}"
-          "body{font:17px/1.5 system-ui,sans-serif;margin:0}main{max-width:26rem;margin:0 "
-          "auto;padding:1.5rem 1rem}"
-          "input,button{width:100%;max-width:100%;font:inherit;padding:.7rem;margin-top:.4rem;"
-          "border-radius:.5rem;"
-          "border:1px solid "
-          "#8a8f98}button{background:#0b63c5;color:#fff;border:0;font-weight:600;margin-top:1rem}"
-          "</style></head><body><main><h1>TTE Controller</h1><form method=\"post\" "
-          "action=\"/login\">"
-          "<label for=\"token\">API token <small>(api.token in the data directory)</small></label>"
-          "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" "
-          "required>"
-          "<button type=\"submit\">Sign in</button></form></main></body></html>\n"));
+      return respond(html_page(200, web::login_html, PageValues()));
     }
     if (method != "POST") return respond(problem(405, "Method Not Allowed", "use GET or POST"));
     std::optional<std::string> token;
@@ -349,13 +340,7 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
       if (parameter.name == "token") token = decode(parameter.value, QueryStyle::form);
     }
     if (!token || !equal_tokens(*token, options_.api_token)) {
-      auto response = http::make_response(
-          401, "text/html; charset=utf-8",
-          "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-          "content=\"width=device-width, initial-scale=1\"><title>Sign in - TTE "
-          "Controller</title></head><body>"
-          "<main><h1>Wrong token</h1><p><a href=\"/login\">Try "
-          "again</a></p></main></body></html>\n");
+      auto response = html_page(401, web::wrong_token_html, PageValues());
       response.log_fields.emplace_back("outcome", "login_refused");
       return respond(std::move(response));
     }
@@ -409,6 +394,8 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
   respond(problem(404, "Not Found", "There is nothing here."));
 }
 
+// Message 6 (draft §2; docs/protocol.md §10): an Introducer announces a
+// Device ("expect this one"), stored by Registry::announce.
 void Api::intake(const http::Request& request, const http::Respond& respond) {
   if (!intake_authorised(request)) {
     auto response = problem(401, "Unauthorized", "send Authorization: Bearer <the intake token>");
@@ -429,10 +416,11 @@ void Api::intake(const http::Request& request, const http::Respond& respond) {
   auto announced = registry_.announce(notice.value(), options_.clock());
   if (!announced.ok()) {
     const Error& e = announced.error();
-    if (e.code == Errc::duplicate)
-      return respond(problem(409, "Conflict", e.message, e.field ? e.field : ""));
+    const WireStatus wire = wire_status(e.code);
+    if (wire.http < 500)
+      return respond(problem(wire.http, wire.http_title, e.message, e.field ? e.field : ""));
     return respond(
-        problem(503, "Service Unavailable", "the notice could not be stored; send it again"));
+        problem(wire.http, wire.http_title, "the notice could not be stored; send it again"));
   }
   auto device = registry_.device(std::string(notice->urn.view()));
   http::Response response =
@@ -466,9 +454,9 @@ void Api::devices_route(const http::Request& request, std::string_view rest,
     if (request.method == "DELETE") {
       Status removed = registry_.remove(*urn);
       if (!removed.ok()) {
-        return respond(removed.error().code == Errc::not_found
-                           ? problem(404, "Not Found", "no device " + *urn)
-                           : problem(503, "Service Unavailable", "try again"));
+        const WireStatus wire = wire_status(removed.error().code);
+        return respond(problem(wire.http, wire.http_title,
+                               wire.http < 500 ? "no device " + *urn : "try again"));
       }
       devices_.bindings_changed();
       http::Response response;
@@ -666,9 +654,9 @@ void Api::bindings_route(const http::Request& request, std::string_view rest,
         registry_.add_binding(source_urn, source_path, target_urn, target_path, options_.clock());
     if (!added.ok()) {
       const Error& e = added.error();
-      int status = e.code == Errc::not_found ? 404 : e.code == Errc::duplicate ? 409 : 503;
+      const WireStatus wire = wire_status(e.code);
       return respond(
-          problem(status, status == 503 ? "Service Unavailable" : "Cannot bind", e.message));
+          problem(wire.http, wire.http < 500 ? "Cannot bind" : wire.http_title, e.message));
     }
     devices_.bindings_changed();
     return respond(json_response(201, binding_json(added.value())));
@@ -693,86 +681,66 @@ http::Response Api::dashboard() const {
   auto when = [](const std::optional<std::int64_t>& t) {
     return t ? format_rfc3339(*t) : std::string("-");
   };
+  auto or_dash = [](const std::string& text) { return text.empty() ? std::string("-") : text; };
+  auto fail = [](const Error& e) { return problem(500, "Internal Server Error", e.message); };
   std::string rows;
   for (const auto& d : devices) {
     const DeviceStatus status = d.status();
-    std::string state = device_status_name(status);
-    std::string badge = status == DeviceStatus::registered ? "ok"
-                        : status == DeviceStatus::expired  ? "warn"
-                                                           : "";
     std::string ms =
         d.ms_state.empty() ? (d.announced_at && !d.joined_at ? "asking" : "-") : d.ms_state;
     if (!d.ms_error.empty()) ms += " (" + d.ms_error + ")";
-    rows += "<tr><td data-label=\"Device\"><span class=\"urn\">" +
-            html_escape(d.urn.empty() ? "(not registered)" : d.urn) +
-            "</span><span class=\"sub\">" + html_escape(d.description) +
-            "</span></td><td data-label=\"State\">" + "<span class=\"badge " + badge + "\">" +
-            html_escape(state) + "</span>" +
-            (d.connected ? " <span class=\"sub\">connected</span>" : "") +
-            "</td><td data-label=\"At MotherShip\">" + html_escape(ms) +
-            "</td><td data-label=\"Last seen\">" + when(d.last_seen) +
-            "</td><td data-label=\"Address\">" + html_escape(d.address.empty() ? "-" : d.address) +
-            "</td><td data-label=\"Resources\">" + html_escape(d.links.empty() ? "-" : d.links) +
-            "</td></tr>\n";
+    auto row = render_page(web::device_row_html,
+                           PageValues()
+                               .text("urn", d.urn.empty() ? "(not registered)" : d.urn)
+                               .text("description", d.description)
+                               .text("badge", status == DeviceStatus::registered ? "ok"
+                                              : status == DeviceStatus::expired  ? "warn"
+                                                                                 : "")
+                               .text("state", device_status_name(status))
+                               .text("connected", d.connected ? "connected" : "")
+                               .text("at_mothership", ms)
+                               .text("last_seen", when(d.last_seen))
+                               .text("address", or_dash(d.address))
+                               .text("resources", or_dash(d.links)));
+    if (!row.ok()) return fail(row.error());
+    rows += row.value();
   }
-  if (rows.empty())
-    rows =
-        "<tr><td colspan=\"6\">No devices yet. Installers announce them with "
-        "tte-introducer.</td></tr>";
   std::string binding_rows;
   for (const auto& b : registry_.bindings()) {
-    binding_rows +=
-        "<tr><td data-label=\"From\">" + html_escape(b.source_urn + " " + b.source_path) +
-        "</td><td data-label=\"To\">" + html_escape(b.target_urn + " " + b.target_path) +
-        "</td><td data-label=\"Last value\">" +
-        html_escape(b.last_value.empty() ? "-" : b.last_value) + " <span class=\"sub\">" +
-        when(b.last_fired_at) + "</span>" +
-        (b.last_error.empty()
-             ? ""
-             : " <span class=\"badge warn\">" + html_escape(b.last_error) + "</span>") +
-        "</td></tr>\n";
+    auto row =
+        render_page(web::binding_row_html, PageValues()
+                                               .text("source", b.source_urn + " " + b.source_path)
+                                               .text("target", b.target_urn + " " + b.target_path)
+                                               .text("last_value", or_dash(b.last_value))
+                                               .text("last_fired_at", when(b.last_fired_at))
+                                               .text("last_error", b.last_error));
+    if (!row.ok()) return fail(row.error());
+    binding_rows += row.value();
   }
-  if (binding_rows.empty()) binding_rows = "<tr><td colspan=\"3\">No bindings.</td></tr>";
-  const std::string fingerprint(options_.identity.fingerprint.to_string().view());
-  std::string html =
-      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<meta http-equiv=\"refresh\" content=\"" +
-      std::to_string(options_.dashboard_refresh_seconds) +
-      "\"><title>TTE Controller</title><style>"
-      ":root{color-scheme:light dark;--ok:#1e7a34;--warn:#b3261e}*{box-sizing:border-box}"
-      "body{margin:0;font:16px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}"
-      "main{max-width:72rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem;margin:.2rem 0}"
-      "h2{font-size:1.1rem;margin:1.5rem 0 .5rem}.id{font:13px "
-      "ui-monospace,monospace;overflow-wrap:anywhere;opacity:.8}"
-      "table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.45rem .5rem;"
-      "border-bottom:1px solid rgba(128,128,128,.35);vertical-align:top}"
-      ".urn{font-family:ui-monospace,monospace;overflow-wrap:anywhere}.sub{display:block;font-size:"
-      ".85rem;opacity:.75}"
-      ".badge{display:inline-block;padding:0 .45rem;border-radius:.6rem;border:1px solid "
-      "currentColor;font-size:.85rem}"
-      ".badge.ok{color:var(--ok)}.badge.warn{color:var(--warn)}form{display:inline}"
-      "button{font:inherit;padding:.3rem .8rem;border-radius:.4rem;border:1px solid "
-      "#8a8f98;background:none}"
-      "td{overflow-wrap:anywhere}"
-      "@media (max-width:44rem){thead{display:none}table,tbody,tr,td{display:block;width:100%}"
-      "tr{padding:.6rem 0;border-bottom:1px solid rgba(128,128,128,.35)}td{border:0;padding:.1rem "
-      "0}"
-      "td::before{content:attr(data-label);display:block;font-size:.8rem;font-weight:600;opacity:."
-      "7}}"
-      "</style></head><body><main><h1>TTE Controller</h1><p class=\"id\">CoAPS " +
-      html_escape(options_.identity.coaps) + " &middot; fingerprint " + fingerprint +
-      " &middot; policy " + policy_name(registry_.policy()) +
-      "</p><form method=\"post\" action=\"/logout\"><button>Sign out</button></form>" +
-      "<h2>Devices (" + std::to_string(devices.size()) +
-      ")</h2><table id=\"devices\"><thead><tr><th>Device</th><th>State</th><th>At "
-      "MotherShip</th><th>Last seen</th>"
-      "<th>Address</th><th>Resources</th></tr></thead><tbody>\n" +
-      rows +
-      "</tbody></table><h2>Bindings</h2><table id=\"bindings\"><thead><tr><th>From</th><th>To</th>"
-      "<th>Last value</th></tr></thead><tbody>\n" +
-      binding_rows + "</tbody></table></main></body></html>\n";
-  auto response = http::make_response(200, "text/html; charset=utf-8", std::move(html));
+  auto empty_row = [](const char* columns, const char* message) {
+    return render_page(web::empty_row_html,
+                       PageValues().text("columns", columns).text("message", message));
+  };
+  if (rows.empty()) {
+    auto row = empty_row("6", "No devices yet. Installers announce them with tte-introducer.");
+    if (!row.ok()) return fail(row.error());
+    rows = std::move(row).value();
+  }
+  if (binding_rows.empty()) {
+    auto row = empty_row("3", "No bindings.");
+    if (!row.ok()) return fail(row.error());
+    binding_rows = std::move(row).value();
+  }
+  auto response =
+      html_page(200, web::dashboard_html,
+                PageValues()
+                    .text("refresh_seconds", std::to_string(options_.dashboard_refresh_seconds))
+                    .text("coaps", options_.identity.coaps)
+                    .text("fingerprint", options_.identity.fingerprint.to_string().view())
+                    .text("policy", policy_name(registry_.policy()))
+                    .text("device_count", std::to_string(devices.size()))
+                    .html("device_rows", std::move(rows))
+                    .html("binding_rows", std::move(binding_rows)));
   response.set_header("Cache-Control", "no-store");
   return response;
 }

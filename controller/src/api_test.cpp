@@ -275,6 +275,60 @@ TEST_F(ApiTest, TheDashboardNeedsASignInWithTheApiToken) {
   EXPECT_EQ(call("GET", "/", "", {{"Cookie", cookie}}).status, 303);
 }
 
+TEST_F(ApiTest, TheDashboardShowsWhatDevicesAndBindingsSayAsText) {
+  auto login = call("GET", "/login");
+  ASSERT_EQ(login.status, 200);
+  EXPECT_EQ(login.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(login.body.find("<form method=\"post\" action=\"/login\">"), std::string::npos);
+  EXPECT_NE(login.body.find("<style>"), std::string::npos);  // the stylesheet, inlined
+  EXPECT_NE(call("POST", "/login", "token=wrong").body.find("<h1>Wrong token</h1>"),
+            std::string::npos);
+  std::string cookie(*call("POST", "/login", "token=" + kApiToken).header("Set-Cookie"));
+  cookie = cookie.substr(0, cookie.find(';'));
+
+  auto empty = call("GET", "/", "", {{"Cookie", cookie}});
+  ASSERT_EQ(empty.status, 200);
+  EXPECT_NE(empty.body.find("<h2>Devices (0)</h2>"), std::string::npos) << empty.body;
+  EXPECT_NE(empty.body.find("<td colspan=\"6\">No devices yet."), std::string::npos);
+  EXPECT_NE(empty.body.find("<td colspan=\"3\">No bindings.</td>"), std::string::npos);
+
+  auto light = Json::parse(kNotice);
+  light["description"] = "<b>\"Hall\" & 'stairs'</b>";
+  ASSERT_EQ(announce(light.dump()).status, 201);
+  auto switch_notice = Json::parse(kNotice);
+  switch_notice["urn"] = "urn:dev:ops:32473-Switch-0001";
+  switch_notice["fingerprint"] = std::string(64, 'c');
+  ASSERT_EQ(announce(switch_notice.dump()).status, 201);
+  auto binding =
+      registry_->add_binding("urn:dev:ops:32473-Switch-0001", "/switch", kUrn, "/light", now_);
+  ASSERT_TRUE(binding.ok());
+  registry_->binding_fired(binding->id, "<on>", "4.04 <gone>", now_);
+
+  auto page = call("GET", "/", "", {{"Cookie", cookie}});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("Cache-Control"), "no-store");
+  const std::string& html = page.body;
+  EXPECT_EQ(html.find("{{"), std::string::npos);
+  EXPECT_NE(html.find("<meta http-equiv=\"refresh\" content=\"5\">"), std::string::npos);
+  EXPECT_NE(html.find("CoAPS 192.0.2.7:5684 &middot; fingerprint " + std::string(64, 'f') +
+                      " &middot; policy strict"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<h2>Devices (2)</h2>"), std::string::npos);
+  EXPECT_NE(
+      html.find("<span class=\"sub\">&lt;b&gt;&quot;Hall&quot; &amp; &#39;stairs&#39;&lt;/b&gt;"
+                "</span>"),
+      std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("<b>"), std::string::npos);
+  EXPECT_NE(html.find("<td data-label=\"From\">urn:dev:ops:32473-Switch-0001 /switch</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("&lt;on&gt; <span class=\"sub\">2026-11-28T"), std::string::npos) << html;
+  EXPECT_NE(html.find("<span class=\"badge warn\">4.04 &lt;gone&gt;</span>"), std::string::npos);
+  EXPECT_EQ(html.find("No devices yet"), std::string::npos);
+  EXPECT_EQ(html.find("No bindings"), std::string::npos);
+}
+
 TEST_F(ApiTest, DevicesCanBeRemoved) {
   ASSERT_EQ(announce().status, 201);
   EXPECT_EQ(call("DELETE", "/api/v1/devices/" + kUrn, "", api_auth()).status, 204);

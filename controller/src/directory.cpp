@@ -214,6 +214,7 @@ Status check_endpoint_name(std::string_view endpoint, const Fingerprint& peer,
   return Status();
 }
 
+// Message 11 (draft §2; docs/protocol.md §9.2): a registration in the Resource Directory.
 Result<Directory::Registered> Directory::register_endpoint(const RegistrationRequest& request,
                                                            const Fingerprint& peer,
                                                            const std::string& source,

@@ -6,6 +6,7 @@
 
 namespace tte::controller {
 
+// Message 8 (draft §2, §3.2; docs/protocol.md §5.4, §6): the MotherShip's answer to a status query.
 PollOutcome interpret_status(const http::FetchResult& result, const std::string& previous_state,
                              std::int64_t interval, int failures, const PollSchedule& schedule) {
   PollOutcome outcome;
@@ -97,6 +98,8 @@ void MotherShipPoller::wake() {
   wake_.notify_all();
 }
 
+// Message 7 (draft §2; docs/protocol.md §5.4): the status queries, each announced Device's
+// when it is due; message 8 is the answer (interpret_status).
 void MotherShipPoller::loop() {
   while (running_.load()) {
     const std::int64_t now = clock_();

@@ -171,6 +171,29 @@ Registry::Registry(const std::string& database_path, Policy policy) : policy_(po
     b.created_at = bindings.column_int(5);
     bindings_[b.id] = b;
   }
+  upsert_.emplace(db_->prepare(
+      "INSERT INTO devices (fingerprint, urn, devid, otp, mothership, description, announced_at, "
+      "joined_at,"
+      " last_seen, address, location, lifetime, registered_at, expires_at, links, "
+      "registration_ended, ms_state,"
+      " ms_checked_at, ms_next_poll_at, ms_failures, ms_error)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+      "?19, ?20, ?21)"
+      " ON CONFLICT (fingerprint) DO UPDATE SET urn = ?2, devid = ?3, otp = ?4, mothership = ?5,"
+      " description = ?6, announced_at = ?7, joined_at = ?8, last_seen = ?9, address = ?10, "
+      "location = ?11,"
+      " lifetime = ?12, registered_at = ?13, expires_at = ?14, links = ?15, registration_ended = "
+      "?16,"
+      " ms_state = ?17, ms_checked_at = ?18, ms_next_poll_at = ?19, ms_failures = ?20, ms_error "
+      "= "
+      "?21"));
+  erase_device_.emplace(db_->prepare("DELETE FROM devices WHERE fingerprint = ?"));
+  unbind_device_.emplace(
+      db_->prepare("DELETE FROM bindings WHERE source_urn = ?1 OR target_urn = ?1"));
+  insert_binding_.emplace(db_->prepare(
+      "INSERT INTO bindings (source_urn, source_path, target_urn, target_path, created_at) "
+      "VALUES (?, ?, ?, ?, ?)"));
+  erase_binding_.emplace(db_->prepare("DELETE FROM bindings WHERE id = ?"));
 }
 
 Registry::~Registry() {
@@ -193,23 +216,6 @@ DeviceEntry* Registry::find_urn(const std::string& urn) {
 }
 
 Status Registry::store_device(const DeviceEntry& e) {
-  if (!upsert_)
-    upsert_.emplace(db_->prepare(
-        "INSERT INTO devices (fingerprint, urn, devid, otp, mothership, description, announced_at, "
-        "joined_at,"
-        " last_seen, address, location, lifetime, registered_at, expires_at, links, "
-        "registration_ended, ms_state,"
-        " ms_checked_at, ms_next_poll_at, ms_failures, ms_error)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-        "?19, ?20, ?21)"
-        " ON CONFLICT (fingerprint) DO UPDATE SET urn = ?2, devid = ?3, otp = ?4, mothership = ?5,"
-        " description = ?6, announced_at = ?7, joined_at = ?8, last_seen = ?9, address = ?10, "
-        "location = ?11,"
-        " lifetime = ?12, registered_at = ?13, expires_at = ?14, links = ?15, registration_ended = "
-        "?16,"
-        " ms_state = ?17, ms_checked_at = ?18, ms_next_poll_at = ?19, ms_failures = ?20, ms_error "
-        "= "
-        "?21"));
   sqlite::Statement& upsert = *upsert_;
   sqlite::ResetOnExit reset(upsert);
   upsert.bind(1, std::string_view(e.fingerprint.to_string().view()));
@@ -242,6 +248,7 @@ Status Registry::store_device(const DeviceEntry& e) {
   return upsert.run();
 }
 
+// Message 6 (draft §2, §3.3; docs/protocol.md §10), stored: the Device an Introducer announced.
 Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t now) {
   std::lock_guard lock(mutex_);
   const std::string urn(notice.urn.view());
@@ -285,10 +292,12 @@ Status Registry::remove(const std::string& urn) {
   if (!entry) return make_error(Errc::not_found, "no such device");
   {
     std::lock_guard db_lock(db_mutex_);
-    auto erase = db_->prepare("DELETE FROM devices WHERE fingerprint = ?");
+    sqlite::Statement& erase = *erase_device_;
+    sqlite::ResetOnExit reset_erase(erase);
     erase.bind(1, std::string_view(entry->fingerprint.to_string().view()));
     TTE_TRY(erase.run());
-    auto unbind = db_->prepare("DELETE FROM bindings WHERE source_urn = ?1 OR target_urn = ?1");
+    sqlite::Statement& unbind = *unbind_device_;
+    sqlite::ResetOnExit reset_unbind(unbind);
     unbind.bind(1, urn);
     TTE_TRY(unbind.run());
   }
@@ -488,9 +497,8 @@ Result<Binding> Registry::add_binding(const std::string& source_urn, const std::
   Binding binding{0, source_urn, source_path, target_urn, target_path, now, "", std::nullopt, ""};
   {
     std::lock_guard db_lock(db_mutex_);
-    auto insert = db_->prepare(
-        "INSERT INTO bindings (source_urn, source_path, target_urn, target_path, created_at) "
-        "VALUES (?, ?, ?, ?, ?)");
+    sqlite::Statement& insert = *insert_binding_;
+    sqlite::ResetOnExit reset(insert);
     insert.bind(1, source_urn)
         .bind(2, source_path)
         .bind(3, target_urn)
@@ -508,7 +516,8 @@ Status Registry::remove_binding(std::int64_t id) {
   if (!bindings_.count(id)) return make_error(Errc::not_found, "no such binding");
   {
     std::lock_guard db_lock(db_mutex_);
-    auto erase = db_->prepare("DELETE FROM bindings WHERE id = ?");
+    sqlite::Statement& erase = *erase_binding_;
+    sqlite::ResetOnExit reset(erase);
     erase.bind(1, id);
     TTE_TRY(erase.run());
   }

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "binding.hpp"
 #include "directory.hpp"
 #include "tte/host/messages.hpp"
 #include "tte/identifiers.hpp"
@@ -73,17 +74,6 @@ struct DeviceEntry {
   std::string ms_error;
 
   DeviceStatus status() const;
-};
-
-struct Binding {
-  std::int64_t id = 0;
-  std::string source_urn, source_path;  // observed ("/switch")
-  std::string target_urn, target_path;  // set to each new value ("/light")
-  std::int64_t created_at = 0;
-  // Not stored: what happened last.
-  std::string last_value;
-  std::optional<std::int64_t> last_fired_at;
-  std::string last_error;
 };
 
 enum class Announced { created, repeated };
@@ -169,7 +159,9 @@ class Registry {
 
   std::mutex db_mutex_;  // taken after mutex_ when both are needed
   std::unique_ptr<sqlite::Database> db_;
-  std::optional<sqlite::Statement> upsert_;  // store_device's, prepared once
+  // Prepared once, at start-up (preparing throws; running returns a Status).
+  std::optional<sqlite::Statement> upsert_, erase_device_, unbind_device_, insert_binding_,
+      erase_binding_;
 };
 
 }  // namespace tte::controller

@@ -6,11 +6,15 @@
 
 #include <csetjmp>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
+#include "mothership_client.hpp"
 #include "tte/ascii.hpp"
 #include "tte/labels/raster.hpp"
 #include "tte/manual_code.hpp"
+#include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/startup_error.hpp"
 
@@ -73,6 +77,8 @@ InputKind classify_input(std::string_view input, bool is_file) {
   return InputKind::manual_code;
 }
 
+// Message 3 (draft §2; docs/protocol.md §3, §4): the device from a scanned or typed text, an
+// Enrollment URL or a manual code.
 Result<EnrollmentUrl> device_from_text(std::string_view text, IdPolicy policy) {
   if (ascii::starts_with_ignoring_case(text, "https://")) return EnrollmentUrl::parse(text, policy);
   return manual_code::decode(text, policy);
@@ -83,6 +89,7 @@ bool names_example_mothership(std::string_view text) {
   return device.ok() && device->ms_id().is_example();
 }
 
+// Message 3 (draft §2; docs/protocol.md §3): the TTE labels among the QR codes of a photo.
 LabelsFound labels_in(const std::vector<std::string>& qr_texts, IdPolicy policy) {
   LabelsFound found;
   for (const auto& text : qr_texts) {
@@ -102,6 +109,58 @@ std::string no_label_message(const std::string& image, const LabelsFound& found)
   return image + (found.example_labels == 1 ? " shows a label" : " shows labels") +
          " of the reserved example MotherShip (MS ID 0, tte-000000.net), which real systems "
          "refuse: give --allow-example-id to read it (demos and tests only)";
+}
+
+EnrollmentUrl device_from_input(const std::string& input, IdPolicy policy) {
+  const bool is_file = std::filesystem::is_regular_file(input);
+  const InputKind kind = classify_input(input, is_file);
+  if (kind == InputKind::url || kind == InputKind::manual_code) {
+    auto device = device_from_text(input, policy);
+    if (device.ok()) return device.value();
+    const Error& e = device.error();
+    std::string hint = e.code == Errc::checksum ? " (check the characters you typed)"
+                       : e.code == Errc::reserved && policy == IdPolicy::operational &&
+                               names_example_mothership(input)
+                           ? " (example labels need --allow-example-id)"
+                           : "";
+    if (kind == InputKind::manual_code) {
+      throw CommandFailure{exit_code::no_label,
+                           std::string("not a valid manual code: ") + e.message + hint};
+    }
+    throw CommandFailure{exit_code::no_label, std::string("not a valid Enrollment URL: ") +
+                                                  (e.field ? std::string(e.field) + ": " : "") +
+                                                  e.message + hint};
+  }
+  if (kind == InputKind::image) {
+    LabelsFound found = labels_in(read_qr_codes(input), policy);
+    const std::vector<EnrollmentUrl>& devices = found.devices;
+    if (devices.empty()) throw CommandFailure{exit_code::no_label, no_label_message(input, found)};
+    if (devices.size() > 1) {
+      throw CommandFailure{exit_code::no_label, input + " shows " + std::to_string(devices.size()) +
+                                                    " TTE labels: photograph one, or give its URL"};
+    }
+    return devices[0];
+  }
+  throw UsageError(
+      "say which device: its Enrollment URL, an image of its label, or its manual code");
+}
+
+ControllerCode controller_code_from_input(const std::string& input) {
+  std::vector<std::string> candidates;
+  if (std::filesystem::is_regular_file(input)) {
+    candidates = read_qr_codes(input);
+  } else {
+    candidates.push_back(input);
+  }
+  std::optional<Error> last;
+  for (const auto& text : candidates) {
+    auto code = ControllerCode::parse(text);
+    if (code.ok()) return code.value();
+    last = code.error();
+  }
+  if (candidates.empty() || !last) throw UsageError("--code: no controller code in " + input);
+  throw UsageError(std::string("--code: not a controller code: ") +
+                   (last->field ? std::string(last->field) + ": " : "") + last->message);
 }
 
 std::vector<std::string> read_qr_codes(const std::string& path) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tte/enrollment_url.hpp"
+#include "tte/host/controller_code.hpp"
 
 namespace tte::introducer {
 
@@ -25,6 +26,17 @@ Result<EnrollmentUrl> device_from_text(std::string_view text, IdPolicy policy);
 // Whether text (an Enrollment URL or a manual code) is valid but for naming the
 // example MotherShip (MS ID 0), which only --allow-example-id accepts.
 bool names_example_mothership(std::string_view text);
+
+// The device an installer names on the command line: its Enrollment URL, its
+// manual code, or an image of its label (exactly one label). Throws
+// CommandFailure{exit_code::no_label} for an input that holds no valid label
+// (with a hint for a mistyped code or an example label), UsageError for an
+// empty input, StartupError for an image that cannot be read.
+EnrollmentUrl device_from_input(const std::string& input, IdPolicy policy);
+
+// A controller code (from `tte-controller info`) given as text or as an image
+// of its QR code. Throws UsageError naming --code.
+ControllerCode controller_code_from_input(const std::string& input);
 
 // The TTE labels among the QR codes of an image (other codes are ignored),
 // and how many more were labels of the example MotherShip that the policy refuses.

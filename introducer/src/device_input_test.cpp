@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "mothership_client.hpp"
 #include "tte/labels/label.hpp"
 #include "tte/labels/raster.hpp"
 #include "tte/manual_code.hpp"
+#include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/startup_error.hpp"
 #include "vectors.hpp"
@@ -86,6 +88,41 @@ TEST(ExampleLabels, AreToldApartFromWhatIsNoLabel) {
   LabelsFound none = labels_in({"not a label"}, IdPolicy::operational);
   EXPECT_EQ(none.example_labels, 0u);
   EXPECT_EQ(no_label_message("blank.png", none), "no TTE label found in blank.png");
+}
+
+// What a command does with the device it was given: the device, or why there is none.
+TEST(DeviceFromInput, GivesTheDeviceOrSaysWhyThereIsNone) {
+  EXPECT_EQ(device_from_input(kUrl, IdPolicy::operational).to_string().view(), kUrl);
+  auto no_label = [](const std::string& input, IdPolicy policy) -> std::string {
+    try {
+      device_from_input(input, policy);
+    } catch (const CommandFailure& failure) {
+      EXPECT_EQ(failure.status, exit_code::no_label) << input;
+      return failure.message;
+    }
+    ADD_FAILURE() << "accepted " << input;
+    return "";
+  };
+  std::string typo(
+      manual_code::encode(device_from_text(kUrl, IdPolicy::operational).value()).view());
+  typo[6] = typo[6] == 'A' ? 'B' : 'A';
+  EXPECT_NE(no_label(typo, IdPolicy::operational).find("check the characters you typed"),
+            std::string::npos);
+  const std::string example = no_label(kExampleUrl, IdPolicy::operational);
+  EXPECT_NE(example.find("not a valid Enrollment URL"), std::string::npos) << example;
+  EXPECT_NE(example.find("(example labels need --allow-example-id)"), std::string::npos) << example;
+  EXPECT_EQ(device_from_input(kExampleUrl, IdPolicy::allow_example).to_string().view(),
+            kExampleUrl);
+  EXPECT_THROW(device_from_input("", IdPolicy::operational), UsageError);
+}
+
+TEST(ControllerCodeFromInput, NamesTheOptionWhenItIsNotOne) {
+  try {
+    controller_code_from_input("tte:controller?c=nowhere");
+    ADD_FAILURE() << "accepted a malformed controller code";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--code: not a controller code: ", 0), 0u) << e.what();
+  }
 }
 
 class QrImages : public ::testing::Test {

@@ -1,8 +1,8 @@
 // tte-introducer: the installer's agent (draft messages 3-6 and the status
-// query). A thin command line over device input, the MotherShip client, the
-// notice queue and site profiles.
+// query). Options and printing only, over device input, the enrollment
+// workflow (enrollment.hpp), the MotherShip client, the notice queue and site
+// profiles.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "device_input.hpp"
+#include "enrollment.hpp"
 #include "mothership_client.hpp"
 #include "notices.hpp"
 #include "sites.hpp"
-#include "tte/host/controller_code.hpp"
 #include "tte/host/rfc3339.hpp"
 #include "tte/manual_code.hpp"
 #include "tte/platform/command_line.hpp"
@@ -163,12 +163,7 @@ http::ClientOptions client_options(const CommandLine& cli) {
   options.ca_file = cli.get("cafile");
   options.connect_to = cli.get("connect-to");
   auto seconds = [&](const char* name) {
-    const std::string text = cli.require(name);
-    char* end = nullptr;
-    long value = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || value < 1 || value > 3600)
-      throw UsageError(std::string("--") + name + " must be a whole number of seconds, 1 to 3600");
-    return std::chrono::seconds(value);
+    return std::chrono::seconds(cli.require_int(name, 1, 3600));
   };
   options.connect_timeout = seconds("connect-timeout");
   options.tls_timeout = seconds("tls-timeout");
@@ -191,43 +186,25 @@ std::string absolute_path(const std::string& path) {
   return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
-struct Failure {
-  int code;
-  std::string message;
-};
+// --controller and --controller-fingerprint, as a site without an intake.
+Site controller_of(const CommandLine& cli) {
+  auto controller = ControllerAddress::parse(cli.require("controller"));
+  if (!controller.ok())
+    throw UsageError(std::string("--controller: ") + controller.error().message);
+  auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
+  if (!fingerprint.ok())
+    throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
+  Site site{};
+  site.controller = controller.value();
+  site.controller_fingerprint = fingerprint.value();
+  return site;
+}
 
-// The device on the label: from its URL, its manual code, or a picture of it.
-EnrollmentUrl device_of(const std::string& input, IdPolicy policy) {
-  const bool is_file = std::filesystem::is_regular_file(input);
-  const InputKind kind = classify_input(input, is_file);
-  if (kind == InputKind::url || kind == InputKind::manual_code) {
-    auto device = device_from_text(input, policy);
-    if (device.ok()) return device.value();
-    const Error& e = device.error();
-    std::string hint = e.code == Errc::checksum ? " (check the characters you typed)"
-                       : e.code == Errc::reserved && policy == IdPolicy::operational &&
-                               names_example_mothership(input)
-                           ? " (example labels need --allow-example-id)"
-                           : "";
-    if (kind == InputKind::manual_code)
-      throw Failure{exit_code::no_label,
-                    std::string("not a valid manual code: ") + e.message + hint};
-    throw Failure{exit_code::no_label, std::string("not a valid Enrollment URL: ") +
-                                           (e.field ? std::string(e.field) + ": " : "") +
-                                           e.message + hint};
-  }
-  if (kind == InputKind::image) {
-    LabelsFound found = labels_in(read_qr_codes(input), policy);
-    const std::vector<EnrollmentUrl>& devices = found.devices;
-    if (devices.empty()) throw Failure{exit_code::no_label, no_label_message(input, found)};
-    if (devices.size() > 1) {
-      throw Failure{exit_code::no_label, input + " shows " + std::to_string(devices.size()) +
-                                             " TTE labels: photograph one, or give its URL"};
-    }
-    return devices[0];
-  }
-  throw UsageError(
-      "say which device: its Enrollment URL, an image of its label, or its manual code");
+// --notify, --token and --notify-cafile over what a site holds.
+void apply_notice_options(const CommandLine& cli, Site& site) {
+  if (auto notify = cli.get("notify")) site.notify_url = *notify;
+  if (auto token = cli.get("token")) site.token = *token;
+  if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
 }
 
 nlohmann::ordered_json state_json(const StateObject& state) {
@@ -354,7 +331,7 @@ int run_enroll(const std::vector<std::string>& args) {
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
-  EnrollmentUrl device = device_of(cli.require("DEVICE"), policy_of(cli));
+  EnrollmentUrl device = device_from_input(cli.require("DEVICE"), policy_of(cli));
 
   Site site{};
   if (auto name = cli.get("site")) {
@@ -366,56 +343,28 @@ int run_enroll(const std::vector<std::string>& args) {
     if (!found) throw UsageError("no site called '" + *name + "' (see tte-introducer site list)");
     site = *found;
   } else {
-    auto controller = ControllerAddress::parse(cli.require("controller"));
-    if (!controller.ok())
-      throw UsageError(std::string("--controller: ") + controller.error().message);
-    auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
-    if (!fingerprint.ok())
-      throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
-    site.controller = controller.value();
-    site.controller_fingerprint = fingerprint.value();
+    site = controller_of(cli);
   }
-  if (auto notify = cli.get("notify")) site.notify_url = *notify;
-  if (auto token = cli.get("token")) site.token = *token;
-  if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
+  apply_notice_options(cli, site);
   std::string description = cli.get_or("description", "");
   if (auto valid = validate_description(description); !valid.ok()) {
     throw UsageError(std::string("--description: ") + valid.error().message);
   }
 
+  const http::ClientOptions client = client_options(cli);
+
   // Open the queue before the OTP is spent, so that a queue that cannot be
   // written is found while the claim can still be made.
   std::unique_ptr<NoticeQueue> queue;
   if (!site.notify_url.empty()) queue = std::make_unique<NoticeQueue>(data_file(cli, "notices.db"));
+  const EnrollmentOutcome outcome =
+      enroll(device, site, description, peers_over(client), queue.get(), std::time(nullptr));
+  if (!outcome.mapped()) return report_problem(outcome.claim, device, json, true);
+  const StateObject& state = *outcome.claim.device;
+  const DeliveryReport& delivery = outcome.delivery;
 
-  ClaimRequest request{device.dev_id(), device.otp(), site.controller, site.controller_fingerprint,
-                       description,     std::nullopt};
-  http::ClientOptions client = client_options(cli);
-  MotherShipAnswer answer = claim(device, request, client);
-  if (answer.verdict != Verdict::ok) return report_problem(answer, device, json, true);
-  const StateObject& state = *answer.device;
-
-  // Message 6, if there is a Controller to tell. The notice is queued first
-  // and leaves the queue only once delivered.
-  std::string notice_outcome = "none";
-  DeliveryReport delivery;
-  if (queue) {
-    DeviceNotice notice{state.urn,    state.fingerprint,     state.dev_id,
-                        device.otp(), device.ms_id().host(), description,
-                        std::nullopt};
-    NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};
-    const std::int64_t id = queue->add(target, notice, std::time(nullptr));
-    delivery = send_notice(target, notice, client);
-    if (delivery.delivery == Delivery::delivered) {
-      queue->remove(id);
-      notice_outcome = "delivered";
-    } else {
-      queue->record_failure(id, delivery.detail);
-      notice_outcome = delivery.delivery == Delivery::refused ? "refused" : "queued";
-    }
-  }
   std::string refused;
-  if (notice_outcome == "refused") {
+  if (outcome.notice == NoticeOutcome::refused) {
     refused = "The device is mapped, but the Controller refused the notice: " + delivery.detail +
               "\nThe notice is kept: fix the token or address, then run `tte-introducer notify "
               "--pending --token ...`.";
@@ -424,10 +373,10 @@ int run_enroll(const std::vector<std::string>& args) {
     nlohmann::ordered_json out{{"outcome", "mapped"},
                                {"device", state_json(state)},
                                {"controller", std::string(site.controller.to_string().view())},
-                               {"notice", notice_outcome}};
+                               {"notice", notice_outcome_name(outcome.notice)}};
     if (!delivery.detail.empty()) out["notice_detail"] = delivery.detail;
     if (!refused.empty()) {
-      out["exit"] = exit_code::notice_refused;
+      out["exit"] = outcome.exit_status();
       out["error"] = refused;
     }
     json_output.print(out);
@@ -435,9 +384,9 @@ int run_enroll(const std::vector<std::string>& args) {
     std::cout << "Mapped device " << state.dev_id.to_string().view() << " (" << state.urn.view()
               << ") to Controller " << site.controller.to_string().view() << ".\n"
               << "  Device key fingerprint: " << state.fingerprint.to_string().view() << "\n";
-    if (notice_outcome == "delivered")
+    if (outcome.notice == NoticeOutcome::delivered)
       std::cout << "  The Controller has been told to expect it.\n";
-    if (notice_outcome == "queued") {
+    if (outcome.notice == NoticeOutcome::queued) {
       std::cout << "  The Controller could not be reached (" << delivery.detail
                 << "); the notice is queued: run `tte-introducer notify --pending` later.\n";
     }
@@ -445,9 +394,8 @@ int run_enroll(const std::vector<std::string>& args) {
   if (!refused.empty()) {
     say.error(refused, {{"outcome", "notice_refused"},
                         {"devid", std::string(state.dev_id.to_string().view())}});
-    return exit_code::notice_refused;
   }
-  return exit_code::ok;
+  return outcome.exit_status();
 }
 
 // --- status ----------------------------------------------------------------
@@ -460,7 +408,7 @@ int run_status(const std::vector<std::string>& args) {
   cli.positional("DEVICE", "the Enrollment URL, an image of the label, or the manual code");
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
-  EnrollmentUrl device = device_of(cli.require("DEVICE"), policy_of(cli));
+  EnrollmentUrl device = device_from_input(cli.require("DEVICE"), policy_of(cli));
   MotherShipAnswer answer = query_status(device, client_options(cli));
   if (answer.verdict != Verdict::ok) return report_problem(answer, device, cli.has("json"), false);
   const StateObject& state = *answer.device;
@@ -491,7 +439,8 @@ int run_decode(const std::vector<std::string>& args) {
   const std::string image = cli.require("IMAGE");
   // Other QR codes in the picture are ignored.
   LabelsFound found = labels_in(read_qr_codes(image), policy_of(cli));
-  if (found.devices.empty()) throw Failure{exit_code::no_label, no_label_message(image, found)};
+  if (found.devices.empty())
+    throw CommandFailure{exit_code::no_label, no_label_message(image, found)};
   nlohmann::ordered_json labels = nlohmann::ordered_json::array();
   for (const auto& device : found.devices) {
     std::string url(device.to_string().view());
@@ -531,7 +480,7 @@ int run_notify(const std::vector<std::string>& args) {
   if (cli.has("list")) {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
     for (const auto& queued : queue.pending()) {
-      auto notice = DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
+      auto notice = queued_notice(queued);
       std::string devid = notice.ok() ? std::string(notice->dev_id.to_string().view()) : "?";
       if (json) {
         all.push_back({{"devid", devid},
@@ -549,88 +498,47 @@ int run_notify(const std::vector<std::string>& args) {
     return exit_code::ok;
   }
 
-  http::ClientOptions client = client_options(cli);
-  int delivered = 0, waiting = 0, refused = 0;
-  nlohmann::ordered_json report = nlohmann::ordered_json::array();
-  for (auto queued : queue.pending()) {
-    if (cli.given("notify") || cli.given("token") || cli.given("notify-cafile")) {
-      if (auto url = cli.get("notify")) queued.target.url = *url;
-      if (auto token = cli.get("token")) queued.target.token = *token;
-      if (auto ca = cli.get("notify-cafile")) queued.target.ca_file = absolute_path(*ca);
-      queue.retarget(queued.id, queued.target);
-    }
-    auto notice = DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
-    if (!notice.ok()) {
-      queue.record_failure(queued.id, "the queued notice is unreadable");
-      ++refused;
-      continue;
-    }
-    DeliveryReport result = send_notice(queued.target, *notice, client);
-    std::string devid(notice->dev_id.to_string().view());
-    const char* outcome = result.delivery == Delivery::delivered   ? "delivered"
-                          : result.delivery == Delivery::transient ? "waiting"
-                                                                   : "refused";
-    if (result.delivery == Delivery::delivered) {
-      queue.remove(queued.id);
-      ++delivered;
-    } else {
-      queue.record_failure(queued.id, result.detail);
-      ++(result.delivery == Delivery::transient ? waiting : refused);
-    }
+  Retarget retarget{cli.get("notify"), cli.get("token"), std::nullopt};
+  if (auto ca = cli.get("notify-cafile")) retarget.ca_file = absolute_path(*ca);
+  const DeliveryRound round = deliver_pending(queue, client_options(cli), retarget);
+  nlohmann::ordered_json notices = nlohmann::ordered_json::array();
+  for (const QueuedDelivery& notice : round.notices) {
+    const char* outcome = queued_outcome_name(notice.delivery);
     if (json) {
-      report.push_back({{"devid", devid},
-                        {"controller", queued.target.url},
-                        {"outcome", outcome},
-                        {"attempts", queued.attempts + 1},
-                        {"detail", result.detail}});
+      notices.push_back({{"devid", notice.devid},
+                         {"controller", notice.controller},
+                         {"outcome", outcome},
+                         {"attempts", notice.attempts},
+                         {"detail", notice.detail}});
     } else {
-      std::cout << "device " << devid << " -> " << queued.target.url << ": " << outcome
-                << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
+      std::cout << "device " << notice.devid << " -> " << notice.controller << ": " << outcome
+                << (notice.detail.empty() ? "" : " (" + notice.detail + ")") << "\n";
     }
   }
   const std::string refusal =
-      refused > 0 ? "Refused notices stay in the queue: fix the Controller's token or address "
-                    "(--token, --notify), then run this again."
-                  : "";
+      round.refused > 0
+          ? "Refused notices stay in the queue: fix the Controller's token or address "
+            "(--token, --notify), then run this again."
+          : "";
   if (json) {
-    nlohmann::ordered_json out{
-        {"delivered", delivered}, {"waiting", waiting}, {"refused", refused}, {"notices", report}};
-    if (refused > 0) {
-      out["exit"] = exit_code::notice_refused;
+    nlohmann::ordered_json out{{"delivered", round.delivered},
+                               {"waiting", round.waiting},
+                               {"refused", round.refused},
+                               {"notices", notices}};
+    if (round.refused > 0) {
+      out["exit"] = round.exit_status();
       out["error"] = refusal;
     }
     json_output.print(out);
   } else {
-    std::cout << delivered << " delivered, " << waiting << " still waiting, " << refused
-              << " refused.\n";
+    std::cout << round.delivered << " delivered, " << round.waiting << " still waiting, "
+              << round.refused << " refused.\n";
   }
-  if (refused > 0) {
-    say.error(refusal);
-    return exit_code::notice_refused;
-  }
-  return exit_code::ok;
+  if (round.refused > 0) say.error(refusal);
+  return round.exit_status();
 }
 
 // --- site ------------------------------------------------------------------
-
-// A controller code given as text, or as an image of its QR code.
-ControllerCode controller_code_of(const std::string& input) {
-  std::vector<std::string> candidates;
-  if (std::filesystem::is_regular_file(input)) {
-    candidates = read_qr_codes(input);
-  } else {
-    candidates.push_back(input);
-  }
-  std::optional<Error> last;
-  for (const auto& text : candidates) {
-    auto code = ControllerCode::parse(text);
-    if (code.ok()) return code.value();
-    last = code.error();
-  }
-  if (candidates.empty() || !last) throw UsageError("--code: no controller code in " + input);
-  throw UsageError(std::string("--code: not a controller code: ") +
-                   (last->field ? std::string(last->field) + ": " : "") + last->message);
-}
 
 int run_site(const std::vector<std::string>& args) {
   CommandLine cli(
@@ -689,21 +597,12 @@ int run_site(const std::vector<std::string>& args) {
         throw UsageError(
             "--code already gives the Controller: leave out --controller and "
             "--controller-fingerprint");
-      ControllerCode code = controller_code_of(*code_input);
+      ControllerCode code = controller_code_from_input(*code_input);
       site = Site{code.address, code.fingerprint, code.notify_url, code.token, ""};
     } else {
-      auto controller = ControllerAddress::parse(cli.require("controller"));
-      if (!controller.ok())
-        throw UsageError(std::string("--controller: ") + controller.error().message);
-      auto fingerprint = Fingerprint::parse(cli.require("controller-fingerprint"));
-      if (!fingerprint.ok())
-        throw UsageError(std::string("--controller-fingerprint: ") + fingerprint.error().message);
-      site.controller = controller.value();
-      site.controller_fingerprint = fingerprint.value();
+      site = controller_of(cli);
     }
-    if (auto notify = cli.get("notify")) site.notify_url = *notify;
-    if (auto token = cli.get("token")) site.token = *token;
-    if (auto ca = cli.get("notify-cafile")) site.notify_ca_file = absolute_path(*ca);
+    apply_notice_options(cli, site);
     if (!site.token.empty() && site.notify_url.empty()) throw UsageError("--token needs --notify");
     sites.put(name, site);
     sites.save();
@@ -752,54 +651,42 @@ constexpr const char* kUsage =
 
 // Ends a command that failed: the message on stderr and, with --json, the
 // failure document on stdout unless the command printed its own.
-int fail(const std::string& command, int code, const std::string& message) {
+int report_failure(const CommandSet& commands, const std::string& command, int status,
+                   const std::string& message) {
   if (json_output.wanted() && !json_output.printed()) {
-    const char* outcome = code == exit_code::usage      ? "usage"
-                          : code == exit_code::no_label ? "no_label"
-                                                        : "failure";
-    json_output.print({{"outcome", outcome}, {"exit", code}, {"error", message}});
+    const char* outcome = status == exit_code::usage      ? "usage"
+                          : status == exit_code::no_label ? "no_label"
+                                                          : "failure";
+    json_output.print({{"outcome", outcome}, {"exit", status}, {"error", message}});
   }
-  say.error("tte-introducer " + command + ": " + message, {{"exit", code}});
-  return code;
+  const bool known = std::any_of(commands.commands.begin(), commands.commands.end(),
+                                 [&](const Subcommand& each) { return each.name == command; });
+  if (!known) {
+    std::cerr << "tte-introducer: unknown command '" << command << "'\n\n" << kUsage;
+    return status;
+  }
+  say.error("tte-introducer " + command + ": " + message, {{"exit", status}});
+  return status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
-      std::string(argv[1]) == "help") {
-    std::cout << kUsage;
-    return argc < 2 ? exit_code::usage : exit_code::ok;
-  }
-  const std::string command = argv[1];
+  CommandSet commands{"tte-introducer",
+                      kUsage,
+                      {{"enroll", run_enroll},
+                       {"status", run_status},
+                       {"decode", run_decode},
+                       {"notify", run_notify},
+                       {"site", run_site}},
+                      {}};
+  commands.report = [&commands](const std::string& command, int status,
+                                const std::string& message) {
+    return report_failure(commands, command, status, message);
+  };
   json_output.guess_from(std::vector<std::string>(argv + 1, argv + argc));
   ::umask(077);  // sites and the queue hold tokens and OTPs
-  try {
-    std::vector<std::string> args(argv + 2, argv + argc);
-    if (command == "enroll") return run_enroll(args);
-    if (command == "status") return run_status(args);
-    if (command == "decode") return run_decode(args);
-    if (command == "notify") return run_notify(args);
-    if (command == "site") return run_site(args);
-    if (json_output.wanted()) {
-      json_output.print(
-          {{"outcome", "usage"},
-           {"exit", exit_code::usage},
-           {"error", "unknown command '" + command + "' (see tte-introducer --help)"}});
-    }
-    std::cerr << "tte-introducer: unknown command '" << command << "'\n\n" << kUsage;
-    return exit_code::usage;
-  } catch (const Failure& failure) {
-    return fail(command, failure.code, failure.message);
-  } catch (const UsageError& e) {
-    // Most usage errors already say where to look (--help, site list); the others get
-    // the hint here, once.
-    const std::string message = e.what();
-    return fail(command, exit_code::usage,
-                message + (message.find("(see ") == std::string::npos ? " (see --help)" : ""));
-  } catch (const std::exception& e) {
-    return fail(command, exit_code::failure, e.what());
-  }
+  return run_commands(commands, argc, argv);
 }
 
 }  // namespace tte::introducer

@@ -11,6 +11,8 @@ std::string base_url(const EnrollmentUrl& device) {
 
 }  // namespace
 
+// Message 5 (draft §2; docs/protocol.md §5.2, §5.3): the MotherShip's answer to a claim (or to
+// a status query), and what it means to the installer.
 MotherShipAnswer interpret(const http::FetchResult& result) {
   MotherShipAnswer answer;
   switch (result.failure) {
@@ -133,6 +135,8 @@ const char* verdict_name(Verdict verdict) {
   return "unknown";
 }
 
+// Message 4 (draft §2; docs/protocol.md §5.2): the claim, sent to the device's MotherShip;
+// message 5 is its answer.
 MotherShipAnswer claim(const EnrollmentUrl& device, const ClaimRequest& request,
                        const http::ClientOptions& client) {
   return interpret(http::fetch(

@@ -40,6 +40,7 @@ DeliveryReport interpret_delivery(const http::FetchResult& result) {
   return report;
 }
 
+// Message 6 (draft §2, §3.3; docs/protocol.md §10): POST the notice to the Controller's intake.
 DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notice,
                            http::ClientOptions client) {
   client.ca_file =
@@ -48,6 +49,10 @@ DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notic
   if (!target.token.empty()) headers.emplace_back("Authorization", "Bearer " + target.token);
   return interpret_delivery(
       http::fetch("POST", intake_url(target.url), headers, notice.to_json(), client));
+}
+
+Result<DeviceNotice> queued_notice(const QueuedNotice& queued) {
+  return DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
 }
 
 namespace {

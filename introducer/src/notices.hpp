@@ -55,6 +55,10 @@ struct QueuedNotice {
   std::string last_error;
 };
 
+// The notice a queue entry holds. Any MotherShip ID is accepted: the label's
+// was checked before the notice was queued. Errors: DeviceNotice::from_json's.
+Result<DeviceNotice> queued_notice(const QueuedNotice& queued);
+
 class NoticeQueue {
  public:
   // Opens (creating) the queue database at path, mode 0600. Throws StartupError,

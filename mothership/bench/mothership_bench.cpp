@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "tte/platform/coap_options.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/sqlite.hpp"
 
@@ -182,14 +183,7 @@ class HandshakeClient {
 
  private:
   void start_session() {
-    coap_dtls_pki_t pki;
-    std::memset(&pki, 0, sizeof pki);
-    pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-    pki.verify_peer_cert = 1;
-    pki.allow_self_signed = 1;
-    pki.allow_expired_certs = 1;
-    pki.allow_no_crl = 1;
-    pki.allow_expired_crl = 1;
+    coap_dtls_pki_t pki = tte::coap::pinned_peer_pki();
     pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
     pki.pki_key.key.pem_buf.public_cert = reinterpret_cast<const uint8_t*>(cert_.c_str());
     pki.pki_key.key.pem_buf.public_cert_len = cert_.size() + 1;

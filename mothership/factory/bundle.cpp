@@ -10,6 +10,8 @@
 
 namespace tte::factory {
 
+// Message 1 (draft §2; docs/protocol.md §7), for the simulator: the Device's bundle
+// (tte-bundle/1 JSON, docs/factory.md).
 std::string bundle_json(const MintedDevice& device, const MotherShipInfo& mothership) {
   EnrollmentUrl url = device.enrollment_url(mothership);
   led::Frame frame = led::build_frame(url);
@@ -37,6 +39,8 @@ std::string bundle_json(const MintedDevice& device, const MotherShipInfo& mother
   return json.dump(2) + "\n";
 }
 
+// Message 1 (draft §2; docs/protocol.md §7): what the factory flashes into a Device, as a
+// provisioning image (docs/device-provisioning.md).
 std::vector<std::uint8_t> provisioning_image(const MintedDevice& device,
                                              const MotherShipInfo& mothership) {
   ProvisioningImage image{

@@ -152,6 +152,8 @@ std::vector<PlannedDevice> plan_batch(const BatchOptions& options,
   return plan;
 }
 
+// Messages 1 and 2 (draft §2; docs/protocol.md §7): each Device's bundle and image, and its
+// record for the MotherShip (through `store`).
 BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mothership,
                        const std::vector<PlannedDevice>& plan, const StoreRecords& store) {
   const auto started = Clock::now();

@@ -6,6 +6,7 @@
 
 #include "public_api.hpp"
 #include "tte/host/rfc3339.hpp"
+#include "tte/host/status.hpp"
 #include "tte/query.hpp"
 
 namespace tte::mothership {
@@ -161,6 +162,8 @@ void AdminApi::handle(const http::Request& request, http::Respond respond) {
   respond(problem_response(404, "", "Not Found", "no such admin resource"));
 }
 
+// Message 2 (draft §2; docs/protocol.md §7): POST /admin/v1/devices, the factory's device
+// records, stored all or none.
 void AdminApi::add_devices(const http::Request& request, http::Respond respond) {
   std::vector<FactoryRecord> records;
   std::set<std::uint32_t> dev_ids;
@@ -202,7 +205,7 @@ void AdminApi::add_devices(const http::Request& request, http::Respond respond) 
           return respond(std::move(response));
         }
         if (status.error().code == Errc::duplicate) {
-          return respond(problem_response(409, "", "Duplicate device",
+          return respond(problem_response(wire_status(Errc::duplicate).http, "", "Duplicate device",
                                           which + " is already stored; nothing was added"));
         }
         http::Response response = problem_response(

@@ -1,8 +1,6 @@
 #include "coap_server.hpp"
 
 #include <coap3/coap.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <chrono>
 #include <cstring>
@@ -14,11 +12,7 @@
 #include "tte/platform/startup_error.hpp"
 
 namespace tte::mothership {
-namespace {
-
-using coaps::kCipherPreference;
-
-}  // namespace
+namespace {}  // namespace
 
 struct CoapServer::Impl {
   CoapServerOptions options;
@@ -38,51 +32,15 @@ struct CoapServer::Impl {
     if (context) coap_free_context(context);
   }
 
-  // The MotherShip's DTLS identity, parsed once.
-  coaps::DtlsIdentity identity;
-  std::atomic<bool> context_configured{false};
-
-  // Called by libcoap for each new DTLS session, in OpenSSL's ClientHello callback.
-  static int on_tls_setup(void* tls, coap_dtls_pki_t* setup) {
-    auto* self = static_cast<Impl*>(setup->cn_call_back_arg);
-    SSL* ssl = static_cast<SSL*>(tls);
-    if (SSL_use_certificate(ssl, self->identity.certificate()) != 1 ||
-        SSL_use_PrivateKey(ssl, self->identity.private_key()) != 1) {
-      return 0;
-    }
-    if (!self->context_configured.exchange(true)) {
-      // Once, on the context libcoap created: later sessions inherit it.
-      SSL_CTX* context = SSL_get_SSL_CTX(ssl);
-      SSL_CTX_set_cipher_list(context, kCipherPreference);
-      SSL_CTX_set_options(context, SSL_OP_CIPHER_SERVER_PREFERENCE);
-      SSL_CTX_set_cert_verify_callback(context, &Impl::verify_peer, self);
-      SSL_set_cipher_list(ssl, kCipherPreference);
-      SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
-    }
-    // Ask for the Device's certificate, and check it with verify_peer() below
-    // instead of OpenSSL's chain building: trust is the pinned fingerprint, not
-    // a CA. (OpenSSL still checks the Device's CertificateVerify signature, so
-    // the Device proves it holds the key.)
-    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE,
-                   nullptr);
-    return 1;
-  }
-
   // Remembers the fingerprint of the Device's key on its session. Authorisation
   // happens per request, so that an unknown device gets a clean 4.03 rather
   // than a failed handshake.
-  static int verify_peer(X509_STORE_CTX* store, void*) {
-    X509* peer = X509_STORE_CTX_get0_cert(store);
-    auto* ssl =
-        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-    auto* session = ssl ? static_cast<coap_session_t*>(SSL_get_app_data(ssl)) : nullptr;
-    if (peer == nullptr || session == nullptr) return 0;
-    auto fingerprint = fingerprint_of_x509(peer);
-    if (!fingerprint.ok()) return 0;
+  static bool admit(void*, coap_session_t* session, const Fingerprint& key) {
     delete static_cast<Fingerprint*>(coap_session_get_app_data(session));
-    coap_session_set_app_data(session, new Fingerprint(fingerprint.value()));
-    return 1;
+    coap_session_set_app_data(session, new Fingerprint(key));
+    return true;
   }
+  coaps::ServerTls tls{&Impl::admit, this};
 
   static int on_event(coap_session_t* session, const coap_event_t event) {
     auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
@@ -100,6 +58,8 @@ struct CoapServer::Impl {
         ->answer(session, request, query, response);
   }
 
+  // Messages 9 and 10 (draft §2, §3.1; docs/protocol.md §8): a Device's query over DTLS, with
+  // its key's fingerprint; the answer is answer_device_query's.
   void answer(coap_session_t* session, const coap_pdu_t* request, const coap_string_t* query,
               coap_pdu_t* response) {
     auto started = std::chrono::steady_clock::now();
@@ -157,9 +117,8 @@ CoapServer::CoapServer(CoapServerOptions options, Writer& writer, Logger& logger
   coap_set_app_data(impl_->context, impl_.get());
   coap_register_event_handler(impl_->context, &Impl::on_event);
 
-  // The DTLS identity, loaded once (see on_tls_setup).
-  impl_->identity.load(o.certificate_file, o.private_key_file);
-  coaps::use_identity_from_setup(impl_->context, &Impl::on_tls_setup, impl_.get());
+  // The DTLS identity, loaded once and installed per session (coaps::ServerTls).
+  impl_->tls.install(impl_->context, o.certificate_file, o.private_key_file);
   port_ = coaps::listen(impl_->context, o.address, o.port, o.receive_buffer, impl_->logger);
 
   coap_resource_t* resource = coap_resource_init(coap_make_str_const(".well-known/tte"), 0);

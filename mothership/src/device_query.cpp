@@ -17,6 +17,7 @@ DeviceQueryAnswer diagnostic(std::uint8_t code, std::string_view text, const cha
 
 }  // namespace
 
+// Messages 9 and 10 (draft §2, §3.1; docs/protocol.md §8): a Device's query, and the answer.
 DeviceQueryAnswer answer_device_query(std::string_view query, std::optional<unsigned> accept,
                                       const std::optional<Fingerprint>& peer,
                                       const DeviceLookup& lookup, std::uint32_t retry_after) {

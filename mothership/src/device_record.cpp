@@ -13,6 +13,7 @@ StateObject DeviceRecord::state_object() const {
                      mapped_at, registered_at};
 }
 
+// Message 2 (draft §2; docs/protocol.md §7): one device record, one JSON line.
 std::string FactoryRecord::to_json() const {
   nlohmann::ordered_json json;
   json["devid"] = std::string(dev_id.to_string().view());
@@ -22,6 +23,7 @@ std::string FactoryRecord::to_json() const {
   return json.dump();
 }
 
+// Message 2 (draft §2; docs/protocol.md §7), read: one device record.
 Result<FactoryRecord> FactoryRecord::from_json(std::string_view line) {
   TTE_ASSIGN_OR_RETURN(nlohmann::json json, json::parse_object(line));
   TTE_ASSIGN_OR_RETURN(std::string_view devid, string_member(json, "devid"));

@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "data_dir.hpp"
@@ -62,6 +63,8 @@ factory::MotherShipInfo info_from_admin(const Remote& remote, IdPolicy policy,
 
 }  // namespace
 
+// Message 2 (draft §2; docs/protocol.md §7): `tte-mothership manufacture` mints a batch and
+// sends its records to the MotherShip (its admin API, or its database).
 int run_manufacture(const std::vector<std::string>& args) {
   CommandLine cli(
       "tte-mothership manufacture (--data-dir DIR | --admin URL --token T) --count N --out OUTDIR "
@@ -119,16 +122,14 @@ int run_manufacture(const std::vector<std::string>& args) {
 
   factory::BatchOptions options;
   options.out = cli.require("out");
-  if (auto count = cli.get("count")) {
-    try {
-      options.count = std::stoull(*count);
-    } catch (const std::exception&) {
-      throw UsageError("--count must be a number, not '" + *count + "'");
-    }
+  // A batch's Dev IDs are 32 bits (plan_batch); serials at most 19 digits (UrnPlan).
+  if (auto count = cli.get_int("count", 1, 0xffffffffLL)) {
+    options.count = static_cast<std::uint64_t>(*count);
   }
   options.urn_spec = cli.require("urn");
-  options.first_serial = std::stoull(cli.require("first-serial"));
-  options.serial_digits = std::stoi(cli.require("serial-digits"));
+  options.first_serial = static_cast<std::uint64_t>(
+      cli.require_int("first-serial", 0, std::numeric_limits<std::int64_t>::max()));
+  options.serial_digits = static_cast<int>(cli.require_int("serial-digits", 1, 19));
   if (auto first = cli.get("first-devid")) {
     auto dev_id = DevId::parse(*first);
     if (!dev_id.ok()) throw UsageError(std::string("--first-devid: ") + dev_id.error().message);
@@ -139,9 +140,8 @@ int run_manufacture(const std::vector<std::string>& args) {
   auto level = labels::parse_qr_level(cli.require("qr-level"));
   if (!level.ok()) throw UsageError(std::string("--qr-level: ") + level.error().message);
   options.qr_level = level.value();
-  options.module_px = std::stoi(cli.require("module-pixels"));
-  if (options.module_px < 1 || options.module_px > 64) throw UsageError("--module-pixels is 1-64");
-  if (auto threads = cli.get("threads")) options.threads = std::stoi(*threads);
+  options.module_px = static_cast<int>(cli.require_int("module-pixels", 1, 64));
+  if (auto threads = cli.get_int("threads", 1, 1024)) options.threads = static_cast<int>(*threads);
   options.progress = ::isatty(STDERR_FILENO) && !cli.has("json");
   options.records_file = cli.has("records-only");
   const IdPolicy policy =

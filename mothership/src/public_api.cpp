@@ -212,6 +212,8 @@ void PublicApi::refuse(DevId dev_id, const ThrottleState& after, bool html, http
                             }});
 }
 
+// Messages 4 and 5 (draft §2; docs/protocol.md §5.2): an Introducer's claim, and the answer (the
+// state object, or a problem) once the writer has stored it or refused it.
 void PublicApi::claim(const http::Request& request, http::Respond respond) {
   const bool html = http::prefers_html(request);
   if (!is_form_body(request)) {
@@ -307,6 +309,8 @@ PublicApi::Checked PublicApi::check_credentials(const DeviceCredentials& credent
   return checked;
 }
 
+// Messages 7 and 8 (draft §2, §3.2; docs/protocol.md §5.4): a status query (a Controller's, or
+// an Introducer's), answered with the state object.
 void PublicApi::status(const http::Request& request, http::Respond respond) {
   const bool html = http::prefers_html(request);
   auto credentials = parse_device_credentials(request.query());

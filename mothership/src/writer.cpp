@@ -127,6 +127,9 @@ void Writer::process_batch(std::deque<Job>& batch) {
   }
 }
 
+// Message 4 (draft §2; docs/protocol.md §5.2), stored: a ClaimJob maps the Device (or is
+// refused). The other jobs: message 2's records (ImportJob), the "registered" of message 10,
+// failed OTP checks and revocations.
 std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t now) {
   if (!store_.savepoint().ok()) {
     fail_job(job);

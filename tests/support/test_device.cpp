@@ -26,7 +26,9 @@
 #include <string>
 
 #include "tte/host/fingerprint.hpp"
+#include "tte/host/status.hpp"
 #include "tte/ip_address.hpp"
+#include "tte/platform/coap_options.hpp"
 
 namespace {
 
@@ -111,8 +113,7 @@ void on_put_light(coap_resource_t*, coap_session_t*, const coap_pdu_t* request,
 coap_response_t on_response(coap_session_t*, const coap_pdu_t* sent, const coap_pdu_t* received,
                             const coap_mid_t) {
   const int code = coap_pdu_get_code(received);
-  const std::string code_text =
-      std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
+  const std::string code_text = tte::coap_code_text(code);
   const int method = sent ? coap_pdu_get_code(sent) : 0;
   if (g.simple_waiting) {  // a separate answer: libcoap no longer holds the request sent
     g.simple_waiting = false;
@@ -331,14 +332,7 @@ int main(int argc, char** argv) {
     server.addr.sin6.sin6_port = htons(address->port);
     server.size = sizeof server.addr.sin6;
   }
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  pki.verify_peer_cert = 1;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
+  coap_dtls_pki_t pki = tte::coap::pinned_peer_pki();
   pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
   pki.pki_key.key.pem_buf.public_cert = reinterpret_cast<const uint8_t*>(g.cert_pem.c_str());
   pki.pki_key.key.pem_buf.public_cert_len = g.cert_pem.size() + 1;

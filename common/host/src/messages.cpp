@@ -122,6 +122,7 @@ Result<DeviceState> parse_device_state(std::string_view name) {
   return make_error(Errc::syntax, "state must be unmapped, mapped, registered or revoked", "state");
 }
 
+// Messages 5 and 8 (draft §2, §3.2; docs/protocol.md §6): the state object.
 std::string StateObject::to_json() const {
   return state_to_json(*this).dump();
 }
@@ -165,6 +166,7 @@ Result<EnrollmentAnswer> enrollment_answer_from_json(std::string_view text) {
   return answer;
 }
 
+// Message 6 (draft §2, §3.3; docs/protocol.md §10): the notice to the Controller.
 std::string DeviceNotice::to_json() const {
   OrderedJson json;
   json["urn"] = std::string(urn.view());
@@ -297,6 +299,7 @@ Result<ClaimRequest> ClaimRequest::parse(std::string_view query, std::string_vie
   return request;
 }
 
+// Message 4 (draft §2; docs/protocol.md §5.2): the claim's query.
 std::string ClaimRequest::to_query() const {
   std::string query = "otp=";
   query += otp.to_string().view();

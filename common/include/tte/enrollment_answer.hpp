@@ -1,5 +1,5 @@
 // Message 10: the MotherShip's answer to a Device's enrollment query
-// (docs/protocol.md "Device enrollment query"), as a CBOR map
+// (docs/protocol.md §8), as a CBOR map
 //
 //   { 1: cip (bstr, 4 or 16 bytes), 2: cport (uint), 3: cfingerprint (bstr, 32),
 //     ? 4: cpsk (bstr, 16) }

@@ -16,7 +16,8 @@
 namespace tte {
 
 // Why something failed. The set is small on purpose: request handlers map each
-// code to one protocol status (see docs/protocol.md, "Errors").
+// code to one protocol status (common/host/include/tte/host/status.hpp; the
+// statuses in docs/protocol.md §5.2, §5.3 and §8).
 enum class Errc : std::uint8_t {
   syntax = 1,    // malformed text or bytes
   out_of_range,  // a number outside its allowed range

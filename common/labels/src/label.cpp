@@ -60,6 +60,8 @@ std::string number(double value) {
 
 }  // namespace
 
+// Message 3 (draft §2; docs/protocol.md §3, §4): what the installer reads, the Enrollment URL as
+// a QR code and the manual code beneath it.
 Result<Label> make_label(const EnrollmentUrl& device, QrLevel level) {
   Label label;
   label.url = std::string(device.to_string().view());

@@ -38,11 +38,6 @@ std::string uri_path_of(const coap_pdu_t* pdu) {
   return text;
 }
 
-void add_uint_option(coap_pdu_t* pdu, coap_option_num_t number, unsigned value) {
-  std::uint8_t buffer[4];
-  coap_add_option(pdu, number, coap_encode_var_safe(buffer, sizeof buffer, value), buffer);
-}
-
 BlockOption block_option(const coap_pdu_t* pdu, coap_option_num_t number) {
   BlockOption result;
   coap_opt_iterator_t iterator;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tte/host/fingerprint.hpp"
+#include "tte/platform/coap_options.hpp"
 #include "tte/platform/startup_error.hpp"
 #include "tte/platform/udp_socket.hpp"
 
@@ -107,23 +110,61 @@ void DtlsIdentity::load(const std::string& certificate_file, const std::string& 
   }
 }
 
-void use_identity_from_setup(coap_context_t* context, int (*setup)(void*, coap_dtls_pki_t*),
-                             void* arg) {
+void ServerTls::install(coap_context_t* context, const std::string& certificate_file,
+                        const std::string& private_key_file) {
+  identity_.load(certificate_file, private_key_file);
   static const char kNoFile[] = "";
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  pki.verify_peer_cert = 1;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
-  pki.cn_call_back_arg = arg;
-  pki.additional_tls_setup_call_back = setup;
+  coap_dtls_pki_t pki = coap::pinned_peer_pki();
+  pki.cn_call_back_arg = this;
+  pki.additional_tls_setup_call_back = &ServerTls::on_setup;
   pki.pki_key.key_type = COAP_PKI_KEY_PEM;
   pki.pki_key.key.pem.public_cert = kNoFile;
   pki.pki_key.key.pem.private_key = kNoFile;
   if (!coap_context_set_pki(context, &pki)) throw StartupError("libcoap refused the DTLS set-up");
+}
+
+// Called by libcoap for each new DTLS session, in OpenSSL's ClientHello callback.
+int ServerTls::on_setup(void* tls, coap_dtls_pki_t* setup) {
+  auto* self = static_cast<ServerTls*>(setup->cn_call_back_arg);
+  SSL* ssl = static_cast<SSL*>(tls);
+  if (SSL_use_certificate(ssl, self->identity_.certificate()) != 1 ||
+      SSL_use_PrivateKey(ssl, self->identity_.private_key()) != 1) {
+    return 0;
+  }
+  if (!self->configured_.exchange(true)) {
+    // Once, on the context libcoap created: later sessions inherit it.
+    SSL_CTX* ssl_context = SSL_get_SSL_CTX(ssl);
+    SSL_CTX_set_cipher_list(ssl_context, kCipherPreference);
+    SSL_CTX_set_options(ssl_context, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_cert_verify_callback(ssl_context, &ServerTls::on_verify, self);
+    // A record never exceeds a datagram (libcoap's DTLS MTU is 1152 bytes):
+    // OpenSSL's default 16 KiB write buffer per peer would be mostly unused.
+    if (self->max_send_fragment_)
+      SSL_CTX_set_max_send_fragment(ssl_context, self->max_send_fragment_);
+    SSL_set_cipher_list(ssl, kCipherPreference);
+    SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  }
+  // Ask for the peer's certificate, checked by on_verify instead of OpenSSL's
+  // chain building.
+  SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE,
+                 nullptr);
+  return 1;
+}
+
+int ServerTls::on_verify(X509_STORE_CTX* store, void* arg) {
+  auto* self = static_cast<ServerTls*>(arg);
+  X509* certificate = X509_STORE_CTX_get0_cert(store);
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* session = ssl ? static_cast<coap_session_t*>(SSL_get_app_data(ssl)) : nullptr;
+  if (certificate == nullptr || session == nullptr) return 0;
+  auto fingerprint = fingerprint_of_x509(certificate);
+  if (!fingerprint.ok()) return 0;
+  if (!self->admit_(self->arg_, session, fingerprint.value())) {
+    X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+    return 0;
+  }
+  return 1;
 }
 
 std::uint16_t listen(coap_context_t* context, const std::string& address, std::uint16_t port,

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "tte/ascii.hpp"
+#include "tte/host/page_template.hpp"
 
 namespace tte::http {
 namespace {
@@ -150,30 +151,7 @@ Response make_response(int status, std::string content_type, std::string body) {
 }
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return tte::html_escape(text);
 }
 
 }  // namespace tte::http

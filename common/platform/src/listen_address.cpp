@@ -1,5 +1,7 @@
 #include "tte/platform/listen_address.hpp"
 
+#include <charconv>
+
 #include "tte/ip_address.hpp"
 #include "tte/platform/command_line.hpp"
 
@@ -24,11 +26,13 @@ ListenAddress ListenAddress::parse(const std::string& text, const std::string& o
     port = text.substr(colon + 1);
   }
   if (!IpAddress::parse(host).ok()) return fail("not an IP address");
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
-    return fail("not a port (0-65535)");
-  }
-  return ListenAddress{host, static_cast<std::uint16_t>(std::stoul(port))};
+  // from_chars: digits only (no sign, no spaces), and a number too large for
+  // 16 bits is an error rather than an exception or a wrap.
+  std::uint16_t number = 0;
+  const char* end = port.data() + port.size();
+  auto [rest, error] = std::from_chars(port.data(), end, number);
+  if (port.empty() || error != std::errc() || rest != end) return fail("not a port (0-65535)");
+  return ListenAddress{host, number};
 }
 
 std::string ListenAddress::to_string() const {

@@ -87,6 +87,7 @@ void Device::boot(Millis now) {
   ask_mothership(now, "no stored Controller");
 }
 
+// Message 9 (draft §2, §3.1; docs/protocol.md §8): where is my Controller?
 void Device::ask_mothership(Millis now, const char* detail) {
   if (unenrolled() && !blinking_) {
     blinking_ = true;
@@ -106,6 +107,7 @@ void Device::connect(Millis now, const char* detail) {
   hal_.transport.open_controller(session_controller_.address, session_controller_.fingerprint);
 }
 
+// Message 10 (draft §2, §3.1; docs/protocol.md §8): the MotherShip's answer (or none).
 void Device::on_mothership_reply(Millis now, const MotherShipReply& reply) {
   if (state_ != State::asking_mothership) return;  // stale (a reset came in between)
   hal_.transport.close();
@@ -199,6 +201,7 @@ void Device::on_mothership_reply(Millis now, const MotherShipReply& reply) {
   set_state(State::waiting_for_mapping, detail, wait);
 }
 
+// Message 11 (draft §2; docs/protocol.md §9): connected to the Controller, the Device registers.
 void Device::on_controller_session(Millis now, SessionOutcome outcome) {
   if (state_ != State::connecting) return;
   if (outcome != SessionOutcome::up) {
@@ -215,6 +218,7 @@ void Device::on_controller_session(Millis now, SessionOutcome outcome) {
   hal_.transport.register_endpoint(identity_.urn, timing_.lifetime, resources_.links());
 }
 
+// Message 12 (draft §2; docs/protocol.md §9): the Controller's answer to the registration.
 void Device::on_registration(Millis now, RegistrationOutcome outcome, const char* location) {
   if (state_ != State::registering) return;
   if (outcome != RegistrationOutcome::created || !location || location[0] == '\0') {
@@ -267,6 +271,7 @@ void Device::controller_failed(Millis now, const char* detail) {
   set_state(State::controller_unreachable, detail, wait);
 }
 
+// Message 12 (draft §2; docs/protocol.md §9): a request from the Controller.
 Reply Device::on_request(Millis now, Method method, const char* path, ByteView payload) {
   (void)now;
   Reply reply = resources_.handle(method, path, payload);
@@ -326,6 +331,8 @@ void Device::button(Millis now, bool pressed) {
   }
 }
 
+// Message 3 by LED (draft 5.1; docs/protocol.md §13.1): blinks the LED frame while the Device
+// has no Controller.
 void Device::led_step(Millis now) {
   if (!blinking_ || now < blink_start_) return;
   const std::uint64_t due = (now - blink_start_) * led::kBitsPerSecond / kBitMillisNumerator + 1;

@@ -57,6 +57,7 @@ ProfileResource profile_resource(Profile profile) {
   return {"light", "tte.light", "core.a", false};
 }
 
+// Message 11 (draft §2; docs/protocol.md §9): the links the Device registers.
 const char* Resources::links() const {
   switch (profile_) {
     case Profile::light:
@@ -107,6 +108,7 @@ void Resources::temperature_text(char* out, std::size_t size) {
   out[i] = '\0';
 }
 
+// Message 12 (draft §2; docs/protocol.md §9.1): a Controller's request to a resource.
 Reply Resources::handle(Method method, const char* path, ByteView payload) {
   Reply reply;
   const bool light = profile_ == Profile::light && std::strcmp(path, "/light") == 0;

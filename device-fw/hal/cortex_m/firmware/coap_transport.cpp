@@ -30,7 +30,7 @@ bool address_of(const ControllerAddress& peer, coap_address_t* address) {
 }
 
 // SHA-256 over the certificate's SubjectPublicKeyInfo: the fingerprint TTE pins
-// (docs/protocol.md §1), the same bytes whatever the certificate around them.
+// (docs/protocol.md §2.5), the same bytes whatever the certificate around them.
 bool fingerprint_of(const mbedtls_x509_crt& certificate, Fingerprint* fingerprint) {
   const mbedtls_x509_buf& spki = certificate.pk_raw;
   Fingerprint::Bytes digest{};

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -64,6 +65,8 @@ struct Bundle {
   DeviceKeys keys;
 };
 
+// Message 1 (draft §2; docs/protocol.md §7), in the simulator: who the Device is, from the
+// factory's bundle.
 Bundle read_bundle(const std::string& path, const std::optional<std::string>& mothership_override) {
   Json json = Json::parse(read_text(path), nullptr, false);
   if (json.is_discarded() || json.value("format", "") != "tte-bundle/1")
@@ -223,12 +226,19 @@ int run(int argc, char** argv) {
   if (!parse_profile(cli.require("profile").c_str(), &profile))
     throw UsageError("--profile: light, switch or sensor");
   Timing timing;
+  // Decimal seconds ("0.5" on test beds): digits with at most one point, no
+  // sign, exponent, hex, "nan" or "inf" (strtod took all of those, and NaN
+  // passed the range check).
   auto seconds = [&](const char* name) -> Millis {
     const std::string text = cli.require(name);
-    char* end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0' || value <= 0 || value > 1e7)
-      throw UsageError(std::string("--") + name + ": a number of seconds");
+    double value = 0;
+    const char* end = text.data() + text.size();
+    auto [rest, error] = std::from_chars(text.data(), end, value, std::chars_format::fixed);
+    if (text.empty() || error != std::errc() || rest != end || !(value > 0 && value <= 1e7)) {
+      throw UsageError(std::string("--") + name +
+                       " must be a number of seconds above 0, at most 10000000, not '" + text +
+                       "'");
+    }
     return static_cast<Millis>(value * 1000);
   };
   timing.retry_min = seconds("retry-min");
@@ -245,13 +255,12 @@ int run(int argc, char** argv) {
       if (entry.path().extension() == ".json") files.push_back(entry.path().string());
     }
     std::sort(files.begin(), files.end());
-    if (auto count = cli.get("count")) {
-      const long n = std::strtol(count->c_str(), nullptr, 10);
-      if (n < 1) throw UsageError("--count: a positive number");
-      if (static_cast<std::size_t>(n) > files.size())
+    if (auto count = cli.get_int("count", 1, 0xffffffffLL)) {  // Dev IDs are 32 bits
+      const auto n = static_cast<std::size_t>(*count);
+      if (n > files.size())
         throw UsageError("--count: " + bundle_arg + " holds only " + std::to_string(files.size()) +
                          " bundles");
-      files.resize(static_cast<std::size_t>(n));
+      files.resize(n);
     }
     if (files.empty()) throw UsageError("--bundle: no bundles in " + bundle_arg);
     fs::create_directories(nv_arg);

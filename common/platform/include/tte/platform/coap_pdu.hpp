@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tte/host/coap_blocks.hpp"
+#include "tte/platform/coap_options.hpp"
 
 namespace tte::coaps {
 
@@ -21,7 +22,7 @@ std::optional<unsigned> uint_option(const coap_pdu_t* pdu, coap_option_num_t num
 std::vector<std::string> query_options(const coap_pdu_t* pdu);
 std::string payload_of(const coap_pdu_t* pdu);
 std::string uri_path_of(const coap_pdu_t* pdu);  // "rd/7", without a leading '/'
-void add_uint_option(coap_pdu_t* pdu, coap_option_num_t number, unsigned value);
+using coap::add_uint_option;
 
 // The request's Block1 or Block2 option. `valid` false: the option is there
 // but malformed (answer 4.00).

@@ -8,12 +8,14 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 
+#include "tte/identifiers.hpp"
 #include "tte/platform/listener_budget.hpp"
 #include "tte/platform/log.hpp"
 
@@ -52,10 +54,37 @@ class DtlsIdentity {
   EVP_PKEY* private_key_ = nullptr;
 };
 
-// Sets up PKI on `context` so that libcoap calls `setup(ssl, pki)` for every
-// session, with pki->cn_call_back_arg = arg. Throws StartupError.
-void use_identity_from_setup(coap_context_t* context, int (*setup)(void*, coap_dtls_pki_t*),
-                             void* arg);
+// A CoAPS server's DTLS set-up, the same for the MotherShip and the
+// Controller: the key pair is installed on each session from libcoap's
+// additional-setup callback; once, on the SSL_CTX libcoap made, RFC 7252's
+// cipher preference and a certificate check that computes the peer's key
+// fingerprint and asks `admit` (trust is a pinned key, never a CA: OpenSSL
+// still checks the peer's CertificateVerify, so it proves it holds the key).
+class ServerTls {
+ public:
+  // Runs inside the handshake: true admits the peer (the session's app data
+  // may be set here); false fails the handshake.
+  using Admit = bool (*)(void* arg, coap_session_t* session, const Fingerprint& key);
+  // max_send_fragment: a cap on DTLS records in bytes (0: OpenSSL's default).
+  ServerTls(Admit admit, void* arg, long max_send_fragment = 0)
+      : admit_(admit), arg_(arg), max_send_fragment_(max_send_fragment) {}
+  ServerTls(const ServerTls&) = delete;
+  ServerTls& operator=(const ServerTls&) = delete;
+
+  // Loads the key pair and sets up PKI on `context`. Throws StartupError.
+  void install(coap_context_t* context, const std::string& certificate_file,
+               const std::string& private_key_file);
+
+ private:
+  static int on_setup(void* tls, coap_dtls_pki_t* setup);
+  static int on_verify(X509_STORE_CTX* store, void* arg);
+
+  DtlsIdentity identity_;
+  Admit admit_;
+  void* arg_;
+  long max_send_fragment_;
+  std::atomic<bool> configured_{false};
+};
 
 // Listens for CoAPS on address:port (port 0: any free port), widens the
 // socket's receive buffer to receive_buffer bytes (warning through `logger`

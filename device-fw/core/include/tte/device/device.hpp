@@ -1,6 +1,6 @@
-// The Device's enrollment logic (draft messages 9-12, PROTOCOL.md §5-7), with
-// no I/O of its own: the board calls boot(), poll() and the on_* methods, and
-// the Device acts through the HAL (hal.hpp).
+// The Device's enrollment logic (draft messages 9-12; docs/protocol.md §8, §9 and §12),
+// with no I/O of its own: the board calls boot(), poll() and the on_* methods, and the
+// Device acts through the HAL (hal.hpp).
 //
 //   boot -> stored Controller? -- yes --> connect (pinned) -> register (RFC 9176) -> serve,
 //        |                                 renewing before the lifetime ends

@@ -62,14 +62,14 @@ class Thermometer {
 // Device's own key (from the provisioning image).
 class Transport {
  public:
-  // Message 9: GET /.well-known/tte?urn=<urn> (Accept: application/cbor) to
-  // the MotherShip. Outcome: Device::on_mothership_answer.
+  // Message 9 (draft §2, §3.1; docs/protocol.md §8): GET /.well-known/tte?urn=<urn>
+  // (Accept: application/cbor) to the MotherShip. Outcome: Device::on_mothership_reply.
   virtual void ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
                               const char* urn) = 0;
   // Opens the DTLS session to the Controller. Outcome: Device::on_controller_session.
   virtual void open_controller(const ControllerAddress& controller, const Fingerprint& pin) = 0;
-  // RFC 9176 POST /rd?ep=<urn>&lt=<lifetime> with the link-format payload, on
-  // the open session. Outcome: Device::on_registration.
+  // Message 11 (draft §2; docs/protocol.md §9): RFC 9176 POST /rd?ep=<urn>&lt=<lifetime> with
+  // the link-format payload, on the open session. Outcome: Device::on_registration.
   virtual void register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) = 0;
   // POST /<location> (empty): renews the registration. Outcome: Device::on_renewal.
   virtual void renew_registration(const char* location) = 0;

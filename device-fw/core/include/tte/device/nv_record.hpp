@@ -1,6 +1,6 @@
-// The Device's one piece of learned state, its Controller (PROTOCOL.md §7,
-// docs/protocol.md §12), kept in two slots, A and B, so that a power cut at any
-// byte of a write leaves the old record or the new one, never a corrupt one.
+// The Device's one piece of learned state, its Controller (docs/protocol.md §12),
+// kept in two slots, A and B, so that a power cut at any byte of a write leaves
+// the old record or the new one, never a corrupt one.
 //
 // Slot layout (big-endian), kSlotSize bytes, slot A at offset 0, B at kSlotStride:
 //

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "tte/device/device.hpp"
+#include "tte/platform/coap_options.hpp"
 
 namespace tte::device::coap_pdu {
 
@@ -35,47 +36,11 @@ inline coap_resource_t* add_profile_resource(coap_context_t* context, Profile pr
   return resource;
 }
 
-// DTLS set-up for a peer trusted for its key alone (TTE pins fingerprints, never a
-// CA): its self-signed certificate is accepted, without dates or revocation
-// lists (a Device has no calendar); the board adds its keys and the pin check.
-inline coap_dtls_pki_t pinned_peer_pki() {
-  coap_dtls_pki_t pki;
-  std::memset(&pki, 0, sizeof pki);
-  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-  pki.verify_peer_cert = 1;
-  pki.check_common_ca = 0;
-  pki.allow_self_signed = 1;
-  pki.allow_expired_certs = 1;
-  pki.allow_no_crl = 1;
-  pki.allow_expired_crl = 1;
-  return pki;
-}
-
-// Uri-Path options for "a/b/c" (leading, doubled and trailing '/' ignored).
-inline void add_path(coap_pdu_t* pdu, const char* path) {
-  const char* segment = path;
-  while (*segment) {
-    while (*segment == '/')
-      ++segment;
-    const char* end = segment;
-    while (*end && *end != '/')
-      ++end;
-    if (end > segment) {
-      coap_add_option(pdu, COAP_OPTION_URI_PATH, static_cast<std::size_t>(end - segment),
-                      reinterpret_cast<const std::uint8_t*>(segment));
-    }
-    segment = end;
-  }
-}
-
-inline void add_uint_option(coap_pdu_t* pdu, coap_option_num_t number, unsigned value) {
-  std::uint8_t buffer[4];
-  coap_add_option(pdu, number, coap_encode_var_safe(buffer, sizeof buffer, value), buffer);
-}
-
-inline void add_text_option(coap_pdu_t* pdu, coap_option_num_t number, const char* text) {
-  coap_add_option(pdu, number, std::strlen(text), reinterpret_cast<const std::uint8_t*>(text));
-}
+// PKI for a pinned peer, Uri-Path and option building: shared with the host's programs.
+using tte::coap::add_path;
+using tte::coap::add_text_option;
+using tte::coap::add_uint_option;
+using tte::coap::pinned_peer_pki;
 
 // The Max-Age option, or RFC 7252's default of 60 s.
 inline std::uint32_t max_age_of(const coap_pdu_t* pdu) {

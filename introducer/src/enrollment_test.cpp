@@ -1,0 +1,300 @@
+// The enrollment workflow's decisions: a stand-in MotherShip (its answers are
+// mothership_client_test's business), and a real Controller intake, an HTTP
+// server on a free port of 127.0.0.1.
+#include "enrollment.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tte/platform/files.hpp"
+#include "tte/platform/http_server.hpp"
+#include "tte/platform/sqlite.hpp"
+#include "vectors.hpp"
+
+namespace tte::introducer {
+namespace {
+
+constexpr const char* kUrl =
+    "https://tte-00000A.net/.well-known/tte?otp=123456789abcdef0&devid=abcdef01";
+constexpr std::int64_t kNow = 1795843720;
+
+EnrollmentUrl example_device() {
+  auto device = EnrollmentUrl::parse(kUrl, IdPolicy::operational);
+  EXPECT_TRUE(device.ok()) << testing::describe(device);
+  return device.value();
+}
+
+// The MotherShip's state object for the mapped example device.
+StateObject mapped_state() {
+  nlohmann::json mapped;
+  for (const auto& c : testing::load_vectors("messages.json")["state_object"]) {
+    if (c["json"]["state"] == "mapped") mapped = c["json"];
+  }
+  auto state = StateObject::from_json(mapped.dump());
+  EXPECT_TRUE(state.ok()) << testing::describe(state);
+  return state.value();
+}
+
+Site example_site(const std::string& notify_url = "", const std::string& token = "") {
+  Site site{};
+  site.controller = ControllerAddress::parse("192.0.2.7:5684").value();
+  site.controller_fingerprint =
+      Fingerprint::parse("98a0ecb70f640b791f6c97619565196f82cd4826d4223620d19bce9339f66be4")
+          .value();
+  site.notify_url = notify_url;
+  site.token = token;
+  return site;
+}
+
+// A Controller's intake: 201 for requests with "Bearer <token>", else 401
+// with a problem detail. Records what it was sent.
+class Intake {
+ public:
+  explicit Intake(std::string token) : token_(std::move(token)) {
+    http::ListenerOptions options;
+    options.name = "intake";
+    port_ = server_.listen(options, [this](http::Request request, http::Respond respond) {
+      const bool allowed = request.header("Authorization") == "Bearer " + token_;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        requests_.push_back(request);
+      }
+      respond(allowed ? http::make_response(201, "application/json", "{}")
+                      : http::make_response(401, "application/problem+json",
+                                            R"({"type":"about:blank","title":"Unauthorized",)"
+                                            R"("status":401,"detail":"wrong intake token"})"));
+    });
+    thread_ = std::thread([this] { server_.run_until_signal(std::chrono::seconds(0)); });
+  }
+  ~Intake() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<http::Request> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  std::string token_;
+  Logger logger_{"intake", LogFormat::text, LogLevel::warning};
+  http::Server server_{logger_, 1};
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::vector<http::Request> requests_;
+};
+
+// A port of 127.0.0.1 that is bound but not listening: a Controller that is down.
+class ClosedPort {
+ public:
+  ClosedPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), size), 0);
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size), 0);
+    port_ = ntohs(address.sin_port);
+  }
+  ~ClosedPort() { ::close(fd_); }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+class EnrollmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "enrollment-" + std::to_string(::getpid());
+    make_private_directory(dir_);
+    queue_ = std::make_unique<NoticeQueue>(dir_ + "/notices.db");
+  }
+  void TearDown() override {
+    queue_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Peers whose MotherShip gives `answer` (and records the claims it was sent).
+  Peers peers(MotherShipAnswer answer) {
+    Peers peers;
+    peers.claim = [this, answer](const EnrollmentUrl&, const ClaimRequest& request) {
+      claims_.push_back(request);
+      return answer;
+    };
+    peers.intake.connect_timeout = std::chrono::seconds(5);
+    peers.intake.timeout = std::chrono::seconds(5);
+    return peers;
+  }
+  static MotherShipAnswer mapped() {
+    MotherShipAnswer answer;
+    answer.verdict = Verdict::ok;
+    answer.status = 200;
+    answer.device = mapped_state();
+    return answer;
+  }
+
+  std::string dir_;
+  std::unique_ptr<NoticeQueue> queue_;
+  std::vector<ClaimRequest> claims_;
+};
+
+TEST_F(EnrollmentTest, AClaimTheMotherShipRefusesMapsNothingAndQueuesNothing) {
+  Intake controller("right");
+  MotherShipAnswer used;
+  used.verdict = Verdict::already_used;
+  used.status = 409;
+  EnrollmentOutcome outcome = enroll(example_device(), example_site(controller.origin(), "right"),
+                                     "", peers(used), queue_.get(), kNow);
+  EXPECT_FALSE(outcome.mapped());
+  EXPECT_EQ(outcome.notice, NoticeOutcome::none);
+  EXPECT_EQ(outcome.exit_status(), exit_code::already_used);
+  EXPECT_TRUE(queue_->pending().empty());
+  EXPECT_TRUE(controller.requests().empty());
+}
+
+TEST_F(EnrollmentTest, WithoutAnIntakeOnlyTheClaimIsMade) {
+  const std::string description = "BLD30/2/361 - Thermostat";
+  EnrollmentOutcome outcome =
+      enroll(example_device(), example_site(), description, peers(mapped()), nullptr, kNow);
+  EXPECT_TRUE(outcome.mapped());
+  EXPECT_EQ(outcome.notice, NoticeOutcome::none);
+  EXPECT_EQ(outcome.exit_status(), exit_code::ok);
+  ASSERT_EQ(claims_.size(), 1u);
+  const ClaimRequest& claim = claims_[0];
+  EXPECT_EQ(claim.dev_id, example_device().dev_id());
+  EXPECT_EQ(claim.otp, example_device().otp());
+  EXPECT_EQ(claim.controller, example_site().controller);
+  EXPECT_EQ(claim.controller_fingerprint, example_site().controller_fingerprint);
+  EXPECT_EQ(claim.description, description);
+}
+
+TEST_F(EnrollmentTest, AnIntakeNeedsTheQueueBeforeTheOtpIsSpent) {
+  EXPECT_THROW(enroll(example_device(), example_site("http://127.0.0.1:9", ""), "", peers(mapped()),
+                      nullptr, kNow),
+               std::invalid_argument);
+  EXPECT_TRUE(claims_.empty());
+}
+
+TEST_F(EnrollmentTest, ADeliveredNoticeLeavesTheQueue) {
+  Intake controller("right");
+  EnrollmentOutcome outcome = enroll(example_device(), example_site(controller.origin(), "right"),
+                                     "BLD30/2/361", peers(mapped()), queue_.get(), kNow);
+  EXPECT_EQ(outcome.notice, NoticeOutcome::delivered) << outcome.delivery.detail;
+  EXPECT_EQ(outcome.exit_status(), exit_code::ok);
+  EXPECT_TRUE(queue_->pending().empty());
+  auto requests = controller.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].path(), "/.well-known/tte/devices");
+  auto notice = DeviceNotice::from_json(requests[0].body, IdPolicy::operational);
+  ASSERT_TRUE(notice.ok()) << testing::describe(notice);
+  const StateObject state = mapped_state();
+  EXPECT_EQ(notice->urn, state.urn);  // the MotherShip's word, not the label's
+  EXPECT_EQ(notice->fingerprint, state.fingerprint);
+  EXPECT_EQ(notice->otp, example_device().otp());
+  EXPECT_EQ(notice->mothership.view(), "tte-00000A.net");
+  EXPECT_EQ(notice->description, "BLD30/2/361");
+}
+
+TEST_F(EnrollmentTest, ANoticeForAControllerThatIsDownWaitsForTheNextRound) {
+  ClosedPort down;
+  EnrollmentOutcome outcome = enroll(example_device(), example_site(down.origin(), "right"), "",
+                                     peers(mapped()), queue_.get(), kNow);
+  EXPECT_TRUE(outcome.mapped());
+  EXPECT_EQ(outcome.notice, NoticeOutcome::queued);
+  EXPECT_EQ(outcome.exit_status(), exit_code::ok);  // mapped; the notice will follow
+  EXPECT_FALSE(outcome.delivery.detail.empty());
+  auto waiting = queue_->pending();
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].queued_at, kNow);
+  EXPECT_EQ(waiting[0].attempts, 1);
+  EXPECT_EQ(waiting[0].last_error, outcome.delivery.detail);
+
+  DeliveryRound still_down = deliver_pending(*queue_, peers(mapped()).intake);
+  EXPECT_EQ(still_down.waiting, 1);
+  EXPECT_EQ(still_down.exit_status(), exit_code::ok);
+  ASSERT_EQ(still_down.notices.size(), 1u);
+  EXPECT_EQ(still_down.notices[0].delivery, Delivery::transient);
+  EXPECT_EQ(still_down.notices[0].attempts, 2);
+  EXPECT_EQ(still_down.notices[0].devid, "abcdef01");
+
+  // The Controller came back elsewhere: the new address is used and remembered.
+  Intake controller("right");
+  Retarget moved;
+  moved.url = controller.origin();
+  DeliveryRound delivered = deliver_pending(*queue_, peers(mapped()).intake, moved);
+  EXPECT_EQ(delivered.delivered, 1);
+  EXPECT_EQ(delivered.exit_status(), exit_code::ok);
+  ASSERT_EQ(delivered.notices.size(), 1u);
+  EXPECT_EQ(delivered.notices[0].controller, controller.origin());
+  EXPECT_EQ(delivered.notices[0].attempts, 3);
+  EXPECT_TRUE(queue_->pending().empty());
+  EXPECT_EQ(controller.requests().size(), 1u);
+}
+
+TEST_F(EnrollmentTest, ARefusedNoticeIsKeptUntilItsTokenIsFixed) {
+  Intake controller("right");
+  EnrollmentOutcome outcome = enroll(example_device(), example_site(controller.origin(), "wrong"),
+                                     "", peers(mapped()), queue_.get(), kNow);
+  EXPECT_TRUE(outcome.mapped());
+  EXPECT_EQ(outcome.notice, NoticeOutcome::refused);
+  EXPECT_EQ(outcome.delivery.detail, "wrong intake token");
+  EXPECT_EQ(outcome.exit_status(), exit_code::notice_refused);
+  ASSERT_EQ(queue_->pending().size(), 1u);
+
+  DeliveryRound again = deliver_pending(*queue_, peers(mapped()).intake);
+  EXPECT_EQ(again.refused, 1);
+  EXPECT_EQ(again.exit_status(), exit_code::notice_refused);
+  ASSERT_EQ(again.notices.size(), 1u);
+  EXPECT_EQ(again.notices[0].delivery, Delivery::refused);
+  EXPECT_EQ(again.notices[0].detail, "wrong intake token");
+
+  Retarget fixed;
+  fixed.token = "right";
+  DeliveryRound delivered = deliver_pending(*queue_, peers(mapped()).intake, fixed);
+  EXPECT_EQ(delivered.delivered, 1);
+  EXPECT_EQ(delivered.refused, 0);
+  EXPECT_TRUE(queue_->pending().empty());
+}
+
+TEST_F(EnrollmentTest, AnUnreadableQueuedNoticeCountsAsRefusedAndStays) {
+  ClosedPort down;
+  enroll(example_device(), example_site(down.origin(), ""), "", peers(mapped()), queue_.get(),
+         kNow);
+  {
+    sqlite::Database db(dir_ + "/notices.db", sqlite::Database::Mode::read_write);
+    db.exec_or_throw("UPDATE notices SET notice = '{}'");
+  }
+  DeliveryRound round = deliver_pending(*queue_, peers(mapped()).intake);
+  EXPECT_EQ(round.refused, 1);
+  EXPECT_TRUE(round.notices.empty());
+  EXPECT_EQ(round.exit_status(), exit_code::notice_refused);
+  auto kept = queue_->pending();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].last_error, "the queued notice is unreadable");
+}
+
+TEST(EnrollmentNames, AreTheOnesTheCommandLinePrints) {
+  EXPECT_STREQ(notice_outcome_name(NoticeOutcome::none), "none");
+  EXPECT_STREQ(notice_outcome_name(NoticeOutcome::delivered), "delivered");
+  EXPECT_STREQ(notice_outcome_name(NoticeOutcome::queued), "queued");
+  EXPECT_STREQ(notice_outcome_name(NoticeOutcome::refused), "refused");
+  EXPECT_STREQ(queued_outcome_name(Delivery::delivered), "delivered");
+  EXPECT_STREQ(queued_outcome_name(Delivery::transient), "waiting");
+  EXPECT_STREQ(queued_outcome_name(Delivery::refused), "refused");
+}
+
+}  // namespace
+}  // namespace tte::introducer
