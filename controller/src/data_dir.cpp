@@ -38,18 +38,6 @@ std::string DataDir::api_token() const {
   return read_token_file(path("api.token"));
 }
 
-Fingerprint DataDir::dtls_fingerprint() const {
-  std::string pem = read_file(path("dtls.crt"));
-  auto fingerprint = fingerprint_of_key_material(
-      ByteView(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()));
-  if (!fingerprint.ok()) throw StartupError(path("dtls.crt") + " is not a certificate");
-  return fingerprint.value();
-}
-
-std::string DataDir::resolve(const std::string& name) const {
-  return !name.empty() && name[0] == '/' ? name : path(name);
-}
-
 std::string first_host_address() {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return "127.0.0.1";

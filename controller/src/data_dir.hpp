@@ -13,30 +13,20 @@
 #include <vector>
 
 #include "tte/identifiers.hpp"
+#include "tte/platform/data_directory.hpp"
 #include "tte/platform/listen_address.hpp"
 
 namespace tte::controller {
 
-class DataDir {
+class DataDir : public DataDirectory {
  public:
-  explicit DataDir(std::string root) : root_(std::move(root)) {}
-
-  std::string path(const std::string& name) const { return root_ + "/" + name; }
-  std::string config() const { return path("controller.conf"); }
-  std::string database() const { return path("controller.db"); }
-  const std::string& root() const { return root_; }
+  explicit DataDir(std::string root)
+      : DataDirectory(std::move(root), "controller.conf", "controller.db") {}
 
   // Throws StartupError unless `init` has run here.
   void require_initialised() const;
   std::string intake_token() const;
   std::string api_token() const;
-  // The fingerprint of dtls.crt's key, which Devices pin. Throws StartupError.
-  Fingerprint dtls_fingerprint() const;
-  // A file named in the configuration: relative names are inside the data dir.
-  std::string resolve(const std::string& name) const;
-
- private:
-  std::string root_;
 };
 
 struct InitOptions {

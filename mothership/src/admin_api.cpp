@@ -84,8 +84,9 @@ AdminApi::AdminApi(std::string token, MotherShipIdentity identity, ReadPool& rea
 void AdminApi::identity(http::Respond respond) {
   std::optional<DevId> next;
   {
-    auto store = reads_.acquire();
-    auto free = store->next_free_dev_id();
+    auto store = reads_.try_acquire();
+    auto free = store ? (*store)->next_free_dev_id()
+                      : Result<std::optional<DevId>>(make_error(Errc::io, "no database"));
     if (!free.ok()) {
       return respond(
           problem_response(503, "", "Service Unavailable", "the database is unavailable"));
@@ -216,9 +217,12 @@ void AdminApi::add_devices(const http::Request& request, http::Respond respond) 
 }
 
 void AdminApi::show_device(DevId dev_id, http::Respond respond) {
-  auto store = reads_.acquire();
-  auto device = store->device(dev_id);
-  auto throttle = store->throttle(dev_id);
+  auto store = reads_.try_acquire();
+  if (!store) {
+    return respond(problem_response(503, "", "Service Unavailable", "the database is unavailable"));
+  }
+  auto device = (*store)->device(dev_id);
+  auto throttle = (*store)->throttle(dev_id);
   if (!device.ok() || !throttle.ok()) {
     return respond(problem_response(503, "", "Service Unavailable", "the database is unavailable"));
   }
@@ -241,8 +245,8 @@ void AdminApi::revoke(DevId dev_id, bool revoke, http::Respond respond) {
         {
           // Give the connection back before answering: once answered, the
           // request's owner may go away.
-          auto store = reads_.acquire();
-          throttle = store->throttle(dev_id).value_or(ThrottleState{});
+          if (auto store = reads_.try_acquire())
+            throttle = (*store)->throttle(dev_id).value_or(ThrottleState{});
         }
         respond(json_response(
             200, admin_device_json(*result.value(), throttle, guess_policy_, clock_())));
@@ -266,8 +270,11 @@ void AdminApi::audit(const http::Request& request, http::Respond respond) {
     }
   }
   limit = std::clamp<std::int64_t>(limit, 1, 10000);
-  auto store = reads_.acquire();
-  auto entries = store->audit_after(after, static_cast<int>(limit));
+  auto store = reads_.try_acquire();
+  if (!store) {
+    return respond(problem_response(503, "", "Service Unavailable", "the database is unavailable"));
+  }
+  auto entries = (*store)->audit_after(after, static_cast<int>(limit));
   if (!entries.ok())
     return respond(problem_response(503, "", "Service Unavailable", "the database is unavailable"));
   std::string body;

@@ -60,18 +60,6 @@ std::string DataDir::admin_token() const {
   return read_token_file(path("admin.token"));
 }
 
-Fingerprint DataDir::dtls_fingerprint() const {
-  std::string pem = read_file(path("dtls.crt"));
-  auto fingerprint = fingerprint_of_key_material(
-      ByteView(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()));
-  if (!fingerprint.ok()) throw StartupError(path("dtls.crt") + " is not a certificate");
-  return fingerprint.value();
-}
-
-std::string DataDir::resolve(const std::string& name) const {
-  return !name.empty() && name[0] == '/' ? name : path(name);
-}
-
 InitResult initialise(const InitOptions& o) {
   DataDir dir(o.data_dir);
   if (file_exists(dir.database()) || file_exists(dir.config())) {

@@ -17,17 +17,14 @@
 
 #include "tte/host/otp_crypto.hpp"
 #include "tte/identifiers.hpp"
+#include "tte/platform/data_directory.hpp"
 
 namespace tte::mothership {
 
-class DataDir {
+class DataDir : public DataDirectory {
  public:
-  explicit DataDir(std::string root) : root_(std::move(root)) {}
-
-  std::string path(const std::string& name) const { return root_ + "/" + name; }
-  std::string config() const { return path("mothership.conf"); }
-  std::string database() const { return path("mothership.db"); }
-  const std::string& root() const { return root_; }
+  explicit DataDir(std::string root)
+      : DataDirectory(std::move(root), "mothership.conf", "mothership.db") {}
 
   // The settings of mothership.conf ("name = value" lines). Throws StartupError.
   std::map<std::string, std::string> read_config() const;
@@ -37,13 +34,6 @@ class DataDir {
   // The OTP HMAC key. Throws StartupError.
   OtpHasher otp_hasher() const;
   std::string admin_token() const;
-  // The fingerprint of dtls.crt's key, which devices pin. Throws StartupError.
-  Fingerprint dtls_fingerprint() const;
-  // A file named in the configuration: relative names are inside the data dir.
-  std::string resolve(const std::string& name) const;
-
- private:
-  std::string root_;
 };
 
 struct InitOptions {

@@ -163,13 +163,8 @@ void PublicApi::handle(const http::Request& request, http::Respond respond) {
 // For health checks (docker-compose, load balancers, monitoring): this worker
 // answers and the database reads. Says nothing about devices.
 http::Response PublicApi::health() {
-  bool readable = false;
-  try {
-    auto store = reads_.acquire();
-    readable = store->audit_head().ok();
-  } catch (const std::exception&) {
-    readable = false;
-  }
+  auto store = reads_.try_acquire();
+  const bool readable = store && (*store)->audit_head().ok();
   http::Response response =
       readable ? http::make_response(200, "application/json", "{\"status\":\"ok\"}\n")
                : http::make_response(503, "application/json",
@@ -294,8 +289,12 @@ PublicApi::Checked PublicApi::check_credentials(const DeviceCredentials& credent
   Checked checked;
   auto digest = options_.hasher.digest(credentials.dev_id, credentials.otp);
   {
-    auto store = reads_.acquire();
-    auto found = store->device(credentials.dev_id);
+    auto store = reads_.try_acquire();
+    if (!store) {
+      checked.storage_failed = true;
+      return checked;
+    }
+    auto found = (*store)->device(credentials.dev_id);
     if (!found.ok()) {
       checked.storage_failed = true;
       return checked;
