@@ -72,6 +72,18 @@ class ApiTest : public ::testing::Test {
     return call("POST", "/.well-known/tte/devices", body,
                 {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
   }
+  // Announces a switch and binds it to the light (announced already); fires it
+  // once with `value` and `error`.
+  void bind_a_switch_that_fired(const std::string& value, const std::string& error) {
+    auto switch_notice = Json::parse(kNotice);
+    switch_notice["urn"] = "urn:dev:ops:32473-Switch-0001";
+    switch_notice["fingerprint"] = std::string(64, 'c');
+    ASSERT_EQ(announce(switch_notice.dump()).status, 201);
+    auto binding =
+        registry_->add_binding("urn:dev:ops:32473-Switch-0001", "/switch", kUrn, "/light", now_);
+    ASSERT_TRUE(binding.ok());
+    registry_->binding_fired(binding->id, value, error, now_);
+  }
 
   std::string dir_;
   std::int64_t now_ = 1795843720;
@@ -295,14 +307,7 @@ TEST_F(ApiTest, TheDashboardShowsWhatDevicesAndBindingsSayAsText) {
   auto light = Json::parse(kNotice);
   light["description"] = "<b>\"Hall\" & 'stairs'</b>";
   ASSERT_EQ(announce(light.dump()).status, 201);
-  auto switch_notice = Json::parse(kNotice);
-  switch_notice["urn"] = "urn:dev:ops:32473-Switch-0001";
-  switch_notice["fingerprint"] = std::string(64, 'c');
-  ASSERT_EQ(announce(switch_notice.dump()).status, 201);
-  auto binding =
-      registry_->add_binding("urn:dev:ops:32473-Switch-0001", "/switch", kUrn, "/light", now_);
-  ASSERT_TRUE(binding.ok());
-  registry_->binding_fired(binding->id, "<on>", "4.04 <gone>", now_);
+  bind_a_switch_that_fired("<on>", "4.04 <gone>");
 
   auto page = call("GET", "/", "", {{"Cookie", cookie}});
   ASSERT_EQ(page.status, 200);
@@ -343,14 +348,7 @@ TEST_F(ApiTest, BytesThatAreNotUtf8AreAnsweredNotThrown) {
   auto missing = call("GET", "/api/v1/devices/urn%FF", "", api_auth());
   EXPECT_EQ(missing.status, 404);
   EXPECT_FALSE(Json::parse(missing.body, nullptr, false).is_discarded()) << missing.body;
-  auto switch_notice = Json::parse(kNotice);
-  switch_notice["urn"] = "urn:dev:ops:32473-Switch-0001";
-  switch_notice["fingerprint"] = std::string(64, 'c');
-  ASSERT_EQ(announce(switch_notice.dump()).status, 201);
-  auto binding =
-      registry_->add_binding("urn:dev:ops:32473-Switch-0001", "/switch", kUrn, "/light", now_);
-  ASSERT_TRUE(binding.ok());
-  registry_->binding_fired(binding->id, "\xff\x01", "", now_);
+  bind_a_switch_that_fired("\xff\x01", "");
   auto list = call("GET", "/api/v1/bindings", "", api_auth());
   ASSERT_EQ(list.status, 200);
   auto json = Json::parse(list.body, nullptr, false);
