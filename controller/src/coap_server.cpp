@@ -117,7 +117,6 @@ RdRequest read_request(coap_session_t* session, const coap_pdu_t* pdu, std::int6
   }
   if (const Peer* peer = peer_of(session)) {
     request.key = peer->key;
-    request.peer_id = peer->id;
     request.session = peer->id;
   }
   request.client = remote_address(session);
@@ -249,7 +248,7 @@ struct CoapServer::Impl {
       self->session_of_id[peer->id] = session;
       coap_session_set_app_data(session, peer);
     } else if (!(peer->key == key)) {
-      self->rd.forget_peer(peer->id);
+      self->rd.forget_session(peer->id);
       peer->key = key;
     }
     return true;
@@ -319,7 +318,7 @@ struct CoapServer::Impl {
   // The Device's session ended: its requests fail, its observations stop.
   void session_gone(coap_session_t* session, Peer& peer) {
     const Fingerprint key = peer.key;
-    rd.forget_peer(peer.id);
+    rd.forget_session(peer.id);
     peer.live = false;
     if (auto live = live_sessions.find(key.bytes()); live != live_sessions.end()) {
       auto& sessions = live->second;

@@ -66,7 +66,6 @@ class ObservationPlan {
 
   // A new value of an observed resource: the PUTs its bindings make.
   std::vector<BindingPut> fired_by(const std::string& key, const DeviceReply& reply) const;
-  const std::vector<Binding>& bindings() const { return bindings_; }
 
  private:
   std::map<std::string, WantedObservation> wanted_;  // by key

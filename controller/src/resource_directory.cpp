@@ -79,7 +79,7 @@ std::optional<std::string> ResourceDirectory::take_body(const RdRequest& request
   for (const std::string& option : request.query)
     transfer += '\0' + option;
   if (request.request_tag) transfer += '\1' + *request.request_tag;
-  auto outcome = bodies_.add(request.peer_id, transfer, request.block1, request.payload,
+  auto outcome = bodies_.add(request.session, transfer, request.block1, request.payload,
                              request.content_format, request.size1, request.now_ms);
   using Step = coap_blocks::Block1Assembler::Step;
   switch (outcome.step) {

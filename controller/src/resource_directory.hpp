@@ -35,9 +35,9 @@ struct RdRequest {
   std::optional<std::size_t> size1;
   std::optional<std::string> request_tag;  // RFC 9175
   // The peer: the Device key the DTLS handshake admitted (none: no admitted
-  // key), an id naming its Block1 transfers, its address ("192.0.2.9:40123").
+  // key), its address ("192.0.2.9:40123"), and its session (which also names
+  // its Block1 transfers; 0 without an admitted key).
   std::optional<Fingerprint> key;
-  std::uint64_t peer_id = 0;
   std::string client;
   SessionId session = 0;
   std::int64_t now = 0;     // seconds since the epoch
@@ -92,11 +92,10 @@ class ResourceDirectory {
   // Registrations whose lifetime has passed end; deferred simple
   // registrations never answered are forgotten; stale Block1 transfers go.
   RdEffects expire(std::int64_t now, std::int64_t now_ms, std::int64_t deferred_limit_ms);
-  // A peer's Block1 transfers end with its session.
-  void forget_peer(std::uint64_t peer_id) { bodies_.forget(peer_id); }
+  // A session's Block1 transfers end with it.
+  void forget_session(SessionId session) { bodies_.forget(session); }
 
   const Directory& directory() const { return directory_; }
-  // The session a registered key's Device uses is named by the adapter.
   std::size_t size() const { return directory_.size(); }
   std::uint64_t version() const { return directory_.version(); }
   std::size_t deferred() const { return simple_.size(); }

@@ -38,7 +38,6 @@ class ResourceDirectoryTest : public ::testing::Test {
     r.payload = std::move(payload);
     if (!r.payload.empty()) r.content_format = kLinkFormat;
     r.key = key_;
-    r.peer_id = 1;
     r.session = 1;
     r.client = "192.0.2.9:40123";
     r.now = now_;
