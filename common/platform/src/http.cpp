@@ -3,7 +3,6 @@
 #include <cstdlib>
 
 #include "tte/ascii.hpp"
-#include "tte/host/page_template.hpp"
 
 namespace tte::http {
 namespace {
@@ -148,10 +147,6 @@ Response make_response(int status, std::string content_type, std::string body) {
   response.set_header("Content-Type", std::move(content_type));
   response.body = std::move(body);
   return response;
-}
-
-std::string html_escape(std::string_view text) {
-  return tte::html_escape(text);
 }
 
 }  // namespace tte::http

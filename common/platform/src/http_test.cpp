@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tte/host/page_template.hpp"
+
 namespace tte::http {
 namespace {
 

@@ -55,9 +55,8 @@ bool prefers_html(const Request& request);
 // Builds a response with a body and its Content-Type.
 Response make_response(int status, std::string content_type, std::string body);
 
-// Escapes text for HTML element content and attribute values: tte::html_escape.
-// Pages fill their templates with tte::render_page (tte/host/page_template.hpp).
-std::string html_escape(std::string_view text);
+// Pages escape text with tte::html_escape and fill their templates with
+// tte::render_page (tte/host/page_template.hpp).
 
 }  // namespace tte::http
 
