@@ -25,6 +25,8 @@
 #   tests/docker_story.sh [--keep] [--packages DIR]
 #   (--keep: leave the compose system up at the end, and skip step 9)
 set -euo pipefail
+# Under pipefail, `long-writer | grep -q` fails when grep exits at its match
+# while the writer still writes (SIGPIPE): read logs with `grep ... >/dev/null`.
 root=$(cd "$(dirname "$0")/.." && pwd)
 keep=0 packages=""
 while [ $# -gt 0 ]; do
@@ -116,7 +118,7 @@ restore_host() {
   done
   local left=""
   [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$(cat "$work/ip_forward")" ] || left+=" ip_forward"
-  iptables-save 2>/dev/null | grep -q DOCKER && left+=" iptables-chains"
+  iptables-save 2>/dev/null | grep DOCKER >/dev/null && left+=" iptables-chains"
   ip link show docker0 >/dev/null 2>&1 && ! grep -qx docker0 "$work/links.before" && left+=" docker0"
   if [ -n "$left" ]; then
     echo "docker test: could not put back:$left" >&2
@@ -258,7 +260,7 @@ light_is() {
 light_is off || fail "the light is on before the switch was pressed"
 compose kill -s SIGUSR1 switch >/dev/null 2>&1
 wait_until 20 "the light to turn on" light_is on
-compose logs --no-color light | grep -q '"event":"light","on":true' ||
+compose logs --no-color light | grep -F '"event":"light","on":true' >/dev/null ||
   fail "the light's own log does not show it turning on"
 echo "light on (the Controller reads it; the light's log says so)"
 
@@ -312,7 +314,7 @@ for service in mothership-init manufacture controller-init; do
   [ "$(docker inspect -f '{{.State.ExitCode}}' "$(compose ps -q "$service")")" = 0 ] ||
     fail "$service failed on the second up"
 done
-compose logs --no-color introducer | grep -q "device 5, registered: done already" ||
+compose logs --no-color introducer | grep -F "device 5, registered: done already" >/dev/null ||
   fail "the second Introducer job did not skip the enrolled Devices"
 wait_until 60 "five Devices registered again" registered_at_controller
 state_now >"$work/state.after"
