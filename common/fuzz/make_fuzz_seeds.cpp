@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
     add_inputs(urn, ids["urn"]);
     add_inputs(manual, codes["decode"]);
     add_inputs(manual, codes["encode"], "code");
+    add_inputs(manual, codes["box_decode"]);
+    add_inputs(manual, codes["box_encode"], "code");
     for (const char* group : {"valid", "decode_only", "invalid"}) {
       for (const auto& c : answers[group])
         cbor.push_back(from_hex(c["cbor"].get<std::string>()));

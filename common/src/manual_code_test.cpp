@@ -166,5 +166,85 @@ TEST(ManualCode, FormatIsGroupsOfFour) {
   EXPECT_EQ(manual_code::symbol_value('U'), -1);
 }
 
+BoxUrl box_of(const nlohmann::json& c) {
+  BoxUrl::Key key{};
+  const std::string hex = c["key"].get<std::string>();
+  for (std::size_t i = 0; i < key.size(); ++i)
+    key[i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  return *BoxUrl::make(*MsId::from_value(c["ms_id"].get<std::uint32_t>(), IdPolicy::allow_example),
+                       *DevId::parse(c["first"].get<std::string>()),
+                       c["count"].get<std::uint32_t>(), key);
+}
+
+void expect_same_box(const BoxUrl& a, const BoxUrl& b) {
+  EXPECT_EQ(a.to_string(), b.to_string());
+}
+
+TEST(BoxManualCode, EncodeVectors) {
+  for (const auto& c : testing::load_vectors("manual_code.json")["box_encode"]) {
+    SCOPED_TRACE(c.dump());
+    BoxUrl box = box_of(c);
+    EXPECT_EQ(manual_code::encode_box(box), c["code"].get<std::string>());
+    EXPECT_EQ(manual_code::encode_box(box).size(), manual_code::kBoxLength);
+    auto back = manual_code::decode_box(c["code"].get<std::string>(), IdPolicy::operational);
+    ASSERT_TRUE(back.ok());
+    expect_same_box(*back, box);
+    EXPECT_TRUE(manual_code::looks_like_box_code(c["code"].get<std::string>()));
+  }
+}
+
+TEST(BoxManualCode, DecodeVectors) {
+  for (const auto& c : testing::load_vectors("manual_code.json")["box_decode"]) {
+    SCOPED_TRACE(c.dump());
+    auto box = manual_code::decode_box(c["input"].get<std::string>(), testing::policy_of(c));
+    ASSERT_TRUE(testing::matches_case(box, c));
+    if (box.ok()) expect_same_box(*box, box_of(c));
+  }
+}
+
+// The same guarantees as a Device's code, over 41 symbols: the weights
+// x^40..x^0 repeat after 31 positions, but every weight is non-zero, which is
+// all that single errors and adjacent swaps need.
+TEST(BoxManualCode, DetectsEverySingleSymbolErrorAndAdjacentSwap) {
+  BoxUrl::Key key{};
+  for (std::size_t i = 0; i < key.size(); ++i)
+    key[i] = static_cast<std::uint8_t>(37 * i + 11);
+  auto box = BoxUrl::make(*MsId::from_value(10, IdPolicy::operational), DevId(0x1000), 24, key);
+  std::string code(manual_code::encode_box(*box).view());
+  std::string flat;
+  for (char c : code.substr(3))
+    if (c != '-') flat += c;
+  ASSERT_EQ(flat.size(), manual_code::kBoxSymbols);
+  int tried = 0;
+  for (std::size_t i = 0; i < flat.size(); ++i) {
+    for (int v = 0; v < 32; ++v) {
+      if (kAlphabet[v] == flat[i]) continue;
+      std::string wrong = flat;
+      wrong[i] = kAlphabet[v];
+      EXPECT_EQ(manual_code::decode_box(wrong, IdPolicy::operational).error().code, Errc::checksum)
+          << wrong;
+      ++tried;
+    }
+  }
+  EXPECT_EQ(tried, 41 * 31);
+  for (std::size_t i = 0; i + 1 < flat.size(); ++i) {
+    if (flat[i] == flat[i + 1]) continue;
+    std::string swapped = flat;
+    std::swap(swapped[i], swapped[i + 1]);
+    EXPECT_EQ(manual_code::decode_box(swapped, IdPolicy::operational).error().code, Errc::checksum)
+        << swapped;
+  }
+}
+
+TEST(BoxManualCode, IsNotADeviceCode) {
+  auto device = EnrollmentUrl(*MsId::from_value(10, IdPolicy::operational), DevId(2), Otp(1));
+  std::string device_code(manual_code::encode(device).view());
+  EXPECT_FALSE(manual_code::looks_like_box_code(device_code));
+  EXPECT_EQ(manual_code::decode_box(device_code, IdPolicy::operational).error().code, Errc::syntax);
+  auto box = BoxUrl::make(*MsId::from_value(10, IdPolicy::operational), DevId(2), 3, BoxUrl::Key{});
+  std::string box_code(manual_code::encode_box(*box).view());
+  EXPECT_EQ(manual_code::decode(box_code, IdPolicy::operational).error().code, Errc::syntax);
+}
+
 }  // namespace
 }  // namespace tte

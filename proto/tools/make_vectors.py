@@ -404,11 +404,52 @@ def manual_codes():
             swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
             decode.append({"input": "TTE" + "".join(swapped), "policy": "operational", "error": "checksum"})
             break
+    box_encode, box_decode = box_manual_codes()
     write("manual_code.json", {
         "description": "Manual codes: Crockford base32 of MS ID (low 3 bytes) | Dev ID | OTP, "
-                       "big-endian, plus a GF(32) check symbol (x^5 + x^2 + 1, weights x^(24-i)).",
-        "encode": encode, "decode": decode,
+                       "big-endian, plus a GF(32) check symbol (x^5 + x^2 + 1, weights x^(24-i)). "
+                       "Box codes: MS ID (low 3 bytes) | first Dev ID | count (2 bytes) | box key, "
+                       "40 symbols and the same check (weights x^(40-i)), prefix TTB.",
+        "encode": encode, "decode": decode, "box_encode": box_encode, "box_decode": box_decode,
     })
+
+
+def box_manual_code(ms_id, first, count, key):
+    payload = (ms_id & 0xFFFFFF).to_bytes(3, "big") + first.to_bytes(4, "big") + count.to_bytes(2, "big") + key
+    data = [RFC4648.index(c) for c in base64.b32encode(payload).decode()]
+    assert len(data) == 40
+    check = 0
+    for i, v in enumerate(data):
+        check ^= gf32_mul(v, gf32_pow_x(40 - i))
+    symbols = "".join(CROCKFORD[v] for v in data + [check])
+    return "TTB-" + "-".join(symbols[i:i + 4] for i in range(0, 41, 4))
+
+
+def box_manual_codes():
+    key = bytes(range(16))
+    boxes = [(10, 0x1000, 24, key), (10, 0xFFFFFFF0, 16, key), (0xFFFFFF, 1, 10000, bytes([0xFF] * 16))]
+
+    def fields(ms, first, count, k):
+        return {"ms_id": ms, "first": "%08x" % first, "count": count, "key": k.hex()}
+    encode = [{**fields(*b), "code": box_manual_code(*b)} for b in boxes]
+    code = box_manual_code(*boxes[0])
+    flat = code.replace("-", "")
+    wrong = list(flat[3:])
+    wrong[7] = CROCKFORD[(CROCKFORD.index(wrong[7]) + 1) % 32]
+    decode = [
+        {"input": code, "policy": "operational", **fields(*boxes[0])},
+        {"input": code.lower(), "policy": "operational", **fields(*boxes[0])},
+        {"input": flat[3:], "policy": "operational", **fields(*boxes[0])},
+        {"input": "TTB" + "".join(wrong), "policy": "operational", "error": "checksum"},
+        {"input": code[:-1], "policy": "operational", "error": "syntax"},
+        {"input": "", "policy": "operational", "error": "missing"},
+        # count 0 and 10001 have valid check symbols but are no box
+        {"input": box_manual_code(10, 1, 0, key), "policy": "operational", "error": "out_of_range"},
+        {"input": box_manual_code(10, 1, 10001, key), "policy": "operational", "error": "out_of_range"},
+        {"input": box_manual_code(10, 0xFFFFFFF0, 17, key), "policy": "operational", "error": "out_of_range"},
+        {"input": box_manual_code(0, 1, 2, key), "policy": "operational", "error": "reserved"},
+    ]
+    return encode, decode
 
 
 # --- LED frame ---------------------------------------------------------------

@@ -34,10 +34,35 @@ Text encode(const EnrollmentUrl& url);
 // checksum (a typing error), reserved (MS ID).
 Result<EnrollmentUrl> decode(std::string_view text, IdPolicy policy);
 
+// A box's manual code (docs/protocol.md §13.2): the box URL's (MS ID, first Dev
+// ID, count, box key) as 25 bytes (3 low bytes of the MS ID, the Dev ID, the
+// count in 2 bytes, the key; big-endian) in 40 symbols and the same kind of
+// check symbol:
+//
+//   TTB-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-C
+inline constexpr std::size_t kBoxDataSymbols = 40;
+inline constexpr std::size_t kBoxSymbols = kBoxDataSymbols + 1;
+// "TTB-" + 10 groups of "XXXX-" + the check symbol.
+inline constexpr std::size_t kBoxLength = 4 + 10 * 5 + 1;
+using BoxText = FixedString<kBoxLength>;
+
+BoxText encode_box(const BoxUrl& box);
+
+// Same leniency as decode, with or without "TTB".
+// Errors: missing, syntax, checksum, reserved (MS ID), out_of_range (count).
+Result<BoxUrl> decode_box(std::string_view text, IdPolicy policy);
+
+// Whether text looks like a box's manual code rather than a Device's: it has
+// a box code's number of symbols (with or without "TTB"). Decides nothing
+// about its validity.
+bool looks_like_box_code(std::string_view text);
+
 // The value of a Crockford base32 symbol after look-alike folding, or -1.
 int symbol_value(char c);
 // The check symbol's value (0-31) for 24 data symbol values.
 std::uint8_t check_value(const std::uint8_t* data_values);
+// The check symbol's value for `count` data symbol values.
+std::uint8_t check_value(const std::uint8_t* data_values, std::size_t count);
 
 }  // namespace tte::manual_code
 
