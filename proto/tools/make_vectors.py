@@ -649,6 +649,11 @@ def messages():
          "cfingerprint": fp_c, "description": "BLD30/2/361 - Thermostat",
          "canonical_query": "otp=123456789abcdef0&devid=abcdef01&cip=2001%3Adb8%3A%3A7&cport=5684"
                             "&cfingerprint=" + fp_c + "&description=BLD30%2F2%2F361%20-%20Thermostat"},
+        # A bracketed IPv6 cip (as a URL's host is written) is taken too.
+        {"query": "otp=123456789abcdef0&devid=abcdef01&cip=%5B2001:DB8::7%5D&cport=5684&cfingerprint=" + fp_c,
+         "body": "", "devid": "abcdef01", "otp": "123456789abcdef0", "controller": "[2001:db8::7]:5684",
+         "cfingerprint": fp_c, "description": "",
+         "canonical_query": "otp=123456789abcdef0&devid=abcdef01&cip=2001%3Adb8%3A%3A7&cport=5684&cfingerprint=" + fp_c},
     ]
     claim_bad = [
         {"query": "otp=1&devid=2&cip=192.0.2.7&cport=5684", "body": "", "error": "missing",
@@ -669,6 +674,11 @@ def messages():
          "body": "description=%FF", "error": "syntax", "field": "description"},
         {"query": "otp=1&devid=2&cip&cport=5684&cfingerprint=" + fp_c, "body": "",
          "error": "syntax", "field": "cip"},
+        # Brackets hold IPv6 only, and a port belongs in cport.
+        {"query": "otp=123456789abcdef0&devid=abcdef01&cip=%5B192.0.2.7%5D&cport=5684&cfingerprint=" + fp_c,
+         "body": "", "error": "syntax", "field": "cip"},
+        {"query": "otp=123456789abcdef0&devid=abcdef01&cip=%5B2001:db8::7%5D:5684&cport=5684&cfingerprint=" + fp_c,
+         "body": "", "error": "syntax", "field": "cip"},
     ]
     problems = [
         {"json": {"type": "https://iana.org/assignments/http-problem-types#tte-otp-used",
