@@ -3,8 +3,11 @@
 // announces every Device to the real Controller through its batch intake.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "support/controller.hpp"
 #include "support/mothership.hpp"
@@ -21,16 +24,18 @@ constexpr const char* kMissingServer =
     "needs the MotherShip's box claim (POST /.well-known/tte/box) and `tte-mothership manufacture "
     "--box N`, not on this branch yet";
 
-// The first file under dir whose name contains `part` and ends in `suffix`.
-std::string find_file(const std::string& dir, const std::string& part, const std::string& suffix) {
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.find(part) != std::string::npos &&
-        name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
-      return entry.path().string();
-    }
+// The first file in dir whose name ends in `suffix` (manufacture writes box
+// labels as OUT/boxes/<first Dev ID>.png), or "".
+std::string first_file(const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> names;
+  if (!std::filesystem::is_directory(dir)) return "";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().string();
+    if (name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix)
+      names.push_back(name);
   }
-  return "";
+  std::sort(names.begin(), names.end());
+  return names.empty() ? "" : names.front();
 }
 
 class BoxEnrollment : public ::testing::Test {
@@ -43,8 +48,8 @@ class BoxEnrollment : public ::testing::Test {
     RunResult minted = ms_.cli(
         {"manufacture", "--count", "24", "--box", "24", "--out", dir_.file("batch"), "--json"});
     ASSERT_EQ(minted.exit_code, 0) << minted.err;
-    box_label_ = find_file(dir_.file("batch"), "box", ".png");
-    ASSERT_FALSE(box_label_.empty()) << "no box label PNG under " << dir_.file("batch");
+    box_label_ = first_file(dir_.file("batch/boxes"), ".png");
+    ASSERT_FALSE(box_label_.empty()) << "no box label PNG in " << dir_.file("batch/boxes");
   }
   void TearDown() override {
     if (HasFailure()) {
@@ -87,7 +92,8 @@ TEST_F(BoxEnrollment, AWholeBoxIsEnrolledFromItsLabelAndEveryDeviceAnnounced) {
 }
 
 TEST_F(BoxEnrollment, ABoxWithOneDeviceClaimedBeforeIsRefusedWholeNamingIt) {
-  const std::string first_label = find_file(dir_.file("batch"), "00000001", ".png");
+  // The box's first Device, enrolled alone from its own label first.
+  const std::string first_label = first_file(dir_.file("batch/labels"), ".png");
   ASSERT_FALSE(first_label.empty());
   ASSERT_EQ(enroll(first_label).exit_code, 0);
   RunResult refused = enroll(box_label_);
@@ -95,7 +101,7 @@ TEST_F(BoxEnrollment, ABoxWithOneDeviceClaimedBeforeIsRefusedWholeNamingIt) {
   EXPECT_TRUE(contains(refused.err, "ALREADY BEEN USED")) << refused.err;
   Json out = Json::parse(refused.out);
   ASSERT_EQ(out["devices"].size(), 1u);
-  EXPECT_EQ(out["devices"][0]["devid"], "00000001");
+  EXPECT_EQ(out["devices"][0]["devid"], std::filesystem::path(first_label).stem().string());
   EXPECT_EQ(controller_.device(out["devices"][0]["urn"])["state"], "announced");
 }
 
