@@ -222,10 +222,14 @@ TEST_F(FactoryTest, KeysMadeOnTheDevicesStayThere) {
                   .exit_code,
               0);
   }
-  RunResult made =
-      manufacture({"--public-keys", dir_.file("keys"), "--out", dir_.file("batch"), "--no-labels"});
+  // In boxes too: the factory mints the OTPs whoever made the keys.
+  RunResult made = manufacture({"--public-keys", dir_.file("keys"), "--out", dir_.file("batch"),
+                                "--no-labels", "--box", "2"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   EXPECT_EQ(json_of(made.out)["count"], 3);
+  EXPECT_EQ(json_of(made.out)["boxes"], 2);
+  EXPECT_EQ(json_of(read_text(dir_.file("batch/boxes/00000003.json")))["devids"],
+            nlohmann::json::array({"00000003"}));
   auto bundle = json_of(read_text(dir_.file("batch/bundles/00000002.json")));
   EXPECT_FALSE(bundle["device"].contains("private_key_pem"));
   RunResult fingerprint = run(
