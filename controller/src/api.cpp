@@ -466,12 +466,12 @@ void Api::intake_batch(const http::Request& request, const http::Respond& respon
   }
   // As the single route words them: a malformed notice's detail names its field.
   auto problem_json = [](int status, const char* title, const Error& e) {
-    const bool malformed = status == 400;
+    const bool bad_member = status == 400;
     Json out{{"type", "about:blank"},
              {"title", title},
              {"status", status},
              {"detail",
-              std::string(malformed && e.field ? std::string(e.field) + ": " : "") + e.message}};
+              std::string(bad_member && e.field ? std::string(e.field) + ": " : "") + e.message}};
     if (e.field) out["field"] = e.field;
     return out;
   };
