@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                 "&key=000102030405060708090a0b0c0d0e0f",
                                 IdPolicy::operational)
                                 .value();
-  BoxClaimAnswer box_answer = interpret_box(result, box);
+  BoxAnswer box_answer = interpret_box(result, box);
   FUZZ_CHECK(box_answer.verdict != Verdict::ok || box_answer.devices.size() == box.count());
   for (const auto& state : box_answer.devices)
     FUZZ_CHECK(box.contains(state.dev_id));

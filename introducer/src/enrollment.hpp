@@ -28,7 +28,7 @@ struct Peers {
   // verified HTTPS (a stand-in in tests).
   std::function<MotherShipAnswer(const EnrollmentUrl& device, const ClaimRequest& request)> claim;
   // The box claim (docs/protocol.md §13.2); the request's dev_id and otp are not sent.
-  std::function<BoxClaimAnswer(const BoxUrl& box, const ClaimRequest& request)> claim_box;
+  std::function<BoxAnswer(const BoxUrl& box, const ClaimRequest& request)> claim_box;
   // How Controllers' intakes are reached (message 6); each notice's own CA
   // file replaces ca_file (see send_notice).
   http::ClientOptions intake;
@@ -74,7 +74,7 @@ EnrollmentOutcome enroll(const EnrollmentUrl& device, const Site& site,
 // batch intake kNoticesPerBatch at a time (one by one to a Controller without
 // it).
 struct BoxEnrollmentOutcome {
-  BoxClaimAnswer claim;
+  BoxAnswer claim;
   bool told = false;                     // the site has an intake: notices were queued
   std::vector<DeviceNotice> notices;     // one per Device, in Dev ID order (when told)
   std::vector<DeliveryReport> delivery;  // each notice's first attempt (when told)

@@ -202,7 +202,7 @@ class EnrollmentTest : public ::testing::Test {
     Peers peers = this->peers(mapped());
     peers.claim_box = [this, box](const BoxUrl& claimed, const ClaimRequest& request) {
       claims_.push_back(request);
-      BoxClaimAnswer answer;
+      BoxAnswer answer;
       answer.verdict = Verdict::ok;
       answer.status = 200;
       for (std::uint32_t i = 0; i < claimed.count(); ++i) {
@@ -441,7 +441,7 @@ TEST_F(EnrollmentTest, AUsedBoxQueuesNothing) {
   const BoxUrl box = example_box(3);
   Peers peers = box_peers(box);
   peers.claim_box = [](const BoxUrl&, const ClaimRequest&) {
-    BoxClaimAnswer used;
+    BoxAnswer used;
     used.verdict = Verdict::already_used;
     used.status = 409;
     return used;

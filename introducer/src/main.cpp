@@ -304,7 +304,7 @@ int report_problem(const MotherShipAnswer& answer, const EnrollmentUrl& device, 
 // --- enroll a box ----------------------------------------------------------
 
 // Says what went wrong with a box claim, loudly for Devices already used. Returns the exit code.
-int report_box_problem(const BoxClaimAnswer& answer, const BoxUrl& box, bool json) {
+int report_box_problem(const BoxAnswer& answer, const BoxUrl& box, bool json) {
   const std::string first(box.first().to_string().view());
   const std::string range = first + " and the " + std::to_string(box.count() - 1) + " after it";
   const std::string host(box.ms_id().host().view());

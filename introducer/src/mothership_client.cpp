@@ -173,10 +173,10 @@ std::optional<std::vector<StateObject>> states_in(const nlohmann::json& body, co
 }  // namespace
 
 // The MotherShip's answer to a box claim (docs/protocol.md §13.2).
-BoxClaimAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box) {
+BoxAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box) {
   // Everything but the Devices is read as for a single claim.
   const MotherShipAnswer single = interpret(result);
-  BoxClaimAnswer answer;
+  BoxAnswer answer;
   answer.verdict = single.verdict;
   answer.retry_after = single.retry_after;
   answer.detail = single.detail;
@@ -206,23 +206,14 @@ BoxClaimAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box)
     }
     return answer;
   }
-  auto first = body.find("first");
-  auto count = body.find("count");
-  if (first == body.end() || !first->is_string() || count == body.end() ||
-      !count->is_number_unsigned() || !states) {
-    return fail("the MotherShip's answer to the box claim lacks first, count or devices");
-  }
-  auto first_id = DevId::parse(first->get<std::string>());
-  if (!first_id.ok() || first_id->value() != box.first().value() ||
-      count->get<std::uint64_t>() != box.count() || states->size() != box.count()) {
+  // The 200's shape is common/'s (tte::BoxClaimAnswer): every Device, in Dev ID order.
+  auto mapped = tte::BoxClaimAnswer::from_json(result.response.body);
+  if (!mapped.ok()) return fail("the MotherShip's answer to the box claim is malformed");
+  if (mapped->first != box.first() || mapped->count != box.count()) {
     return fail("the MotherShip's answer is not for this box");
   }
-  for (std::size_t i = 0; i < states->size(); ++i) {
-    if ((*states)[i].dev_id.value() != box.first().value() + i)
-      return fail("the MotherShip's answer does not list the box's Devices in order");
-  }
   answer.verdict = Verdict::ok;
-  answer.devices = std::move(*states);
+  answer.devices = std::move(mapped->devices);
   return answer;
 }
 
@@ -236,8 +227,8 @@ std::string box_claim_query(const BoxUrl& box, const ClaimRequest& claim) {
 }
 
 // The box claim (docs/protocol.md §13.2): every Device of the box, all or none.
-BoxClaimAnswer claim_box(const BoxUrl& box, const ClaimRequest& claim,
-                         const http::ClientOptions& client) {
+BoxAnswer claim_box(const BoxUrl& box, const ClaimRequest& claim,
+                    const http::ClientOptions& client) {
   return interpret_box(http::fetch("POST",
                                    "https://" + std::string(box.ms_id().host().view()) +
                                        std::string(kBoxPath) + "?" + box_claim_query(box, claim),

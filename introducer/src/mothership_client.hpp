@@ -70,7 +70,7 @@ MotherShipAnswer query_status(const EnrollmentUrl& device, const http::ClientOpt
 // The MotherShip's answer to a box claim (docs/protocol.md §13.2): 200 with
 // every Device of the box in Dev ID order, 409 naming exactly the Devices
 // already used or revoked (nothing was mapped), else as a single claim.
-struct BoxClaimAnswer {
+struct BoxAnswer {
   Verdict verdict = Verdict::mothership_error;
   // ok: every Device of the box, in Dev ID order; already_used: those already
   // used or revoked.
@@ -84,14 +84,14 @@ struct BoxClaimAnswer {
 
 // What a box claim's outcome means for `box` (pure). A 200 that does not list
 // exactly the box's Devices, in order, is the MotherShip's error.
-BoxClaimAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box);
+BoxAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box);
 // The box claim's query (after '?'): the box URL's first, count and key, then
 // the claim's cip, cport, cfingerprint and description.
 std::string box_claim_query(const BoxUrl& box, const ClaimRequest& claim);
 // POST /.well-known/tte/box?<box claim> at the box's MotherShip. The claim's
 // dev_id and otp are not sent.
-BoxClaimAnswer claim_box(const BoxUrl& box, const ClaimRequest& claim,
-                         const http::ClientOptions& client);
+BoxAnswer claim_box(const BoxUrl& box, const ClaimRequest& claim,
+                    const http::ClientOptions& client);
 
 }  // namespace tte::introducer
 

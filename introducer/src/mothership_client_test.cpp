@@ -134,7 +134,7 @@ TEST(InterpretBox, MappedListsEveryDeviceInOrder) {
   nlohmann::json body{{"first", "00001000"},
                       {"count", 3},
                       {"devices", {state_of(0x1000), state_of(0x1001), state_of(0x1002)}}};
-  BoxClaimAnswer answer = interpret_box(answered(200, body.dump()), example_box());
+  BoxAnswer answer = interpret_box(answered(200, body.dump()), example_box());
   ASSERT_EQ(answer.verdict, Verdict::ok) << answer.detail;
   ASSERT_EQ(answer.devices.size(), 3u);
   EXPECT_EQ(answer.devices[2].dev_id.value(), 0x1002u);
@@ -160,7 +160,7 @@ TEST(InterpretBox, AnAnswerForAnotherBoxIsTheMotherShipsFault) {
 TEST(InterpretBox, AlreadyUsedNamesExactlyTheUsedDevices) {
   nlohmann::json body = nlohmann::json::parse(problem_json());
   body["devices"] = {state_of(0x1001), state_of(0x1002, "revoked")};
-  BoxClaimAnswer answer = interpret_box(answered(409, body.dump()), example_box());
+  BoxAnswer answer = interpret_box(answered(409, body.dump()), example_box());
   EXPECT_EQ(answer.verdict, Verdict::already_used);
   EXPECT_EQ(exit_code_of(answer.verdict), exit_code::already_used);
   ASSERT_EQ(answer.devices.size(), 2u);
