@@ -2,7 +2,8 @@
 # The whole TTE system on one machine, on loopback, as an installer would see it:
 # a MotherShip (example MS ID 0), a Controller, five Devices minted with their
 # labels and simulated (a light, a switch, three sensors), each enrolled with the
-# Introducer from a photo of its label. The switch is bound to the light, pressed,
+# Introducer from a photo of its label, and a box of three more sensors enrolled
+# from the box's one label. The switch is bound to the light, pressed,
 # and the light turns on. Run it through `./tte demo [--keep]` (which builds first).
 #
 #   demo/demo.sh [--keep] [--dir DIR] [--bin BUILD_DIR]
@@ -132,17 +133,20 @@ say "CoAPS $CTL_COAPS (devices), HTTP $CTL_HTTP (intake, API, dashboard); key $C
 step "Message 1 and 2: the factory mints five devices and loads them into the MotherShip"
 step_run manufacture
 say "keys, URNs, OTPs, provisioning bundles and labels in $DIR/batch (labels/*.png)"
+step_run manufacture-box
+say "and a box of three sensors with one box label for all three: $DIR/box/boxes/*.png"
 urn_of() { jq -r .urn "$(printf '%s/batch/bundles/%08x.json' "$DIR" "$1")"; }
 
 step "The devices get power: each asks its MotherShip where its Controller is (message 9)"
 start light device light
 start switch device switch
 start sensors device sensors
-for name in light switch sensors; do
+start box device box
+for name in light switch sensors box; do
   wait_for "$DIR/$name.out" '.state == "waiting_for_mapping"' >/dev/null
   head -n 1 "$DIR/$name.log" | sed "s/^/$dim/; s/\$/ \&$off/"
 done
-say "all five: 5.03 Service Unavailable (not mapped yet); they blink their LED frame and ask again"
+say "all eight: 5.03 Service Unavailable (not mapped yet); they blink their LED frame and ask again"
 
 step "The installer saves the Controller's code as a site (tte-controller info, tte-introducer site)"
 step_run site
@@ -153,16 +157,18 @@ for n in 1 2 3 4 5; do
   result=$(step_run enroll "$n")
   say "${names[$n]}: claim $(jq -r .outcome <<<"$result"), notice to the Controller $(jq -r .notice <<<"$result")"
 done
+result=$(step_run enroll-box)
+say "the box (one label, $(jq -r .count <<<"$result") sensors): claim $(jq -r .outcome <<<"$result"), notices to the Controller: $(jq -r '.notices.delivered' <<<"$result") delivered in one batch"
 
 step "Messages 9-12: each device asks again, stores its Controller, joins it and registers"
 registered() { jq -c 'select(.state == "registered")' "$DIR/$1.out" | wc -l; }
 deadline=$(($(date +%s) + 60))
 until [ "$(registered light)" -ge 1 ] && [ "$(registered switch)" -ge 1 ] &&
-  [ "$(registered sensors)" -ge 3 ]; do
+  [ "$(registered sensors)" -ge 3 ] && [ "$(registered box)" -ge 3 ]; do
   [ "$(date +%s)" -lt "$deadline" ] || { echo "demo: the devices did not register in 60 s (see $DIR/*.log)" >&2; exit 1; }
   sleep 0.1
 done
-say "all five stored the Controller's address and key and registered in its Resource Directory"
+say "all eight stored the Controller's address and key and registered in its Resource Directory"
 
 step "Draft example: switch S controls light L (a binding on the Controller)"
 step_run bind
@@ -176,12 +182,18 @@ say "sensor, room 1: $("$STEPS" read 3 /temp) °C"
 
 step "Summary"
 listed=$("$CTL" device list --data-dir "$DIR/controller" --json)
-printf '  %-16s %-32s %-18s %s\n' DEVICE URN "AT THE CONTROLLER" "AT THE MOTHERSHIP"
+printf '  %-16s %-34s %-18s %s\n' DEVICE URN "AT THE CONTROLLER" "AT THE MOTHERSHIP"
 for n in 1 2 3 4 5; do
   urn=$(urn_of $n)
   at_controller=$(jq -r --arg urn "$urn" '.devices[] | select(.urn == $urn) | .state' <<<"$listed")
   at_mothership=$("$MS" device show "$(printf %08x $n)" --data-dir "$DIR/mothership" --json | jq -r .state)
-  printf '  %-16s %-32s %-18s %s\n' "${names[$n]}" "$urn" "$at_controller" "$at_mothership"
+  printf '  %-16s %-34s %-18s %s\n' "${names[$n]}" "$urn" "$at_controller" "$at_mothership"
+done
+for bundle in "$DIR"/box/bundles/*.json; do
+  urn=$(jq -r .urn "$bundle") devid=$(jq -r .devid "$bundle")
+  at_controller=$(jq -r --arg urn "$urn" '.devices[] | select(.urn == $urn) | .state' <<<"$listed")
+  at_mothership=$("$MS" device show "$devid" --data-dir "$DIR/mothership" --json | jq -r .state)
+  printf '  %-16s %-34s %-18s %s\n' "Box sensor $((16#$devid))" "$urn" "$at_controller" "$at_mothership"
 done
 say ""
 say "Controller dashboard: http://$CTL_HTTP/  (sign in with the token in $DIR/controller/api.token)"

@@ -6,7 +6,8 @@
 #   demo/steps.sh STEP [ARG]
 #
 # STEP: mothership-init, mothership-serve, controller-init, controller-serve,
-# manufacture, device light|switch|sensors, site, enroll N, bind, read N PATH.
+# manufacture, manufacture-box, device light|switch|sensors|box, site, enroll N,
+# enroll-box, bind, read N PATH.
 # The steps that make something (the -init steps, manufacture, site, enroll,
 # bind) skip what is done already, so that a second `docker-compose up` on the
 # same volumes changes nothing.
@@ -40,6 +41,8 @@ run_exec() { printf '  $%s\n' "$(printf ' %q' "$@")" >&2; exec "$@"; }
 bundle() { printf '%s/batch/bundles/%08x.json' "$DIR" "$1"; }
 label() { printf '%s/batch/labels/%08x.png' "$DIR" "$1"; }
 urn_of() { jq -r .urn "$(bundle "$1")"; }
+# The box's first Device's own label (its state is the box's: a box is mapped all or none).
+bundle_box_first() { ls "$DIR"/box/labels/*.png | head -n 1; }
 DESCRIPTIONS=("" "Hall light" "Hall switch" "Sensor, room 1" "Sensor, room 2" "Sensor, room 3")
 DEVICE_TIMING=(--retry-min 2 --retry-max 10 --lifetime 300)
 
@@ -94,6 +97,12 @@ EOF
     run "$MS" manufacture --data-dir "$DIR/mothership" --allow-example-id --count 5 \
       --urn ops:32473-Demo --out "$DIR/batch" >/dev/null
     ;;
+  manufacture-box)
+    # A box of three more sensors (Dev IDs 6-8), one box label for all of them (--box).
+    [ -d "$DIR/box" ] && { done_already "the box in $DIR/box"; exit 0; }
+    run "$MS" manufacture --data-dir "$DIR/mothership" --allow-example-id --count 3 --box 3 \
+      --urn ops:32473-DemoBox --out "$DIR/box" >/dev/null
+    ;;
   device)
     mkdir -p "$DIR/nv" "$DIR/status"
     # DIR/status/NAME.json: each Device's state and a heartbeat (the containers' health check).
@@ -106,7 +115,11 @@ EOF
         for n in 3 4 5; do cp "$(bundle $n)" "$DIR/sensors/"; done
         run_exec "$DEV" --bundle "$DIR/sensors" --nv "$DIR/nv" --profile sensor "${DEVICE_TIMING[@]}" "${status[@]}"
         ;;
-      *) echo "steps.sh device: light, switch or sensors" >&2; exit 2 ;;
+      box)
+        mkdir -p "$DIR/box-sensors"
+        cp "$DIR"/box/bundles/*.json "$DIR/box-sensors/"
+        run_exec "$DEV" --bundle "$DIR/box-sensors" --nv "$DIR/nv" --profile sensor "${DEVICE_TIMING[@]}" "${status[@]}" ;;
+      *) echo "steps.sh device: light, switch, sensors or box" >&2; exit 2 ;;
     esac
     ;;
   site)
@@ -128,6 +141,17 @@ EOF
     run "$INTRO" enroll "$(label "$n")" --site building --description "${DESCRIPTIONS[$n]}" \
       --allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" \
       --data-dir "$DIR/introducer" --json
+    ;;
+  enroll-box)
+    box_label=$(ls "$DIR"/box/boxes/*.png)
+    # One claim maps the whole box; a box the MotherShip has mapped is not enrolled again.
+    state=$("$INTRO" status "$(bundle_box_first)" --allow-example-id --cafile "$DIR/mothership/ca.crt" \
+      --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json | jq -r .state)
+    case "$state" in
+      mapped|registered) done_already "the box, $state"; exit 0 ;;
+    esac
+    run "$INTRO" enroll "$box_label" --site building --description "Sensor box" --allow-example-id \
+      --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json
     ;;
   bind)
     if "$CTL" binding list --data-dir "$DIR/controller" --url "$CTL_URL" --json |
