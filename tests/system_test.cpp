@@ -101,6 +101,50 @@ TEST_F(SystemTest, TwoHundredDevicesInOneProcessAllJoin) {
   ASSERT_EQ(temp.exit_code, 0) << temp.err;
 }
 
+// Bulk enrollment (docs/protocol.md section 13.2): the Devices of a box, powered
+// up and waiting, join once the installer enrolls the box from its one label.
+TEST_F(SystemTest, ABoxOfDevicesJoinsOnceItsOneLabelIsEnrolled) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  const int count = 30;
+  const std::string batch = dir_.file("box");
+  RunResult minted = ms.cli({"manufacture", "--count", std::to_string(count), "--box",
+                             std::to_string(count), "--out", batch, "--urn", "ops:32473-Box",
+                             "--mothership-coaps", "127.0.0.1:" + std::to_string(ms.coaps_port())});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const Json first = read_bundle(batch, 1);
+  const std::string box_label = batch + "/boxes/" + first["devid"].get<std::string>() + ".png";
+  ASSERT_TRUE(std::ifstream(box_label).good()) << box_label;
+  ControllerProcess controller(dir_);
+  controller.start();
+  auto args = device_args(ms, batch + "/bundles", dir_.file("nv"), "sensor");
+  args.insert(args.end(), {"--count", std::to_string(count)});
+  DeviceProcess devices(dir_, args);
+  devices.wait_for("state", "waiting_for_mapping");
+
+  RunResult enrolled =
+      run({TTE_INTRODUCER_BIN, "enroll", box_label, "--controller", controller.coaps(),
+           "--controller-fingerprint", controller.fingerprint(), "--notify",
+           controller.http_origin(), "--token", controller.intake_token(), "--cafile", ms.ca_file(),
+           "--connect-to", ms.connect_to(), "--data-dir", dir_.file("introducer"), "--json"});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err << enrolled.out;
+  EXPECT_EQ(Json::parse(enrolled.out)["notices"]["delivered"], count);
+
+  std::set<std::string> registered;
+  while (registered.size() < static_cast<std::size_t>(count))
+    registered.insert(devices.wait_for("state", "registered", std::chrono::seconds(120))["devid"]);
+  Json listed = Json::parse(controller.cli({"device", "list", "--json"}).out);
+  int at_controller = 0;
+  for (const Json& d : listed["devices"])
+    at_controller += d["state"] == "registered";
+  EXPECT_EQ(at_controller, count);
+  // Each of them is registered at the MotherShip too.
+  for (int n = 1; n <= count; ++n) {
+    RunResult shown = ms.cli({"device", "show", read_bundle(batch, n)["devid"], "--json"});
+    EXPECT_EQ(Json::parse(shown.out)["state"], "registered") << n;
+  }
+}
+
 // Issue 15: "unknown option --bogus (see --help) (see --help)". Every program
 // names a wrong option once, with one pointer to --help, and exits 2.
 TEST(EveryProgram, AnUnknownOptionIsNamedOnceWithOneHintToTheHelp) {
