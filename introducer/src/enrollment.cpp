@@ -60,7 +60,10 @@ EnrollmentOutcome enroll(const EnrollmentUrl& device, const Site& site,
   if (!outcome.mapped() || !tell_controller) return outcome;
 
   const StateObject& state = *outcome.claim.device;
-  const DeviceNotice notice{state.urn,    state.fingerprint,     state.dev_id,
+  // A PSK Device has no key to pin (fingerprint null, §13.3); telling a Controller about one
+  // (with its PSK) is not built yet: nothing is sent.
+  if (!state.fingerprint) return outcome;
+  const DeviceNotice notice{state.urn,    *state.fingerprint,    state.dev_id,
                             device.otp(), device.ms_id().host(), description,
                             std::nullopt};
   const NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};

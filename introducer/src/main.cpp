@@ -383,7 +383,10 @@ int run_enroll(const std::vector<std::string>& args) {
   } else {
     std::cout << "Mapped device " << state.dev_id.to_string().view() << " (" << state.urn.view()
               << ") to Controller " << site.controller.to_string().view() << ".\n"
-              << "  Device key fingerprint: " << state.fingerprint.to_string().view() << "\n";
+              << "  Device key fingerprint: "
+              << (state.fingerprint ? std::string(state.fingerprint->to_string().view())
+                                    : std::string("none (a PSK Device)"))
+              << "\n";
     if (outcome.notice == NoticeOutcome::delivered)
       std::cout << "  The Controller has been told to expect it.\n";
     if (outcome.notice == NoticeOutcome::queued) {
@@ -419,7 +422,10 @@ int run_status(const std::vector<std::string>& args) {
               << "): " << device_state_name(state.state) << "\n"
               << "  mapped:      " << when(state.mapped_at) << "\n"
               << "  registered:  " << when(state.registered_at) << "\n"
-              << "  fingerprint: " << state.fingerprint.to_string().view() << "\n";
+              << "  fingerprint: "
+              << (state.fingerprint ? std::string(state.fingerprint->to_string().view())
+                                    : std::string("none (a PSK Device)"))
+              << "\n";
   }
   return exit_code::ok;
 }

@@ -176,7 +176,7 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
   const std::int64_t now = std::time(nullptr);
   const std::size_t total = plan.size();
   std::vector<mothership::FactoryRecord> records(
-      total, mothership::FactoryRecord{DevId(0), plan[0].urn, Fingerprint(), Otp(0)});
+      total, mothership::FactoryRecord{DevId(0), plan[0].urn, std::nullopt, Otp(0)});
   std::atomic<std::size_t> next_chunk{0}, done{0};
   std::atomic<bool> failed{false};
   std::string failure;
@@ -195,10 +195,14 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
         for (std::size_t i = chunk * chunk_size;
              i < std::min(total, (chunk + 1) * chunk_size) && !failed; ++i) {
           const PlannedDevice& planned = plan[i];
-          MintedDevice device{planned.dev_id, planned.urn, random_otp(), Fingerprint(),
-                              std::nullopt};
+          MintedDevice device{planned.dev_id, planned.urn,  random_otp(),
+                              std::nullopt,   std::nullopt, std::nullopt};
           if (!random_bytes(device.entropy_seed).ok()) throw StartupError("the CSPRNG failed");
-          if (planned.fingerprint) {
+          if (options.psk) {
+            // A PSK Device: its factory PSK, and no key pair (docs/protocol.md §13.3).
+            device.factory_psk.emplace();
+            if (!random_bytes(*device.factory_psk).ok()) throw StartupError("the CSPRNG failed");
+          } else if (planned.fingerprint) {
             device.fingerprint = *planned.fingerprint;
           } else {
             device.credentials = keys.make(std::string(planned.urn.view()), now);
@@ -218,8 +222,8 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
             write_new(partial + "/labels/" + base + ".svg", labels::render_svg(*label), 0600);
             sheet->add(*label);
           }
-          records[i] =
-              mothership::FactoryRecord{device.dev_id, device.urn, device.fingerprint, device.otp};
+          records[i] = mothership::FactoryRecord{device.dev_id, device.urn, device.fingerprint,
+                                                 device.otp, device.factory_psk};
           done.fetch_add(1);
         }
         if (sheet) {
@@ -263,8 +267,8 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
   for (const auto& record : records) {
     std::string base = devid_text(record.dev_id);
     manifest += base + "," + std::string(record.urn.view()) + "," +
-                std::string(record.fingerprint.to_string().view()) + ",bundles/" + base +
-                ".json,bundles/" + base + ".nv," +
+                (record.fingerprint ? std::string(record.fingerprint->to_string().view()) : "") +
+                ",bundles/" + base + ".json,bundles/" + base + ".nv," +
                 (options.labels ? "labels/" + base + ".png,labels/" + base + ".svg" : ",") + "\n";
   }
   write_new(partial + "/manifest.csv", manifest, 0644);
@@ -286,7 +290,9 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
       {"mothership_fingerprint", std::string(mothership.dtls_fingerprint.to_string().view())},
       {"coaps", std::string(mothership.coaps.to_string().view())},
       {"qr_level", options.labels ? labels::qr_level_name(options.qr_level) : "none"},
-      {"keys", plan[0].fingerprint ? "made on the devices" : "made by the factory"}};
+      {"keys", options.psk           ? "factory PSKs (no key pairs)"
+               : plan[0].fingerprint ? "made on the devices"
+                                     : "made by the factory"}};
   write_new(partial + "/batch.json", batch.dump(2) + "\n", 0644);
   // Everything on disk before the MotherShip learns of the devices.
   int dir = ::open(partial.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -35,6 +35,8 @@ struct BatchOptions {
   int module_px = 6;
   int threads = 0;  // 0: one per core
   bool progress = false;
+  // PSK Devices (docs/protocol.md §13.3): a random 16-byte factory PSK each, no key pair.
+  bool psk = false;
   bool records_file =
       false;  // also write OUT/records.jsonl (with OTPs) for `tte-mothership import`
 };

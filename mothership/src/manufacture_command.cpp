@@ -107,6 +107,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       .option("mothership-coaps", "ADDR:PORT",
               "where devices reach the MotherShip's CoAPS (default: its "
               "configuration's coaps-public)")
+      .flag("psk",
+            "PSK Devices (docs/protocol.md 13.3): a random 16-byte factory PSK each, PSK "
+            "identity = the Dev URN, no key pair; bundles carry device.psk")
       .flag("no-labels", "skip labels and sheets")
       .option("qr-level", "L|M|Q|H", "QR error-correction level (docs/qr-levels.md)", "Q")
       .option("module-pixels", "N", "PNG label pixels per QR module", "6")
@@ -136,6 +139,10 @@ int run_manufacture(const std::vector<std::string>& args) {
     options.first_dev_id = dev_id.value();
   }
   options.public_keys = cli.get("public-keys");
+  options.psk = cli.has("psk");
+  if (options.psk && options.public_keys)
+    throw UsageError("--psk and --public-keys exclude each other: a PSK Device has no key pair");
+  // NOTE for the merge with --box: refuse --box with --psk as well.
   options.labels = !cli.has("no-labels");
   auto level = labels::parse_qr_level(cli.require("qr-level"));
   if (!level.ok()) throw UsageError(std::string("--qr-level: ") + level.error().message);
@@ -225,8 +232,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       store.tune_for_bulk_load();
       if (!store.begin_immediate().ok())
         throw StartupError("cannot lock the database: " + store.last_error());
-      auto inserted =
-          insert_factory_records(store, dir->otp_hasher(), records.begin(), records.end());
+      const PskSealer psk_sealer = dir->psk_sealer();
+      auto inserted = insert_factory_records(store, dir->otp_hasher(), records.begin(),
+                                             records.end(), &psk_sealer);
       if (!inserted.status.ok()) {
         store.rollback();
         if (inserted.status.error().code == Errc::duplicate) {
