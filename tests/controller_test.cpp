@@ -143,6 +143,46 @@ TEST_F(ControllerTest, TheIntakeChecksItsTokenAndInputAndIsIdempotent) {
   EXPECT_TRUE(contains(coap_get_core(controller).out, "core.rd"));
 }
 
+// The batch intake (docs/protocol.md §10.2): one request, one transaction, a
+// result per notice; the good notices of a partly bad batch are stored.
+TEST_F(ControllerTest, TheBatchIntakeStoresTheGoodNoticesAndNamesTheBadOnes) {
+  ControllerProcess controller(dir_, "strict");
+  controller.start();
+  auto post = [&](const std::string& file, const std::string& token) {
+    return controller.curl(
+        {"-w", "\n%{http_code}", "-X", "POST", "-H", "Authorization: Bearer " + token, "-H",
+         "Content-Type: application/json", "--data-binary", "@" + file},
+        "/.well-known/tte/devices/batch");
+  };
+  Json bad = Json::parse(test_notice());
+  bad["devid"] = "not-hex";
+  write_text(
+      dir_.file("batch.json"),
+      Json{{"notices", {Json::parse(test_notice()), bad, Json::parse(test_notice())}}}.dump());
+  EXPECT_EQ(status_of(post(dir_.file("batch.json"), "wrong-token")), 401);
+  RunResult answered = post(dir_.file("batch.json"), controller.intake_token());
+  ASSERT_EQ(status_of(answered), 200) << answered.out;
+  Json body = Json::parse(answered.out.substr(0, answered.out.rfind('\n')));
+  ASSERT_EQ(body["results"].size(), 3u);
+  EXPECT_EQ(body["results"][0]["status"], 201);
+  EXPECT_EQ(body["results"][1]["status"], 400);
+  EXPECT_EQ(body["results"][1]["problem"]["field"], "devid");
+  EXPECT_EQ(body["results"][2]["status"], 200);  // the same notice again
+  // The announced Device may join at once, as after a single notice.
+  RunResult admitted = coap_get_core(controller);
+  EXPECT_TRUE(contains(admitted.out, "</rd>;rt=core.rd;ct=40")) << admitted.out << admitted.err;
+  EXPECT_EQ(controller.device("urn:dev:ops:32473-Test-1")["description"], "Hall light");
+
+  write_text(dir_.file("malformed.json"), "[{\"urn\":");
+  EXPECT_EQ(status_of(post(dir_.file("malformed.json"), controller.intake_token())), 400);
+  // Over 8 MiB: refused before the body is stored, and the Controller keeps serving.
+  write_text(dir_.file("huge.json"),
+             "{\"notices\":[\"" + std::string(8 * 1024 * 1024, 'x') + "\"]}");
+  EXPECT_EQ(status_of(post(dir_.file("huge.json"), controller.intake_token())), 413);
+  EXPECT_EQ(status_of(controller.announce(test_notice())), 200);
+  EXPECT_EQ(controller.stop(), 0);
+}
+
 TEST_F(ControllerTest, DevicesRegisterUpdateExpireAndDeregister) {
   const std::string batch = manufacture_batch(dir_, 2);
   ControllerProcess controller(dir_);

@@ -1,9 +1,11 @@
 // `tte-mothership manufacture` as a production line runs it, checked with
 // independent tools: zbarimg reads the labels, pdftoppm renders the sheets,
-// openssl fingerprints the certificates, coap-client-openssl plays a device.
+// openssl fingerprints the certificates and derives box OTPs, coap-client-openssl
+// plays a device.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -11,6 +13,8 @@
 
 #include "support/mothership.hpp"
 #include "support/process.hpp"
+#include "tte/enrollment_url.hpp"
+#include "tte/manual_code.hpp"
 
 namespace tte::test {
 namespace {
@@ -255,10 +259,14 @@ TEST_F(FactoryTest, KeysMadeOnTheDevicesStayThere) {
                   .exit_code,
               0);
   }
-  RunResult made =
-      manufacture({"--public-keys", dir_.file("keys"), "--out", dir_.file("batch"), "--no-labels"});
+  // In boxes too: the factory mints the OTPs whoever made the keys.
+  RunResult made = manufacture({"--public-keys", dir_.file("keys"), "--out", dir_.file("batch"),
+                                "--no-labels", "--box", "2"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   EXPECT_EQ(json_of(made.out)["count"], 3);
+  EXPECT_EQ(json_of(made.out)["boxes"], 2);
+  EXPECT_EQ(json_of(read_text(dir_.file("batch/boxes/00000003.json")))["devids"],
+            nlohmann::json::array({"00000003"}));
   auto bundle = json_of(read_text(dir_.file("batch/bundles/00000002.json")));
   EXPECT_FALSE(bundle["device"].contains("private_key_pem"));
   RunResult fingerprint = run(
@@ -270,12 +278,158 @@ TEST_F(FactoryTest, KeysMadeOnTheDevicesStayThere) {
   EXPECT_EQ(wrong_count.exit_code, 2);
 }
 
+// A box's Device's OTP as docs/protocol.md §13.2 defines it, computed by the openssl command
+// (OpensslBoxOtp checks this against §13.2's example):
+// the first 8 bytes of HMAC-SHA256(box key, Dev ID as 4 bytes big-endian).
+std::string openssl_box_otp(const std::string& key_hex, const std::string& devid) {
+  std::string bytes;  // octal escapes: sh's printf knows no \x
+  for (std::size_t i = 0; i < 8; i += 2) {
+    char escape[8];
+    std::snprintf(escape, sizeof escape, "\\%03o", std::stoi(devid.substr(i, 2), nullptr, 16));
+    bytes += escape;
+  }
+  RunResult result =
+      run({"sh", "-c",
+           "printf '" + bytes + "' | openssl dgst -sha256 -mac HMAC -macopt hexkey:" + key_hex +
+               " | sed 's/.*= //'"});
+  return result.out.substr(0, 16);
+}
+
+TEST(OpensslBoxOtp, GivesTheProtocolsExample) {
+  EXPECT_EQ(openssl_box_otp("000102030405060708090a0b0c0d0e0f", "00001000"), "cbf14130309dbcb2");
+}
+
+std::string zbar(const std::string& image) {
+  return run({"zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", image}).out;
+}
+
+// Every file below dir, read whole (a database's bytes included).
+std::vector<std::pair<std::string, std::string>> files_below(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file())
+      files.emplace_back(entry.path().string(), read_text(entry.path().string()));
+  }
+  return files;
+}
+
+std::string key_bytes(const std::string& key_hex) {
+  std::string bytes;
+  for (std::size_t i = 0; i < key_hex.size(); i += 2)
+    bytes += static_cast<char>(std::stoi(key_hex.substr(i, 2), nullptr, 16));
+  return bytes;
+}
+
+TEST_F(FactoryTest, BoxLabelsNameTheirDevicesAndTheMotherShipNeverSeesTheKey) {
+  RunResult made = manufacture(
+      {"--count", "50", "--box", "24", "--first-devid", "1000", "--out", dir_.file("batch")});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_EQ(json_of(made.out)["boxes"], 3);
+  auto batch = json_of(read_text(dir_.file("batch/batch.json")));
+  EXPECT_EQ(batch["box_size"], 24);
+  EXPECT_EQ(batch["boxes"], 3);
+  auto index = lines_of(read_text(dir_.file("batch/boxes.csv")));
+  ASSERT_EQ(index.size(), 4u);
+  EXPECT_EQ(index[0], "first,count,label");
+  EXPECT_EQ(index[1], "00001000,24,boxes/00001000.png");
+  EXPECT_EQ(index[3], "00001030,2,boxes/00001030.png");  // the last box is short
+  EXPECT_EQ(mode_of(dir_.file("batch/boxes.csv")), 0644u);
+
+  std::set<std::string> box_urls, keys;
+  std::size_t devices = 0;
+  for (std::size_t b = 1; b < index.size(); ++b) {
+    const std::string first = index[b].substr(0, 8);
+    const std::string base = dir_.file("batch/boxes/" + first);
+    for (const char* ext : {".json", ".png", ".svg"})
+      EXPECT_EQ(mode_of(base + ext), 0600u) << first << ext;
+    auto box = json_of(read_text(base + ".json"));
+    const std::string url_text = box["box_url"], key = box["box_key"];
+    box_urls.insert(url_text);
+    keys.insert(key);
+    // zbarimg reads the box URL off the box label; parsed, it names the box's range and key.
+    EXPECT_EQ(zbar(base + ".png"), url_text + "\n") << first;
+    auto url = BoxUrl::parse(url_text, IdPolicy::operational);
+    ASSERT_TRUE(url.ok()) << url_text;
+    EXPECT_EQ(std::string(url->first().to_string().view()), first);
+    EXPECT_EQ(url->count(), b < 3 ? 24u : 2u);
+    EXPECT_EQ(box["count"], url->count());
+    EXPECT_EQ(box["devids"].size(), url->count());
+    EXPECT_EQ(box["last"],
+              std::string(DevId(url->first().value() + url->count() - 1).to_string().view()));
+    EXPECT_EQ(url_text.substr(url_text.size() - 32), key);
+    // The box's manual code (on the label too) is the same box.
+    const std::string code = box["manual_code"];
+    auto decoded = manual_code::decode_box(code, IdPolicy::operational);
+    ASSERT_TRUE(decoded.ok()) << code;
+    EXPECT_EQ(decoded->to_string(), url->to_string());
+    std::string svg = read_text(base + ".svg");
+    EXPECT_TRUE(contains(svg, code.substr(0, 28))) << svg;
+    EXPECT_TRUE(contains(svg, code.substr(29)));
+    // Each Device's own label carries the OTP openssl derives from the box key.
+    for (std::uint32_t i = 0; i < url->count(); ++i, ++devices) {
+      const std::string devid(DevId(url->first().value() + i).to_string().view());
+      EXPECT_EQ(box["devids"][i], devid);
+      auto device = EnrollmentUrl::parse(
+          lines_of(zbar(dir_.file("batch/labels/" + devid + ".png"))).at(0), IdPolicy::operational);
+      ASSERT_TRUE(device.ok()) << devid;
+      EXPECT_EQ(device->dev_id(), DevId(url->first().value() + i));
+      EXPECT_EQ(std::string(device->otp().to_string().view()), openssl_box_otp(key, devid))
+          << devid;
+    }
+  }
+  EXPECT_EQ(devices, 50u);
+  EXPECT_EQ(keys.size(), 3u);  // a fresh key per box
+  // The box sheet, rendered at 300 dpi, carries every box label, its range printed beneath.
+  RunResult rendered = run({"pdftoppm", "-r", "300", "-png",
+                            dir_.file("batch/boxes/sheet-0001.pdf"), dir_.file("boxsheet")});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+  std::set<std::string> on_sheet;
+  for (const auto& url : lines_of(zbar(dir_.file("boxsheet-1.png"))))
+    on_sheet.insert(url);
+  EXPECT_EQ(on_sheet, box_urls);
+  EXPECT_EQ(mode_of(dir_.file("batch/boxes/sheet-0001.pdf")), 0600u);
+  RunResult text = run({"pdftotext", dir_.file("batch/boxes/sheet-0001.pdf"), "-"});
+  EXPECT_TRUE(contains(text.out, "Dev IDs 00001030-00001031 (2)")) << text.out;
+
+  // What the MotherShip reads holds no box key: not its data directory (the database
+  // included), not an import file, nor the batch's files outside boxes/.
+  RunResult file = manufacture({"--records-only", "--count", "3", "--box", "2", "--first-devid",
+                                "2000", "--out", dir_.file("file"), "--no-labels"});
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  for (const char* first : {"00002000", "00002002"})
+    keys.insert(json_of(read_text(dir_.file("file/boxes/") + first + ".json"))["box_key"]);
+  EXPECT_EQ(read_text(dir_.file("file/boxes.csv")),
+            "first,count,label\n00002000,2,\n00002002,1,\n");
+  auto read_by_the_mothership = files_below(ms_.data_dir());
+  for (const char* path :
+       {"file/records.jsonl", "file/manifest.csv", "file/batch.json", "file/boxes.csv",
+        "batch/manifest.csv", "batch/batch.json", "batch/boxes.csv"}) {
+    read_by_the_mothership.emplace_back(path, read_text(dir_.file(path)));
+  }
+  ASSERT_GT(read_by_the_mothership.size(), 7u);
+  for (const auto& key : keys) {
+    for (const auto& [path, content] : read_by_the_mothership) {
+      EXPECT_FALSE(contains(content, key)) << path;
+      EXPECT_FALSE(contains(content, key_bytes(key))) << path;
+    }
+  }
+
+  // Each Device still works alone: its own label claims it.
+  ms_.start();
+  auto device = json_of(read_text(dir_.file("batch/bundles/00001031.json")));
+  RunResult claim = ms_.curl(
+      {"-X", "POST", "-o", "/dev/null", "-w", "%{http_code}",
+       ms_.url("/.well-known/tte?otp=" + device["otp"].get<std::string>() +
+               "&devid=00001031&cip=127.0.0.1&cport=5684&cfingerprint=" + kControllerFingerprint)});
+  EXPECT_EQ(claim.out, "200");
+}
+
 TEST(FactoryCli, HelpAndUsage) {
   RunResult help = run({TTE_MOTHERSHIP_BIN, "manufacture", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   for (const char* flag :
        {"--count", "--out", "--urn", "--first-devid", "--admin", "--token", "--public-keys",
-        "--mothership-coaps", "--qr-level", "--records-only", "--json"}) {
+        "--mothership-coaps", "--qr-level", "--records-only", "--box", "--json"}) {
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
   }
   TempDir dir;
@@ -293,7 +447,8 @@ TEST(FactoryCli, NumbersMustBeWholeAndInTheirRange) {
       {"first-serial", {"one", "-1", "99999999999999999999"}},
       {"serial-digits", {"six", "0", "20"}},
       {"module-pixels", {"6px", "65"}},
-      {"threads", {"all", "0"}}};
+      {"threads", {"all", "0"}},
+      {"box", {"0", "10001", "24x", "-1"}}};
   for (const auto& [option, values] : cases) {
     for (const auto& value : values) {
       std::vector<std::string> argv{TTE_MOTHERSHIP_BIN, "manufacture", "--out",

@@ -122,10 +122,15 @@ int main(int argc, char** argv) {
         "{\"sites\":{\"bld30\":{\"controller\":\"192.0.2.7:5684\",\"controller_fingerprint\":\"" +
         std::string(64, 'a') + "\",\"notify\":\"http://192.0.2.7:8080\",\"token\":\"t\"}}}");
     write_seeds(corpus, "introducer_fuzz", introducer);
-    // controller_fuzz: link-format payloads, registrations ("query\npayload"), controller codes.
+    // controller_fuzz: link-format payloads, registrations ("query\npayload"), controller
+    // codes, a batch of notices.
+    Json batch{{"notices", Json::array()}};
+    for (const auto& c : messages["device_notice"])
+      batch["notices"].push_back(c["json"]);
+    batch["notices"].push_back(7);
     write_seeds(
         corpus, "controller_fuzz",
-        {"</light>;rt=tte.light;if=core.a",
+        {batch.dump(), "</light>;rt=tte.light;if=core.a",
          "</switch>;rt=\"tte.switch\";obs,</temp>;ct=0;title=\"a, b\"",
          "ep=urn:dev:ops:32473-Light-0001&lt=60\n</light>;rt=tte.light;if=core.a",
          "ep=urn:dev:mac:0024beffabcdef01&lt=90000&d=bld30&base=coaps://[2001:db8::9]\n</temp>;obs",

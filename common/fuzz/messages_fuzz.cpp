@@ -20,7 +20,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto again = tte::enrollment_answer_from_json(tte::enrollment_answer_to_json(*answer));
     FUZZ_CHECK(again.ok() && *again == *answer);
   }
-  (void)tte::Problem::from_json(text);
+  if (auto problem = tte::Problem::from_json(text); problem.ok()) {
+    auto again = tte::Problem::from_json(problem->to_json());
+    FUZZ_CHECK(again.ok() && again->devices.size() == problem->devices.size());
+  }
+  if (auto answer = tte::BoxClaimAnswer::from_json(text); answer.ok()) {
+    FUZZ_CHECK(answer->devices.size() == answer->count);
+    auto again = tte::BoxClaimAnswer::from_json(answer->to_json());
+    FUZZ_CHECK(again.ok() && again->to_json() == answer->to_json());
+  }
   // The first line is the query, the rest the form body.
   std::size_t newline = text.find('\n');
   std::string_view query = text.substr(0, newline);
@@ -29,6 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto claim = tte::ClaimRequest::parse(query, body); claim.ok()) {
     auto again = tte::ClaimRequest::parse(claim->to_query(), "");
     FUZZ_CHECK(again.ok() && again->to_query() == claim->to_query());
+  }
+  if (auto box = tte::BoxClaimRequest::parse(query, body); box.ok()) {
+    auto again = tte::BoxClaimRequest::parse(box->to_query(), "");
+    FUZZ_CHECK(again.ok() && again->to_query() == box->to_query());
   }
   return 0;
 }

@@ -25,5 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   (void)tte::parse_device_credentials(text);
+  if (auto box = tte::parse_box_credentials(text); box.ok()) {
+    FUZZ_CHECK(box->count >= 1 && box->count <= tte::BoxUrl::kMaxCount);
+    FUZZ_CHECK(box->count - 1 <= 0xffffffffu - box->first.value());
+  }
   return 0;
 }

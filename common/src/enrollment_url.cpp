@@ -63,6 +63,16 @@ Result<std::uint32_t> parse_count(std::string_view text) {
   return value;
 }
 
+Status check_box_range(DevId first, std::uint32_t count) {
+  if (count == 0 || count > BoxUrl::kMaxCount) {
+    return make_error(Errc::out_of_range, "a box holds 1 to 10000 devices", "count");
+  }
+  if (count - 1 > 0xffffffffu - first.value()) {
+    return make_error(Errc::out_of_range, "the box's Dev IDs run past ffffffff", "count");
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<DeviceCredentials> parse_device_credentials(std::string_view query) {
@@ -98,37 +108,43 @@ EnrollmentUrl::Text EnrollmentUrl::to_string() const {
 }
 
 Result<BoxUrl> BoxUrl::make(MsId ms_id, DevId first, std::uint32_t count, const Key& key) {
-  if (count == 0 || count > kMaxCount) {
-    return make_error(Errc::out_of_range, "a box holds 1 to 10000 devices", "count");
-  }
-  if (count - 1 > 0xffffffffu - first.value()) {
-    return make_error(Errc::out_of_range, "the box's Dev IDs run past ffffffff", "count");
-  }
+  TTE_TRY(check_box_range(first, count));
   return BoxUrl(ms_id, first, count, key);
+}
+
+Result<BoxCredentials> parse_box_credentials(std::string_view query) {
+  bool seen_first = false, seen_count = false, seen_key = false;
+  DevId first(0);
+  std::uint32_t count = 0;
+  BoxUrl::Key key{};
+  TTE_TRY(for_each_parameter(query, [&](std::string_view name, std::string_view value) -> Status {
+    TTE_TRY(take_parameter(name, value, "first", "first", seen_first, first,
+                           [](std::string_view text) -> Result<DevId> {
+                             auto parsed = DevId::parse(text);
+                             if (parsed.ok()) return parsed;
+                             return make_error(parsed.error().code, parsed.error().message,
+                                               "first");
+                           }));
+    TTE_TRY(take_parameter(name, value, "count", "count", seen_count, count, parse_count));
+    return take_parameter(name, value, "key", "key", seen_key, key,
+                          [](std::string_view text) -> Result<BoxUrl::Key> {
+                            BoxUrl::Key parsed{};
+                            TTE_TRY(parse_hex_bytes(text, parsed, "key"));
+                            return parsed;
+                          });
+  }));
+  if (!seen_first) return make_error(Errc::missing, "the first parameter is missing", "first");
+  if (!seen_count) return make_error(Errc::missing, "the count parameter is missing", "count");
+  if (!seen_key) return make_error(Errc::missing, "the key parameter is missing", "key");
+  TTE_TRY(check_box_range(first, count));
+  return BoxCredentials{first, count, key};
 }
 
 Result<BoxUrl> BoxUrl::parse(std::string_view url, IdPolicy policy) {
   TTE_ASSIGN_OR_RETURN(HttpsUrl parts, split_https_url(url));
   TTE_ASSIGN_OR_RETURN(MsId ms_id, ms_id_of(parts, kBoxPath, policy));
-  bool seen_first = false, seen_count = false, seen_key = false;
-  DevId first(0);
-  std::uint32_t count = 0;
-  Key key{};
-  TTE_TRY(
-      for_each_parameter(parts.query, [&](std::string_view name, std::string_view value) -> Status {
-        TTE_TRY(take_parameter(name, value, "first", "first", seen_first, first, DevId::parse));
-        TTE_TRY(take_parameter(name, value, "count", "count", seen_count, count, parse_count));
-        return take_parameter(name, value, "key", "key", seen_key, key,
-                              [](std::string_view text) -> Result<Key> {
-                                Key parsed{};
-                                TTE_TRY(parse_hex_bytes(text, parsed, "key"));
-                                return parsed;
-                              });
-      }));
-  if (!seen_first) return make_error(Errc::missing, "the first parameter is missing", "first");
-  if (!seen_count) return make_error(Errc::missing, "the count parameter is missing", "count");
-  if (!seen_key) return make_error(Errc::missing, "the key parameter is missing", "key");
-  return make(ms_id, first, count, key);
+  TTE_ASSIGN_OR_RETURN(BoxCredentials credentials, parse_box_credentials(parts.query));
+  return make(ms_id, credentials.first, credentials.count, credentials.key);
 }
 
 BoxUrl::Text BoxUrl::to_string() const {

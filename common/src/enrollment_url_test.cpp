@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "vectors.hpp"
 
 namespace tte {
@@ -82,6 +86,54 @@ TEST(BoxUrl, Contains) {
   EXPECT_FALSE(box->contains(DevId(0xffffffef)));
   EXPECT_EQ(BoxUrl::make(*ms, DevId(0xfffffff0), 17, BoxUrl::Key{}).error().code,
             Errc::out_of_range);
+}
+
+TEST(BoxCredentials, FromAClaimQuery) {
+  auto box = parse_box_credentials(
+      "FIRST=00001000;count=24,Key=000102030405060708090A0B0C0D0E0F&cip=1.2.3.4&&");
+  ASSERT_TRUE(box.ok()) << testing::describe(box);
+  EXPECT_EQ(box->first.value(), 0x1000u);
+  EXPECT_EQ(box->count, 24u);
+  EXPECT_EQ(testing::to_hex(box->key.data(), box->key.size()), "000102030405060708090a0b0c0d0e0f");
+  auto percent = parse_box_credentials("first=%30%30001000&count=1&key=" + std::string(32, 'a'));
+  ASSERT_TRUE(percent.ok());
+  EXPECT_EQ(percent->first.value(), 0x1000u);
+}
+
+TEST(BoxCredentials, RefusesNamingTheParameter) {
+  const std::string key = "&key=" + std::string(32, '0');
+  struct Case {
+    std::string query;
+    std::optional<Errc> code;
+    std::string field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"count=2" + key, Errc::missing, "first"},
+           {"first=1" + key, Errc::missing, "count"},
+           {"first=1&count=2", Errc::missing, "key"},
+           {"first=1&count=2&count=2" + key, Errc::duplicate, "count"},
+           {"first=1&first=1&count=2" + key, Errc::duplicate, "first"},
+           {"first=1&count=0" + key, Errc::out_of_range, "count"},
+           {"first=1&count=10000" + key, std::nullopt, ""},
+           {"first=1&count=10001" + key, Errc::out_of_range, "count"},
+           {"first=1&count=1000000" + key, Errc::out_of_range, "count"},
+           {"first=1&count=-1" + key, Errc::syntax, "count"},
+           {"first=1&count=" + key, Errc::missing, "count"},
+           {"first=fffffff0&count=16" + key, std::nullopt, ""},
+           {"first=fffffff0&count=17" + key, Errc::out_of_range, "count"},
+           {"first=xyz&count=2" + key, Errc::syntax, "first"},
+           {"first=1&count=2&key=0011", Errc::syntax, "key"},
+       }) {
+    SCOPED_TRACE(c.query);
+    auto box = parse_box_credentials(c.query);
+    if (!c.code) {
+      EXPECT_TRUE(box.ok()) << testing::describe(box);
+      continue;
+    }
+    ASSERT_FALSE(box.ok());
+    EXPECT_EQ(box.error().code, *c.code);
+    EXPECT_EQ(std::string(box.error().field ? box.error().field : ""), c.field);
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controller_web.hpp"
+#include "notice_batch.hpp"
 #include "tte/hex.hpp"
 #include "tte/host/otp_crypto.hpp"
 #include "tte/host/page_template.hpp"
@@ -19,6 +20,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::size_t kMaxBatch = 10000;
+constexpr std::string_view kIntakePath = "/.well-known/tte/devices";
+constexpr std::string_view kIntakeBatchPath = "/.well-known/tte/devices/batch";
 constexpr const char* kSessionCookie = "tte_controller_session";
 constexpr std::int64_t kSessionSeconds = 12 * 3600;
 
@@ -278,13 +281,13 @@ void Api::end_session(const http::Request& request) {
 http::Admission Api::admit(const http::Request& head) const {
   const std::string_view path = head.path();
   constexpr std::string_view kApi = "/api/v1/";
-  if (path == "/.well-known/tte/devices" && head.method == "POST") {
+  if ((path == kIntakePath || path == kIntakeBatchPath) && head.method == "POST") {
     if (!intake_authorised(head)) {
       auto response = problem(401, "Unauthorized", "send Authorization: Bearer <the intake token>");
       response.set_header("WWW-Authenticate", "Bearer realm=\"tte-controller intake\"");
       return http::Admission::refuse(std::move(response));
     }
-    return http::Admission::allow(16 * 1024);
+    return http::Admission::allow(path == kIntakePath ? kNoticeBodyLimit : kNoticeBatchBodyLimit);
   }
   if (path.substr(0, kApi.size()) == kApi) {
     if (!api_authorised(head, head.method == "GET")) {
@@ -303,12 +306,13 @@ void Api::handle(http::Request request, http::Respond respond, bool over_tls) {
   const std::string_view path = request.path();
   const std::string& method = request.method;
 
-  if (path == "/.well-known/tte/devices") {
+  if (path == kIntakePath || path == kIntakeBatchPath) {
     if (method != "POST") {
       auto response = problem(405, "Method Not Allowed", "use POST");
       response.set_header("Allow", "POST");
       return respond(std::move(response));
     }
+    if (path == kIntakeBatchPath) return intake_batch(request, respond);
     return intake(request, respond);
   }
   if (path == "/health") {
@@ -429,6 +433,82 @@ void Api::intake(const http::Request& request, const http::Respond& respond) {
   response.log_fields.emplace_back("urn", std::string(notice->urn.view()));
   response.log_fields.emplace_back(
       "outcome", announced.value() == Announced::created ? "announced" : "repeated");
+  respond(std::move(response));
+}
+
+// Message 6 in bulk (docs/protocol.md §10.2): {"notices":[<notice>,...]}, 1 to
+// 10,000 of them, stored in one transaction by Registry::announce_all. The
+// answer lists each notice's result in order, so that a partly bad batch
+// stores the good ones and its sender learns which were refused.
+void Api::intake_batch(const http::Request& request, const http::Respond& respond) {
+  if (!intake_authorised(request)) {
+    auto response = problem(401, "Unauthorized", "send Authorization: Bearer <the intake token>");
+    response.set_header("WWW-Authenticate", "Bearer realm=\"tte-controller intake\"");
+    return respond(std::move(response));
+  }
+  auto type = request.header("Content-Type");
+  if (type && content_format_of(*type) != 50u) {
+    return respond(problem(415, "Unsupported Media Type", "send the notices as application/json"));
+  }
+  auto parsed = parse_notice_batch(request.body);
+  if (!parsed.ok()) {
+    return respond(problem(400, "Malformed batch", parsed.error().message, "notices"));
+  }
+  const NoticeBatch& batch = parsed.value();
+  const std::vector<DeviceNotice>& notices = batch.notices;
+  const std::vector<std::size_t>& index_of = batch.index_of;
+  const std::vector<std::optional<Error>>& malformed = batch.malformed;
+  auto stored = registry_.announce_all(notices, options_.clock());
+  if (!stored.ok()) {
+    const WireStatus wire = wire_status(stored.error().code);
+    return respond(
+        problem(wire.http, wire.http_title, "the notices could not be stored; send them again"));
+  }
+  // As the single route words them: a malformed notice's detail names its field.
+  auto problem_json = [](int status, const char* title, const Error& e) {
+    const bool bad_member = status == 400;
+    Json out{{"type", "about:blank"},
+             {"title", title},
+             {"status", status},
+             {"detail",
+              std::string(bad_member && e.field ? std::string(e.field) + ": " : "") + e.message}};
+    if (e.field) out["field"] = e.field;
+    return out;
+  };
+  std::vector<Json> results(batch.size);
+  std::size_t created = 0, repeated = 0, refused = 0;
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    if (malformed[i]) {
+      results[i] =
+          Json{{"status", 400}, {"problem", problem_json(400, "Malformed notice", *malformed[i])}};
+      ++refused;
+    }
+  }
+  for (std::size_t n = 0; n < notices.size(); ++n) {
+    const Result<Announced>& result = stored.value()[n];
+    Json& out = results[index_of[n]];
+    if (result.ok()) {
+      const bool is_new = result.value() == Announced::created;
+      out = Json{{"status", is_new ? 201 : 200},
+                 {"urn", std::string(notices[n].urn.view())},
+                 {"devid", std::string(notices[n].dev_id.to_string().view())}};
+      ++(is_new ? created : repeated);
+    } else {
+      const WireStatus wire = wire_status(result.error().code);
+      out = Json{{"status", wire.http},
+                 {"urn", std::string(notices[n].urn.view())},
+                 {"devid", std::string(notices[n].dev_id.to_string().view())},
+                 {"problem", problem_json(wire.http, wire.http_title, result.error())}};
+      ++refused;
+    }
+  }
+  http::Response response = json_response(200, Json{{"created", created},
+                                                    {"repeated", repeated},
+                                                    {"refused", refused},
+                                                    {"results", std::move(results)}});
+  response.log_fields.emplace_back("notices", static_cast<std::int64_t>(batch.size));
+  response.log_fields.emplace_back("created", static_cast<std::int64_t>(created));
+  response.log_fields.emplace_back("refused", static_cast<std::int64_t>(refused));
   respond(std::move(response));
 }
 

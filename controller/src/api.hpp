@@ -1,5 +1,6 @@
 // The Controller's HTTP side, as request handlers with no sockets:
-// - the intake of message 6 (POST /.well-known/tte/devices, intake token);
+// - the intake of message 6 (POST /.well-known/tte/devices, intake token), and
+//   its batch route (POST /.well-known/tte/devices/batch);
 // - the control API under /api/v1 (API token): devices, their resources,
 //   observations (long polls), bindings;
 // - the dashboard at / (a login with the API token sets a session cookie).
@@ -43,12 +44,17 @@ class Api {
   // over_tls: the request came over HTTPS (the session cookie is then Secure).
   void handle(http::Request request, http::Respond respond, bool over_tls);
   // From a request's headers, before its body is read: 401 for the intake and
-  // the API without their tokens; how much body each route may send (2 MiB for
-  // batches of requests, 64 KiB for one Device's, 16 KiB for a notice, 8 KiB
-  // for anything else).
+  // the API without their tokens; how much body each route may send (8 MiB for
+  // a batch of notices, 2 MiB for batches of requests, 64 KiB for one Device's,
+  // 16 KiB for a notice, 8 KiB for anything else).
   http::Admission admit(const http::Request& head) const;
 
   static constexpr std::size_t kBatchBodyLimit = 2 * 1024 * 1024;
+  static constexpr std::size_t kNoticeBodyLimit = 16 * 1024;
+  // The batch intake (docs/protocol.md §10.2): up to 10,000 notices, 8 MiB.
+  static constexpr std::size_t kNoticeBatchBodyLimit = 8 * 1024 * 1024;
+  // The most any route admits (the listeners' limit; admit() lowers it per route).
+  static constexpr std::size_t kLargestBody = kNoticeBatchBodyLimit;
   // Where Introducers send message 6, once the listeners are bound (thread-safe).
   void set_intake_url(std::string url);
 
@@ -61,6 +67,7 @@ class Api {
   void end_session(const http::Request& request);
 
   void intake(const http::Request& request, const http::Respond& respond);
+  void intake_batch(const http::Request& request, const http::Respond& respond);
   void devices_route(const http::Request& request, std::string_view rest,
                      const http::Respond& respond);
   void resource(const http::Request& request, const std::string& urn, const std::string& path,

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "notice_batch.hpp"
 #include "tte/platform/files.hpp"
 #include "vectors.hpp"
 
@@ -102,6 +103,69 @@ TEST_F(ApiTest, IntakeCreatesOnceAndRepeatsIdempotently) {
   EXPECT_FALSE(device.contains("otp"));  // never echoed
   EXPECT_EQ(announce().status, 200);
   EXPECT_EQ(registry_->devices().size(), 1u);
+}
+
+TEST_F(ApiTest, BatchIntakeAnswersEachNoticeInOrder) {
+  auto second = Json::parse(kNotice);
+  second["urn"] = "urn:dev:ops:32473-Light-0002";
+  second["fingerprint"] = std::string(64, 'c');
+  auto clash = Json::parse(kNotice);
+  clash["fingerprint"] = std::string(64, 'd');  // kUrn with another key
+  auto bad = Json::parse(kNotice);
+  bad.erase("otp");
+  Json batch{{"notices", {Json::parse(kNotice), second, clash, bad, 7, Json::parse(kNotice)}}};
+  auto got =
+      call("POST", "/.well-known/tte/devices/batch", batch.dump(),
+           {{"Authorization", "Bearer " + kIntakeToken}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto body = Json::parse(got.body);
+  EXPECT_EQ(body["created"], 2);
+  EXPECT_EQ(body["repeated"], 1);
+  EXPECT_EQ(body["refused"], 3);
+  const auto& results = body["results"];
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_EQ(results[0]["status"], 201);
+  EXPECT_EQ(results[0]["urn"], kUrn);
+  EXPECT_EQ(results[1]["status"], 201);
+  EXPECT_EQ(results[2]["status"], 409);
+  EXPECT_EQ(results[2]["problem"]["field"], "urn");
+  EXPECT_EQ(results[3]["status"], 400);
+  EXPECT_EQ(results[3]["problem"]["field"], "otp");
+  EXPECT_EQ(results[4]["status"], 400);
+  EXPECT_EQ(results[5]["status"], 200);
+  EXPECT_EQ(registry_->devices().size(), 2u);
+}
+
+TEST_F(ApiTest, BatchIntakeRefusesMalformedOrOversizedBatchesWhole) {
+  auto post = [&](const std::string& body, const std::string& token = kIntakeToken) {
+    return call("POST", "/.well-known/tte/devices/batch", body,
+                {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  };
+  EXPECT_EQ(post(Json{{"notices", {Json::parse(kNotice)}}}.dump(), "wrong").status, 401);
+  EXPECT_EQ(post("{not json").status, 400);
+  EXPECT_EQ(post("[]").status, 400);
+  EXPECT_EQ(post(R"({"notices":{}})").status, 400);
+  EXPECT_EQ(post(R"({"notices":[]})").status, 400);
+  Json many{{"notices", Json::array()}};
+  for (std::size_t i = 0; i <= kMaxNoticeBatch; ++i)
+    many["notices"].push_back(1);
+  auto too_many = post(many.dump());
+  EXPECT_EQ(too_many.status, 400);
+  EXPECT_NE(too_many.body.find("10000"), std::string::npos);
+  EXPECT_TRUE(registry_->devices().empty());
+  EXPECT_EQ(call("GET", "/.well-known/tte/devices/batch").status, 405);
+  // The size limit is the admission's, before the body is read.
+  http::Request head{"POST",
+                     "/.well-known/tte/devices/batch",
+                     {{"Authorization", "Bearer " + kIntakeToken}},
+                     "",
+                     "192.0.2.1"};
+  EXPECT_EQ(api_->admit(head).body_limit, Api::kNoticeBatchBodyLimit);
+  head.target = "/.well-known/tte/devices";
+  EXPECT_EQ(api_->admit(head).body_limit, Api::kNoticeBodyLimit);
+  head.headers.clear();
+  head.target = "/.well-known/tte/devices/batch";
+  EXPECT_TRUE(api_->admit(head).refusal.has_value());
 }
 
 TEST_F(ApiTest, IntakeRefusalsAreClear) {

@@ -101,12 +101,14 @@ std::uint16_t ControllerServer::listen(const std::string& name, const ListenAddr
   listener.address = address.address;
   listener.port = address.port;
   listener.tls = std::move(tls);
-  listener.body_limit = Api::kBatchBodyLimit;  // batches of device requests
+  listener.body_limit = Api::kLargestBody;  // batches of notices
   // Tokens are checked, and each route's body limit set, before a body is read.
   listener.admit = [this](const http::Request& head) { return api_.admit(head); };
   const bool over_tls = listener.tls.has_value();
   return http_.listen(listener, [this, over_tls](http::Request request, http::Respond respond) {
-    const bool intake = request.method == "POST" && request.path() == "/.well-known/tte/devices";
+    const bool intake =
+        request.method == "POST" && (request.path() == "/.well-known/tte/devices" ||
+                                     request.path() == "/.well-known/tte/devices/batch");
     api_.handle(
         std::move(request),
         [this, intake, respond = std::move(respond)](http::Response response) {

@@ -248,9 +248,10 @@ Status Registry::store_device(const DeviceEntry& e) {
   return upsert.run();
 }
 
-// Message 6 (draft §2, §3.3; docs/protocol.md §10), stored: the Device an Introducer announced.
-Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t now) {
-  std::lock_guard lock(mutex_);
+// Message 6 (draft §2, §3.3; docs/protocol.md §10): what a notice makes of the
+// entries known now. Errors: duplicate. nullopt: the same notice again.
+Result<std::optional<DeviceEntry>> Registry::announced_entry(const DeviceNotice& notice,
+                                                             std::int64_t now) {
   const std::string urn(notice.urn.view());
   DeviceEntry* by_urn = find_urn(urn);
   DeviceEntry* by_key = find_key(notice.fingerprint);
@@ -264,7 +265,7 @@ Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t no
   if (by_key && by_key->announced_at && by_key->dev_id && *by_key->dev_id == notice.dev_id &&
       by_key->otp && by_key->otp->value() == notice.otp.value() &&
       by_key->mothership == notice.mothership.view()) {
-    return Announced::repeated;  // the same notice again (an Introducer retrying)
+    return std::optional<DeviceEntry>();  // the same notice again (an Introducer retrying)
   }
   DeviceEntry entry = by_key ? *by_key : DeviceEntry{};
   entry.fingerprint = notice.fingerprint;
@@ -276,14 +277,85 @@ Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t no
   if (!entry.announced_at) entry.announced_at = now;
   // Messages 7/8: ask the MotherShip about it, unless it has joined already.
   if (!entry.joined_at) entry.ms_next_poll_at = now;
+  return std::optional<DeviceEntry>(std::move(entry));
+}
+
+// Message 6, stored: the Device an Introducer announced.
+Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  TTE_ASSIGN_OR_RETURN(auto entry, announced_entry(notice, now));
+  if (!entry) return Announced::repeated;
+  const DeviceEntry* before = find_key(notice.fingerprint);
+  const bool was_announced = before && before->announced_at;
   {
     std::lock_guard db_lock(db_mutex_);
-    TTE_TRY(store_device(entry));
+    TTE_TRY(store_device(*entry));
   }
-  key_of_urn_[urn] = entry.fingerprint.bytes();
-  devices_[entry.fingerprint.bytes()] = std::move(entry);
+  key_of_urn_[entry->urn] = entry->fingerprint.bytes();
+  devices_[entry->fingerprint.bytes()] = std::move(*entry);
   dirty_.erase(notice.fingerprint.bytes());
-  return by_key && by_key->announced_at ? Announced::repeated : Announced::created;
+  return was_announced ? Announced::repeated : Announced::created;
+}
+
+// Many notices (the batch intake, docs/protocol.md §10.2): each is judged as
+// announce() would, after the ones before it in the batch; the good ones are
+// stored in one transaction. If that transaction fails, nothing changed.
+Result<std::vector<Result<Announced>>> Registry::announce_all(
+    const std::vector<DeviceNotice>& notices, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  std::vector<Result<Announced>> results;
+  results.reserve(notices.size());
+  // What the batch changed in memory, to put back if the commit fails.
+  struct Undo {
+    Fingerprint::Bytes key;
+    std::optional<DeviceEntry> previous;
+    std::string urn;  // the URN the batch mapped to key
+  };
+  std::vector<Undo> undo;
+  std::lock_guard db_lock(db_mutex_);
+  TTE_TRY(db_->exec("BEGIN IMMEDIATE"));
+  bool stored = true;
+  for (const DeviceNotice& notice : notices) {
+    auto entry = announced_entry(notice, now);
+    if (!entry.ok()) {
+      results.emplace_back(entry.error());
+      continue;
+    }
+    if (!entry.value()) {
+      results.emplace_back(Announced::repeated);
+      continue;
+    }
+    DeviceEntry& fresh = *entry.value();
+    if (!store_device(fresh).ok()) {
+      stored = false;
+      break;
+    }
+    const Fingerprint::Bytes key = fresh.fingerprint.bytes();
+    auto it = devices_.find(key);
+    const bool was_announced = it != devices_.end() && it->second.announced_at;
+    undo.push_back(
+        Undo{key, it != devices_.end() ? std::optional<DeviceEntry>(it->second) : std::nullopt,
+             fresh.urn});
+    key_of_urn_[fresh.urn] = key;
+    devices_[key] = std::move(fresh);
+    results.emplace_back(was_announced ? Announced::repeated : Announced::created);
+  }
+  if (stored && db_->exec("COMMIT").ok()) {
+    for (const Undo& change : undo)
+      dirty_.erase(change.key);
+    return results;
+  }
+  (void)db_->exec("ROLLBACK");
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    if (it->previous) {
+      if (it->previous->urn != it->urn) key_of_urn_.erase(it->urn);
+      devices_[it->key] = std::move(*it->previous);
+    } else {
+      key_of_urn_.erase(it->urn);
+      devices_.erase(it->key);
+    }
+  }
+  return make_error(Errc::io, "the notices could not be stored");
 }
 
 Status Registry::remove(const std::string& urn) {

@@ -89,6 +89,12 @@ class Registry {
   // Message 6. Errors: duplicate (the URN or the key is already announced
   // with different identifiers), io.
   Result<Announced> announce(const DeviceNotice& notice, std::int64_t now);
+  // Many notices in one transaction (docs/protocol.md §10.2): one result per
+  // notice, in order, each as announce() would give it after the notices
+  // before it; the good ones are stored even when others are refused. Errors
+  // (of the whole batch, then nothing is stored): io.
+  Result<std::vector<Result<Announced>>> announce_all(const std::vector<DeviceNotice>& notices,
+                                                      std::int64_t now);
   // The operator removes a Device (and its bindings). Errors: not_found, io.
   Status remove(const std::string& urn);
 
@@ -146,6 +152,8 @@ class Registry {
   DeviceEntry* find_key(const Fingerprint& key);
   const DeviceEntry* find_key(const Fingerprint& key) const;
   DeviceEntry* find_urn(const std::string& urn);
+  // What a notice makes of the entry (with mutex_ held); nullopt: a repeat.
+  Result<std::optional<DeviceEntry>> announced_entry(const DeviceNotice& notice, std::int64_t now);
   void mark(const Fingerprint& key) { dirty_.insert(key.bytes()); }
   Status store_device(const DeviceEntry& entry);  // with db_mutex_ held
 

@@ -51,6 +51,56 @@ TEST_F(RegistryTest, AnnouncementsAreIdempotentAndConflictsNamed) {
   EXPECT_EQ(device->ms_next_poll_at, 1000);  // ask the MotherShip at once
 }
 
+TEST_F(RegistryTest, ABatchStoresItsGoodNoticesInOrderAndNamesTheOthers) {
+  {
+    Registry registry(db(), Policy::strict);
+    ASSERT_TRUE(registry.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 100).ok());
+    std::vector<DeviceNotice> batch{
+        notice("urn:dev:ops:32473-Light-0001", 'a'),  // the same again
+        notice("urn:dev:ops:32473-Light-0002", 'b'),  // new
+        notice("urn:dev:ops:32473-Light-0001", 'c'),  // the URN with another key
+        notice("urn:dev:ops:32473-Light-0003", 'd'),  // new
+        notice("urn:dev:ops:32473-Light-0004", 'd'),  // the key of the one before it
+        notice("urn:dev:ops:32473-Light-0003", 'd'),  // the one before it, again
+    };
+    auto results = registry.announce_all(batch, 200);
+    ASSERT_TRUE(results.ok());
+    ASSERT_EQ(results->size(), batch.size());
+    const auto& r = results.value();
+    EXPECT_EQ(r[0].value(), Announced::repeated);
+    EXPECT_EQ(r[1].value(), Announced::created);
+    ASSERT_FALSE(r[2].ok());
+    EXPECT_EQ(r[2].error().code, Errc::duplicate);
+    EXPECT_STREQ(r[2].error().field, "urn");
+    EXPECT_EQ(r[3].value(), Announced::created);
+    ASSERT_FALSE(r[4].ok());
+    EXPECT_STREQ(r[4].error().field, "fingerprint");
+    EXPECT_EQ(r[5].value(), Announced::repeated);
+    EXPECT_EQ(registry.devices().size(), 3u);
+    EXPECT_EQ(registry.due_polls(200).size(), 3u);  // each announced Device is asked about
+  }
+  Registry reopened(db(), Policy::strict);  // committed, not soft state
+  EXPECT_EQ(reopened.devices().size(), 3u);
+  ASSERT_TRUE(reopened.device("urn:dev:ops:32473-Light-0003"));
+  EXPECT_EQ(*reopened.device("urn:dev:ops:32473-Light-0003")->announced_at, 200);
+  EXPECT_FALSE(reopened.device("urn:dev:ops:32473-Light-0004"));
+}
+
+TEST_F(RegistryTest, ABatchThatCannotBeCommittedChangesNothing) {
+  Registry registry(db(), Policy::strict);
+  // Another connection holds the write lock past the busy timeout.
+  sqlite::Database other(db(), sqlite::Database::Mode::read_write);
+  other.exec_or_throw("PRAGMA busy_timeout=0; BEGIN IMMEDIATE;");
+  std::vector<DeviceNotice> batch{notice("urn:dev:ops:32473-Light-0001", 'a')};
+  auto results = registry.announce_all(batch, 100);
+  ASSERT_FALSE(results.ok());
+  EXPECT_EQ(results.error().code, Errc::io);
+  EXPECT_TRUE(registry.devices().empty());
+  other.exec_or_throw("ROLLBACK;");
+  EXPECT_TRUE(registry.announce_all(batch, 100).ok());
+  EXPECT_EQ(registry.devices().size(), 1u);
+}
+
 TEST_F(RegistryTest, StrictAdmitsOnlyAnnouncedKeysOpenAdmitsAll) {
   const Fingerprint a = Fingerprint::parse(std::string(64, 'a')).value();
   {

@@ -1,5 +1,5 @@
 // The Introducer's parsers of untrusted input: the installer's typed or
-// scanned device text, the MotherShip's and the Controller's answers, the
+// scanned device or box text, the MotherShip's and the Controller's answers, the
 // site list file, and label images (PNG/JPEG decoding and QR detection).
 // None may crash or throw anything but StartupError.
 #include <cstdint>
@@ -19,6 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace tte::introducer;
 
   (void)classify_input(text, false);
+  // A box's text: its box URL or its manual code.
+  if (names_a_box(text)) {
+    if (auto box = box_from_text(text, IdPolicy::allow_example); box.ok()) {
+      auto again = BoxUrl::parse(box->to_string().view(), IdPolicy::allow_example);
+      FUZZ_CHECK(again.ok() && again->to_string().view() == box->to_string().view());
+    }
+  }
   if (auto device = device_from_text(text, IdPolicy::allow_example); device.ok()) {
     auto again = EnrollmentUrl::parse(device->to_string().view(), IdPolicy::allow_example);
     FUZZ_CHECK(again.ok() && again->to_string().view() == device->to_string().view());
@@ -32,6 +39,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   MotherShipAnswer answer = interpret(result);
   FUZZ_CHECK(answer.verdict != Verdict::ok || answer.device.has_value());
   (void)interpret_delivery(result);
+  // A box claim's answer, for a box of 24 Devices; the batch intake's, for 3 notices.
+  static const BoxUrl box = box_from_text(
+                                "https://tte-00000A.net/.well-known/tte/box?first=00001000&count=24"
+                                "&key=000102030405060708090a0b0c0d0e0f",
+                                IdPolicy::operational)
+                                .value();
+  BoxClaimAnswer box_answer = interpret_box(result, box);
+  FUZZ_CHECK(box_answer.verdict != Verdict::ok || box_answer.devices.size() == box.count());
+  for (const auto& state : box_answer.devices)
+    FUZZ_CHECK(box.contains(state.dev_id));
+  FUZZ_CHECK(interpret_batch_delivery(result, 3).size() == 3);
 
   try {
     auto sites = parse_sites(text);

@@ -93,6 +93,16 @@ bool names_example_mothership(std::string_view text) {
 LabelsFound labels_in(const std::vector<std::string>& qr_texts, IdPolicy policy) {
   LabelsFound found;
   for (const auto& text : qr_texts) {
+    if (names_a_box(text)) {
+      auto box = BoxUrl::parse(text, policy);
+      if (box.ok()) {
+        found.boxes.push_back(box.value());
+      } else if (box.error().code == Errc::reserved && policy == IdPolicy::operational) {
+        auto example = BoxUrl::parse(text, IdPolicy::allow_example);
+        if (example.ok() && example->ms_id().is_example()) ++found.example_labels;
+      }
+      continue;
+    }
     auto device = EnrollmentUrl::parse(text, policy);
     if (device.ok()) {
       found.devices.push_back(device.value());
@@ -109,6 +119,54 @@ std::string no_label_message(const std::string& image, const LabelsFound& found)
   return image + (found.example_labels == 1 ? " shows a label" : " shows labels") +
          " of the reserved example MotherShip (MS ID 0, tte-000000.net), which real systems "
          "refuse: give --allow-example-id to read it (demos and tests only)";
+}
+
+bool names_a_box(std::string_view text) {
+  if (ascii::starts_with_ignoring_case(text, "https://")) {
+    std::string_view rest = text.substr(8);
+    std::size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return false;
+    std::string_view path = rest.substr(slash);
+    return path.substr(0, path.find('?')) == kBoxPath;
+  }
+  return manual_code::looks_like_box_code(text);
+}
+
+Result<BoxUrl> box_from_text(std::string_view text, IdPolicy policy) {
+  if (ascii::starts_with_ignoring_case(text, "https://")) return BoxUrl::parse(text, policy);
+  return manual_code::decode_box(text, policy);
+}
+
+EnrollTarget target_from_input(const std::string& input, IdPolicy policy) {
+  const bool is_file = std::filesystem::is_regular_file(input);
+  const InputKind kind = classify_input(input, is_file);
+  if ((kind == InputKind::url || kind == InputKind::manual_code) && names_a_box(input)) {
+    auto box = box_from_text(input, policy);
+    if (box.ok()) return box.value();
+    const Error& e = box.error();
+    auto example = box_from_text(input, IdPolicy::allow_example);
+    std::string hint = e.code == Errc::checksum ? " (check the characters you typed)"
+                       : e.code == Errc::reserved && policy == IdPolicy::operational &&
+                               example.ok() && example->ms_id().is_example()
+                           ? " (example labels need --allow-example-id)"
+                           : "";
+    throw CommandFailure{
+        exit_code::no_label,
+        std::string(kind == InputKind::url ? "not a valid box URL: " : "not a valid box code: ") +
+            (e.field ? std::string(e.field) + ": " : "") + e.message + hint};
+  }
+  if (kind == InputKind::image) {
+    LabelsFound found = labels_in(read_qr_codes(input), policy);
+    const std::size_t labels = found.devices.size() + found.boxes.size();
+    if (labels == 0) throw CommandFailure{exit_code::no_label, no_label_message(input, found)};
+    if (labels > 1) {
+      throw CommandFailure{exit_code::no_label, input + " shows " + std::to_string(labels) +
+                                                    " TTE labels: photograph one, or give its URL"};
+    }
+    if (!found.boxes.empty()) return found.boxes[0];
+    return found.devices[0];
+  }
+  return device_from_input(input, policy);
 }
 
 EnrollmentUrl device_from_input(const std::string& input, IdPolicy policy) {

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "tte/enrollment_url.hpp"
@@ -38,10 +39,27 @@ EnrollmentUrl device_from_input(const std::string& input, IdPolicy policy);
 // of its QR code. Throws UsageError naming --code.
 ControllerCode controller_code_from_input(const std::string& input);
 
+// Whether text names a box rather than one Device (docs/protocol.md §13.2): an
+// https:// URL whose path is the box path, or a manual code with a box code's
+// length (TTB-...). Decides nothing about its validity.
+bool names_a_box(std::string_view text);
+
+// A box from its box URL or its manual code. Errors: the parsers'.
+Result<BoxUrl> box_from_text(std::string_view text, IdPolicy policy);
+
+// What `enroll` is given: one Device, or a whole box.
+using EnrollTarget = std::variant<EnrollmentUrl, BoxUrl>;
+
+// The device or the box an installer names on the command line: as
+// device_from_input, and a box from its box URL, its manual code (TTB-...) or
+// an image of the box label (one label: a box label, or one Device's).
+EnrollTarget target_from_input(const std::string& input, IdPolicy policy);
+
 // The TTE labels among the QR codes of an image (other codes are ignored),
 // and how many more were labels of the example MotherShip that the policy refuses.
 struct LabelsFound {
   std::vector<EnrollmentUrl> devices;
+  std::vector<BoxUrl> boxes;
   std::size_t example_labels = 0;
 };
 LabelsFound labels_in(const std::vector<std::string>& qr_texts, IdPolicy policy);

@@ -116,6 +116,73 @@ TEST(DeviceFromInput, GivesTheDeviceOrSaysWhyThereIsNone) {
   EXPECT_THROW(device_from_input("", IdPolicy::operational), UsageError);
 }
 
+constexpr const char* kBoxUrl =
+    "https://tte-00000A.net/.well-known/tte/box?first=00001000&count=24&key="
+    "000102030405060708090a0b0c0d0e0f";
+constexpr const char* kBoxCode = "TTB-0000-M000-2000-0600-0410-6105-0R3G-G28A-1C60-T3GF-A";
+
+TEST(BoxInput, IsToldApartFromOneDevice) {
+  EXPECT_TRUE(names_a_box(kBoxUrl));
+  EXPECT_TRUE(names_a_box(kBoxCode));
+  EXPECT_TRUE(names_a_box("ttb0000m00020000600041061050r3gg28a1c60t3gfa"));  // typed loosely
+  EXPECT_TRUE(names_a_box("https://tte-00000A.net/.well-known/tte/box"));  // malformed, still a box
+  EXPECT_FALSE(names_a_box(kUrl));
+  EXPECT_FALSE(names_a_box(
+      manual_code::encode(device_from_text(kUrl, IdPolicy::operational).value()).view()));
+  EXPECT_FALSE(names_a_box("https://tte-00000A.net/.well-known/tte/boxes?first=1"));
+  EXPECT_FALSE(names_a_box("https://tte-00000A.net"));
+  EXPECT_FALSE(names_a_box(""));
+}
+
+TEST(BoxInput, UrlAndCodeGiveTheSameBox) {
+  auto from_url = box_from_text(kBoxUrl, IdPolicy::operational);
+  auto from_code = box_from_text(kBoxCode, IdPolicy::operational);
+  ASSERT_TRUE(from_url.ok()) << testing::describe(from_url);
+  ASSERT_TRUE(from_code.ok()) << testing::describe(from_code);
+  EXPECT_EQ(from_url->to_string().view(), from_code->to_string().view());
+  EXPECT_EQ(from_url->first().value(), 0x1000u);
+  EXPECT_EQ(from_url->count(), 24u);
+}
+
+TEST(BoxInput, TheTargetIsABoxOrADeviceOrWhyNeither) {
+  EnrollTarget box = target_from_input(kBoxUrl, IdPolicy::operational);
+  ASSERT_TRUE(std::holds_alternative<BoxUrl>(box));
+  EXPECT_EQ(std::get<BoxUrl>(box).count(), 24u);
+  EXPECT_TRUE(std::holds_alternative<BoxUrl>(target_from_input(kBoxCode, IdPolicy::operational)));
+  EXPECT_TRUE(
+      std::holds_alternative<EnrollmentUrl>(target_from_input(kUrl, IdPolicy::operational)));
+  auto no_label = [](const std::string& input) -> std::string {
+    try {
+      target_from_input(input, IdPolicy::operational);
+    } catch (const CommandFailure& failure) {
+      EXPECT_EQ(failure.status, exit_code::no_label) << input;
+      return failure.message;
+    }
+    ADD_FAILURE() << "accepted " << input;
+    return "";
+  };
+  std::string typo = kBoxCode;
+  typo[10] = typo[10] == 'A' ? 'B' : 'A';
+  EXPECT_NE(no_label(typo).find("not a valid box code"), std::string::npos);
+  EXPECT_NE(no_label(typo).find("check the characters you typed"), std::string::npos);
+  const std::string too_many = no_label(
+      "https://tte-00000A.net/.well-known/tte/box?first=00001000&count=10001&key="
+      "000102030405060708090a0b0c0d0e0f");
+  EXPECT_NE(too_many.find("not a valid box URL"), std::string::npos) << too_many;
+}
+
+TEST(BoxInput, ABoxLabelAmongQrCodesIsFound) {
+  LabelsFound found = labels_in({kBoxUrl, "not a label"}, IdPolicy::operational);
+  EXPECT_TRUE(found.devices.empty());
+  ASSERT_EQ(found.boxes.size(), 1u);
+  EXPECT_EQ(found.boxes[0].count(), 24u);
+  std::string example = kBoxUrl;
+  example.replace(example.find("00000A"), 6, "000000");
+  found = labels_in({example}, IdPolicy::operational);
+  EXPECT_TRUE(found.boxes.empty());
+  EXPECT_EQ(found.example_labels, 1u);
+}
+
 TEST(ControllerCodeFromInput, NamesTheOptionWhenItIsNotOne) {
   try {
     controller_code_from_input("tte:controller?c=nowhere");

@@ -27,6 +27,8 @@ struct Peers {
   // Message 4 at the Device's MotherShip, answered by message 5: claim() over
   // verified HTTPS (a stand-in in tests).
   std::function<MotherShipAnswer(const EnrollmentUrl& device, const ClaimRequest& request)> claim;
+  // The box claim (docs/protocol.md §13.2); the request's dev_id and otp are not sent.
+  std::function<BoxClaimAnswer(const BoxUrl& box, const ClaimRequest& request)> claim_box;
   // How Controllers' intakes are reached (message 6); each notice's own CA
   // file replaces ca_file (see send_notice).
   http::ClientOptions intake;
@@ -67,6 +69,43 @@ EnrollmentOutcome enroll(const EnrollmentUrl& device, const Site& site,
                          const std::string& description, const Peers& peers, NoticeQueue* queue,
                          std::int64_t now);
 
+// A whole box (docs/introducer.md "A whole box"): one claim at the MotherShip,
+// then one notice per Device, queued in one transaction and sent through the
+// batch intake kNoticesPerBatch at a time (one by one to a Controller without
+// it).
+struct BoxEnrollmentOutcome {
+  BoxClaimAnswer claim;
+  bool told = false;                     // the site has an intake: notices were queued
+  std::vector<DeviceNotice> notices;     // one per Device, in Dev ID order (when told)
+  std::vector<DeliveryReport> delivery;  // each notice's first attempt (when told)
+  std::size_t delivered = 0, queued = 0, refused = 0;
+  bool fell_back = false;  // the Controller has no batch intake: sent one by one
+
+  bool mapped() const { return claim.verdict == Verdict::ok; }
+  // exit_code_of the verdict; mapped: notice_refused if the Controller refused
+  // every notice, some_notices_refused if it refused some, else ok.
+  int exit_status() const;
+};
+
+// progress(done, total) after each request to the intake (for the installer).
+using Progress = std::function<void(std::size_t done, std::size_t total)>;
+
+// Claims `box` for `site`'s Controller, then tells the Controller about every
+// Device (as enroll() does for one). Throws as enroll().
+BoxEnrollmentOutcome enroll_box(const BoxUrl& box, const Site& site, const std::string& description,
+                                const Peers& peers, NoticeQueue* queue, std::int64_t now,
+                                const Progress& progress = {});
+
+// Sends queued notices (ids[i] holds notices[i], all for `target`) through the
+// batch intake, kNoticesPerBatch a request, one by one to a Controller that
+// has none; records each outcome in the queue. Returns the reports, in order.
+std::vector<DeliveryReport> deliver_in_batches(NoticeQueue& queue, const NoticeTarget& target,
+                                               const std::vector<std::int64_t>& ids,
+                                               const std::vector<DeviceNotice>& notices,
+                                               const http::ClientOptions& intake,
+                                               bool* fell_back = nullptr,
+                                               const Progress& progress = {});
+
 // A new target for every queued notice (`notify --pending --notify/--token/
 // --notify-cafile`): what is set replaces the stored value, and is remembered.
 struct Retarget {
@@ -87,7 +126,9 @@ struct QueuedDelivery {
 };
 
 struct DeliveryRound {
-  std::vector<QueuedDelivery> notices;  // the readable ones, in queue order
+  // The readable ones: single notices in queue order, then each box's notices
+  // (sent in batches) in queue order.
+  std::vector<QueuedDelivery> notices;
   int delivered = 0;
   int waiting = 0;  // transient failures: they stay for the next round
   // Refused by their Controller, or unreadable in the queue (those are counted

@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
+#include "tte/host/otp_crypto.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/http_server.hpp"
 #include "tte/platform/sqlite.hpp"
@@ -93,6 +95,64 @@ class Intake {
   std::vector<http::Request> requests_;
 };
 
+// A Controller's intake with the batch route (docs/protocol.md §10.2): every
+// notice 201, except those whose devid is in `refuse` (409). Without the batch
+// route (an older Controller), the batch path answers 404.
+class BatchIntake {
+ public:
+  explicit BatchIntake(bool batch_route, std::set<std::string> refuse = {})
+      : batch_route_(batch_route), refuse_(std::move(refuse)) {
+    http::ListenerOptions options;
+    options.name = "intake";
+    options.body_limit = 8 * 1024 * 1024;
+    port_ = server_.listen(options, [this](http::Request request, http::Respond respond) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        requests_.push_back(request);
+      }
+      auto refused = [this](const nlohmann::json& notice) {
+        return notice.is_object() && refuse_.count(notice.value("devid", "")) > 0;
+      };
+      if (request.path() == "/.well-known/tte/devices/batch") {
+        if (!batch_route_) return respond(http::make_response(404, "application/json", "{}"));
+        nlohmann::json results = nlohmann::json::array();
+        const auto batch = nlohmann::json::parse(request.body);
+        for (const auto& notice : batch["notices"]) {
+          results.push_back(
+              refused(notice) ? nlohmann::json{{"status", 409}, {"problem", {{"detail", "clash"}}}}
+                              : nlohmann::json{{"status", 201}});
+        }
+        return respond(http::make_response(200, "application/json",
+                                           nlohmann::json{{"results", results}}.dump()));
+      }
+      respond(refused(nlohmann::json::parse(request.body))
+                  ? http::make_response(409, "application/problem+json",
+                                        R"({"status":409,"detail":"clash"})")
+                  : http::make_response(201, "application/json", "{}"));
+    });
+    thread_ = std::thread([this] { server_.run_until_signal(std::chrono::seconds(0)); });
+  }
+  ~BatchIntake() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<http::Request> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  bool batch_route_;
+  std::set<std::string> refuse_;
+  Logger logger_{"intake", LogFormat::text, LogLevel::warning};
+  http::Server server_{logger_, 1};
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::vector<http::Request> requests_;
+};
+
 // A port of 127.0.0.1 that is bound but not listening: a Controller that is down.
 class ClosedPort {
  public:
@@ -136,6 +196,36 @@ class EnrollmentTest : public ::testing::Test {
     peers.intake.connect_timeout = std::chrono::seconds(5);
     peers.intake.timeout = std::chrono::seconds(5);
     return peers;
+  }
+  // Peers whose MotherShip maps `box` (every Device, the vector's state renumbered).
+  Peers box_peers(const BoxUrl& box) {
+    Peers peers = this->peers(mapped());
+    peers.claim_box = [this, box](const BoxUrl& claimed, const ClaimRequest& request) {
+      claims_.push_back(request);
+      BoxClaimAnswer answer;
+      answer.verdict = Verdict::ok;
+      answer.status = 200;
+      for (std::uint32_t i = 0; i < claimed.count(); ++i) {
+        StateObject state = mapped_state();
+        state.dev_id = DevId(box.first().value() + i);
+        char urn[64];
+        std::snprintf(urn, sizeof urn, "urn:dev:ops:32473-Light-%05u", i);
+        state.urn = DevUrn::parse(urn).value();
+        char key[65];
+        std::snprintf(key, sizeof key, "%064x", i + 1);
+        state.fingerprint = Fingerprint::parse(key).value();
+        answer.devices.push_back(state);
+      }
+      return answer;
+    };
+    return peers;
+  }
+  static BoxUrl example_box(std::uint32_t count) {
+    BoxUrl::Key key{};
+    key[15] = 7;
+    return BoxUrl::make(MsId::from_host("tte-00000A.net", IdPolicy::operational).value(),
+                        DevId(0x1000), count, key)
+        .value();
   }
   static MotherShipAnswer mapped() {
     MotherShipAnswer answer;
@@ -294,6 +384,100 @@ TEST(EnrollmentNames, AreTheOnesTheCommandLinePrints) {
   EXPECT_STREQ(queued_outcome_name(Delivery::delivered), "delivered");
   EXPECT_STREQ(queued_outcome_name(Delivery::transient), "waiting");
   EXPECT_STREQ(queued_outcome_name(Delivery::refused), "refused");
+}
+
+TEST_F(EnrollmentTest, ABoxIsAnnouncedInBatchesOfAThousandWithEachDevicesOwnOtp) {
+  BatchIntake controller(true);
+  const BoxUrl box = example_box(2500);
+  std::vector<std::size_t> progress;
+  BoxEnrollmentOutcome outcome = enroll_box(
+      box, example_site(controller.origin(), "t"), "Hall 2", box_peers(box), queue_.get(), kNow,
+      [&](std::size_t done, std::size_t) { progress.push_back(done); });
+  ASSERT_TRUE(outcome.mapped());
+  EXPECT_EQ(outcome.exit_status(), exit_code::ok);
+  EXPECT_EQ(outcome.delivered, 2500u);
+  EXPECT_FALSE(outcome.fell_back);
+  EXPECT_EQ(progress, (std::vector<std::size_t>{1000, 2000, 2500}));
+  auto requests = controller.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  auto last = nlohmann::json::parse(requests[2].body)["notices"];
+  ASSERT_EQ(last.size(), 500u);
+  EXPECT_EQ(last[499]["devid"], "000019c3");  // 0x1000 + 2499
+  EXPECT_EQ(last[499]["otp"],
+            std::string(box_device_otp(box.key(), DevId(0x19c3)).value().to_string().view()));
+  EXPECT_EQ(last[499]["description"], "Hall 2");
+  EXPECT_TRUE(queue_->pending().empty());
+  ASSERT_EQ(claims_.size(), 1u);  // one claim for the whole box
+}
+
+TEST_F(EnrollmentTest, AnOlderControllerWithoutTheBatchIntakeGetsTheNoticesOneByOne) {
+  BatchIntake controller(false);
+  const BoxUrl box = example_box(3);
+  BoxEnrollmentOutcome outcome = enroll_box(box, example_site(controller.origin(), "t"), "",
+                                            box_peers(box), queue_.get(), kNow);
+  EXPECT_TRUE(outcome.fell_back);
+  EXPECT_EQ(outcome.delivered, 3u);
+  auto requests = controller.requests();
+  ASSERT_EQ(requests.size(), 4u);  // the batch (404), then each notice
+  EXPECT_EQ(requests[1].path(), "/.well-known/tte/devices");
+  EXPECT_TRUE(queue_->pending().empty());
+}
+
+TEST_F(EnrollmentTest, NoticesTheControllerRefusedAreNamedAndKept) {
+  BatchIntake controller(true, {"00001001"});
+  const BoxUrl box = example_box(3);
+  BoxEnrollmentOutcome outcome = enroll_box(box, example_site(controller.origin(), "t"), "",
+                                            box_peers(box), queue_.get(), kNow);
+  EXPECT_EQ(outcome.refused, 1u);
+  EXPECT_EQ(outcome.delivery[1].delivery, Delivery::refused);
+  EXPECT_EQ(outcome.delivery[1].detail, "clash");
+  EXPECT_EQ(outcome.exit_status(), exit_code::some_notices_refused);
+  ASSERT_EQ(queue_->pending().size(), 1u);
+  EXPECT_EQ(queue_->pending()[0].box, "00001000+3");
+}
+
+TEST_F(EnrollmentTest, AUsedBoxQueuesNothing) {
+  BatchIntake controller(true);
+  const BoxUrl box = example_box(3);
+  Peers peers = box_peers(box);
+  peers.claim_box = [](const BoxUrl&, const ClaimRequest&) {
+    BoxClaimAnswer used;
+    used.verdict = Verdict::already_used;
+    used.status = 409;
+    return used;
+  };
+  BoxEnrollmentOutcome outcome =
+      enroll_box(box, example_site(controller.origin(), "t"), "", peers, queue_.get(), kNow);
+  EXPECT_EQ(outcome.exit_status(), exit_code::already_used);
+  EXPECT_TRUE(queue_->pending().empty());
+  EXPECT_TRUE(controller.requests().empty());
+}
+
+TEST_F(EnrollmentTest, QueuedBoxNoticesAreSentInBatchesSingleOnesAlone) {
+  const BoxUrl box = example_box(1500);
+  {
+    ClosedPort down;
+    BoxEnrollmentOutcome outcome =
+        enroll_box(box, example_site(down.origin(), "t"), "", box_peers(box), queue_.get(), kNow);
+    EXPECT_EQ(outcome.queued, 1500u);
+    EXPECT_EQ(outcome.exit_status(), exit_code::ok);
+  }
+  BatchIntake controller(true);
+  queue_->add(
+      NoticeTarget{controller.origin(), "t", ""},
+      DeviceNotice{mapped_state().urn, *mapped_state().fingerprint, mapped_state().dev_id,
+                   example_device().otp(), example_device().ms_id().host(), "", std::nullopt},
+      kNow);
+  Retarget moved;
+  moved.url = controller.origin();
+  DeliveryRound round = deliver_pending(*queue_, peers(mapped()).intake, moved);
+  EXPECT_EQ(round.delivered, 1501);
+  EXPECT_EQ(round.refused, 0);
+  auto requests = controller.requests();
+  ASSERT_EQ(requests.size(), 3u);  // the single notice, then 1000 + 500
+  EXPECT_EQ(requests[0].path(), "/.well-known/tte/devices");
+  EXPECT_EQ(requests[1].path(), "/.well-known/tte/devices/batch");
+  EXPECT_TRUE(queue_->pending().empty());
 }
 
 }  // namespace

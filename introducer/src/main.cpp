@@ -32,7 +32,8 @@ constexpr const char* kExitCodes =
     "is queued)\n"
     "   1  failure the message explains (a file, the queue, ...)\n"
     "   2  wrong usage\n"
-    "   3  THE OTP HAS ALREADY BEEN USED: someone mapped this device first; it may be compromised\n"
+    "   3  THE OTP HAS ALREADY BEEN USED: someone mapped this device (of a box: the Devices named) "
+    "first; it may be compromised\n"
     "   4  the MotherShip does not recognise the device (unknown Dev ID or wrong OTP)\n"
     "   5  the manufacturer has revoked the device\n"
     "   6  too many attempts: the MotherShip asks to wait (Retry-After)\n"
@@ -44,7 +45,8 @@ constexpr const char* kExitCodes =
     "  10  the MotherShip failed (5xx) or answered nonsense\n"
     "  11  mapped, but the Controller refused the notice (wrong token?); notify: a notice was "
     "refused\n"
-    "  12  no valid TTE label: none in the image, or the URL or manual code is malformed";
+    "  12  no valid TTE label: none in the image, or the URL or manual code is malformed\n"
+    "  13  a box is mapped, but the Controller refused some of its notices (those are listed)";
 
 // Messages for the installer on stderr: plain text, or JSON lines with --log-format json.
 class Say {
@@ -299,6 +301,174 @@ int report_problem(const MotherShipAnswer& answer, const EnrollmentUrl& device, 
   return exit;
 }
 
+// --- enroll a box ----------------------------------------------------------
+
+// Says what went wrong with a box claim, loudly for Devices already used. Returns the exit code.
+int report_box_problem(const BoxClaimAnswer& answer, const BoxUrl& box, bool json) {
+  const std::string first(box.first().to_string().view());
+  const std::string range = first + " and the " + std::to_string(box.count() - 1) + " after it";
+  const std::string host(box.ms_id().host().view());
+  const char* outcome = verdict_name(answer.verdict);
+  std::string message;
+  switch (answer.verdict) {
+    case Verdict::already_used: {
+      std::vector<std::string> lines{
+          "WARNING: DEVICES OF THIS BOX HAVE ALREADY BEEN USED.",
+          "The MotherShip refused the whole box (Dev IDs " + range + "): nothing was mapped.",
+          std::to_string(answer.devices.size()) + " Device(s) were mapped or revoked before:"};
+      for (const StateObject& state : answer.devices) {
+        lines.push_back("  " + std::string(state.dev_id.to_string().view()) + "  " +
+                        std::string(state.urn.view()) + "  " + device_state_name(state.state) +
+                        (state.mapped_at ? " since " + when(state.mapped_at) : ""));
+      }
+      lines.push_back(
+          "If that was not you or your organisation, these Devices may be compromised:");
+      lines.push_back("do not install them; return them to the manufacturer. Enroll the others");
+      lines.push_back("one by one from their own labels.");
+      for (const auto& line : lines)
+        message += (message.empty() ? "" : " ") + line;
+      say.alarm(lines, {{"outcome", outcome}, {"first", first}, {"count", box.count()}});
+      break;
+    }
+    case Verdict::not_recognised:
+      message = "The MotherShip does not recognise the box " + range +
+                ": the label is not from it, or its key is wrong.";
+      break;
+    case Verdict::revoked:
+      message = "The manufacturer has revoked Devices of the box " + range + ".";
+      break;
+    case Verdict::throttled:
+      message = "Too many attempts for the box " + range + ": the MotherShip asks to wait " +
+                std::to_string(answer.retry_after) + " seconds.";
+      break;
+    case Verdict::rejected:
+      message = "The MotherShip refused the request: " + answer.detail;
+      break;
+    case Verdict::certificate:
+      message = "The MotherShip " + host +
+                " could not be verified, so nothing was sent to it: " + answer.detail +
+                "\n(Is this really the manufacturer's server? Use --cafile for a private CA.)";
+      break;
+    case Verdict::unreachable:
+      message = "The MotherShip " + host + " cannot be reached: " + answer.detail;
+      break;
+    case Verdict::mothership_error:
+      message = "The MotherShip failed: " + answer.detail;
+      break;
+    case Verdict::ok:
+      break;
+  }
+  if (answer.verdict != Verdict::already_used)
+    say.error(message, {{"outcome", outcome}, {"first", first}, {"count", box.count()}});
+  if (answer.answer_lost) {
+    say.note(
+        "The box claim may have reached the MotherShip before the connection failed: if you "
+        "enroll the box again and its Devices show as used just now, this claim was probably "
+        "stored.");
+  }
+  const int exit = exit_code_of(answer.verdict);
+  if (json) {
+    nlohmann::ordered_json out{{"outcome", outcome},   {"exit", exit},
+                               {"error", message},     {"first", first},
+                               {"count", box.count()}, {"detail", answer.detail}};
+    if (!answer.field.empty()) out["field"] = answer.field;
+    if (answer.verdict == Verdict::already_used) {
+      nlohmann::ordered_json used = nlohmann::ordered_json::array();
+      for (const StateObject& state : answer.devices)
+        used.push_back(state_json(state));
+      out["devices"] = used;
+    }
+    if (answer.verdict == Verdict::throttled) out["retry_after"] = answer.retry_after;
+    if (answer.answer_lost) out["claim_may_be_stored"] = true;
+    json_output.print(out);
+  }
+  return exit;
+}
+
+// enroll with a box label (docs/introducer.md "A whole box").
+int enroll_whole_box(const BoxUrl& box, const Site& site, const std::string& description,
+                     const http::ClientOptions& client, NoticeQueue* queue, bool json) {
+  Progress progress;
+  if (box.count() > kNoticesPerBatch && !site.notify_url.empty()) {
+    progress = [](std::size_t done, std::size_t total) {
+      say.note("told the Controller about " + std::to_string(done) + " of " +
+               std::to_string(total) + " Devices");
+    };
+  }
+  const BoxEnrollmentOutcome outcome =
+      enroll_box(box, site, description, peers_over(client), queue, std::time(nullptr), progress);
+  if (!outcome.mapped()) return report_box_problem(outcome.claim, box, json);
+  const std::string first(box.first().to_string().view());
+  std::string refused;
+  if (outcome.refused > 0) {
+    refused = "The box is mapped, but the Controller refused " + std::to_string(outcome.refused) +
+              " of its " + std::to_string(outcome.notices.size()) +
+              " notices (listed). They are kept: fix the token or address, then run "
+              "`tte-introducer notify --pending --token ...`.";
+  }
+  if (json) {
+    nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < outcome.claim.devices.size(); ++i) {
+      const StateObject& state = outcome.claim.devices[i];
+      nlohmann::ordered_json device{
+          {"devid", std::string(state.dev_id.to_string().view())},
+          {"urn", std::string(state.urn.view())},
+          {"fingerprint", state.fingerprint ? nlohmann::ordered_json(std::string(
+                                                  state.fingerprint->to_string().view()))
+                                            : nlohmann::ordered_json(nullptr)},
+          {"state", device_state_name(state.state)}};
+      if (!outcome.told) {
+        device["notice"] = "none";
+      } else {
+        const DeliveryReport& report = outcome.delivery[i];
+        device["notice"] = report.delivery == Delivery::delivered   ? "delivered"
+                           : report.delivery == Delivery::transient ? "queued"
+                                                                    : "refused";
+        if (!report.detail.empty()) device["notice_detail"] = report.detail;
+      }
+      devices.push_back(device);
+    }
+    nlohmann::ordered_json out{{"outcome", "mapped"},
+                               {"first", first},
+                               {"count", box.count()},
+                               {"controller", std::string(site.controller.to_string().view())},
+                               {"notices",
+                                {{"delivered", outcome.delivered},
+                                 {"queued", outcome.queued},
+                                 {"refused", outcome.refused}}},
+                               {"devices", devices}};
+    if (!refused.empty()) {
+      out["exit"] = outcome.exit_status();
+      out["error"] = refused;
+    }
+    json_output.print(out);
+  } else {
+    std::cout << "Mapped the box of " << box.count() << " Devices (" << first
+              << " on) to Controller " << site.controller.to_string().view() << ".\n";
+    for (std::size_t i = 0; i < outcome.claim.devices.size(); ++i) {
+      const StateObject& state = outcome.claim.devices[i];
+      std::cout << "  " << state.dev_id.to_string().view() << "  " << state.urn.view() << "  "
+                << (state.fingerprint ? std::string(state.fingerprint->to_string().view())
+                                      : std::string("none (a PSK Device)"));
+      if (outcome.told && outcome.delivery[i].delivery == Delivery::refused)
+        std::cout << "  notice refused: " << outcome.delivery[i].detail;
+      std::cout << "\n";
+    }
+    if (outcome.told) {
+      std::cout << "  The Controller has been told to expect " << outcome.delivered << " of them";
+      if (outcome.fell_back) std::cout << " (one notice at a time: it has no batch intake)";
+      std::cout << ".\n";
+      if (outcome.queued > 0) {
+        std::cout << "  " << outcome.queued
+                  << " notices could not be delivered and are queued: run `tte-introducer notify "
+                     "--pending` later.\n";
+      }
+    }
+  }
+  if (!refused.empty()) say.error(refused, {{"outcome", "notice_refused"}, {"first", first}});
+  return outcome.exit_status();
+}
+
 // --- enroll ----------------------------------------------------------------
 
 int run_enroll(const std::vector<std::string>& args) {
@@ -314,8 +484,11 @@ int run_enroll(const std::vector<std::string>& args) {
       "is sent. With --notify (or a site that has one), the Controller is then told to expect the "
       "device "
       "(message 6); if it cannot be reached, the notice is queued for `tte-introducer notify "
-      "--pending`.");
-  cli.positional("DEVICE", "the Enrollment URL, an image of the label, or the manual code")
+      "--pending`. A box label maps every Device of the box in one claim, all or none, and tells "
+      "the Controller about all of them in batches.");
+  cli.positional("DEVICE",
+                 "the Enrollment URL, an image of the label, or the manual code; or a box's "
+                 "(box URL, box label image, TTB- code): every Device of the box")
       .option("controller", "IP:PORT",
               "the Controller's CoAPS address, e.g. 192.0.2.7:5684 or [2001:db8::7]:5684")
       .option("controller-fingerprint", "HEX",
@@ -331,7 +504,7 @@ int run_enroll(const std::vector<std::string>& args) {
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
-  EnrollmentUrl device = device_from_input(cli.require("DEVICE"), policy_of(cli));
+  EnrollTarget target = target_from_input(cli.require("DEVICE"), policy_of(cli));
 
   Site site{};
   if (auto name = cli.get("site")) {
@@ -357,6 +530,9 @@ int run_enroll(const std::vector<std::string>& args) {
   // written is found while the claim can still be made.
   std::unique_ptr<NoticeQueue> queue;
   if (!site.notify_url.empty()) queue = std::make_unique<NoticeQueue>(data_file(cli, "notices.db"));
+  if (const BoxUrl* box = std::get_if<BoxUrl>(&target))
+    return enroll_whole_box(*box, site, description, client, queue.get(), json);
+  const EnrollmentUrl& device = std::get<EnrollmentUrl>(target);
   const EnrollmentOutcome outcome =
       enroll(device, site, description, peers_over(client), queue.get(), std::time(nullptr));
   if (!outcome.mapped()) return report_problem(outcome.claim, device, json, true);

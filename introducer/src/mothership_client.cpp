@@ -1,5 +1,7 @@
 #include "mothership_client.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "tte/enrollment_url.hpp"
 
 namespace tte::introducer {
@@ -150,6 +152,97 @@ MotherShipAnswer query_status(const EnrollmentUrl& device, const http::ClientOpt
                                    "?otp=" + std::string(device.otp().to_string().view()) +
                                    "&devid=" + std::string(device.dev_id().to_string().view()),
                                {{"Accept", "application/json"}}, "", client));
+}
+
+namespace {
+
+// The state objects of a JSON array member; nullopt if any is not one.
+std::optional<std::vector<StateObject>> states_in(const nlohmann::json& body, const char* name) {
+  auto list = body.find(name);
+  if (list == body.end() || !list->is_array()) return std::nullopt;
+  std::vector<StateObject> states;
+  states.reserve(list->size());
+  for (const auto& item : *list) {
+    auto state = StateObject::from_json(item.dump());
+    if (!state.ok()) return std::nullopt;
+    states.push_back(state.value());
+  }
+  return states;
+}
+
+}  // namespace
+
+// The MotherShip's answer to a box claim (docs/protocol.md §13.2).
+BoxClaimAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box) {
+  // Everything but the Devices is read as for a single claim.
+  const MotherShipAnswer single = interpret(result);
+  BoxClaimAnswer answer;
+  answer.verdict = single.verdict;
+  answer.retry_after = single.retry_after;
+  answer.detail = single.detail;
+  answer.field = single.field;
+  answer.status = single.status;
+  answer.answer_lost = single.answer_lost;
+  if (!result.ok()) return answer;
+  const int status = result.response.status;
+  if (status != 200 && status != 409) return answer;
+  auto body = nlohmann::json::parse(result.response.body, nullptr, false);
+  auto fail = [&](const char* why) {
+    answer.verdict = Verdict::mothership_error;
+    answer.detail = why;
+    answer.devices.clear();
+    return answer;
+  };
+  if (body.is_discarded() || !body.is_object()) {
+    if (status == 409) return answer;  // a used box without the list: still a 409
+    return fail("the MotherShip's answer to the box claim is not JSON");
+  }
+  auto states = states_in(body, "devices");
+  if (status == 409) {
+    answer.verdict = Verdict::already_used;
+    if (states) answer.devices = std::move(*states);
+    for (const auto& state : answer.devices) {
+      if (!box.contains(state.dev_id)) return fail("the MotherShip named a Device outside the box");
+    }
+    return answer;
+  }
+  auto first = body.find("first");
+  auto count = body.find("count");
+  if (first == body.end() || !first->is_string() || count == body.end() ||
+      !count->is_number_unsigned() || !states) {
+    return fail("the MotherShip's answer to the box claim lacks first, count or devices");
+  }
+  auto first_id = DevId::parse(first->get<std::string>());
+  if (!first_id.ok() || first_id->value() != box.first().value() ||
+      count->get<std::uint64_t>() != box.count() || states->size() != box.count()) {
+    return fail("the MotherShip's answer is not for this box");
+  }
+  for (std::size_t i = 0; i < states->size(); ++i) {
+    if ((*states)[i].dev_id.value() != box.first().value() + i)
+      return fail("the MotherShip's answer does not list the box's Devices in order");
+  }
+  answer.verdict = Verdict::ok;
+  answer.devices = std::move(*states);
+  return answer;
+}
+
+std::string box_claim_query(const BoxUrl& box, const ClaimRequest& claim) {
+  const std::string url(box.to_string().view());
+  std::string query = url.substr(url.find('?') + 1);
+  const std::string fields = claim.to_query();
+  // to_query() starts with otp and devid, which a box claim does not carry.
+  query += fields.substr(fields.find("&cip="));
+  return query;
+}
+
+// The box claim (docs/protocol.md §13.2): every Device of the box, all or none.
+BoxClaimAnswer claim_box(const BoxUrl& box, const ClaimRequest& claim,
+                         const http::ClientOptions& client) {
+  return interpret_box(http::fetch("POST",
+                                   "https://" + std::string(box.ms_id().host().view()) +
+                                       std::string(kBoxPath) + "?" + box_claim_query(box, claim),
+                                   {{"Accept", "application/json"}}, "", client),
+                       box);
 }
 
 }  // namespace tte::introducer

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tte/enrollment_url.hpp"
 #include "tte/host/messages.hpp"
@@ -27,6 +28,7 @@ inline constexpr int unreachable = 9;        // no answer from the MotherShip
 inline constexpr int mothership_error = 10;  // 5xx or an answer that makes no sense
 inline constexpr int notice_refused = 11;    // mapped, but the Controller refused the notice
 inline constexpr int no_label = 12;          // no TTE label in the image
+inline constexpr int some_notices_refused = 13;  // a box mapped, some of its notices refused
 }  // namespace exit_code
 
 enum class Verdict {
@@ -64,6 +66,32 @@ MotherShipAnswer claim(const EnrollmentUrl& device, const ClaimRequest& request,
                        const http::ClientOptions& client);
 // GET /.well-known/tte/status?otp=..&devid=..
 MotherShipAnswer query_status(const EnrollmentUrl& device, const http::ClientOptions& client);
+
+// The MotherShip's answer to a box claim (docs/protocol.md §13.2): 200 with
+// every Device of the box in Dev ID order, 409 naming exactly the Devices
+// already used or revoked (nothing was mapped), else as a single claim.
+struct BoxClaimAnswer {
+  Verdict verdict = Verdict::mothership_error;
+  // ok: every Device of the box, in Dev ID order; already_used: those already
+  // used or revoked.
+  std::vector<StateObject> devices;
+  std::int64_t retry_after = 0;
+  std::string detail;
+  std::string field;
+  int status = 0;
+  bool answer_lost = false;
+};
+
+// What a box claim's outcome means for `box` (pure). A 200 that does not list
+// exactly the box's Devices, in order, is the MotherShip's error.
+BoxClaimAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box);
+// The box claim's query (after '?'): the box URL's first, count and key, then
+// the claim's cip, cport, cfingerprint and description.
+std::string box_claim_query(const BoxUrl& box, const ClaimRequest& claim);
+// POST /.well-known/tte/box?<box claim> at the box's MotherShip. The claim's
+// dev_id and otp are not sent.
+BoxClaimAnswer claim_box(const BoxUrl& box, const ClaimRequest& claim,
+                         const http::ClientOptions& client);
 
 }  // namespace tte::introducer
 

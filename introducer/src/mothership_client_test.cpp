@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "vectors.hpp"
@@ -109,6 +111,81 @@ TEST(Interpret, TransportFailures) {
   EXPECT_EQ(broken.verdict, Verdict::mothership_error);
   EXPECT_EQ(broken.detail, "garbled");
   EXPECT_TRUE(broken.answer_lost);
+}
+
+BoxUrl example_box(std::uint32_t count = 3) {
+  auto box = BoxUrl::make(MsId::from_host("tte-00000A.net", IdPolicy::operational).value(),
+                          DevId(0x1000), count, BoxUrl::Key{});
+  EXPECT_TRUE(box.ok());
+  return box.value();
+}
+
+// A state object for Dev ID devid (the vector's, renumbered).
+nlohmann::json state_of(std::uint32_t devid, const char* state = "mapped") {
+  auto json = nlohmann::json::parse(state_json());
+  char id[9];
+  std::snprintf(id, sizeof id, "%08x", devid);
+  json["devid"] = id;
+  json["state"] = state;
+  return json;
+}
+
+TEST(InterpretBox, MappedListsEveryDeviceInOrder) {
+  nlohmann::json body{{"first", "00001000"},
+                      {"count", 3},
+                      {"devices", {state_of(0x1000), state_of(0x1001), state_of(0x1002)}}};
+  BoxClaimAnswer answer = interpret_box(answered(200, body.dump()), example_box());
+  ASSERT_EQ(answer.verdict, Verdict::ok) << answer.detail;
+  ASSERT_EQ(answer.devices.size(), 3u);
+  EXPECT_EQ(answer.devices[2].dev_id.value(), 0x1002u);
+}
+
+TEST(InterpretBox, AnAnswerForAnotherBoxIsTheMotherShipsFault) {
+  for (const nlohmann::json& body :
+       {nlohmann::json{{"first", "00001000"},
+                       {"count", 3},
+                       {"devices", {state_of(0x1000), state_of(0x1002), state_of(0x1001)}}},
+        nlohmann::json{
+            {"first", "00001000"}, {"count", 2}, {"devices", {state_of(0x1000), state_of(0x1001)}}},
+        nlohmann::json{{"first", "00001001"},
+                       {"count", 3},
+                       {"devices", {state_of(0x1000), state_of(0x1001), state_of(0x1002)}}},
+        nlohmann::json{{"first", "00001000"}, {"count", 3}}, nlohmann::json::array()}) {
+    EXPECT_EQ(interpret_box(answered(200, body.dump()), example_box()).verdict,
+              Verdict::mothership_error)
+        << body;
+  }
+}
+
+TEST(InterpretBox, AlreadyUsedNamesExactlyTheUsedDevices) {
+  nlohmann::json body = nlohmann::json::parse(problem_json());
+  body["devices"] = {state_of(0x1001), state_of(0x1002, "revoked")};
+  BoxClaimAnswer answer = interpret_box(answered(409, body.dump()), example_box());
+  EXPECT_EQ(answer.verdict, Verdict::already_used);
+  EXPECT_EQ(exit_code_of(answer.verdict), exit_code::already_used);
+  ASSERT_EQ(answer.devices.size(), 2u);
+  EXPECT_EQ(answer.devices[1].state, DeviceState::revoked);
+  body["devices"] = {state_of(0x2000)};  // not of this box
+  EXPECT_EQ(interpret_box(answered(409, body.dump()), example_box()).verdict,
+            Verdict::mothership_error);
+  EXPECT_EQ(interpret_box(answered(429, "{}", {{"Retry-After", "30"}}), example_box()).retry_after,
+            30);
+  EXPECT_EQ(interpret_box(answered(403, "{}"), example_box()).verdict, Verdict::not_recognised);
+  EXPECT_EQ(interpret_box(failed(http::FetchResult::Failure::tls, "bad"), example_box()).verdict,
+            Verdict::certificate);
+}
+
+TEST(BoxClaimQuery, CarriesTheBoxAndTheControllerButNoDeviceOtp) {
+  ClaimRequest claim{DevId(0x1000),
+                     Otp(0x123456789abcdef0ull),
+                     ControllerAddress::parse("192.0.2.7:5684").value(),
+                     Fingerprint::parse(std::string(64, 'a')).value(),
+                     "Hall 2",
+                     std::nullopt};
+  EXPECT_EQ(box_claim_query(example_box(24), claim),
+            "first=00001000&count=24&key=00000000000000000000000000000000&cip=192.0.2.7&cport=5684"
+            "&cfingerprint=" +
+                std::string(64, 'a') + "&description=Hall%202");
 }
 
 TEST(ExitCodes, AreDistinctPerVerdict) {

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include "tte/platform/sqlite.hpp"
 #include "tte/platform/startup_error.hpp"
 
@@ -51,13 +53,87 @@ DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notic
       http::fetch("POST", intake_url(target.url), headers, notice.to_json(), client));
 }
 
+std::string batch_intake_url(const std::string& notify_url) {
+  return intake_url(notify_url) + "/batch";
+}
+
+bool lacks_batch_intake(const http::FetchResult& result) {
+  return result.ok() && (result.response.status == 404 || result.response.status == 405);
+}
+
+// Message 6 in bulk (docs/protocol.md §10.2): the Controller's per-notice results.
+std::vector<DeliveryReport> interpret_batch_delivery(const http::FetchResult& result,
+                                                     std::size_t count) {
+  if (!result.ok() || result.response.status != 200)
+    return std::vector<DeliveryReport>(count, interpret_delivery(result));
+  auto body = nlohmann::json::parse(result.response.body, nullptr, false);
+  const nlohmann::json* list = nullptr;
+  if (!body.is_discarded() && body.is_object()) {
+    auto it = body.find("results");
+    if (it != body.end() && it->is_array() && it->size() == count) list = &*it;
+  }
+  if (!list) {
+    DeliveryReport nonsense;
+    nonsense.delivery = Delivery::transient;
+    nonsense.status = 200;
+    nonsense.detail = "the Controller's answer to the batch does not list every notice";
+    return std::vector<DeliveryReport>(count, nonsense);
+  }
+  std::vector<DeliveryReport> reports;
+  reports.reserve(count);
+  for (const auto& item : *list) {
+    DeliveryReport report;
+    auto status = item.is_object() ? item.find("status") : item.end();
+    report.status = item.is_object() && status != item.end() && status->is_number_integer()
+                        ? status->get<int>()
+                        : 0;
+    if (report.status == 200 || report.status == 201) {
+      report.delivery = Delivery::delivered;
+    } else {
+      report.delivery = report.status >= 500 || report.status == 429 || report.status == 0
+                            ? Delivery::transient
+                            : Delivery::refused;
+      std::string detail;
+      if (auto problem = item.find("problem"); problem != item.end() && problem->is_object() &&
+                                               problem->contains("detail") &&
+                                               (*problem)["detail"].is_string()) {
+        detail = (*problem)["detail"].get<std::string>();
+      }
+      report.detail = detail.empty() ? "HTTP " + std::to_string(report.status) : detail;
+    }
+    reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
+BatchReport send_notice_batch(const NoticeTarget& target, const std::vector<DeviceNotice>& notices,
+                              http::ClientOptions client) {
+  client.ca_file =
+      target.ca_file.empty() ? std::nullopt : std::optional<std::string>(target.ca_file);
+  http::Headers headers{{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  if (!target.token.empty()) headers.emplace_back("Authorization", "Bearer " + target.token);
+  std::string body = "{\"notices\":[";
+  for (std::size_t i = 0; i < notices.size(); ++i) {
+    if (i > 0) body += ',';
+    body += notices[i].to_json();
+  }
+  body += "]}";
+  http::FetchResult result =
+      http::fetch("POST", batch_intake_url(target.url), headers, body, client);
+  BatchReport report;
+  report.no_batch_intake = lacks_batch_intake(result);
+  report.reports = interpret_batch_delivery(result, notices.size());
+  return report;
+}
+
 Result<DeviceNotice> queued_notice(const QueuedNotice& queued) {
   return DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
 }
 
 namespace {
-constexpr std::int64_t kSchemaVersion = 1;
-}
+// 2: the box column (queues of version 1 gain it when opened).
+constexpr std::int64_t kSchemaVersion = 2;
+}  // namespace
 
 NoticeQueue::NoticeQueue(const std::string& path) {
   mode_t previous = ::umask(077);  // the queue holds OTPs and tokens
@@ -77,8 +153,14 @@ NoticeQueue::NoticeQueue(const std::string& path) {
         "NULL,"
         " token TEXT NOT NULL, ca_file TEXT NOT NULL, notice TEXT NOT NULL, attempts INTEGER NOT "
         "NULL DEFAULT 0,"
-        " last_error TEXT NOT NULL DEFAULT '');"
-        "PRAGMA user_version = 1;"
+        " last_error TEXT NOT NULL DEFAULT '', box TEXT NOT NULL DEFAULT '');"
+        "PRAGMA user_version = 2;"
+        "COMMIT;");
+  } else if (found == 1 && has_table) {
+    db_->exec_or_throw(
+        "BEGIN IMMEDIATE;"
+        "ALTER TABLE notices ADD COLUMN box TEXT NOT NULL DEFAULT '';"
+        "PRAGMA user_version = 2;"
         "COMMIT;");
   } else if (found != kSchemaVersion) {
     throw StartupError(path + " is not a notice queue this tte-introducer knows (schema " +
@@ -102,6 +184,65 @@ std::int64_t NoticeQueue::add(const NoticeTarget& target, const DeviceNotice& no
   return db_->last_insert_rowid();
 }
 
+std::vector<std::int64_t> NoticeQueue::add_box(const NoticeTarget& target, const std::string& box,
+                                               const std::vector<DeviceNotice>& notices,
+                                               std::int64_t now) {
+  auto insert = db_->prepare(
+      "INSERT INTO notices (queued_at, url, token, ca_file, notice, box) VALUES (?, ?, ?, ?, ?, "
+      "?)");
+  std::vector<std::int64_t> ids;
+  ids.reserve(notices.size());
+  if (!db_->exec("BEGIN IMMEDIATE").ok())
+    throw StartupError("cannot queue the notices: " + db_->error_message());
+  for (const DeviceNotice& notice : notices) {
+    sqlite::ResetOnExit reset(insert);
+    insert.bind(1, now)
+        .bind(2, target.url)
+        .bind(3, target.token)
+        .bind(4, target.ca_file)
+        .bind(5, notice.to_json())
+        .bind(6, box);
+    if (!insert.run().ok()) {
+      const std::string error = db_->error_message();
+      (void)db_->exec("ROLLBACK");
+      throw StartupError("cannot queue the notices: " + error);
+    }
+    ids.push_back(db_->last_insert_rowid());
+  }
+  if (!db_->exec("COMMIT").ok()) {
+    const std::string error = db_->error_message();
+    (void)db_->exec("ROLLBACK");
+    throw StartupError("cannot queue the notices: " + error);
+  }
+  return ids;
+}
+
+void NoticeQueue::record_batch(const std::vector<std::int64_t>& ids,
+                               const std::vector<DeliveryReport>& reports) {
+  auto erase = db_->prepare("DELETE FROM notices WHERE id = ?");
+  auto failed =
+      db_->prepare("UPDATE notices SET attempts = attempts + 1, last_error = ? WHERE id = ?");
+  if (!db_->exec("BEGIN IMMEDIATE").ok())
+    throw StartupError("cannot update the queue: " + db_->error_message());
+  bool ok = true;
+  for (std::size_t i = 0; ok && i < ids.size() && i < reports.size(); ++i) {
+    if (reports[i].delivery == Delivery::delivered) {
+      sqlite::ResetOnExit reset(erase);
+      erase.bind(1, ids[i]);
+      ok = erase.run().ok();
+    } else {
+      sqlite::ResetOnExit reset(failed);
+      failed.bind(1, reports[i].detail).bind(2, ids[i]);
+      ok = failed.run().ok();
+    }
+  }
+  if (!ok || !db_->exec("COMMIT").ok()) {
+    const std::string error = db_->error_message();
+    (void)db_->exec("ROLLBACK");
+    throw StartupError("cannot update the queue: " + error);
+  }
+}
+
 void NoticeQueue::retarget(std::int64_t id, const NoticeTarget& target) {
   auto update = db_->prepare("UPDATE notices SET url = ?, token = ?, ca_file = ? WHERE id = ?");
   update.bind(1, target.url).bind(2, target.token).bind(3, target.ca_file).bind(4, id);
@@ -110,8 +251,8 @@ void NoticeQueue::retarget(std::int64_t id, const NoticeTarget& target) {
 
 std::vector<QueuedNotice> NoticeQueue::pending() {
   auto select = db_->prepare(
-      "SELECT id, queued_at, url, token, ca_file, notice, attempts, last_error FROM notices ORDER "
-      "BY id");
+      "SELECT id, queued_at, url, token, ca_file, notice, attempts, last_error, box FROM notices "
+      "ORDER BY id");
   std::vector<QueuedNotice> notices;
   while (true) {
     auto row = select.step();
@@ -120,7 +261,8 @@ std::vector<QueuedNotice> NoticeQueue::pending() {
     notices.push_back(QueuedNotice{
         select.column_int(0), select.column_int(1),
         NoticeTarget{select.column_text(2), select.column_text(3), select.column_text(4)},
-        select.column_text(5), static_cast<int>(select.column_int(6)), select.column_text(7)});
+        select.column_text(5), static_cast<int>(select.column_int(6)), select.column_text(7),
+        select.column_text(8)});
   }
   return notices;
 }

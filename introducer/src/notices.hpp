@@ -46,6 +46,32 @@ DeliveryReport interpret_delivery(const http::FetchResult& result);  // pure
 DeliveryReport send_notice(const NoticeTarget& target, const DeviceNotice& notice,
                            http::ClientOptions client);
 
+// Notices per request to the batch intake (docs/protocol.md §10.2).
+inline constexpr std::size_t kNoticesPerBatch = 1000;
+
+// The batch intake for a notify URL: the intake URL (intake_url) + "/batch".
+std::string batch_intake_url(const std::string& notify_url);
+
+// What the batch intake's answer means for each of `count` notices sent in it
+// (pure): the per-notice results of a 200; the same report for every notice
+// otherwise (interpret_delivery's). A 200 whose results do not match the
+// notices counts as a failure worth retrying.
+std::vector<DeliveryReport> interpret_batch_delivery(const http::FetchResult& result,
+                                                     std::size_t count);
+
+// Whether an answer says the Controller has no batch intake (an older one: 404 or 405).
+bool lacks_batch_intake(const http::FetchResult& result);
+
+// Sends up to kNoticesPerBatch notices in one request to the batch intake;
+// one report per notice, in order. no_batch_intake: the Controller answered
+// 404/405 (nothing was stored; send them one by one).
+struct BatchReport {
+  std::vector<DeliveryReport> reports;
+  bool no_batch_intake = false;
+};
+BatchReport send_notice_batch(const NoticeTarget& target, const std::vector<DeviceNotice>& notices,
+                              http::ClientOptions client);
+
 struct QueuedNotice {
   std::int64_t id = 0;
   std::int64_t queued_at = 0;
@@ -53,6 +79,7 @@ struct QueuedNotice {
   std::string notice_json;
   int attempts = 0;
   std::string last_error;
+  std::string box;  // the box URL's first Dev ID and count ("00001000+24"), or empty
 };
 
 // The notice a queue entry holds. Any MotherShip ID is accepted: the label's
@@ -69,9 +96,16 @@ class NoticeQueue {
   // Queues a notice before its first delivery attempt, so that a crash
   // between the claim and the delivery loses nothing. Returns its id.
   std::int64_t add(const NoticeTarget& target, const DeviceNotice& notice, std::int64_t now);
+  // A box's notices, in one transaction (all queued or none). Returns their ids, in order.
+  std::vector<std::int64_t> add_box(const NoticeTarget& target, const std::string& box,
+                                    const std::vector<DeviceNotice>& notices, std::int64_t now);
   std::vector<QueuedNotice> pending();
   void remove(std::int64_t id);  // delivered
   void record_failure(std::int64_t id, const std::string& error);
+  // The outcomes of a batch, in one transaction: the delivered ones leave, the
+  // others keep the attempt and its reason.
+  void record_batch(const std::vector<std::int64_t>& ids,
+                    const std::vector<DeliveryReport>& reports);
   void retarget(std::int64_t id, const NoticeTarget& target);  // a new URL, token or CA
 
  private:

@@ -64,6 +64,41 @@ TEST(InterpretDelivery, DeliveredRefusedOrWorthRetrying) {
   EXPECT_EQ(interpret_delivery(down).delivery, Delivery::refused);
 }
 
+TEST(InterpretBatchDelivery, EachNoticeGetsItsOwnResult) {
+  http::FetchResult result;
+  result.response.status = 200;
+  result.response.body =
+      R"({"created":1,"repeated":1,"refused":2,"results":[{"status":201},{"status":200},)"
+      R"({"status":409,"problem":{"status":409,"detail":"this URN is already announced"}},)"
+      R"({"status":503}]})";
+  auto reports = interpret_batch_delivery(result, 4);
+  ASSERT_EQ(reports.size(), 4u);
+  EXPECT_EQ(reports[0].delivery, Delivery::delivered);
+  EXPECT_EQ(reports[1].delivery, Delivery::delivered);
+  EXPECT_EQ(reports[2].delivery, Delivery::refused);
+  EXPECT_EQ(reports[2].detail, "this URN is already announced");
+  EXPECT_EQ(reports[3].delivery, Delivery::transient);
+  // An answer that does not list every notice delivers none of them.
+  for (const auto& report : interpret_batch_delivery(result, 5))
+    EXPECT_EQ(report.delivery, Delivery::transient);
+  result.response.body = "not json";
+  EXPECT_EQ(interpret_batch_delivery(result, 1)[0].delivery, Delivery::transient);
+  // A refusal of the whole batch is every notice's.
+  result.response.status = 401;
+  result.response.body = R"({"status":401,"detail":"wrong intake token"})";
+  auto refused = interpret_batch_delivery(result, 2);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[1].delivery, Delivery::refused);
+  EXPECT_EQ(refused[1].detail, "wrong intake token");
+  EXPECT_FALSE(lacks_batch_intake(result));
+  result.response.status = 404;
+  EXPECT_TRUE(lacks_batch_intake(result));
+  result.response.status = 405;
+  EXPECT_TRUE(lacks_batch_intake(result));
+  EXPECT_EQ(batch_intake_url("http://192.0.2.7:8080"),
+            "http://192.0.2.7:8080/.well-known/tte/devices/batch");
+}
+
 class NoticeQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -109,6 +144,44 @@ TEST_F(NoticeQueueTest, KeepsNoticesAcrossReopeningUntilRemoved) {
   EXPECT_EQ(pending[0].last_error, "still down");
   EXPECT_EQ(pending[0].target.url, "http://192.0.2.9:8080");
   EXPECT_EQ(pending[0].target.token, "new-token");
+}
+
+TEST_F(NoticeQueueTest, ABoxIsQueuedInOneGoAndItsOutcomesRecordedTogether) {
+  NoticeQueue queue(path());
+  const NoticeTarget target{"http://192.0.2.7:8080", "secret", ""};
+  std::vector<DeviceNotice> notices(3, example_notice());
+  auto ids = queue.add_box(target, "00001000+3", notices, 1000);
+  ASSERT_EQ(ids.size(), 3u);
+  auto pending = queue.pending();
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[2].box, "00001000+3");
+  DeliveryReport delivered, refused;
+  delivered.delivery = Delivery::delivered;
+  refused.delivery = Delivery::refused;
+  refused.detail = "wrong token";
+  queue.record_batch(ids, {delivered, refused, delivered});
+  pending = queue.pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, ids[1]);
+  EXPECT_EQ(pending[0].attempts, 1);
+  EXPECT_EQ(pending[0].last_error, "wrong token");
+}
+
+TEST_F(NoticeQueueTest, AQueueOfTheFirstSchemaGainsTheBoxColumn) {
+  {
+    sqlite::Database old(path(), sqlite::Database::Mode::read_write_create);
+    old.exec_or_throw(
+        "CREATE TABLE notices (id INTEGER PRIMARY KEY, queued_at INTEGER NOT NULL, url TEXT NOT "
+        "NULL, token TEXT NOT NULL, ca_file TEXT NOT NULL, notice TEXT NOT NULL, attempts INTEGER "
+        "NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO notices (queued_at, url, token, ca_file, notice) VALUES (1, 'http://x', '', "
+        "'', '{}');"
+        "PRAGMA user_version = 1;");
+  }
+  NoticeQueue queue(path());
+  auto pending = queue.pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].box, "");
 }
 
 TEST_F(NoticeQueueTest, RefusesADatabaseThatIsNotAQueue) {

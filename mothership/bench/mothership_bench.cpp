@@ -9,6 +9,8 @@
 //               against bare SQLite inserts of the same rows
 //   claims      durable claims per second and p50/p99 latency with 16 installers
 //               at N devices, against one fsync'd SQLite transaction per claim
+//   box         one box claim of 10,000 Devices (bulk enrollment), against the
+//               same 10,000 claimed singly by 16 installers
 //
 // It starts the real programs itself; run it through `./tte bench mothership`.
 #include <arpa/inet.h>
@@ -30,6 +32,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -39,6 +42,8 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "tte/hex.hpp"
+#include "tte/host/otp_crypto.hpp"
 #include "tte/platform/coap_options.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/sqlite.hpp"
@@ -373,8 +378,36 @@ struct Installer {
   int failed = 0;
 };
 
+// One HTTPS connection to the MotherShip on 127.0.0.1:port.
+struct Connection {
+  asio::io_context io;
+  ssl::context tls{ssl::context::tls_client};
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;
+  beast::flat_buffer buffer;
+
+  Connection(std::uint16_t port, const std::string& ca) {
+    tls.load_verify_file(ca);
+    tls.set_verify_mode(ssl::verify_peer);
+    stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, tls);
+    SSL_set_tlsext_host_name(stream->native_handle(), "tte-00000A.net");
+    stream->set_verify_callback(ssl::host_name_verification("tte-00000A.net"));
+    asio::ip::tcp::resolver resolver(io);
+    beast::get_lowest_layer(*stream).connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+    stream->handshake(ssl::stream_base::client);
+  }
+  bhttp::response<bhttp::string_body> post(const std::string& target) {
+    bhttp::request<bhttp::empty_body> request{bhttp::verb::post, target, 11};
+    request.set(bhttp::field::host, "tte-00000A.net");
+    bhttp::write(*stream, request);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);  // a box's answer names every Device
+    bhttp::read(*stream, buffer, parser);
+    return parser.release();
+  }
+};
+
 void claim_loop(std::uint16_t port, const std::string& ca, std::uint32_t first, std::uint32_t count,
-                Installer& out) {
+                Installer& out, const std::function<std::string(std::uint32_t)>& otp = otp_of) {
   asio::io_context io;
   ssl::context tls(ssl::context::tls_client);
   tls.load_verify_file(ca);
@@ -389,7 +422,7 @@ void claim_loop(std::uint16_t port, const std::string& ca, std::uint32_t first, 
   for (std::uint32_t n = first; n < first + count; ++n) {
     char devid[16];
     std::snprintf(devid, sizeof devid, "%08x", n);
-    std::string target = "/.well-known/tte?otp=" + otp_of(n) + "&devid=" + devid +
+    std::string target = "/.well-known/tte?otp=" + otp(n) + "&devid=" + devid +
                          "&cip=192.0.2.7&cport=5684&cfingerprint=" + kControllerFingerprint;
     bhttp::request<bhttp::empty_body> request{bhttp::verb::post, target, 11};
     request.set(bhttp::field::host, "tte-00000A.net");
@@ -485,11 +518,89 @@ void bench_claims(const std::string& work, std::uint32_t devices, std::uint32_t 
       ok, failed, static_cast<long long>(stored), p50, p99, server_cpu / ok * 1e6);
 }
 
+// --- box ---------------------------------------------------------------------
+
+void bench_box(const std::string& binary, const std::string& work, std::uint32_t count,
+               int installers) {
+  std::printf(
+      "Box: one box claim of %u Devices against the same number claimed singly by %d "
+      "installers\n",
+      count, installers);
+  const BoxUrl::Key key{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  const BoxOtps otps = BoxOtps::with_key(key).value();
+  auto otp = [&](std::uint32_t n) { return std::string(otps.otp(DevId(n)).to_string().view()); };
+  // Two boxes of the same key: 1.. for the box claim, count + 1.. claimed one by one.
+  std::string file = work + "/box.jsonl";
+  {
+    std::ofstream out(file);
+    char line[256];
+    for (std::uint32_t n = 1; n <= 2 * count; ++n) {
+      std::snprintf(line, sizeof line,
+                    "{\"devid\":\"%08x\",\"urn\":\"urn:dev:ops:32473-Box-%08u\",\"fingerprint\":"
+                    "\"%s\",\"otp\":\"%s\"}\n",
+                    n, n, kFingerprint, otp(n).c_str());
+      out << line;
+    }
+  }
+  MotherShip ms{work + "/box", binary};
+  ms.init();
+  auto imported = run({binary, "import", "--data-dir", ms.dir, file}, "", 3600s);
+  if (imported.exit_code != 0) throw std::runtime_error("import failed: " + imported.err);
+  ms.start(work + "/box.log");
+  const std::string ca = ms.dir + "/ca.crt";
+
+  // Singly: 16 installers, keep-alive connections, count claims in all.
+  std::vector<Installer> results(static_cast<std::size_t>(installers));
+  std::vector<std::thread> threads;
+  const std::uint32_t per = count / static_cast<std::uint32_t>(installers);
+  auto start = Clock::now();
+  for (int i = 0; i < installers; ++i) {
+    threads.emplace_back([&, i] {
+      claim_loop(ms.https, ca, count + 1 + static_cast<std::uint32_t>(i) * per, per,
+                 results[static_cast<std::size_t>(i)], otp);
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  const double single_seconds = seconds_since(start);
+  int single_ok = 0;
+  for (auto& r : results)
+    single_ok += r.ok;
+
+  // The box: one request.
+  Connection connection(ms.https, ca);
+  char target[256];
+  char hex[33];
+  write_hex_lower(key, hex);
+  hex[32] = '\0';
+  std::snprintf(target, sizeof target,
+                "/.well-known/tte/box?first=00000001&count=%u&key=%s&cip=192.0.2.7&cport=5684&"
+                "cfingerprint=%s",
+                count, hex, kControllerFingerprint);
+  start = Clock::now();
+  auto response = connection.post(target);
+  const double box_seconds = seconds_since(start);
+  ms.stop();
+  sqlite::Database db(ms.dir + "/mothership.db", sqlite::Database::Mode::read_only);
+  auto mapped = db.prepare("SELECT count(*) FROM devices WHERE state = 1");
+  (void)mapped.step();
+  std::printf("  %u single claims, %d installers (baseline) %8.3f s (%d answered 200)\n",
+              single_ok > 0 ? static_cast<std::uint32_t>(single_ok) : 0u, installers,
+              single_seconds, single_ok);
+  std::printf(
+      "  one box claim of %u Devices               %8.3f s (HTTP %d, %zu bytes; %.1fx "
+      "faster)\n",
+      count, box_seconds, response.result_int(), response.body().size(),
+      single_seconds / box_seconds);
+  std::printf("  %lld Devices stored as mapped (of %u)\n\n",
+              static_cast<long long>(mapped.column_int(0)), 2 * count);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CommandLine cli(
-      "tte-mothership-bench [options] [handshakes|import|claims|all]",
+      "tte-mothership-bench [options] [handshakes|import|claims|box|all]",
       "Measures tte-mothership against baselines run beside it. Starts the programs itself.");
   cli.option("mothership", "PATH", "the tte-mothership binary", TTE_MOTHERSHIP_BIN)
       .option("work", "DIR", "scratch directory (removed first)", "/tmp/tte-mothership-bench")
@@ -498,8 +609,9 @@ int main(int argc, char** argv) {
       .option("devices", "N", "devices in the database for import and claims", "1000000")
       .option("claims", "N", "claims to make", "32000")
       .option("installers", "N", "parallel installers", "16")
+      .option("box", "N", "box: Devices in the box (1-10000)", "10000")
       .flag("no-baseline", "handshakes: measure tte-mothership only (for profiling)")
-      .positional("WHAT", "handshakes, import, claims or all", false);
+      .positional("WHAT", "handshakes, import, claims, box or all", false);
   try {
     if (!cli.parse(std::vector<std::string>(argv + 1, argv + argc))) return 0;
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures as they come, even into a file
@@ -511,7 +623,8 @@ int main(int argc, char** argv) {
     coap_startup();
     coap_set_log_level(LOG_EMERG);
     coap_dtls_set_log_level(LOG_EMERG);
-    std::printf("tte-mothership benchmarks (%u cores)\n\n", std::thread::hardware_concurrency());
+    std::printf("tte-mothership benchmarks (%u cores, a %s build)\n\n",
+                std::thread::hardware_concurrency(), TTE_BUILD_TYPE);
     if (what == "handshakes" || what == "all") {
       bench_handshakes(binary, work, std::stoi(cli.require("handshakes")),
                        std::stoi(cli.require("concurrency")), !cli.has("no-baseline"));
@@ -523,6 +636,10 @@ int main(int argc, char** argv) {
     if (what == "claims" || what == "all") {
       bench_claims(work, devices, static_cast<std::uint32_t>(std::stoul(cli.require("claims"))),
                    std::stoi(cli.require("installers")), ms);
+    }
+    if (what == "box" || what == "all") {
+      bench_box(binary, work, static_cast<std::uint32_t>(std::stoul(cli.require("box"))),
+                std::stoi(cli.require("installers")));
     }
     std::filesystem::remove_all(work);
     return 0;

@@ -1,15 +1,21 @@
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "box_plan.hpp"
 #include "bundle.hpp"
 #include "device_keys.hpp"
 #include "manufacture.hpp"
 #include "public_keys.hpp"
+#include "tte/hex.hpp"
 #include "tte/host/fingerprint.hpp"
+#include "tte/host/otp_crypto.hpp"
+#include "tte/manual_code.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/provisioning_image.hpp"
 #include "urn_plan.hpp"
@@ -175,6 +181,122 @@ TEST(PublicKeys, DirectoriesPemFilesAndCsv) {
   EXPECT_EQ(plan[0].urn.view(), "urn:dev:ops:32473-A-1");
   EXPECT_EQ(plan[0].fingerprint->to_string(),
             "9e80f80b941243c01cd0b430ce21f52b0158ad296e91a4e4ab72891729226486");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PlanBoxes, ConsecutiveBoxesTheLastOneShort) {
+  auto boxes = plan_boxes(DevId(0x1000), 50, 24);
+  ASSERT_TRUE(boxes.ok()) << testing::describe(boxes);
+  ASSERT_EQ(boxes->size(), 3u);
+  EXPECT_EQ((*boxes)[0], (PlannedBox{0, DevId(0x1000), 24}));
+  EXPECT_EQ((*boxes)[0].last(), DevId(0x1017));
+  EXPECT_EQ((*boxes)[1], (PlannedBox{24, DevId(0x1018), 24}));
+  EXPECT_EQ((*boxes)[2], (PlannedBox{48, DevId(0x1030), 2}));
+  EXPECT_EQ((*boxes)[2].last(), DevId(0x1031));
+  // Exact multiples leave no short box; a box larger than the batch is the batch.
+  EXPECT_EQ(plan_boxes(DevId(1), 48, 24)->size(), 2u);
+  EXPECT_EQ(plan_boxes(DevId(1), 48, 24)->back().count, 24u);
+  EXPECT_EQ(plan_boxes(DevId(1), 7, 10000)->front(), (PlannedBox{0, DevId(1), 7}));
+  EXPECT_EQ(plan_boxes(DevId(1), 20001, 10000)->size(), 3u);
+  // The last Dev ID may be ffffffff, not beyond.
+  EXPECT_EQ(plan_boxes(DevId(0xfffffffe), 2, 1)->back().first, DevId(0xffffffff));
+  EXPECT_EQ(plan_boxes(DevId(0xfffffffe), 3, 2).error().code, Errc::out_of_range);
+  EXPECT_EQ(plan_boxes(DevId(1), 10, 0).error().code, Errc::out_of_range);
+  EXPECT_EQ(plan_boxes(DevId(1), 10, 10001).error().code, Errc::out_of_range);
+  EXPECT_EQ(plan_boxes(DevId(1), 0, 5).error().code, Errc::out_of_range);
+}
+
+TEST(Plan, BoxesNeedDevIdsThatFollowEachOther) {
+  BatchOptions options;
+  options.count = 3;
+  options.box_size = 2;
+  EXPECT_EQ(plan_batch(options, {}, DevId(41)).size(), 3u);
+  // A MAC range whose low 32 bits wrap past ffffffff cannot be named by a box URL.
+  options.urn_spec = "mac:0024beffffffffff";
+  EXPECT_THROW(plan_batch(options, {}, DevId(41)), UsageError);
+  options.box_size = 0;
+  EXPECT_EQ(plan_batch(options, {}, DevId(41)).size(), 3u);
+}
+
+unsigned mode_of(const std::filesystem::path& path) {
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  return st.st_mode & 0777;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(MintBatch, BoxesGetKeysTheMotherShipNeverSees) {
+  auto dir = std::filesystem::temp_directory_path() / ("tte-boxes-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  BatchOptions options;
+  options.out = (dir / "batch").string();
+  options.count = 5;
+  options.box_size = 2;
+  options.threads = 2;
+  auto plan = plan_batch(options, {}, DevId(0x1000));
+  std::vector<mothership::FactoryRecord> stored;
+  auto result = mint_batch(options, test_mothership(), plan,
+                           [&](const std::vector<mothership::FactoryRecord>& records) {
+                             stored = records;
+                             return std::string("the test");
+                           });
+  EXPECT_EQ(result.boxes, 3u);
+  ASSERT_EQ(stored.size(), 5u);
+  const auto batch = nlohmann::json::parse(read_text(dir / "batch/batch.json"));
+  EXPECT_EQ(batch["box_size"], 2);
+  EXPECT_EQ(batch["boxes"], 3);
+  EXPECT_EQ(read_text(dir / "batch/boxes.csv"),
+            "first,count,label\n00001000,2,boxes/00001000.png\n"
+            "00001002,2,boxes/00001002.png\n00001004,1,boxes/00001004.png\n");
+  EXPECT_EQ(mode_of(dir / "batch/boxes.csv"), 0644u);
+
+  std::set<std::string> keys;
+  std::size_t device = 0;
+  for (const char* first : {"00001000", "00001002", "00001004"}) {
+    const auto base = dir / "batch/boxes" / first;
+    for (const char* ext : {".json", ".png", ".svg"}) {
+      EXPECT_EQ(mode_of(base.string() + ext), 0600u) << first << ext;
+    }
+    const auto box = nlohmann::json::parse(read_text(base.string() + ".json"));
+    EXPECT_EQ(box["first"], first);
+    const std::string key_hex = box["box_key"];
+    EXPECT_TRUE(keys.insert(key_hex).second);  // a fresh key per box
+    auto url = BoxUrl::parse(box["box_url"].get<std::string>(), IdPolicy::operational);
+    ASSERT_TRUE(url.ok()) << testing::describe(url);
+    EXPECT_EQ(std::string(url->first().to_string().view()), first);
+    EXPECT_EQ(url->count(), box["count"].get<std::uint32_t>());
+    EXPECT_EQ(box["devids"].size(), url->count());
+    EXPECT_EQ(box["last"],
+              std::string(DevId(url->first().value() + url->count() - 1).to_string().view()));
+    std::string url_key(32, '\0');
+    write_hex_lower(url->key(), url_key.data());
+    EXPECT_EQ(url_key, key_hex);
+    auto code =
+        manual_code::decode_box(box["manual_code"].get<std::string>(), IdPolicy::operational);
+    ASSERT_TRUE(code.ok()) << testing::describe(code);
+    EXPECT_EQ(code->to_string(), url->to_string());
+    // Each Device's OTP, in its record and its bundle, derives from its box's key.
+    for (std::uint32_t i = 0; i < url->count(); ++i, ++device) {
+      const DevId dev_id(url->first().value() + i);
+      EXPECT_EQ(stored[device].dev_id, dev_id);
+      EXPECT_EQ(stored[device].otp, *box_device_otp(url->key(), dev_id));
+      auto bundle = Bundle::from_json(
+          read_text(dir / "batch/bundles" / (std::string(dev_id.to_string().view()) + ".json")),
+          IdPolicy::operational);
+      EXPECT_EQ(bundle->otp, stored[device].otp);
+    }
+    // What the MotherShip is given and every file outside boxes/ holds no box key.
+    for (const auto& record : stored)
+      EXPECT_EQ(record.to_json().find(key_hex), std::string::npos);
+    for (const char* file : {"manifest.csv", "batch.json", "boxes.csv"})
+      EXPECT_EQ(read_text(dir / "batch" / file).find(key_hex), std::string::npos) << file;
+  }
+  EXPECT_EQ(device, 5u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "batch/boxes/sheet-0001.pdf"));
   std::filesystem::remove_all(dir);
 }
 

@@ -1,6 +1,7 @@
 // Minting a batch of devices (draft messages 1 and 2; docs/factory.md): keys,
 // certificates, OTPs, provisioning bundles and images, labels and sheets, a
-// manifest, and the device records for the MotherShip.
+// manifest, and the device records for the MotherShip; and, in boxes, each
+// box's key, file and label (draft §5.2), which the MotherShip never sees.
 //
 // A batch is built in OUT.partial and renamed to OUT only once its records are
 // stored, so OUT never holds devices the MotherShip does not know, and a crash
@@ -39,6 +40,9 @@ struct BatchOptions {
   bool psk = false;
   bool records_file =
       false;  // also write OUT/records.jsonl (with OTPs) for `tte-mothership import`
+  // Devices per box (docs/factory.md "Boxes"), 1-10000; 0: no boxes. Each box
+  // gets a random key from which its Devices' OTPs derive (docs/protocol.md §13.2).
+  std::uint32_t box_size = 0;
 };
 
 // One device of the plan, before minting.
@@ -49,7 +53,8 @@ struct PlannedDevice {
 };
 
 // Decides every device's URN and Dev ID. `next_free` is the MotherShip's next
-// free Dev ID (for allocated Dev IDs). Throws StartupError or UsageError.
+// free Dev ID (for allocated Dev IDs). Throws StartupError or UsageError (also
+// when boxes are asked for and the Dev IDs are not consecutive up to ffffffff).
 std::vector<PlannedDevice> plan_batch(const BatchOptions& options,
                                       const std::vector<DevicePublicKey>& public_keys,
                                       std::optional<DevId> next_free);
@@ -60,6 +65,7 @@ using StoreRecords = std::function<std::string(const std::vector<mothership::Fac
 
 struct BatchResult {
   std::size_t count = 0;
+  std::size_t boxes = 0;
   DevId first{0}, last{0};
   double seconds = 0;
   std::string stored;

@@ -144,7 +144,8 @@ MotherShipServerOptions server_options(const CommandLine& cli, const DataDir& di
 int run_serve(const std::vector<std::string>& args) {
   CommandLine cli(
       "tte-mothership serve --data-dir DIR [options]",
-      "Runs the MotherShip: HTTPS for installers (the form page, claims, status), CoAPS for "
+      "Runs the MotherShip: HTTPS for installers (the form page, claims, box claims, status), "
+      "CoAPS for "
       "devices (where is my Controller?) and the admin API on its own listener. Options not "
       "given here come from --config, then from DIR/mothership.conf. When every listener is up, "
       "one JSON line with the bound addresses is printed on standard output; logs go to "

@@ -83,7 +83,12 @@ int run_manufacture(const std::vector<std::string>& args) {
       "import). "
       "Files holding secrets (keys, OTPs, labels, records) are created with mode 0600. OUTDIR "
       "appears only "
-      "once the records are stored.");
+      "once the records are stored. With --box N the devices are minted in boxes of N "
+      "consecutive Dev IDs (the last box may be short): each box gets a random box key from "
+      "which its devices' OTPs derive, and a box file and box label (QR code of the box URL, the "
+      "range, the box's manual code) under OUTDIR/boxes/, indexed in OUTDIR/boxes.csv; every "
+      "device keeps its own label. The box key goes to no file the MotherShip reads: the box "
+      "files and labels are as secret as the device labels (mode 0600).");
   cli.option("data-dir", "DIR", "a local MotherShip's data directory: store the records there")
       .option("admin", "URL", "a remote MotherShip's admin API, e.g. https://tte-00000A.net:8443")
       .option("token", "TOKEN", "the admin API's bearer token")
@@ -114,6 +119,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       .option("qr-level", "L|M|Q|H", "QR error-correction level (docs/qr-levels.md)", "Q")
       .option("module-pixels", "N", "PNG label pixels per QR module", "6")
       .flag("records-only", "store nothing; write OUTDIR/records.jsonl for tte-mothership import")
+      .option("box", "N",
+              "mint in boxes of N (1-10000) consecutive Dev IDs, each with a box key and a box "
+              "label that enrolls the whole box (docs/factory.md \"Boxes\")")
       .option("threads", "N", "worker threads (default: one per core)")
       .flag("allow-example-id", "accept MS ID 0 (demos and tests)")
       .flag("json", "print the result as JSON")
@@ -142,7 +150,6 @@ int run_manufacture(const std::vector<std::string>& args) {
   options.psk = cli.has("psk");
   if (options.psk && options.public_keys)
     throw UsageError("--psk and --public-keys exclude each other: a PSK Device has no key pair");
-  // NOTE for the merge with --box: refuse --box with --psk as well.
   options.labels = !cli.has("no-labels");
   auto level = labels::parse_qr_level(cli.require("qr-level"));
   if (!level.ok()) throw UsageError(std::string("--qr-level: ") + level.error().message);
@@ -151,6 +158,12 @@ int run_manufacture(const std::vector<std::string>& args) {
   if (auto threads = cli.get_int("threads", 1, 1024)) options.threads = static_cast<int>(*threads);
   options.progress = ::isatty(STDERR_FILENO) && !cli.has("json");
   options.records_file = cli.has("records-only");
+  // A box URL's count is 1-10000 (docs/protocol.md §13.2).
+  if (auto box = cli.get_int("box", 1, BoxUrl::kMaxCount))
+    options.box_size = static_cast<std::uint32_t>(*box);
+  // A box claim sends no per-device cpsk, which a PSK Device needs (docs/protocol.md §13.3).
+  if (options.psk && options.box_size != 0)
+    throw UsageError("--psk and --box exclude each other: PSK Devices are not minted in boxes");
   const IdPolicy policy =
       cli.has("allow-example-id") ? IdPolicy::allow_example : IdPolicy::operational;
 
@@ -273,6 +286,7 @@ int run_manufacture(const std::vector<std::string>& args) {
                               {"first_devid", std::string(result.first.to_string().view())},
                               {"last_devid", std::string(result.last.to_string().view())},
                               {"stored", result.stored},
+                              {"boxes", result.boxes},
                               {"seconds", result.seconds},
                               {"per_second", result.count / std::max(result.seconds, 1e-9)}};
   if (cli.has("json")) {
@@ -280,8 +294,10 @@ int run_manufacture(const std::vector<std::string>& args) {
   } else {
     std::cout << "Minted " << result.count << " devices ("
               << std::string(result.first.to_string().view()) << ".."
-              << std::string(result.last.to_string().view()) << ") into " << options.out << " in "
-              << result.seconds << " s; records stored in " << result.stored << ".\n";
+              << std::string(result.last.to_string().view()) << ")";
+    if (result.boxes != 0) std::cout << " in " << result.boxes << " boxes";
+    std::cout << " into " << options.out << " in " << result.seconds << " s; records stored in "
+              << result.stored << ".\n";
   }
   return 0;
 }

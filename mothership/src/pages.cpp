@@ -51,7 +51,95 @@ Result<std::string> with_device(std::string_view page_template, const StateObjec
   return render_page(page_template, PageValues().html("device", std::move(details).value()));
 }
 
+std::string hex_id(DevId dev_id) {
+  return std::string(dev_id.to_string().view());
+}
+
+std::string last_of(DevId first, std::uint32_t count) {
+  return hex_id(DevId(first.value() + (count == 0 ? 0 : count - 1)));
+}
+
+Result<std::string> problem_box(const std::string& problem) {
+  if (problem.empty()) return std::string();
+  return render_page(web::problem_html, PageValues().text("problem", problem));
+}
+
+// The form's fields, filled in, the one with the problem marked.
+PageValues form_fields(const FormValues& values, const std::string& field, std::string problem) {
+  auto invalid = [&](const char* name) {
+    return std::string(field == name ? " aria-invalid=\"true\" autofocus" : "");
+  };
+  PageValues page_values;
+  page_values.html("problem", std::move(problem))
+      .text("cip", values.cip)
+      .html("cip_invalid", invalid("cip"))
+      .text("cport", values.cport)
+      .html("cport_invalid", invalid("cport"))
+      .text("cfingerprint", values.cfingerprint)
+      .html("cfingerprint_invalid", invalid("cfingerprint"))
+      .text("description", values.description)
+      .html("description_invalid", invalid("description"));
+  return page_values;
+}
+
+// A table of Devices: Dev ID, URN, state, when mapped.
+Result<std::string> device_table(const std::vector<StateObject>& devices) {
+  std::string rows;
+  rows.reserve(devices.size() * 120);
+  for (const StateObject& device : devices) {
+    rows += "<tr><td>";
+    rows += html_escape(device.dev_id.to_string().view());
+    rows += "</td><td>";
+    rows += html_escape(device.urn.view());
+    rows += "</td><td>";
+    rows += html_escape(device_state_name(device.state));
+    rows += "</td><td>";
+    rows += html_escape(time_or_dash(device.mapped_at));
+    rows += "</td></tr>\n";
+  }
+  return render_page(web::box_devices_html, PageValues().html("rows", std::move(rows)));
+}
+
 }  // namespace
+
+std::string box_form(const std::string& host, DevId first, std::uint32_t count,
+                     const FormValues& values, const std::string& problem,
+                     const std::string& field) {
+  auto box = problem_box(problem);
+  if (!box.ok()) return shown(box);
+  return shown(
+      page(host, "Enroll a box of " + std::to_string(count) + " devices",
+           render_page(web::box_form_html, form_fields(values, field, std::move(box).value())
+                                               .text("count", std::to_string(count))
+                                               .text("first", hex_id(first))
+                                               .text("last", last_of(first, count)))));
+}
+
+std::string box_mapped(const std::string& host, const BoxClaimAnswer& answer) {
+  auto table = device_table(answer.devices);
+  if (!table.ok()) return shown(table);
+  return shown(
+      page(host, "Box mapped",
+           render_page(web::box_mapped_html, PageValues()
+                                                 .text("count", std::to_string(answer.count))
+                                                 .text("first", hex_id(answer.first))
+                                                 .text("last", last_of(answer.first, answer.count))
+                                                 .html("devices", std::move(table).value()))));
+}
+
+std::string box_already_used(const std::string& host, DevId first, std::uint32_t count,
+                             const std::vector<StateObject>& used) {
+  auto table = device_table(used);
+  if (!table.ok()) return shown(table);
+  return shown(page(
+      host, "Already enrolled",
+      render_page(web::box_already_used_html, PageValues()
+                                                  .text("used", std::to_string(used.size()))
+                                                  .text("count", std::to_string(count))
+                                                  .text("first", hex_id(first))
+                                                  .text("last", last_of(first, count))
+                                                  .html("devices", std::move(table).value()))));
+}
 
 std::string home(const std::string& host) {
   return shown(

@@ -3,7 +3,9 @@
 #ifndef TTE_MOTHERSHIP_PAGES_HPP
 #define TTE_MOTHERSHIP_PAGES_HPP
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tte/host/messages.hpp"
 
@@ -23,6 +25,14 @@ std::string form(const std::string& host, const std::string& devid, const FormVa
                  const std::string& problem, const std::string& field);
 std::string mapped(const std::string& host, const StateObject& device);
 std::string already_used(const std::string& host, const StateObject& device);
+// Bulk enrollment (docs/protocol.md section 13.2): the box's form, its mapped
+// Devices, and the Devices that stopped it.
+std::string box_form(const std::string& host, DevId first, std::uint32_t count,
+                     const FormValues& values, const std::string& problem,
+                     const std::string& field);
+std::string box_mapped(const std::string& host, const BoxClaimAnswer& answer);
+std::string box_already_used(const std::string& host, DevId first, std::uint32_t count,
+                             const std::vector<StateObject>& used);
 std::string error(const std::string& host, int status, const std::string& title,
                   const std::string& message);
 

@@ -84,6 +84,34 @@ TEST(Pages, MappedAndAlreadyUsedShowTheDevice) {
   EXPECT_TRUE(contains(used, "may belong to someone else"));
 }
 
+TEST(Pages, TheBoxPagesShowTheRangeAndTheDevices) {
+  const std::string form =
+      box_form("tte-00000A.net", DevId(0x1000), 24, FormValues{}, "the port is <wrong>", "cport");
+  expect_a_whole_page(form, "Enroll a box of 24 devices");
+  EXPECT_TRUE(contains(form, "Dev IDs 00001000 to 00001017")) << form;
+  EXPECT_TRUE(contains(form, "Map the 24 devices")) << form;
+  EXPECT_TRUE(contains(form, "the port is &lt;wrong&gt;")) << form;
+  EXPECT_TRUE(contains(form, "pattern=\"[0-9]{1,5}\" aria-invalid=\"true\" autofocus")) << form;
+
+  StateObject second = device();
+  second.dev_id = DevId(0xabcdef02);
+  const std::string mapped_box =
+      box_mapped("tte-00000A.net", BoxClaimAnswer{DevId(0xabcdef01), 2, {device(), second}});
+  expect_a_whole_page(mapped_box, "Box mapped");
+  EXPECT_TRUE(contains(mapped_box,
+                       "<tr><td>abcdef01</td><td>urn:dev:mac:0024beffabcdef01</td>"
+                       "<td>mapped</td><td>2026-11-28T05:28:40Z</td></tr>"))
+      << mapped_box;
+  EXPECT_TRUE(contains(mapped_box, "<td>abcdef02</td>")) << mapped_box;
+
+  const std::string used = box_already_used("tte-00000A.net", DevId(0xabcdef00), 3, {second});
+  expect_a_whole_page(used, "Already enrolled");
+  EXPECT_TRUE(contains(used, "1 of the 3 devices of this box (Dev IDs abcdef00 to abcdef02)"))
+      << used;
+  EXPECT_TRUE(contains(used, "may belong to someone else"));
+  EXPECT_FALSE(contains(body_of(used), "<form"));
+}
+
 TEST(Pages, ErrorEscapesItsMessage) {
   const std::string page = error("tte-00000A.net", 400, "Check the label", "otp: 'x' & <y>");
   expect_a_whole_page(page, "Check the label");

@@ -3,6 +3,7 @@
 #include "pages.hpp"
 #include "tte/ascii.hpp"
 #include "tte/enrollment_url.hpp"
+#include "tte/host/otp_crypto.hpp"
 #include "tte/query.hpp"
 
 namespace tte::mothership {
@@ -55,7 +56,8 @@ void add_security_headers(http::Response& response) {
 
 http::Response problem_response(int status, const std::string& type, const std::string& title,
                                 const std::string& detail, const std::string& field,
-                                const std::optional<StateObject>& device) {
+                                const std::optional<StateObject>& device,
+                                const std::vector<StateObject>& devices) {
   Problem problem;
   problem.status = status;
   problem.type = type.empty() ? "about:blank" : kProblemBase + type;
@@ -63,6 +65,7 @@ http::Response problem_response(int status, const std::string& type, const std::
   problem.detail = detail;
   problem.field = field;
   problem.device = device;
+  problem.devices = devices;
   http::Response response =
       http::make_response(status, "application/problem+json", problem.to_json());
   add_security_headers(response);
@@ -143,6 +146,11 @@ void PublicApi::handle(const http::Request& request, http::Respond respond) {
   if (path == kEnrollmentPath) {
     if (request.method == "POST") return claim(request, std::move(respond));
     if (request.method == "GET") return form(request, std::move(respond));
+    return method_not_allowed("GET, POST");
+  }
+  if (path == kBoxPath) {
+    if (request.method == "POST") return box_claim(request, std::move(respond));
+    if (request.method == "GET") return box_form(request, std::move(respond));
     return method_not_allowed("GET, POST");
   }
   if (path == kStatusPath) {
@@ -358,6 +366,190 @@ void PublicApi::form(const http::Request& request, http::Respond respond) {
     response = page(200, pages::form(host_, devid, pages::FormValues{}, "", ""));
   }
   response.log_fields.emplace_back("devid", devid);
+  respond(std::move(response));
+}
+
+std::optional<http::Response> PublicApi::take_box_slots(const http::Request& request,
+                                                        const BoxCredentials& box, bool html,
+                                                        std::vector<ThrottleState>* after) {
+  const std::int64_t now = options_.clock();
+  // The client's limit counts the box once: it is one request, one key.
+  if (auto wait = clients_.take(request.client_address, now)) return locked(html, *wait);
+  after->clear();
+  after->reserve(box.count);
+  for (std::uint32_t i = 0; i < box.count; ++i) {
+    const DevId dev_id(box.first.value() + i);
+    OtpGuard::Result slot = guard_.take(dev_id, now);
+    if (slot.verdict == OtpGuard::Verdict::taken) {
+      after->push_back(slot.state);
+      continue;
+    }
+    // No OTP was compared: every slot taken so far goes back.
+    for (std::uint32_t k = 0; k < i; ++k)
+      guard_.give_back(DevId(box.first.value() + k), now);
+    clients_.give_back(request.client_address, now);
+    http::Response response = slot.verdict == OtpGuard::Verdict::no_slot
+                                  ? locked(html, slot.retry_after)
+                                  : unavailable(html);
+    response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
+    response.log_fields.emplace_back("count", std::to_string(box.count));
+    response.log_fields.emplace_back(
+        "outcome", slot.verdict == OtpGuard::Verdict::no_slot ? "throttled" : "unavailable");
+    return response;
+  }
+  return std::nullopt;
+}
+
+void PublicApi::give_back_box(const std::string& client, const BoxCredentials& box,
+                              const std::vector<bool>& give_back, bool client_too) {
+  const std::int64_t now = options_.clock();
+  for (std::uint32_t i = 0; i < box.count; ++i) {
+    if (i < give_back.size() && give_back[i]) guard_.give_back(DevId(box.first.value() + i), now);
+  }
+  if (client_too) clients_.give_back(client, now);
+}
+
+std::vector<OtpDigest> PublicApi::box_digests(const BoxCredentials& box) const {
+  std::vector<OtpDigest> digests;
+  digests.reserve(box.count);
+  auto otps = BoxOtps::with_key(box.key);
+  for (std::uint32_t i = 0; i < box.count; ++i) {
+    const DevId dev_id(box.first.value() + i);
+    // A key HMAC cannot take (it always can: 16 bytes) presents nothing that matches.
+    digests.push_back(otps.ok() ? options_.hasher.digest(dev_id, otps->otp(dev_id)) : OtpDigest{});
+  }
+  return digests;
+}
+
+// Bulk enrollment (draft §5.2; docs/protocol.md §13.2): a whole box mapped to one Controller,
+// all or none, in one writer job; the answer once it is on disk.
+void PublicApi::box_claim(const http::Request& request, http::Respond respond) {
+  const bool html = http::prefers_html(request);
+  if (!is_form_body(request)) {
+    return respond(
+        problem_response(415, "", "Unsupported Media Type",
+                         "send the claim in the URL or as application/x-www-form-urlencoded"));
+  }
+  auto parsed = BoxClaimRequest::parse(request.query(), request.body);
+  if (!parsed.ok()) {
+    if (!html) return respond(bad_request(false, parsed.error()));
+    auto box = parse_box_credentials(request.query());
+    if (!box.ok()) return respond(bad_request(true, parsed.error()));
+    std::string field = field_label(parsed.error().field);
+    return respond(
+        page(400, pages::box_form(host_, box->first, box->count, form_values_of(request.body),
+                                  "Please check " + field + ": " + parsed.error().message, field)));
+  }
+  const BoxClaimRequest& claim = parsed.value();
+  BoxClaimJob job;
+  if (auto refused = take_box_slots(request, claim.box, html, &job.throttle))
+    return respond(std::move(*refused));
+  job.first = claim.box.first;
+  job.count = claim.box.count;
+  job.presented = box_digests(claim.box);
+  job.controller = ControllerBinding{claim.controller, claim.controller_fingerprint, claim.psk};
+  job.description = claim.description;
+  job.client = request.client_address;
+  job.done = [this, html, box = claim.box, client = request.client_address,
+              respond](BoxClaimResult result) {
+    http::Response response;
+    if (result.storage_failed) {
+      give_back_box(client, box, std::vector<bool>(box.count, true), true);
+      response = unavailable(html);
+    } else {
+      give_back_box(client, box, result.give_back, result.outcome != ClaimOutcome::not_authorized);
+      switch (result.outcome) {
+        case ClaimOutcome::mapped: {
+          BoxClaimAnswer answer{box.first, box.count, std::move(result.devices)};
+          response = html ? page(200, pages::box_mapped(host_, answer))
+                          : http::make_response(200, "application/json", answer.to_json());
+          add_security_headers(response);
+          break;
+        }
+        case ClaimOutcome::already_used: {
+          const std::string detail =
+              std::to_string(result.devices.size()) + " of the box's " + std::to_string(box.count) +
+              " Devices have already been used or revoked; nothing was mapped.";
+          response =
+              html ? page(409, pages::box_already_used(host_, box.first, box.count, result.devices))
+                   : problem_response(409, "otp-used", "OTP already used", detail, "", std::nullopt,
+                                      result.devices);
+          break;
+        }
+        default:
+          response = not_authorized(html);
+          break;
+      }
+    }
+    response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
+    response.log_fields.emplace_back("count", std::to_string(box.count));
+    response.log_fields.emplace_back(
+        "outcome", result.storage_failed ? "storage_failed" : claim_outcome_name(result.outcome));
+    respond(std::move(response));
+  };
+  writer_.submit(std::move(job));
+}
+
+// The box's form page: the same checks as the claim's, read without writing.
+void PublicApi::box_form(const http::Request& request, http::Respond respond) {
+  auto parsed = parse_box_credentials(request.query());
+  if (!parsed.ok()) return respond(bad_request(true, parsed.error()));
+  const BoxCredentials& box = parsed.value();
+  std::vector<ThrottleState> after;
+  if (auto refused = take_box_slots(request, box, true, &after))
+    return respond(std::move(*refused));
+  std::vector<DeviceRecord> stored;
+  {
+    auto store = reads_.try_acquire();
+    auto read = store ? (*store)->box_devices(box.first, box.count)
+                      : Result<std::vector<DeviceRecord>>(
+                            make_error(Errc::unavailable, "no reader", "database"));
+    if (!read.ok()) {
+      give_back_box(request.client_address, box, std::vector<bool>(box.count, true), true);
+      return respond(unavailable(true));
+    }
+    stored = std::move(read).value();
+  }
+  std::vector<OtpDigest> digests = box_digests(box);
+  std::vector<const DeviceRecord*> records(box.count, nullptr);
+  for (const DeviceRecord& record : stored)
+    records[record.dev_id.value() - box.first.value()] = &record;
+  std::vector<BoxMember> members(box.count);
+  for (std::uint32_t i = 0; i < box.count; ++i) {
+    members[i].slot_taken = true;
+    const OtpDigest none{};
+    members[i].otp_matches =
+        equal_constant_time(records[i] ? records[i]->otp_digest : none, digests[i]) &&
+        records[i] != nullptr;
+    if (records[i]) members[i].device = records[i]->status();
+  }
+  BoxDecision decision = decide_box_claim(members);
+  if (decision.outcome == ClaimOutcome::not_authorized) {
+    give_back_box(request.client_address, box, decision.give_back, false);
+    BoxFailureJob failure;
+    for (std::uint32_t i = 0; i < box.count; ++i) {
+      if (!decision.give_back[i])
+        failure.throttles.emplace_back(DevId(box.first.value() + i), after[i]);
+    }
+    http::Response refusal = not_authorized(true);
+    refusal.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
+    refusal.log_fields.emplace_back("outcome", "not_authorized");
+    failure.done = [this, refusal, respond](bool ok) { respond(ok ? refusal : unavailable(true)); };
+    writer_.submit(std::move(failure));
+    return;
+  }
+  give_back_box(request.client_address, box, decision.give_back, true);
+  http::Response response;
+  if (decision.outcome == ClaimOutcome::already_used) {
+    std::vector<StateObject> used;
+    for (std::size_t i : decision.used)
+      used.push_back(records[i]->state_object());
+    response = page(200, pages::box_already_used(host_, box.first, box.count, used));
+  } else {
+    response = page(200, pages::box_form(host_, box.first, box.count, pages::FormValues{}, "", ""));
+  }
+  response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
+  response.log_fields.emplace_back("count", std::to_string(box.count));
   respond(std::move(response));
 }
 

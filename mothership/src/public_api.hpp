@@ -6,6 +6,7 @@
 #define TTE_MOTHERSHIP_PUBLIC_API_HPP
 
 #include <string>
+#include <vector>
 
 #include "client_throttle.hpp"
 #include "otp_guard.hpp"
@@ -21,7 +22,8 @@ namespace tte::mothership {
 // ("otp-used") or empty for about:blank.
 http::Response problem_response(int status, const std::string& type, const std::string& title,
                                 const std::string& detail, const std::string& field = "",
-                                const std::optional<StateObject>& device = std::nullopt);
+                                const std::optional<StateObject>& device = std::nullopt,
+                                const std::vector<StateObject>& devices = {});
 
 struct PublicApiOptions {
   MsId::Host host;  // tte-XXXXXX.net
@@ -40,6 +42,19 @@ class PublicApi {
   void claim(const http::Request& request, http::Respond respond);
   void status(const http::Request& request, http::Respond respond);
   void form(const http::Request& request, http::Respond respond);
+  // Bulk enrollment (docs/protocol.md section 13.2).
+  void box_claim(const http::Request& request, http::Respond respond);
+  void box_form(const http::Request& request, http::Respond respond);
+  // One slot per member, from the client's limit once, then each Dev ID's bucket.
+  // Otherwise the answer to send (429 or 503): every slot taken is given back.
+  std::optional<http::Response> take_box_slots(const http::Request& request,
+                                               const BoxCredentials& box, bool html,
+                                               std::vector<ThrottleState>* after);
+  // Gives back the members' slots that `give_back` marks, and the client's if `client_too`.
+  void give_back_box(const std::string& client, const BoxCredentials& box,
+                     const std::vector<bool>& give_back, bool client_too);
+  // The presented OTPs' digests, in Dev ID order.
+  std::vector<OtpDigest> box_digests(const BoxCredentials& box) const;
   http::Response health();
   // A slot for one OTP check: from the client's limit, then the Dev ID's.
   // Otherwise the answer to send (429 or 503), and nothing was compared.

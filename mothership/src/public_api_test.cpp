@@ -268,5 +268,135 @@ TEST_F(PublicApiTest, HealthSaysWhetherTheDatabaseReads) {
   EXPECT_NE(unhealthy.body.find("database"), std::string::npos) << unhealthy.body;
 }
 
+// Bulk enrollment: a box of 24 at 00001000 with the key of docs/protocol.md §13.2.
+const BoxUrl::Key kBoxKey{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+constexpr const char* kBoxKeyHex = "000102030405060708090a0b0c0d0e0f";
+
+std::string box_target(const std::string& count = "24", const std::string& key = kBoxKeyHex) {
+  return std::string("/.well-known/tte/box?first=00001000&count=") + count + "&key=" + key +
+         "&cip=192.0.2.7&cport=5684&cfingerprint=" + kControllerFingerprint;
+}
+
+std::uint64_t box_otp(std::uint32_t devid) {
+  return box_device_otp(kBoxKey, DevId(devid)).value().value();
+}
+
+class BoxApiTest : public PublicApiTest {
+ protected:
+  BoxApiTest() { testing::add_box(db_.path(), 0x1000, 24, kBoxKey); }
+  DeviceState state_of(std::uint32_t devid) {
+    http::Response status = call(api_, request("GET", status_target(devid, box_otp(devid))));
+    EXPECT_EQ(status.status, 200);
+    return StateObject::from_json(status.body).value().state;
+  }
+};
+
+TEST_F(BoxApiTest, ABoxClaimMapsEveryDeviceThenItsOtpsAreUsed) {
+  http::Response box = call(api_, request("POST", box_target()));
+  ASSERT_EQ(box.status, 200) << box.body;
+  EXPECT_EQ(box.header("Content-Type"), "application/json");
+  EXPECT_EQ(box.header("Cache-Control"), "no-store");
+  auto answer = BoxClaimAnswer::from_json(box.body);
+  ASSERT_TRUE(answer.ok()) << box.body;
+  EXPECT_EQ(answer->first, DevId(0x1000));
+  ASSERT_EQ(answer->devices.size(), 24u);
+  for (const StateObject& device : answer->devices)
+    EXPECT_EQ(device.state, DeviceState::mapped);
+  EXPECT_EQ(state_of(0x1017), DeviceState::mapped);
+  // Each Device's OTP is used: a single claim, and the box again, get 409.
+  EXPECT_EQ(call(api_, request("POST", claim_target(0x1005, box_otp(0x1005)))).status, 409);
+  http::Response again = call(api_, request("POST", box_target()));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(Problem::from_json(again.body)->devices.size(), 24u);
+  // The right OTPs gave every slot back.
+  EXPECT_EQ(guard_.peek(DevId(0x1000))->spent, 0);
+}
+
+TEST_F(BoxApiTest, AMemberClaimedFirstRefusesTheWholeBoxNamingOnlyIt) {
+  ASSERT_EQ(call(api_, request("POST", claim_target(0x1003, box_otp(0x1003)))).status, 200);
+  http::Response box = call(api_, request("POST", box_target()));
+  ASSERT_EQ(box.status, 409) << box.body;
+  EXPECT_EQ(box.header("Content-Type"), "application/problem+json");
+  auto problem = Problem::from_json(box.body);
+  ASSERT_TRUE(problem.ok());
+  EXPECT_EQ(problem->type, "https://iana.org/assignments/http-problem-types#tte-otp-used");
+  ASSERT_EQ(problem->devices.size(), 1u);
+  EXPECT_EQ(problem->devices[0].dev_id, DevId(0x1003));
+  EXPECT_EQ(problem->devices[0].state, DeviceState::mapped);
+  EXPECT_NE(problem->detail.find("1 of the box's 24"), std::string::npos) << problem->detail;
+  EXPECT_EQ(state_of(0x1002), DeviceState::unmapped);
+  EXPECT_EQ(state_of(0x1004), DeviceState::unmapped);
+}
+
+TEST_F(BoxApiTest, AWrongKeyIsTheSingleClaimsForbiddenAndSpendsEverySlot) {
+  http::Response single = call(api_, request("POST", claim_target(99, 1)));
+  http::Response box = call(api_, request("POST", box_target("24", std::string(32, 'f'))));
+  EXPECT_EQ(box.status, 403);
+  EXPECT_EQ(box.body, single.body);
+  EXPECT_EQ(box.header("Content-Type"), single.header("Content-Type"));
+  EXPECT_EQ(guard_.peek(DevId(0x1000))->spent, 1);
+  EXPECT_EQ(guard_.peek(DevId(0x1017))->spent, 1);
+  // A box that reaches past the stored Devices is refused the same way.
+  http::Response past = call(api_, request("POST", box_target("25")));
+  EXPECT_EQ(past.status, 403);
+  EXPECT_EQ(past.body, single.body);
+}
+
+TEST_F(BoxApiTest, MalformedBoxesAreNamed) {
+  http::Response big = call(api_, request("POST", box_target("10001")));
+  EXPECT_EQ(big.status, 400);
+  EXPECT_EQ(Problem::from_json(big.body)->field, "count");
+  http::Response no_cip = call(
+      api_, request("POST", "/.well-known/tte/box?first=1&count=2&key=" + std::string(kBoxKeyHex)));
+  EXPECT_EQ(no_cip.status, 400);
+  EXPECT_EQ(Problem::from_json(no_cip.body)->field, "cip");
+  EXPECT_EQ(call(api_, request("PUT", box_target())).status, 405);
+}
+
+TEST_F(BoxApiTest, OneMemberWithoutASlotLocksTheBoxWithoutComparing) {
+  for (int i = 0; i < 10; ++i)
+    call(api_, request("GET", status_target(0x1007, 1)));
+  http::Response box = call(api_, request("POST", box_target()));
+  EXPECT_EQ(box.status, 429);
+  EXPECT_TRUE(box.header("Retry-After"));
+  EXPECT_EQ(guard_.peek(DevId(0x1000))->spent, 0);  // taken, then given back
+  EXPECT_EQ(state_of(0x1000), DeviceState::unmapped);
+}
+
+TEST_F(BoxApiTest, BrowsersGetTheBoxFormThenTheUsedDevices) {
+  http::Response form = call(
+      api_,
+      request("GET", "/.well-known/tte/box?first=00001000&count=24&key=" + std::string(kBoxKeyHex),
+              "", kBrowser));
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("Map the 24 devices"), std::string::npos);
+  EXPECT_NE(form.body.find("00001000 to 00001017"), std::string::npos);
+  ASSERT_EQ(call(api_, request("POST", claim_target(0x1010, box_otp(0x1010)))).status, 200);
+  http::Response used = call(
+      api_,
+      request("GET", "/.well-known/tte/box?first=00001000&count=24&key=" + std::string(kBoxKeyHex),
+              "", kBrowser));
+  ASSERT_EQ(used.status, 200);
+  EXPECT_EQ(used.body.find("<form"), std::string::npos);
+  EXPECT_NE(used.body.find("1 of the 24 devices"), std::string::npos);
+  EXPECT_NE(used.body.find("<td>00001010</td>"), std::string::npos);
+  EXPECT_EQ(used.body.find("<td>00001011</td>"), std::string::npos);
+  // The browser's POST from the form, answered as a page.
+  http::Headers headers = kBrowser;
+  headers.insert(headers.end(), kForm.begin(), kForm.end());
+  http::Response posted = call(
+      api_,
+      request("POST", "/.well-known/tte/box?first=00001000&count=24&key=" + std::string(kBoxKeyHex),
+              "cip=192.0.2.7&cport=5684&cfingerprint=" + std::string(kControllerFingerprint),
+              headers));
+  EXPECT_EQ(posted.status, 409);
+  EXPECT_EQ(posted.header("Content-Type"), "text/html; charset=utf-8");
+  http::Response wrong =
+      call(api_, request("GET",
+                         "/.well-known/tte/box?first=00001000&count=24&key=" + std::string(32, '1'),
+                         "", kBrowser));
+  EXPECT_EQ(wrong.status, 403);
+}
+
 }  // namespace
 }  // namespace tte::mothership

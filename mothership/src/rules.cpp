@@ -77,4 +77,32 @@ ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_ma
   return ClaimOutcome::mapped;
 }
 
+BoxDecision decide_box_claim(const std::vector<BoxMember>& members) {
+  BoxDecision decision;
+  decision.give_back.assign(members.size(), false);
+  for (const BoxMember& member : members) {
+    if (!member.slot_taken) {
+      decision.outcome = ClaimOutcome::locked;
+      decision.give_back.assign(members.size(), true);
+      return decision;
+    }
+  }
+  bool authorized = !members.empty();
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const bool right = check_access(members[i].device, members[i].otp_matches) == Access::granted;
+    decision.give_back[i] = right;
+    authorized = authorized && right;
+  }
+  if (!authorized) {
+    decision.outcome = ClaimOutcome::not_authorized;
+    return decision;
+  }
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const DeviceStatus& device = *members[i].device;
+    if (device.revoked || device.state != DeviceState::unmapped) decision.used.push_back(i);
+  }
+  decision.outcome = decision.used.empty() ? ClaimOutcome::mapped : ClaimOutcome::already_used;
+  return decision;
+}
+
 }  // namespace tte::mothership

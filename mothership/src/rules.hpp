@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "tte/host/messages.hpp"
 
@@ -80,6 +81,31 @@ const char* claim_outcome_name(ClaimOutcome outcome);
 
 // The outcome of a claim (message 4) whose check took a slot.
 ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches);
+
+// Bulk enrollment (docs/protocol.md section 13.2): one Device of a box claim,
+// after its check tried to take a slot from the Device's own bucket.
+struct BoxMember {
+  bool slot_taken = false;
+  std::optional<DeviceStatus> device;  // absent: unknown Dev ID
+  bool otp_matches = false;            // the box key's OTP against the stored digest
+};
+
+struct BoxDecision {
+  // mapped (all of them), already_used (409), not_authorized (403) or locked (429).
+  ClaimOutcome outcome = ClaimOutcome::not_authorized;
+  // already_used: the members (indexes) that are mapped, registered or revoked.
+  std::vector<std::size_t> used;
+  // Members whose slot goes back: every one whose OTP is right, and all of them
+  // when no OTP was compared (locked).
+  std::vector<bool> give_back;
+};
+
+// The outcome of a box claim, all or none: any member without a slot locks
+// the box (nothing compared); then any unknown Dev ID or wrong OTP refuses it
+// as a single claim's 403 (no oracle: which member failed is not told); then
+// any member already mapped, registered or revoked is a 409 naming exactly
+// those; else every member is mapped.
+BoxDecision decide_box_claim(const std::vector<BoxMember>& members);
 
 }  // namespace tte::mothership
 

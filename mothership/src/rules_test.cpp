@@ -100,5 +100,58 @@ TEST(Claim, Outcomes) {
   EXPECT_EQ(decide_claim(std::nullopt, false), ClaimOutcome::not_authorized);
 }
 
+BoxMember fresh() {
+  return BoxMember{true, DeviceStatus{DeviceState::unmapped, false}, true};
+}
+
+TEST(BoxClaim, AllFreshAndRightIsMapped) {
+  BoxDecision decision = decide_box_claim({fresh(), fresh(), fresh()});
+  EXPECT_EQ(decision.outcome, ClaimOutcome::mapped);
+  EXPECT_TRUE(decision.used.empty());
+  EXPECT_EQ(decision.give_back, std::vector<bool>({true, true, true}));
+}
+
+TEST(BoxClaim, OneMemberWithoutASlotLocksTheBoxBeforeAnyComparison) {
+  std::vector<BoxMember> members{fresh(), fresh(), fresh()};
+  members[1].slot_taken = false;
+  members[2].otp_matches = false;  // would be a 403, but nothing is compared
+  BoxDecision decision = decide_box_claim(members);
+  EXPECT_EQ(decision.outcome, ClaimOutcome::locked);
+  EXPECT_EQ(decision.give_back, std::vector<bool>({true, true, true}));
+}
+
+TEST(BoxClaim, AnyUnknownOrWrongMemberRefusesTheBoxAndKeepsItsSlot) {
+  std::vector<BoxMember> wrong{fresh(), fresh(), fresh()};
+  wrong[2].otp_matches = false;
+  BoxDecision decision = decide_box_claim(wrong);
+  EXPECT_EQ(decision.outcome, ClaimOutcome::not_authorized);
+  EXPECT_TRUE(decision.used.empty());
+  EXPECT_EQ(decision.give_back, std::vector<bool>({true, true, false}));
+
+  std::vector<BoxMember> unknown{fresh(), fresh()};
+  unknown[0].device.reset();
+  decision = decide_box_claim(unknown);
+  EXPECT_EQ(decision.outcome, ClaimOutcome::not_authorized);
+  EXPECT_EQ(decision.give_back, std::vector<bool>({false, true}));
+
+  // A wrong OTP hides a used member's state: still the 403.
+  std::vector<BoxMember> hidden{fresh(), fresh()};
+  hidden[0].device->state = DeviceState::registered;
+  hidden[1].otp_matches = false;
+  EXPECT_EQ(decide_box_claim(hidden).outcome, ClaimOutcome::not_authorized);
+  EXPECT_EQ(decide_box_claim({}).outcome, ClaimOutcome::not_authorized);
+}
+
+TEST(BoxClaim, UsedOrRevokedMembersAreNamedExactly) {
+  std::vector<BoxMember> members{fresh(), fresh(), fresh(), fresh()};
+  members[1].device->state = DeviceState::mapped;
+  members[2].device->revoked = true;
+  members[3].device->state = DeviceState::registered;
+  BoxDecision decision = decide_box_claim(members);
+  EXPECT_EQ(decision.outcome, ClaimOutcome::already_used);
+  EXPECT_EQ(decision.used, std::vector<std::size_t>({1, 2, 3}));
+  EXPECT_EQ(decision.give_back, std::vector<bool>({true, true, true, true}));
+}
+
 }  // namespace
 }  // namespace tte::mothership

@@ -186,6 +186,8 @@ Store::Store(const std::string& path, Access access)
       schema_version_(open_schema(db_, access, path)),
       select_device_(db_.prepare(select_device_sql(schema_version_, "devid = ?").c_str())),
       select_device_by_urn_(db_.prepare(select_device_sql(schema_version_, "urn = ?").c_str())),
+      select_box_devices_(db_.prepare(
+          select_device_sql(schema_version_, "devid >= ? AND devid <= ? ORDER BY devid").c_str())),
       select_throttle_(db_.prepare(
           "SELECT failures, window_start, locked_until, locks FROM throttle WHERE devid = ?")),
       select_audit_head_(db_.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")),
@@ -227,6 +229,26 @@ Result<std::optional<DeviceRecord>> Store::read_device(sqlite::Statement& s) {
   sqlite::ResetOnExit reset(s);
   TTE_ASSIGN_OR_RETURN(bool found, s.step());
   if (!found) return std::optional<DeviceRecord>();
+  TTE_ASSIGN_OR_RETURN(DeviceRecord record, device_of_row(s));
+  return std::optional<DeviceRecord>(std::move(record));
+}
+
+Result<std::vector<DeviceRecord>> Store::box_devices(DevId first, std::uint32_t count) {
+  auto& s = select_box_devices_;
+  sqlite::ResetOnExit reset(s);
+  s.bind(1, static_cast<std::int64_t>(first.value()))
+      .bind(2, static_cast<std::int64_t>(first.value()) + static_cast<std::int64_t>(count) - 1);
+  std::vector<DeviceRecord> devices;
+  while (true) {
+    TTE_ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) break;
+    TTE_ASSIGN_OR_RETURN(DeviceRecord record, device_of_row(s));
+    devices.push_back(std::move(record));
+  }
+  return devices;
+}
+
+Result<DeviceRecord> Store::device_of_row(sqlite::Statement& s) {
   auto urn = DevUrn::parse(s.column_text(1));
   // A certificate Device has a key fingerprint; a PSK Device a sealed factory PSK instead.
   std::optional<Fingerprint> fingerprint;
@@ -277,7 +299,7 @@ Result<std::optional<DeviceRecord>> Store::read_device(sqlite::Statement& s) {
   record.mapped_at = optional_int(s, 11);
   record.registered_at = optional_int(s, 12);
   record.sealed_psk = sealed_psk;
-  return std::optional<DeviceRecord>(record);
+  return record;
 }
 
 Result<std::optional<DeviceRecord>> Store::device(DevId dev_id) {

@@ -42,6 +42,9 @@ class Store {
   // --- Reads. Errors: io.
   Result<std::optional<DeviceRecord>> device(DevId dev_id);
   Result<std::optional<DeviceRecord>> device_by_urn(std::string_view urn);
+  // The stored Devices with Dev IDs first .. first + count - 1, in Dev ID order
+  // (one statement: a box of 10,000 is one range scan); absent ones are skipped.
+  Result<std::vector<DeviceRecord>> box_devices(DevId first, std::uint32_t count);
   Result<ThrottleState> throttle(DevId dev_id);
   Result<AuditHead> audit_head();
   // Audit entries with seq > after, oldest first, at most limit.
@@ -93,11 +96,14 @@ class Store {
 
  private:
   Result<std::optional<DeviceRecord>> read_device(sqlite::Statement& statement);
+  // The row the statement stands on.
+  Result<DeviceRecord> device_of_row(sqlite::Statement& statement);
 
   sqlite::Database db_;
   int schema_version_;
   sqlite::Statement select_device_;
   sqlite::Statement select_device_by_urn_;
+  sqlite::Statement select_box_devices_;
   sqlite::Statement select_throttle_;
   sqlite::Statement select_audit_head_;
   sqlite::Statement select_audit_after_;

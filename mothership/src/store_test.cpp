@@ -35,6 +35,20 @@ TEST(Store, RoundTripsDevices) {
   EXPECT_FALSE(store.device_by_urn("urn:dev:ops:32473-Test-4").value());
 }
 
+TEST(Store, ReadsABoxsRangeInDevIdOrder) {
+  TempDatabase db(5);
+  Store store(db.path(), Store::Access::read_only);
+  auto devices = store.box_devices(DevId(2), 3);
+  ASSERT_TRUE(devices.ok());
+  ASSERT_EQ(devices->size(), 3u);
+  EXPECT_EQ((*devices)[0].dev_id, DevId(2));
+  EXPECT_EQ((*devices)[2].dev_id, DevId(4));
+  EXPECT_EQ((*devices)[1].urn.view(), "urn:dev:ops:32473-Test-3");
+  // Absent Dev IDs are skipped; the range ends at ffffffff.
+  EXPECT_EQ(store.box_devices(DevId(4), 10)->size(), 2u);
+  EXPECT_TRUE(store.box_devices(DevId(0xfffffff0), 16)->empty());
+}
+
 TEST(Store, RefusesDuplicateDevIdsAndUrns) {
   TempDatabase db(2);
   Store store(db.path(), Store::Access::read_write);

@@ -66,6 +66,24 @@ class TempDatabase {
   std::string path_;
 };
 
+// Box n: Devices first .. first + count - 1 whose OTPs derive from key (URNs
+// urn:dev:ops:32473-Box-<devid>), added to the database at path.
+inline void add_box(const std::string& path, std::uint32_t first, std::uint32_t count,
+                    const BoxUrl::Key& key) {
+  Store store(path, Store::Access::read_write);
+  auto otps = BoxOtps::with_key(key).value();
+  std::vector<FactoryRecord> records;
+  for (std::uint32_t n = first; n < first + count; ++n) {
+    records.push_back(
+        FactoryRecord{DevId(n), DevUrn::parse("urn:dev:ops:32473-Box-" + std::to_string(n)).value(),
+                      Fingerprint::parse(kDeviceFingerprint).value(), otps.otp(DevId(n))});
+  }
+  EXPECT_TRUE(store.begin_immediate().ok());
+  auto outcome = insert_factory_records(store, test_hasher(), records.begin(), records.end());
+  EXPECT_TRUE(outcome.status.ok());
+  EXPECT_TRUE(store.commit().ok());
+}
+
 // A clock that only moves when the test moves it.
 class FakeClock {
  public:

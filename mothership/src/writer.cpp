@@ -42,6 +42,14 @@ void fail_job(Job& job) {
             if (j.done)
               j.done(make_error(Errc::unavailable, "the MotherShip is stopping", "database"), "");
           },
+          [](BoxClaimJob& j) {
+            BoxClaimResult result;
+            result.storage_failed = true;
+            if (j.done) j.done(result);
+          },
+          [](BoxFailureJob& j) {
+            if (j.done) j.done(false);
+          },
       },
       job);
 }
@@ -265,6 +273,21 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
               }
             };
           },
+          [&](BoxClaimJob& box) -> std::function<void(bool)> {
+            auto stored = apply_box(box, head, now);
+            if (!stored) return storage_error("cannot store a box claim");
+            return *stored;
+          },
+          [&](BoxFailureJob& failure) -> std::function<void(bool)> {
+            for (const auto& [dev_id, throttle] : failure.throttles) {
+              if (!store_.save_throttle(dev_id, throttle).ok())
+                return storage_error("cannot record a failed attempt");
+            }
+            auto done = std::move(failure.done);
+            return [done](bool committed) {
+              if (done) done(committed);
+            };
+          },
           [&](ImportJob& import) -> std::function<void(bool)> {
             auto inserted = insert_factory_records(
                 store_, hasher_, import.records.begin(), import.records.end(),
@@ -300,6 +323,95 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
     return nullptr;
   }
   return callback;
+}
+
+// Bulk enrollment (docs/protocol.md §13.2): the box's Devices are read in one range
+// statement, decided together (decide_box_claim) and, when all are fresh, mapped in
+// this job's savepoint: all or none, committed with the batch before any answer.
+std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box, AuditHead& head,
+                                                           std::int64_t now) {
+  auto stored = store_.box_devices(box.first, box.count);
+  if (!stored.ok()) return std::nullopt;
+  // The members in Dev ID order; an absent Dev ID compares against zeros.
+  std::vector<const DeviceRecord*> records(box.count, nullptr);
+  for (const DeviceRecord& record : stored.value())
+    records[record.dev_id.value() - box.first.value()] = &record;
+  std::vector<BoxMember> members(box.count);
+  for (std::uint32_t i = 0; i < box.count; ++i) {
+    const DeviceRecord* record = records[i];
+    const OtpDigest& digest = record ? record->otp_digest : kNoDigest;
+    members[i].slot_taken = true;  // decided before the job
+    members[i].otp_matches = equal_constant_time(digest, box.presented[i]) && record != nullptr;
+    if (record) members[i].device = record->status();
+  }
+  BoxDecision decision = decide_box_claim(members);
+  BoxClaimResult result;
+  result.outcome = decision.outcome;
+  result.give_back = decision.give_back;
+  const std::string controller_fingerprint = fingerprint_hex(box.controller.fingerprint);
+  switch (decision.outcome) {
+    case ClaimOutcome::not_authorized:
+      for (std::uint32_t i = 0; i < box.count; ++i) {
+        if (decision.give_back[i]) continue;
+        if (!store_.save_throttle(DevId(box.first.value() + i), box.throttle[i]).ok())
+          return std::nullopt;
+      }
+      break;
+    case ClaimOutcome::already_used:
+      for (std::size_t i : decision.used)
+        result.devices.push_back(records[i]->state_object());
+      break;
+    case ClaimOutcome::mapped: {
+      for (std::uint32_t i = 0; i < box.count; ++i) {
+        const DevId dev_id(box.first.value() + i);
+        auto changed = store_.map_device(dev_id, box.controller, box.description, now);
+        if (!changed.ok() || !changed.value()) return std::nullopt;  // cannot happen in one job
+        AuditEntry entry;
+        entry.time = now;
+        entry.actor = box.client;
+        entry.action = "claim";
+        entry.dev_id = dev_id;
+        entry.outcome = claim_outcome_name(ClaimOutcome::mapped);
+        entry.controller_fingerprint = controller_fingerprint;
+        auto next = store_.append_audit(entry, head);
+        if (!next.ok()) return std::nullopt;
+        head = next.value();
+      }
+      auto updated = store_.box_devices(box.first, box.count);
+      if (!updated.ok() || updated->size() != box.count) return std::nullopt;
+      result.devices.reserve(box.count);
+      for (const DeviceRecord& record : updated.value())
+        result.devices.push_back(record.state_object());
+      break;
+    }
+    case ClaimOutcome::revoked:
+    case ClaimOutcome::locked:
+      break;  // not decided here
+  }
+  AuditEntry entry;
+  entry.time = now;
+  entry.actor = box.client;
+  entry.action = "box-claim";
+  entry.dev_id = box.first;
+  entry.outcome = claim_outcome_name(decision.outcome);
+  entry.controller_fingerprint = controller_fingerprint;
+  entry.detail = "count " + std::to_string(box.count);
+  if (decision.outcome == ClaimOutcome::already_used)
+    entry.detail += ", " + std::to_string(decision.used.size()) + " already used or revoked";
+  auto next = store_.append_audit(entry, head);
+  if (!next.ok()) return std::nullopt;
+  head = next.value();
+  auto done = std::move(box.done);
+  return std::function<void(bool)>([done, result = std::move(result)](bool committed) {
+    if (!done) return;
+    if (committed) {
+      done(result);
+    } else {
+      BoxClaimResult failed;
+      failed.storage_failed = true;
+      done(failed);
+    }
+  });
 }
 
 }  // namespace tte::mothership

@@ -46,11 +46,39 @@ struct ClaimJob {
   std::function<void(ClaimResult)> done;
 };
 
+// Bulk enrollment (docs/protocol.md section 13.2): a whole box, all or none.
+struct BoxClaimResult {
+  ClaimOutcome outcome = ClaimOutcome::not_authorized;  // mapped, already_used or not_authorized
+  // mapped: every Device of the box; already_used: those already used or revoked.
+  std::vector<StateObject> devices;
+  // Per member: whose slot goes back (decide_box_claim).
+  std::vector<bool> give_back;
+  bool storage_failed = false;  // nothing was decided: answer 503 (and give every slot back)
+};
+
+// A box claim, after every member took a slot. The OTPs arrive as digests.
+struct BoxClaimJob {
+  DevId first{0};
+  std::uint32_t count = 0;
+  std::vector<OtpDigest> presented;     // per member, in Dev ID order
+  std::vector<ThrottleState> throttle;  // per member, after its slot: stored if its OTP is wrong
+  ControllerBinding controller;
+  std::string description;
+  std::string client;
+  std::function<void(BoxClaimResult)> done;
+};
+
 // A wrong OTP or unknown Dev ID seen outside a claim (status query, form
 // page): the Dev ID's bucket after the check, to store.
 struct FailureJob {
   DevId dev_id;
   ThrottleState throttle;
+  std::function<void(bool stored)> done;
+};
+
+// The box form page's failed check: the buckets to store, per Dev ID.
+struct BoxFailureJob {
+  std::vector<std::pair<DevId, ThrottleState>> throttles;
   std::function<void(bool stored)> done;
 };
 
@@ -75,7 +103,8 @@ struct ImportJob {
   std::function<void(Status status, std::string which)> done;
 };
 
-using Job = std::variant<ClaimJob, FailureJob, RegisteredJob, RevocationJob, ImportJob>;
+using Job = std::variant<ClaimJob, FailureJob, RegisteredJob, RevocationJob, ImportJob, BoxClaimJob,
+                         BoxFailureJob>;
 
 struct WriterOptions {
   std::size_t max_batch = 512;
@@ -105,6 +134,9 @@ class Writer {
   void process_batch(std::deque<Job>& batch);
   // Runs one job inside the open transaction; returns the callback to run after commit.
   std::function<void(bool committed)> apply(Job& job, AuditHead& head, std::int64_t now);
+  // The box claim inside apply's savepoint; nullopt: a storage error (undo and fail).
+  std::optional<std::function<void(bool)>> apply_box(BoxClaimJob& box, AuditHead& head,
+                                                     std::int64_t now);
 
   Store store_;
   OtpHasher hasher_;

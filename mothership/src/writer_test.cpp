@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "test_support.hpp"
@@ -170,6 +171,60 @@ TEST(Writer, JobsAfterStopFailCleanly) {
   Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
   writer.stop();
   EXPECT_TRUE(claim_now(writer, 1, 0x1001).storage_failed);
+}
+
+// Submits a box claim of Devices 1..count (OTPs 0x1001.. as test_record gives them,
+// `wrong` one of them wrong) and waits for its result.
+BoxClaimResult box_now(Writer& writer, std::uint32_t count, std::uint32_t wrong = 0) {
+  std::promise<BoxClaimResult> promise;
+  BoxClaimJob job;
+  job.first = DevId(1);
+  job.count = count;
+  for (std::uint32_t n = 1; n <= count; ++n) {
+    job.presented.push_back(test_hasher().digest(DevId(n), Otp(n == wrong ? 7 : 0x1000 + n)));
+    job.throttle.push_back(ThrottleState{1, 100, 0});
+  }
+  job.controller = testing::test_controller();
+  job.client = "192.0.2.50";
+  job.done = [&promise](BoxClaimResult result) { promise.set_value(result); };
+  writer.submit(std::move(job));
+  return promise.get_future().get();
+}
+
+TEST(Writer, ABoxIsMappedAllOrNoneWithOneAuditEntryPerDeviceAndOneForTheBox) {
+  TempDatabase db(4);
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  BoxClaimResult wrong = box_now(writer, 3, 2);
+  EXPECT_EQ(wrong.outcome, ClaimOutcome::not_authorized);
+  EXPECT_EQ(wrong.give_back, std::vector<bool>({true, false, true}));
+  ASSERT_EQ(claim_now(writer, 3, 0x1003).outcome, ClaimOutcome::mapped);
+  BoxClaimResult used = box_now(writer, 3);
+  EXPECT_EQ(used.outcome, ClaimOutcome::already_used);
+  ASSERT_EQ(used.devices.size(), 1u);
+  EXPECT_EQ(used.devices[0].dev_id, DevId(3));
+  BoxClaimResult mapped = box_now(writer, 2);
+  EXPECT_EQ(mapped.outcome, ClaimOutcome::mapped);
+  ASSERT_EQ(mapped.devices.size(), 2u);
+  EXPECT_EQ(mapped.devices[1].state, DeviceState::mapped);
+  writer.stop();
+
+  Store store(db.path(), Store::Access::read_only);
+  // Only the wrong member's bucket was stored.
+  EXPECT_EQ(store.throttle(DevId(2))->spent, 1);
+  EXPECT_EQ(store.throttle(DevId(1))->spent, 0);
+  EXPECT_EQ(store.device(DevId(1)).value()->state, DeviceState::mapped);
+  EXPECT_EQ(store.device(DevId(4)).value()->state, DeviceState::unmapped);
+  auto audit = store.audit_after(0, 100).value();
+  std::vector<std::string> seen;
+  for (const auto& [entry, hash] : audit)
+    seen.push_back(entry.action + ":" + entry.outcome);
+  EXPECT_EQ(seen, std::vector<std::string>({"box-claim:not_authorized", "claim:mapped",
+                                            "box-claim:already_used", "claim:mapped",
+                                            "claim:mapped", "box-claim:mapped"}));
+  EXPECT_EQ(audit[5].first.detail, "count 2");
+  EXPECT_EQ(audit[5].first.dev_id, DevId(1));
+  EXPECT_TRUE(store.verify_audit()->ok);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ do the same. The inputs and the expected errors are listed here by hand; every
 computed value (codes, frames, CBOR bytes, digests, fingerprints) comes from
 this script.
 
-Run from anywhere: /usr/bin/python3 proto/tools/make_vectors.py
+Run from anywhere: /usr/bin/python3 proto/tools/make_vectors.py [--out DIR]
 (needs python3-cbor2 and openssl; not needed to build or test TTE).
 """
 
@@ -24,6 +24,8 @@ import subprocess
 import cbor2
 
 PROTO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# --out DIR writes the files there instead (the vectors test regenerates them
+# into a temporary directory and compares).
 VECTORS = os.path.join(PROTO, "vectors")
 KEYS = os.path.join(PROTO, "keys")
 
@@ -832,6 +834,11 @@ def draft_example():
 
 
 if __name__ == "__main__":
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == "--out":
+        VECTORS = os.path.abspath(sys.argv[2])
+    elif len(sys.argv) != 1:
+        sys.exit("usage: make_vectors.py [--out DIR]")
     os.makedirs(VECTORS, exist_ok=True)
     identifiers()
     urls()

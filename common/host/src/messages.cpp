@@ -339,6 +339,12 @@ std::string Problem::to_json() const {
   if (!detail.empty()) json["detail"] = detail;
   if (!field.empty()) json["field"] = field;
   if (device) json["device"] = state_to_json(*device);
+  if (!devices.empty()) {
+    OrderedJson list = OrderedJson::array();
+    for (const StateObject& state : devices)
+      list.push_back(state_to_json(state));
+    json["devices"] = std::move(list);
+  }
   // A detail may quote what a client sent: invalid UTF-8 becomes U+FFFD instead of a throw.
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
@@ -365,7 +371,143 @@ Result<Problem> Problem::from_json(std::string_view text) {
     TTE_ASSIGN_OR_RETURN(StateObject state, state_from_json(*device));
     problem.device = state;
   }
+  auto devices = json.find("devices");
+  if (devices != json.end()) {
+    if (!devices->is_array())
+      return make_error(Errc::syntax, "devices must be an array", "devices");
+    for (const Json& item : *devices) {
+      TTE_ASSIGN_OR_RETURN(StateObject state, state_from_json(item));
+      problem.devices.push_back(state);
+    }
+  }
   return problem;
+}
+
+}  // namespace tte
+
+namespace tte {
+namespace {
+
+Result<IpAddress> parse_cip(std::string_view text) {
+  // "[2001:db8::7]" is how an IPv6 address is written beside a port (RFC
+  // 3986): the brackets are taken off an IPv6 address, and only off one.
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']' &&
+      text.find(':') != std::string_view::npos) {
+    text = text.substr(1, text.size() - 2);
+  }
+  return for_member(IpAddress::parse(text), "cip");
+}
+
+}  // namespace
+
+// Bulk enrollment (docs/protocol.md §13.2): the box claim's fields.
+Result<BoxClaimRequest> BoxClaimRequest::parse(std::string_view query, std::string_view form_body) {
+  Field first, count, key, cip, cport, cfingerprint, description, cpsk;
+  auto fields = {std::pair<const char*, Field*>{"first", &first},
+                 {"count", &count},
+                 {"key", &key},
+                 {"cip", &cip},
+                 {"cport", &cport},
+                 {"cfingerprint", &cfingerprint},
+                 {"description", &description},
+                 {"cpsk", &cpsk}};
+  TTE_TRY(collect_fields(query, QueryStyle::url, fields));
+  TTE_TRY(collect_fields(form_body, QueryStyle::form, fields));
+  auto present = [](const Field& field, const char* name) -> Status {
+    if (!field.seen) return make_error(Errc::missing, "parameter missing", name);
+    return ok_status();
+  };
+  TTE_TRY(present(first, "first"));
+  TTE_TRY(present(count, "count"));
+  TTE_TRY(present(key, "key"));
+  // The box's three fields, re-encoded, through the one parser of them.
+  std::string box_query = "first=";
+  append_percent_encoded(box_query, first.value);
+  box_query += "&count=";
+  append_percent_encoded(box_query, count.value);
+  box_query += "&key=";
+  append_percent_encoded(box_query, key.value);
+  TTE_ASSIGN_OR_RETURN(BoxCredentials box, parse_box_credentials(box_query));
+  TTE_TRY(present(cip, "cip"));
+  TTE_ASSIGN_OR_RETURN(IpAddress ip, parse_cip(cip.value));
+  TTE_TRY(present(cport, "cport"));
+  TTE_ASSIGN_OR_RETURN(std::uint16_t port, parse_port(cport.value, "cport"));
+  TTE_TRY(present(cfingerprint, "cfingerprint"));
+  TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
+                       for_member(Fingerprint::parse(cfingerprint.value), "cfingerprint"));
+  TTE_TRY(validate_description(description.value));
+  BoxClaimRequest request{box, ControllerAddress{ip, port}, fingerprint, description.value,
+                          std::nullopt};
+  if (cpsk.seen) {
+    TTE_ASSIGN_OR_RETURN(Psk psk, parse_psk(cpsk.value, "cpsk"));
+    request.psk = psk;
+  }
+  return request;
+}
+
+std::string BoxClaimRequest::to_query() const {
+  std::string query = "first=";
+  query += box.first.to_string().view();
+  query += "&count=";
+  query += std::to_string(box.count);
+  query += "&key=";
+  query += hex_of(box.key);
+  query += "&cip=";
+  append_percent_encoded(query, controller.ip.to_string().view());
+  query += "&cport=";
+  query += std::to_string(controller.port);
+  query += "&cfingerprint=";
+  query += controller_fingerprint.to_string().view();
+  if (!description.empty()) {
+    query += "&description=";
+    append_percent_encoded(query, description);
+  }
+  if (psk) {
+    query += "&cpsk=";
+    query += hex_of(*psk);
+  }
+  return query;
+}
+
+std::string BoxClaimAnswer::to_json() const {
+  OrderedJson json;
+  json["first"] = std::string(first.to_string().view());
+  json["count"] = count;
+  OrderedJson list = OrderedJson::array();
+  for (const StateObject& state : devices)
+    list.push_back(state_to_json(state));
+  json["devices"] = std::move(list);
+  return json.dump();
+}
+
+Result<BoxClaimAnswer> BoxClaimAnswer::from_json(std::string_view text) {
+  TTE_ASSIGN_OR_RETURN(Json json, parse_object(text));
+  BoxClaimAnswer answer;
+  TTE_ASSIGN_OR_RETURN(std::string_view first, string_member(json, "first"));
+  TTE_ASSIGN_OR_RETURN(answer.first, for_member(DevId::parse(first), "first"));
+  auto count = json.find("count");
+  if (count == json.end()) return make_error(Errc::missing, "member missing", "count");
+  if (!count->is_number_unsigned())
+    return make_error(Errc::syntax, "count must be a number", "count");
+  std::uint64_t count_value = count->get<std::uint64_t>();
+  if (count_value == 0 || count_value > BoxUrl::kMaxCount ||
+      count_value - 1 > 0xffffffffu - answer.first.value()) {
+    return make_error(Errc::out_of_range, "a box holds 1 to 10000 devices", "count");
+  }
+  answer.count = static_cast<std::uint32_t>(count_value);
+  auto devices = json.find("devices");
+  if (devices == json.end()) return make_error(Errc::missing, "member missing", "devices");
+  if (!devices->is_array()) return make_error(Errc::syntax, "devices must be an array", "devices");
+  if (devices->size() != answer.count)
+    return make_error(Errc::out_of_range, "devices must hold count state objects", "devices");
+  answer.devices.reserve(answer.count);
+  for (const Json& item : *devices) {
+    TTE_ASSIGN_OR_RETURN(StateObject state, state_from_json(item));
+    if (state.dev_id.value() != answer.first.value() + answer.devices.size())
+      return make_error(Errc::syntax, "devices must be the box's, in Dev ID order", "devices");
+    answer.devices.push_back(state);
+  }
+  return answer;
 }
 
 }  // namespace tte

@@ -108,5 +108,102 @@ TEST(Problem, VectorsRoundTrip) {
   EXPECT_EQ(Problem::from_json("{}").error().code, Errc::missing);
 }
 
+TEST(BoxClaimRequest, QueryAndFormBody) {
+  const std::string fingerprint(64, 'a');
+  auto claim = BoxClaimRequest::parse(
+      "FIRST=00001000,Count=24;key=000102030405060708090A0B0C0D0E0F",
+      "cip=%5B2001%3Adb8%3A%3A7%5D&cport=5684&cfingerprint=" + fingerprint + "&description=Box+1");
+  ASSERT_TRUE(claim.ok()) << testing::describe(claim);
+  EXPECT_EQ(claim->box.first.value(), 0x1000u);
+  EXPECT_EQ(claim->box.count, 24u);
+  EXPECT_EQ(claim->box.key[15], 0x0f);
+  EXPECT_EQ(claim->controller.to_string(), "[2001:db8::7]:5684");
+  EXPECT_EQ(claim->description, "Box 1");
+  EXPECT_EQ(claim->to_query(),
+            "first=00001000&count=24&key=000102030405060708090a0b0c0d0e0f&cip=2001%3Adb8%3A%3A7&"
+            "cport=5684&cfingerprint=" +
+                fingerprint + "&description=Box%201");
+  auto again = BoxClaimRequest::parse(claim->to_query(), "");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->to_query(), claim->to_query());
+}
+
+TEST(BoxClaimRequest, RefusesNamingTheField) {
+  const std::string rest = "&cip=192.0.2.7&cport=5684&cfingerprint=" + std::string(64, 'a');
+  const std::string key = "&key=" + std::string(32, '0');
+  struct Case {
+    std::string query;
+    std::string body;
+    Errc code;
+    const char* field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"count=2" + key + rest, "", Errc::missing, "first"},
+           {"first=1&count=10001" + key + rest, "", Errc::out_of_range, "count"},
+           {"first=ffffffff&count=2" + key + rest, "", Errc::out_of_range, "count"},
+           {"first=1&count=2&key=00" + rest, "", Errc::syntax, "key"},
+           {"first=1&count=2" + key + rest, "count=2", Errc::duplicate, "count"},
+           {"first=1&count=2" + key, "", Errc::missing, "cip"},
+           {"first=1&count=2" + key + rest + "&cport", "", Errc::duplicate, "cport"},
+       }) {
+    SCOPED_TRACE(c.query + " | " + c.body);
+    auto claim = BoxClaimRequest::parse(c.query, c.body);
+    ASSERT_FALSE(claim.ok());
+    EXPECT_EQ(claim.error().code, c.code);
+    ASSERT_NE(claim.error().field, nullptr);
+    EXPECT_STREQ(claim.error().field, c.field);
+  }
+}
+
+StateObject example_state(std::uint32_t dev_id, DeviceState state) {
+  auto parsed = StateObject::from_json(
+      testing::load_vectors("messages.json")["state_object"][0]["json"].dump());
+  StateObject object = parsed.value();
+  object.dev_id = DevId(dev_id);
+  object.state = state;
+  return object;
+}
+
+TEST(BoxClaimAnswer, RoundTripsAndChecksTheList) {
+  BoxClaimAnswer answer{
+      DevId(0x1000),
+      2,
+      {example_state(0x1000, DeviceState::mapped), example_state(0x1001, DeviceState::mapped)}};
+  std::string text = answer.to_json();
+  EXPECT_EQ(
+      text.rfind("{\"first\":\"00001000\",\"count\":2,\"devices\":[{\"devid\":\"00001000\"", 0), 0u)
+      << text;
+  auto parsed = BoxClaimAnswer::from_json(text);
+  ASSERT_TRUE(parsed.ok()) << testing::describe(parsed);
+  EXPECT_EQ(parsed->to_json(), text);
+  Json json = Json::parse(text);
+  json["count"] = 3;
+  EXPECT_EQ(BoxClaimAnswer::from_json(json.dump()).error().code, Errc::out_of_range);
+  json = Json::parse(text);
+  std::swap(json["devices"][0], json["devices"][1]);
+  EXPECT_EQ(BoxClaimAnswer::from_json(json.dump()).error().code, Errc::syntax);
+  json = Json::parse(text);
+  json["count"] = 10001;
+  EXPECT_EQ(BoxClaimAnswer::from_json(json.dump()).error().code, Errc::out_of_range);
+  EXPECT_EQ(BoxClaimAnswer::from_json("{\"first\":\"00001000\",\"count\":1}").error().code,
+            Errc::missing);
+}
+
+TEST(Problem, NamesABoxsUsedDevices) {
+  Problem problem;
+  problem.status = 409;
+  problem.type = "https://iana.org/assignments/http-problem-types#tte-otp-used";
+  problem.title = "OTP already used";
+  problem.devices = {example_state(0x1003, DeviceState::registered)};
+  auto parsed = Problem::from_json(problem.to_json());
+  ASSERT_TRUE(parsed.ok()) << testing::describe(parsed);
+  ASSERT_EQ(parsed->devices.size(), 1u);
+  EXPECT_EQ(parsed->devices[0].dev_id.value(), 0x1003u);
+  EXPECT_EQ(parsed->to_json(), problem.to_json());
+  // No devices: no member (the single claim's problems are unchanged).
+  problem.devices.clear();
+  EXPECT_EQ(problem.to_json().find("devices"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tte

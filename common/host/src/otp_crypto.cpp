@@ -70,10 +70,19 @@ Result<OtpDigest> otp_digest(ByteView server_key, DevId dev_id, Otp otp) {
 }
 
 Result<Otp> box_device_otp(const BoxUrl::Key& box_key, DevId dev_id) {
+  TTE_ASSIGN_OR_RETURN(BoxOtps otps, BoxOtps::with_key(box_key));
+  return otps.otp(dev_id);
+}
+
+Result<BoxOtps> BoxOtps::with_key(const BoxUrl::Key& box_key) {
   TTE_ASSIGN_OR_RETURN(HmacSha256 hmac, HmacSha256::with_key(box_key));
+  return BoxOtps(hmac);
+}
+
+Otp BoxOtps::otp(DevId dev_id) const {
   std::uint8_t message[4];
   put_be32(message, dev_id.value());
-  auto mac = hmac.mac(message);
+  auto mac = hmac_.mac(message);
   std::uint64_t value = 0;
   for (std::size_t i = 0; i < 8; ++i)
     value = (value << 8) | mac[i];

@@ -49,6 +49,9 @@ TEST(BoxOtp, Vectors) {
     auto otp = box_device_otp(key, *DevId::parse(c["devid"].get<std::string>()));
     ASSERT_TRUE(otp.ok());
     EXPECT_EQ(otp->to_string(), c["otp"].get<std::string>());
+    auto otps = BoxOtps::with_key(key);
+    ASSERT_TRUE(otps.ok());
+    EXPECT_EQ(otps->otp(*DevId::parse(c["devid"].get<std::string>())), *otp);
   }
 }
 

@@ -96,6 +96,18 @@ class BoxUrl {
   Key key_;
 };
 
+// Reads the first, count and key parameters of a query string (the box URL's,
+// or a request target's on the MotherShip), with the leniency of
+// parse_device_credentials. Other parameters are ignored.
+// Errors: missing, duplicate, syntax, too_long, out_of_range (count 0 or above
+// BoxUrl::kMaxCount, or Dev IDs past ffffffff).
+struct BoxCredentials {
+  DevId first;
+  std::uint32_t count;
+  BoxUrl::Key key;
+};
+Result<BoxCredentials> parse_box_credentials(std::string_view query);
+
 }  // namespace tte
 
 #endif  // TTE_ENROLLMENT_URL_HPP

@@ -52,6 +52,37 @@ std::string deflate(const std::string& data) {
   return out;
 }
 
+// Text in an XML document (the SVG's title and lines): a URL's '&' included.
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A PDF literal string's contents: '(', ')' and '\\' escaped (ISO 32000 7.3.4.2).
+std::string pdf_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '(' || c == ')' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", value);
@@ -70,6 +101,22 @@ Result<Label> make_label(const EnrollmentUrl& device, QrLevel level) {
   // "TTE-XXXX-XXXX-XXXX" and "XXXX-XXXX-XXXX-C": two short lines print larger.
   label.lines = {"DEV ID " + upper(std::string(device.dev_id().to_string().view())),
                  code.substr(0, 18), code.substr(19)};
+  return label;
+}
+
+// Bulk enrollment (draft §5.2; docs/protocol.md §13.2): the box URL as a QR code, the range of
+// Dev IDs it maps, the box's manual code and the MotherShip it belongs to.
+Result<Label> make_box_label(const BoxUrl& box, QrLevel level) {
+  Label label;
+  label.url = std::string(box.to_string().view());
+  TTE_ASSIGN_OR_RETURN(label.qr, encode_qr(label.url, level));
+  const DevId last(box.first().value() + (box.count() - 1));
+  std::string code(manual_code::encode_box(box).view());
+  // "TTB-XXXX-XXXX-XXXX-XXXX-XXXX" and "XXXX-XXXX-XXXX-XXXX-XXXX-C".
+  label.lines = {"Dev IDs " + std::string(box.first().to_string().view()) + "-" +
+                     std::string(last.to_string().view()) + " (" + std::to_string(box.count()) +
+                     ")",
+                 code.substr(0, 28), code.substr(29), std::string(box.ms_id().host().view())};
   return label;
 }
 
@@ -109,7 +156,7 @@ std::string render_svg(const Label& label) {
   svg << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << side * 0.5 << "mm\" height=\""
       << height * 0.5 << "mm\" viewBox=\"0 0 " << side << " " << height << "\">\n"
-      << "<title>" << label.url << "</title>\n"
+      << "<title>" << xml_escape(label.url) << "</title>\n"
       << "<rect width=\"" << side << "\" height=\"" << height
       << "\" fill=\"#fff\"/>\n<path fill=\"#000\" d=\"";
   for (int y = 0; y < label.qr.size; ++y) {
@@ -123,7 +170,7 @@ std::string render_svg(const Label& label) {
   for (const auto& line : label.lines) {
     svg << "<text x=\"" << side / 2.0 << "\" y=\"" << y
         << "\" font-family=\"DejaVu Sans Mono, monospace\" font-size=\"3\" text-anchor=\"middle\">"
-        << line << "</text>\n";
+        << xml_escape(line) << "</text>\n";
     y += text_height;
   }
   svg << "</svg>\n";
@@ -219,7 +266,7 @@ void PdfSheet::add(const Label& label) {
                  width = 0.6 * font * static_cast<double>(line.size());  // Courier: 0.6 em
     w.content += "BT /F1 " + number(font) + " Tf " +
                  number(margin + column * cell_width + (cell_width - width) / 2) + " " + number(y) +
-                 " Td (" + line + ") Tj ET\n";
+                 " Td (" + pdf_escape(line) + ") Tj ET\n";
     y -= 9;
   }
 }

@@ -13,9 +13,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tte/dev_urn.hpp"
 #include "tte/enrollment_answer.hpp"
+#include "tte/enrollment_url.hpp"
 #include "tte/identifiers.hpp"
 #include "tte/ip_address.hpp"
 #include "tte/result.hpp"
@@ -86,6 +88,34 @@ struct ClaimRequest {
   std::string to_query() const;
 };
 
+// Bulk enrollment (docs/protocol.md section 13.2): an Introducer maps a whole
+// box to one Controller with the box URL's first, count and key and the claim
+// fields of ClaimRequest, in the query or a form body.
+struct BoxClaimRequest {
+  BoxCredentials box;
+  ControllerAddress controller;
+  Fingerprint controller_fingerprint;
+  std::string description;
+  std::optional<Psk> psk;
+
+  // Errors: as ClaimRequest::parse, and out_of_range for count.
+  static Result<BoxClaimRequest> parse(std::string_view query, std::string_view form_body);
+  // The query string (without '?') that carries this request's fields.
+  std::string to_query() const;
+};
+
+// The answer to a box claim that mapped the box:
+// {"first":"00001000","count":24,"devices":[<state object>, ...]} in Dev ID order.
+struct BoxClaimAnswer {
+  DevId first{0};
+  std::uint32_t count = 0;
+  std::vector<StateObject> devices;
+
+  std::string to_json() const;
+  // Errors: syntax, missing, out_of_range (count, or devices not count long).
+  static Result<BoxClaimAnswer> from_json(std::string_view text);
+};
+
 // RFC 9457 problem details, as every TTE HTTP error is sent.
 struct Problem {
   int status = 500;
@@ -94,6 +124,7 @@ struct Problem {
   std::string detail;                 // this occurrence
   std::string field;                  // the offending request field, if any
   std::optional<StateObject> device;  // 409: the device's state
+  std::vector<StateObject> devices;   // a box's 409: the Devices already used or revoked
 
   std::string to_json() const;
   static Result<Problem> from_json(std::string_view text);

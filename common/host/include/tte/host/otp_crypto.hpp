@@ -49,6 +49,18 @@ Result<OtpDigest> otp_digest(ByteView server_key, DevId dev_id, Otp otp);
 // Errors: crypto.
 Result<Otp> box_device_otp(const BoxUrl::Key& box_key, DevId dev_id);
 
+// The same derivation with the box key's pads hashed once, for a whole box.
+class BoxOtps {
+ public:
+  // Errors: crypto.
+  static Result<BoxOtps> with_key(const BoxUrl::Key& box_key);
+  Otp otp(DevId dev_id) const;
+
+ private:
+  explicit BoxOtps(HmacSha256 hmac) : hmac_(hmac) {}
+  HmacSha256 hmac_;
+};
+
 // Fills out with bytes from the operating system's CSPRNG (via OpenSSL).
 // Errors: crypto.
 Status random_bytes(MutableByteView out);

@@ -1,7 +1,8 @@
 // A device's label (docs/factory.md): the QR code of its Enrollment URL with a
 // quiet zone of 4 modules, and beneath it the Dev ID and the manual code, as
-// PNG, as SVG, and many to a page in a PDF sheet. Also a QR code alone, drawn
-// the same way.
+// PNG, as SVG, and many to a page in a PDF sheet. A box's label the same way,
+// with the box URL and the box's range and manual code. Also a QR code alone,
+// drawn the same way.
 #ifndef TTE_LABELS_LABEL_HPP
 #define TTE_LABELS_LABEL_HPP
 
@@ -16,14 +17,19 @@
 namespace tte::labels {
 
 struct Label {
-  std::string url;  // the canonical Enrollment URL, as encoded
+  std::string url;  // the canonical Enrollment URL (or box URL), as encoded
   QrCode qr;
-  std::vector<std::string>
-      lines;  // printed beneath: "DEV ID ABCDEF01", the manual code on two lines
+  // Printed beneath: "DEV ID ABCDEF01", the manual code on two lines; for a box
+  // "Dev IDs 00001000-00001017 (24)", the box's manual code on two lines and the
+  // MotherShip's host.
+  std::vector<std::string> lines;
 };
 
 // Errors: those of encode_qr.
 Result<Label> make_label(const EnrollmentUrl& device, QrLevel level);
+// A box's label (docs/protocol.md §13.2): as secret as its Devices' labels, for
+// it carries the box key. Errors: those of encode_qr.
+Result<Label> make_box_label(const BoxUrl& box, QrLevel level);
 
 // The label as an image, each QR module module_px pixels wide.
 Image render_png(const Label& label, int module_px);

@@ -25,7 +25,7 @@ struct Image {
   void fill_rect(int x, int y, int w, int h, std::uint8_t value);
 };
 
-// The font covers 0-9, A-Z (lower case is drawn as upper case), space, '-', ':', '.'.
+// The font covers 0-9, A-Z (lower case is drawn as upper case), space, '-', ':', '.', '(', ')'.
 inline constexpr int kGlyphWidth = 5, kGlyphHeight = 7, kGlyphAdvance = 6;
 // Draws text with its top-left corner at (x, y), each font pixel `scale` pixels wide.
 void draw_text(Image& image, int x, int y, std::string_view text, int scale);
