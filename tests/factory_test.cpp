@@ -143,6 +143,43 @@ TEST_F(FactoryTest, BundlesCarryTheKeyTheDevicePresentsAndSecretsAre0600) {
   EXPECT_NE(query.out.find(kControllerFingerprint), std::string::npos) << query.out << query.err;
 }
 
+// --psk (docs/protocol.md 13.3): a factory PSK per device, no key pair, PSK identity = the URN.
+TEST_F(FactoryTest, PskDevicesGetAFactoryPskAndNoKeyPair) {
+  RunResult made = manufacture({"--psk", "--count", "2", "--out", dir_.file("batch"), "--urn",
+                                "ops:32473-Psk", "--no-labels"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto manifest = lines_of(read_text(dir_.file("batch/manifest.csv")));
+  ASSERT_EQ(manifest.size(), 3u);
+  const std::string devid = manifest[1].substr(0, 8);
+  auto bundle = json_of(read_text(dir_.file("batch/bundles/" + devid + ".json")));
+  const std::string psk = bundle["device"]["psk"].get<std::string>();
+  EXPECT_EQ(psk.size(), 32u);
+  EXPECT_FALSE(bundle["device"].contains("fingerprint"));
+  EXPECT_FALSE(bundle["device"].contains("private_key_pem"));
+  EXPECT_NE(json_of(read_text(
+                dir_.file("batch/bundles/" + manifest[2].substr(0, 8) + ".json")))["device"]["psk"],
+            psk);  // every device its own
+  EXPECT_EQ(mode_of(dir_.file("batch/bundles/" + devid + ".json")), 0600u);
+  EXPECT_EQ(mode_of(dir_.file("batch/bundles/" + devid + ".nv")), 0600u);
+  EXPECT_EQ(read_text(dir_.file("batch/bundles/" + devid + ".nv")).size(), 195u);
+  EXPECT_EQ(read_text(dir_.file("batch/manifest.csv")).find(psk), std::string::npos);
+  EXPECT_EQ(mode_of(ms_.data_dir() + "/psk.key"), 0600u);
+  RunResult shown = ms_.cli({"device", "show", devid, "--json"});
+  EXPECT_TRUE(json_of(shown.out)["fingerprint"].is_null()) << shown.out;
+  std::string psk_bytes;  // the database would hold the PSK as bytes, not as hex
+  for (std::size_t i = 0; i < psk.size(); i += 2)
+    psk_bytes += static_cast<char>(std::stoi(psk.substr(i, 2), nullptr, 16));
+  for (const char* file : {"/mothership.db", "/mothership.db-wal"}) {
+    if (!std::filesystem::exists(ms_.data_dir() + file)) continue;
+    EXPECT_EQ(read_text(ms_.data_dir() + file).find(psk_bytes), std::string::npos) << file;
+  }
+  // A PSK Device has no key pair to collect.
+  write_text(dir_.file("keys.csv"), std::string(kControllerFingerprint) + "\n");
+  EXPECT_EQ(manufacture({"--psk", "--public-keys", dir_.file("keys.csv"), "--out", dir_.file("x")})
+                .exit_code,
+            2);
+}
+
 TEST_F(FactoryTest, MintingTheSameBatchTwiceIsRefusedAndNamesTheCollision) {
   ASSERT_EQ(manufacture({"--count", "4", "--out", dir_.file("a"), "--urn", "mac:0024beffff000001",
                          "--no-labels"})

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -200,6 +201,72 @@ TEST_F(MotherShipTest, DevicesAskOverCoapsWithAnIndependentClient) {
   EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(1) + "&devid=" + devid_of(1), body), 200);
   EXPECT_EQ(json_of(body)["state"], "registered");
   EXPECT_FALSE(json_of(body)["registered_at"].is_null());
+}
+
+// A PSK Device (docs/protocol.md 13.3): DTLS-PSK with its Dev URN as identity and its
+// factory PSK as key, beside a certificate Device on the same listener. coap-client-openssl
+// takes -k as text, so this test's PSK is 16 printable bytes.
+TEST_F(MotherShipTest, PskDevicesAskOverDtlsPskBesideCertificateDevices) {
+  const std::string psk_text = "tte-psk-test-002";
+  std::string psk_hex;
+  for (unsigned char c : psk_text) {
+    char two[3];
+    std::snprintf(two, sizeof two, "%02x", c);
+    psk_hex += two;
+  }
+  const std::string psk_urn = "urn:dev:ops:32473-Psk-2";
+  ms_.import(device_record(1) + "{\"devid\":\"" + devid_of(2) + "\",\"urn\":\"" + psk_urn +
+             "\",\"psk\":\"" + psk_hex + "\",\"otp\":\"" + otp_of(2) + "\"}\n");
+  ms_.start();
+  std::string body;
+  ASSERT_EQ(post(claim_query(1), body), 200);
+  ASSERT_EQ(post(claim_query(2), body), 200);
+  EXPECT_TRUE(json_of(body)["fingerprint"].is_null()) << body;
+
+  auto psk_query = [&](const std::string& identity, const std::string& key,
+                       const std::string& urn) {
+    return run(
+        {"coap-client-openssl", "-v", "6", "-m", "get", "-u", identity, "-k", key, "-A", "50",
+         "coaps://127.0.0.1:" + std::to_string(ms_.coaps_port()) + "/.well-known/tte?urn=" + urn},
+        "", std::chrono::seconds(30));
+  };
+  const std::string answer = std::string("{\"cip\":\"127.0.0.1\",\"cport\":5684,") +
+                             "\"cfingerprint\":\"" + kControllerFingerprint + "\"}";
+  RunResult good = psk_query(psk_urn, psk_text, psk_urn);
+  EXPECT_NE(good.out.find("c:2.05"), std::string::npos) << good.out << good.err;
+  EXPECT_NE(good.out.find(answer), std::string::npos) << good.out;
+
+  // Refused in the handshake: no CoAP answer at all.
+  RunResult wrong_key = psk_query(psk_urn, "tte-psk-test-00X", psk_urn);
+  EXPECT_EQ(wrong_key.out.find("c:2.05"), std::string::npos) << wrong_key.out;
+  EXPECT_EQ(wrong_key.out.find("c:4.03"), std::string::npos) << wrong_key.out;
+  RunResult unknown = psk_query("urn:dev:ops:32473-Psk-9", psk_text, "urn:dev:ops:32473-Psk-9");
+  EXPECT_EQ(unknown.out.find("c:2.05"), std::string::npos) << unknown.out;
+  EXPECT_EQ(unknown.out.find("c:4.03"), std::string::npos) << unknown.out;
+  // A certificate Device's URN is no PSK identity.
+  RunResult certificate_urn =
+      psk_query("urn:dev:ops:32473-Test-1", psk_text, "urn:dev:ops:32473-Test-1");
+  EXPECT_EQ(certificate_urn.out.find("c:2.05"), std::string::npos) << certificate_urn.out;
+  // A PSK session speaks for its own identity only.
+  RunResult other = psk_query(psk_urn, psk_text, "urn:dev:ops:32473-Test-1");
+  EXPECT_NE(other.out.find("4.03"), std::string::npos) << other.out;
+  EXPECT_EQ(other.out.find("cfingerprint"), std::string::npos) << other.out;
+
+  // The certificate Device still enrolls, on the same listener.
+  RunResult certificate = ms_.coap_query("urn:dev:ops:32473-Test-1", "device", "50");
+  EXPECT_NE(certificate.out.find(answer), std::string::npos) << certificate.out;
+
+  EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(2) + "&devid=" + devid_of(2), body), 200);
+  EXPECT_EQ(json_of(body)["state"], "registered") << body;
+  ASSERT_EQ(ms_.stop(), 0);
+  // Neither the log nor the database holds the PSK, as text or as bytes.
+  for (const std::string& file :
+       {ms_.log(), ms_.data_dir() + "/mothership.db", ms_.data_dir() + "/mothership.db-wal"}) {
+    if (!std::filesystem::exists(file)) continue;  // the WAL is gone after a clean stop
+    const std::string bytes = read_text(file);
+    EXPECT_EQ(bytes.find(psk_text), std::string::npos) << file;
+    EXPECT_EQ(bytes.find(psk_hex), std::string::npos) << file;
+  }
 }
 
 TEST_F(MotherShipTest, AdminApiAddsShowsAndRevokes) {

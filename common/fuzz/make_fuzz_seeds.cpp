@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
         {"urn=urn:dev:ops:32473-Fuzz-1", "<urn=urn:dev:ops:32473-Fuzz-1&urn=x",
          "{\"devid\":\"abcdef01\",\"urn\":\"urn:dev:ops:32473-Light-0001\",\"fingerprint\":\"" +
              std::string(64, 'a') + "\",\"otp\":\"123456789abcdef0\"}",
+         "{\"devid\":\"00000005\",\"urn\":\"urn:dev:ops:32473-Light-0005\",\"psk\":\"" +
+             std::string(32, 'b') + "\",\"otp\":\"123456789abcdef0\"}",
          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"});
     // introducer_fuzz: device texts, answers (two status bytes, then the body), a site list.
     std::vector<std::string> introducer = url;

@@ -10,7 +10,7 @@ constexpr std::size_t kVersionAt = 4, kFlagsAt = 5, kLengthAt = 6, kMsIdAt = 8, 
                       kOtpAt = 16, kUrnLengthAt = 24, kUrnAt = 25, kFamilyAt = 88, kAddressAt = 89,
                       kPortAt = 105, kFingerprintAt = 107, kKeyLengthAt = 139,
                       kCertificateLengthAt = 141, kEntropySeedAt = 143;
-constexpr std::uint8_t kFlagHasKey = 0x01;
+constexpr std::uint8_t kFlagHasKey = 0x01, kFlagHasPsk = 0x02;
 
 void put(std::uint8_t* out, std::uint64_t value, std::size_t bytes) {
   for (std::size_t i = 0; i < bytes; ++i)
@@ -37,7 +37,12 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
   if (!entropy_seed.empty() && entropy_seed.size() != kEntropySeedSize)
     return image_error(Errc::syntax, "the entropy seed is not 32 bytes");
   const bool v2 = !entropy_seed.empty();
-  const std::size_t header = v2 ? kHeaderSize : kHeaderSizeV1;
+  if (!factory_psk.empty() && (factory_psk.size() != kFactoryPskSize || !v2 ||
+                               !private_key.empty() || !certificate.empty())) {
+    return image_error(Errc::syntax,
+                       "a factory PSK is 16 bytes, needs an entropy seed and excludes a key");
+  }
+  const std::size_t header = (v2 ? kHeaderSize : kHeaderSizeV1) + factory_psk.size();
   const std::size_t size = header + private_key.size() + certificate.size() + 4;
   if (out.size() < size)
     return image_error(Errc::too_long, "output buffer too small for the image");
@@ -47,7 +52,8 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
   for (std::size_t i = 0; i < 4; ++i)
     p[i] = kMagic[i];
   p[kVersionAt] = v2 ? 2 : 1;
-  p[kFlagsAt] = private_key.empty() ? 0 : kFlagHasKey;
+  p[kFlagsAt] = static_cast<std::uint8_t>((private_key.empty() ? 0 : kFlagHasKey) |
+                                          (factory_psk.empty() ? 0 : kFlagHasPsk));
   put(p + kLengthAt, size, 2);
   put(p + kMsIdAt, ms_id.value(), 4);
   put(p + kDevIdAt, dev_id.value(), 4);
@@ -67,6 +73,8 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
   put(p + kCertificateLengthAt, certificate.size(), 2);
   for (std::size_t i = 0; i < entropy_seed.size(); ++i)
     p[kEntropySeedAt + i] = entropy_seed[i];
+  for (std::size_t i = 0; i < factory_psk.size(); ++i)
+    p[kHeaderSize + i] = factory_psk[i];
   std::size_t at = header;
   for (std::uint8_t b : private_key)
     p[at++] = b;
@@ -85,7 +93,14 @@ Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy pol
   }
   if (p[kVersionAt] != 1 && p[kVersionAt] != 2)
     return image_error(Errc::unsupported, "unknown provisioning image version");
-  const std::size_t header = p[kVersionAt] == 2 ? kHeaderSize : kHeaderSizeV1;
+  const std::uint8_t flags = p[kFlagsAt];
+  if ((flags & ~(kFlagHasKey | kFlagHasPsk)) != 0)
+    return image_error(Errc::syntax, "unknown provisioning image flags");
+  const bool has_psk = (flags & kFlagHasPsk) != 0;
+  if (has_psk && p[kVersionAt] != 2)
+    return image_error(Errc::syntax, "a factory PSK needs a version 2 image");
+  const std::size_t seed_end = p[kVersionAt] == 2 ? kHeaderSize : kHeaderSizeV1;
+  const std::size_t header = seed_end + (has_psk ? kFactoryPskSize : 0);
   const std::size_t size = static_cast<std::size_t>(get(p + kLengthAt, 2));
   const std::size_t key_length = static_cast<std::size_t>(get(p + kKeyLengthAt, 2));
   const std::size_t certificate_length = static_cast<std::size_t>(get(p + kCertificateLengthAt, 2));
@@ -111,9 +126,11 @@ Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy pol
   if (port == 0) return image_error(Errc::syntax, "MotherShip port 0");
   TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
                        Fingerprint::from_bytes(ByteView(p + kFingerprintAt, 32)));
-  if ((key_length == 0) != ((p[kFlagsAt] & kFlagHasKey) == 0)) {
+  if ((key_length == 0) != ((flags & kFlagHasKey) == 0)) {
     return image_error(Errc::syntax, "provisioning image flags contradict its key length");
   }
+  if (has_psk && (key_length != 0 || certificate_length != 0))
+    return image_error(Errc::syntax, "a PSK image carries no key or certificate");
   return ProvisioningImage{ms_id,
                            DevId(static_cast<std::uint32_t>(get(p + kDevIdAt, 4))),
                            Otp(get(p + kOtpAt, 8)),
@@ -122,7 +139,8 @@ Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy pol
                            fingerprint,
                            ByteView(p + header, key_length),
                            ByteView(p + header + key_length, certificate_length),
-                           ByteView(p + kEntropySeedAt, header - kHeaderSizeV1)};
+                           ByteView(p + kEntropySeedAt, seed_end - kHeaderSizeV1),
+                           ByteView(p + seed_end, header - seed_end)};
 }
 
 }  // namespace tte

@@ -39,6 +39,8 @@ TEST(ProvisioningImage, VectorsRoundTripByteForByte) {
               c["certificate"].get<std::string>());
     EXPECT_EQ(testing::to_hex(decoded->entropy_seed.data(), decoded->entropy_seed.size()),
               c["entropy_seed"].get<std::string>());
+    EXPECT_EQ(testing::to_hex(decoded->factory_psk.data(), decoded->factory_psk.size()),
+              c["factory_psk"].get<std::string>());
     EXPECT_EQ(decoded.value().entropy_seed.empty() ? 1 : 2, c["version"].get<int>());
     std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
     auto encoded = decoded->encode(buffer);
@@ -56,7 +58,7 @@ TEST(ProvisioningImage, InvalidVectors) {
 }
 
 TEST(ProvisioningImage, EveryFlippedBitIsCaught) {
-  for (int vector : {1, 3}) {  // version 1 and version 2
+  for (int vector : {1, 3, 5}) {  // version 1, version 2, a PSK Device's
     auto image =
         testing::from_hex(testing::load_vectors("provisioning_image.json")["valid"][vector]["image"]
                               .get<std::string>());
@@ -81,6 +83,35 @@ TEST(ProvisioningImage, AnEntropySeedIsExactly32Bytes) {
   auto encoded = copy.encode(buffer);
   ASSERT_FALSE(encoded.ok());
   EXPECT_EQ(encoded.error().code, Errc::syntax);
+}
+
+}  // namespace
+}  // namespace tte
+
+namespace tte {
+namespace {
+
+TEST(ProvisioningImage, AFactoryPskIs16BytesWithASeedAndNoKey) {
+  auto vectors = testing::load_vectors("provisioning_image.json")["valid"];
+  auto psk_bytes = testing::from_hex(vectors[5]["image"].get<std::string>());
+  auto psk_image = ProvisioningImage::decode(psk_bytes, IdPolicy::operational);
+  ASSERT_TRUE(psk_image.ok());
+  EXPECT_EQ(psk_image->factory_psk.size(), ProvisioningImage::kFactoryPskSize);
+  EXPECT_TRUE(psk_image->private_key.empty());
+  std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
+  const std::uint8_t short_psk[8] = {};
+  ProvisioningImage copy = psk_image.value();
+  copy.factory_psk = ByteView(short_psk);
+  EXPECT_EQ(copy.encode(buffer).error().code, Errc::syntax);
+  copy = psk_image.value();
+  copy.entropy_seed = ByteView();  // version 1 has no room for a PSK
+  EXPECT_EQ(copy.encode(buffer).error().code, Errc::syntax);
+  auto keyed_bytes = testing::from_hex(vectors[3]["image"].get<std::string>());
+  auto keyed = ProvisioningImage::decode(keyed_bytes, IdPolicy::operational);
+  ASSERT_TRUE(keyed.ok());
+  copy = keyed.value();
+  copy.factory_psk = psk_image->factory_psk;
+  EXPECT_EQ(copy.encode(buffer).error().code, Errc::syntax);
 }
 
 }  // namespace

@@ -71,7 +71,10 @@ EnrollmentOutcome enroll(const EnrollmentUrl& device, const Site& site,
   if (!outcome.mapped() || !tell_controller) return outcome;
 
   const StateObject& state = *outcome.claim.device;
-  const DeviceNotice notice{state.urn,    state.fingerprint,     state.dev_id,
+  // A PSK Device has no key to pin (fingerprint null, §13.3); telling a Controller about one
+  // (with its PSK) is not built yet: nothing is sent.
+  if (!state.fingerprint) return outcome;
+  const DeviceNotice notice{state.urn,    *state.fingerprint,    state.dev_id,
                             device.otp(), device.ms_id().host(), description,
                             std::nullopt};
   const NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};
@@ -150,7 +153,9 @@ BoxEnrollmentOutcome enroll_box(const BoxUrl& box, const Site& site, const std::
   for (const StateObject& state : outcome.claim.devices) {
     auto otp = box_device_otp(box.key(), state.dev_id);
     if (!otp.ok()) throw StartupError("cannot derive the Devices' OTPs");
-    outcome.notices.push_back(DeviceNotice{state.urn, state.fingerprint, state.dev_id, otp.value(),
+    // PSK Devices are never minted in boxes (manufacture refuses --psk with --box).
+    if (!state.fingerprint) throw StartupError("the box holds a PSK Device, which has no key");
+    outcome.notices.push_back(DeviceNotice{state.urn, *state.fingerprint, state.dev_id, otp.value(),
                                            box.ms_id().host(), description, std::nullopt});
   }
   const NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};

@@ -413,7 +413,9 @@ int enroll_whole_box(const BoxUrl& box, const Site& site, const std::string& des
       nlohmann::ordered_json device{
           {"devid", std::string(state.dev_id.to_string().view())},
           {"urn", std::string(state.urn.view())},
-          {"fingerprint", std::string(state.fingerprint.to_string().view())},
+          {"fingerprint", state.fingerprint ? nlohmann::ordered_json(std::string(
+                                                  state.fingerprint->to_string().view()))
+                                            : nlohmann::ordered_json(nullptr)},
           {"state", device_state_name(state.state)}};
       if (!outcome.told) {
         device["notice"] = "none";
@@ -446,7 +448,8 @@ int enroll_whole_box(const BoxUrl& box, const Site& site, const std::string& des
     for (std::size_t i = 0; i < outcome.claim.devices.size(); ++i) {
       const StateObject& state = outcome.claim.devices[i];
       std::cout << "  " << state.dev_id.to_string().view() << "  " << state.urn.view() << "  "
-                << state.fingerprint.to_string().view();
+                << (state.fingerprint ? std::string(state.fingerprint->to_string().view())
+                                      : std::string("none (a PSK Device)"));
       if (outcome.told && outcome.delivery[i].delivery == Delivery::refused)
         std::cout << "  notice refused: " << outcome.delivery[i].detail;
       std::cout << "\n";
@@ -556,7 +559,10 @@ int run_enroll(const std::vector<std::string>& args) {
   } else {
     std::cout << "Mapped device " << state.dev_id.to_string().view() << " (" << state.urn.view()
               << ") to Controller " << site.controller.to_string().view() << ".\n"
-              << "  Device key fingerprint: " << state.fingerprint.to_string().view() << "\n";
+              << "  Device key fingerprint: "
+              << (state.fingerprint ? std::string(state.fingerprint->to_string().view())
+                                    : std::string("none (a PSK Device)"))
+              << "\n";
     if (outcome.notice == NoticeOutcome::delivered)
       std::cout << "  The Controller has been told to expect it.\n";
     if (outcome.notice == NoticeOutcome::queued) {
@@ -592,7 +598,10 @@ int run_status(const std::vector<std::string>& args) {
               << "): " << device_state_name(state.state) << "\n"
               << "  mapped:      " << when(state.mapped_at) << "\n"
               << "  registered:  " << when(state.registered_at) << "\n"
-              << "  fingerprint: " << state.fingerprint.to_string().view() << "\n";
+              << "  fingerprint: "
+              << (state.fingerprint ? std::string(state.fingerprint->to_string().view())
+                                    : std::string("none (a PSK Device)"))
+              << "\n";
   }
   return exit_code::ok;
 }

@@ -30,7 +30,13 @@ std::string bundle_json(const MintedDevice& device, const MotherShipInfo& mother
       {"ms_id", mothership.ms_id.value()},
       {"coaps", std::string(mothership.coaps.to_string().view())},
       {"fingerprint", std::string(mothership.dtls_fingerprint.to_string().view())}};
-  nlohmann::ordered_json key{{"fingerprint", std::string(device.fingerprint.to_string().view())}};
+  nlohmann::ordered_json key = nlohmann::ordered_json::object();
+  if (device.fingerprint) key["fingerprint"] = std::string(device.fingerprint->to_string().view());
+  if (device.factory_psk) {
+    std::string psk_hex(2 * device.factory_psk->size(), '\0');
+    write_hex_lower(*device.factory_psk, psk_hex.data());
+    key["psk"] = psk_hex;
+  }
   if (device.credentials) {
     key["private_key_pem"] = device.credentials->private_key_pem();
     key["certificate_pem"] = device.credentials->certificate_pem();
@@ -52,7 +58,8 @@ std::vector<std::uint8_t> provisioning_image(const MintedDevice& device,
       mothership.dtls_fingerprint,
       device.credentials ? ByteView(device.credentials->private_key_der) : ByteView(),
       device.credentials ? ByteView(device.credentials->certificate_der) : ByteView(),
-      ByteView(device.entropy_seed)};
+      ByteView(device.entropy_seed),
+      device.factory_psk ? ByteView(*device.factory_psk) : ByteView()};
   std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
   auto encoded = image.encode(buffer);
   buffer.resize(encoded.ok() ? encoded->size() : 0);
@@ -87,10 +94,22 @@ Result<Bundle> Bundle::from_json(std::string_view text, IdPolicy policy) {
   TTE_ASSIGN_OR_RETURN(std::string_view ms_fingerprint, string_member(*ms, "fingerprint"));
   TTE_ASSIGN_OR_RETURN(Fingerprint mothership_fingerprint,
                        for_member(Fingerprint::parse(ms_fingerprint), "mothership.fingerprint"));
+  Bundle bundle{dev_id,       urn, otp, ms_id,       address, mothership_fingerprint,
+                std::nullopt, "",  "",  std::nullopt};
+  // A certificate Device's key fingerprint, or a PSK Device's factory PSK: exactly one.
+  if (device->contains("psk")) {
+    if (device->contains("fingerprint"))
+      return make_error(Errc::syntax, "a PSK Device has no key fingerprint", "device.fingerprint");
+    TTE_ASSIGN_OR_RETURN(std::string_view psk_text, string_member(*device, "psk"));
+    FactoryPsk psk{};
+    TTE_TRY(parse_hex_bytes(psk_text, psk, "device.psk"));
+    bundle.factory_psk = psk;
+    return bundle;
+  }
   TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(*device, "fingerprint"));
   TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
                        for_member(Fingerprint::parse(fingerprint_text), "device.fingerprint"));
-  Bundle bundle{dev_id, urn, otp, ms_id, address, mothership_fingerprint, fingerprint, "", ""};
+  bundle.fingerprint = fingerprint;
   if (device->contains("private_key_pem")) {
     TTE_ASSIGN_OR_RETURN(std::string_view key, string_member(*device, "private_key_pem"));
     TTE_ASSIGN_OR_RETURN(std::string_view certificate, string_member(*device, "certificate_pem"));

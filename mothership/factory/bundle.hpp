@@ -12,6 +12,7 @@
 #include "device_keys.hpp"
 #include "tte/dev_urn.hpp"
 #include "tte/enrollment_url.hpp"
+#include "tte/host/psk_seal.hpp"
 #include "tte/ip_address.hpp"
 #include "tte/provisioning_image.hpp"
 
@@ -28,8 +29,9 @@ struct MintedDevice {
   DevId dev_id;
   DevUrn urn;
   Otp otp;
-  Fingerprint fingerprint;                       // of the device's key
+  std::optional<Fingerprint> fingerprint;        // of the device's key; absent for a PSK Device
   std::optional<DeviceCredentials> credentials;  // absent when the key was made on the device
+  std::optional<FactoryPsk> factory_psk;         // a PSK Device's (docs/protocol.md §13.3)
   // Seeds the random numbers of a device without a hardware random number generator
   // (the provisioning image carries it; docs/device-provisioning.md). From the CSPRNG.
   std::array<std::uint8_t, ProvisioningImage::kEntropySeedSize> entropy_seed{};
@@ -51,9 +53,10 @@ struct Bundle {
   MsId ms_id;
   ControllerAddress mothership;
   Fingerprint mothership_fingerprint;
-  Fingerprint fingerprint;
-  std::string private_key_pem;  // empty when the key was made on the device
+  std::optional<Fingerprint> fingerprint;  // absent for a PSK Device
+  std::string private_key_pem;             // empty when the key was made on the device
   std::string certificate_pem;
+  std::optional<FactoryPsk> factory_psk;  // a PSK Device's: device.psk
 
   // Errors name the member. IdPolicy applies to the MS ID.
   static Result<Bundle> from_json(std::string_view text, IdPolicy policy);

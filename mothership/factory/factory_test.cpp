@@ -85,11 +85,37 @@ MotherShipInfo test_mothership() {
       ControllerAddress::parse("192.0.2.1:5684").value()};
 }
 
+TEST(Bundle, APskDeviceCarriesItsFactoryPskAndNoKey) {
+  MintedDevice device{
+      DevId(5),     DevUrn::parse("urn:dev:ops:32473-Light-000005").value(),
+      Otp(0x1005),  std::nullopt,
+      std::nullopt, FactoryPsk{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+  device.entropy_seed.fill(0x5e);
+  const std::string json = bundle_json(device, test_mothership());
+  EXPECT_NE(json.find("\"psk\": \"0102030405060708090a0b0c0d0e0f10\""), std::string::npos) << json;
+  EXPECT_FALSE(nlohmann::json::parse(json)["device"].contains("fingerprint")) << json;
+  auto bundle = Bundle::from_json(json, IdPolicy::operational);
+  ASSERT_TRUE(bundle.ok()) << testing::describe(bundle);
+  EXPECT_FALSE(bundle->fingerprint);
+  EXPECT_EQ(bundle->factory_psk, device.factory_psk);
+  EXPECT_TRUE(bundle->private_key_pem.empty());
+  auto image_bytes = provisioning_image(device, test_mothership());
+  EXPECT_EQ(image_bytes.size(), 195u);
+  auto image = ProvisioningImage::decode(image_bytes, IdPolicy::operational);
+  ASSERT_TRUE(image.ok()) << testing::describe(image);
+  ASSERT_EQ(image->factory_psk.size(), 16u);
+  EXPECT_EQ(image->factory_psk[15], 16);
+  EXPECT_TRUE(image->private_key.empty());
+}
+
 TEST(Bundle, JsonAndImageCarryTheSameDevice) {
   DeviceKeyMaker maker;
-  MintedDevice device{DevId(0xabcdef01), DevUrn::parse("urn:dev:ops:32473-Light-000001").value(),
-                      Otp(0x123456789abcdef0), Fingerprint(),
-                      maker.make("urn:dev:ops:32473-Light-000001", 0)};
+  MintedDevice device{DevId(0xabcdef01),
+                      DevUrn::parse("urn:dev:ops:32473-Light-000001").value(),
+                      Otp(0x123456789abcdef0),
+                      Fingerprint(),
+                      maker.make("urn:dev:ops:32473-Light-000001", 0),
+                      std::nullopt};
   device.fingerprint = device.credentials->fingerprint;
   device.entropy_seed.fill(0x5e);
   auto bundle = Bundle::from_json(bundle_json(device, test_mothership()), IdPolicy::operational);

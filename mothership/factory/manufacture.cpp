@@ -290,7 +290,7 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
   };
 
   std::vector<mothership::FactoryRecord> records(
-      total, mothership::FactoryRecord{DevId(0), plan[0].urn, Fingerprint(), Otp(0)});
+      total, mothership::FactoryRecord{DevId(0), plan[0].urn, std::nullopt, Otp(0)});
   const std::size_t chunk_size = options.labels ? kSheetChunk : 256;
   Chunks devices((total + chunk_size - 1) / chunk_size);
 
@@ -302,9 +302,14 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
       for (std::size_t i = *chunk * chunk_size;
            i < std::min(total, (*chunk + 1) * chunk_size) && !devices.failed; ++i) {
         const PlannedDevice& planned = plan[i];
-        MintedDevice device{planned.dev_id, planned.urn, otp_of(i), Fingerprint(), std::nullopt};
+        MintedDevice device{planned.dev_id, planned.urn,  otp_of(i),
+                            std::nullopt,   std::nullopt, std::nullopt};
         if (!random_bytes(device.entropy_seed).ok()) throw StartupError("the CSPRNG failed");
-        if (planned.fingerprint) {
+        if (options.psk) {
+          // A PSK Device: its factory PSK, and no key pair (docs/protocol.md §13.3).
+          device.factory_psk.emplace();
+          if (!random_bytes(*device.factory_psk).ok()) throw StartupError("the CSPRNG failed");
+        } else if (planned.fingerprint) {
           device.fingerprint = *planned.fingerprint;
         } else {
           device.credentials = keys.make(std::string(planned.urn.view()), now);
@@ -324,8 +329,8 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
           write_new(partial + "/labels/" + base + ".svg", labels::render_svg(*label), 0600);
           sheet->add(*label);
         }
-        records[i] =
-            mothership::FactoryRecord{device.dev_id, device.urn, device.fingerprint, device.otp};
+        records[i] = mothership::FactoryRecord{device.dev_id, device.urn, device.fingerprint,
+                                               device.otp, device.factory_psk};
         devices.done.fetch_add(1);
       }
       if (sheet) {
@@ -384,8 +389,8 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
   for (const auto& record : records) {
     std::string base = devid_text(record.dev_id);
     manifest += base + "," + std::string(record.urn.view()) + "," +
-                std::string(record.fingerprint.to_string().view()) + ",bundles/" + base +
-                ".json,bundles/" + base + ".nv," +
+                (record.fingerprint ? std::string(record.fingerprint->to_string().view()) : "") +
+                ",bundles/" + base + ".json,bundles/" + base + ".nv," +
                 (options.labels ? "labels/" + base + ".png,labels/" + base + ".svg" : ",") + "\n";
   }
   write_new(partial + "/manifest.csv", manifest, 0644);
@@ -417,7 +422,9 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
       {"mothership_fingerprint", std::string(mothership.dtls_fingerprint.to_string().view())},
       {"coaps", std::string(mothership.coaps.to_string().view())},
       {"qr_level", options.labels ? labels::qr_level_name(options.qr_level) : "none"},
-      {"keys", plan[0].fingerprint ? "made on the devices" : "made by the factory"}};
+      {"keys", options.psk           ? "factory PSKs (no key pairs)"
+               : plan[0].fingerprint ? "made on the devices"
+                                     : "made by the factory"}};
   if (!boxes.empty()) {
     batch["box_size"] = options.box_size;
     batch["boxes"] = boxes.size();

@@ -36,6 +36,8 @@ struct BatchOptions {
   int module_px = 6;
   int threads = 0;  // 0: one per core
   bool progress = false;
+  // PSK Devices (docs/protocol.md §13.3): a random 16-byte factory PSK each, no key pair.
+  bool psk = false;
   bool records_file =
       false;  // also write OUT/records.jsonl (with OTPs) for `tte-mothership import`
   // Devices per box (docs/factory.md "Boxes"), 1-10000; 0: no boxes. Each box

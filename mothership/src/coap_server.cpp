@@ -42,6 +42,28 @@ struct CoapServer::Impl {
   }
   coaps::ServerTls tls{&Impl::admit, this};
 
+  // A DTLS-PSK handshake's identity (§13.3): a PSK Device's Dev URN, exactly, whose
+  // factory PSK is unsealed for this handshake. Unknown identities, certificate
+  // Devices and a storage failure refuse the handshake. A revoked PSK Device gets
+  // its session, and then 4.03 revoked, as a certificate Device does.
+  static std::size_t psk_for(void* arg, coap_session_t*, std::string_view identity,
+                             std::array<std::uint8_t, 64>& psk) {
+    auto* self = static_cast<Impl*>(arg);
+    if (!self->options.psk_sealer || !DevUrn::parse(identity).ok()) return 0;
+    auto found = self->store.device_by_urn(identity);
+    if (!found.ok() || !found.value() || !found.value()->sealed_psk) return 0;
+    const DeviceRecord& device = *found.value();
+    if (device.urn.view() != identity) return 0;  // stored in lower case: compared exactly
+    auto opened = self->options.psk_sealer->unseal(device.dev_id, *device.sealed_psk);
+    if (!opened.ok()) {
+      self->logger.error("a sealed factory PSK does not open (psk.key replaced?)",
+                         {{"devid", std::string(device.dev_id.to_string().view())}});
+      return 0;
+    }
+    std::memcpy(psk.data(), opened.value().data(), opened.value().size());
+    return opened.value().size();
+  }
+
   static int on_event(coap_session_t* session, const coap_event_t event) {
     auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
     if (self) self->half_open.on_event(session, event);
@@ -68,9 +90,15 @@ struct CoapServer::Impl {
     if (coap_opt_t* option = coap_check_option(request, COAP_OPTION_ACCEPT, &iterator)) {
       accept = coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
     }
-    std::optional<Fingerprint> peer;
-    if (auto* fingerprint = static_cast<Fingerprint*>(coap_session_get_app_data(session)))
-      peer = *fingerprint;
+    // A certificate session carries its key's fingerprint; a PSK session its identity.
+    DevicePeer peer;
+    if (auto* fingerprint = static_cast<Fingerprint*>(coap_session_get_app_data(session))) {
+      peer = DevicePeer(*fingerprint);
+    } else if (const coap_bin_const_t* identity = coap_session_get_psk_identity(session);
+               identity != nullptr && options.psk_sealer) {
+      peer = DevicePeer::psk(
+          std::string(reinterpret_cast<const char*>(identity->s), identity->length));
+    }
     std::string_view query_text =
         query ? std::string_view(reinterpret_cast<const char*>(query->s), query->length)
               : std::string_view();
@@ -119,6 +147,7 @@ CoapServer::CoapServer(CoapServerOptions options, Writer& writer, Logger& logger
 
   // The DTLS identity, loaded once and installed per session (coaps::ServerTls).
   impl_->tls.install(impl_->context, o.certificate_file, o.private_key_file);
+  if (o.psk_sealer) impl_->tls.enable_psk(impl_->context, &Impl::psk_for, impl_.get());
   port_ = coaps::listen(impl_->context, o.address, o.port, o.receive_buffer, impl_->logger);
 
   coap_resource_t* resource = coap_resource_init(coap_make_str_const(".well-known/tte"), 0);

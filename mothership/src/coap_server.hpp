@@ -31,6 +31,9 @@ struct CoapServerOptions {
   unsigned max_handshakes = 4096;
   coaps::HalfOpenLimits half_open;       // past the cookie exchange, per source and in all
   std::size_t receive_buffer = 4 << 20;  // bytes for the UDP socket (see udp_socket.hpp)
+  // Opens PSK Devices' sealed factory PSKs: with it, DTLS-PSK sessions are
+  // accepted beside certificates (identity = a PSK Device's Dev URN, §13.3).
+  std::optional<PskSealer> psk_sealer = std::nullopt;
 };
 
 class CoapServer {

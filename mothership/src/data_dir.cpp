@@ -56,6 +56,25 @@ OtpHasher DataDir::otp_hasher() const {
   return OtpHasher(hmac.value());
 }
 
+PskSealer DataDir::psk_sealer() const {
+  const std::string file = path("psk.key");
+  if (!file_exists(file)) {
+    try {
+      write_new_token_file(file);
+    } catch (const StartupError&) {
+      if (!file_exists(file)) throw;  // another process made it first: use theirs
+    }
+  }
+  std::string hex = read_token_file(file);
+  std::array<std::uint8_t, PskSealer::kKeySize> key{};
+  if (!parse_hex_bytes(hex, key, "psk.key").ok())
+    throw StartupError(file + " must hold 64 hex digits");
+  auto sealer = PskSealer::with_key(key);
+  key.fill(0);
+  if (!sealer.ok()) throw StartupError("cannot use " + file);
+  return sealer.value();
+}
+
 std::string DataDir::admin_token() const {
   return read_token_file(path("admin.token"));
 }
@@ -114,6 +133,7 @@ InitResult initialise(const InitOptions& o) {
   }
 
   write_new_token_file(dir.path("otp.key"));
+  write_new_token_file(dir.path("psk.key"));
   write_new_token_file(dir.path("admin.token"));
   result.admin_token_file = dir.path("admin.token");
 

@@ -3,6 +3,7 @@
 //   mothership.conf   options for `serve` (ms-id, listeners, ...), as "name = value"
 //   mothership.db     SQLite database (with -wal and -shm beside it while in use)
 //   otp.key           the HMAC key for stored OTPs, 32 bytes as hex         (0600)
+//   psk.key           the AES-256-GCM key sealing factory PSKs, 32 bytes hex (0600)
 //   admin.token       the admin API's bearer token                           (0600)
 //   dtls.key/.crt     the DTLS key pair devices pin (self-signed, P-256)     (key 0600)
 //   https.key/.crt    the HTTPS key and certificate for tte-XXXXXX.net       (key 0600)
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "tte/host/otp_crypto.hpp"
+#include "tte/host/psk_seal.hpp"
 #include "tte/identifiers.hpp"
 #include "tte/platform/data_directory.hpp"
 
@@ -33,6 +35,10 @@ class DataDir : public DataDirectory {
   void require_initialised() const;
   // The OTP HMAC key. Throws StartupError.
   OtpHasher otp_hasher() const;
+  // The key that seals PSK Devices' factory PSKs (docs/protocol.md §13.3). A data
+  // directory made before PSK Devices has none: the first use creates it.
+  // Throws StartupError.
+  PskSealer psk_sealer() const;
   std::string admin_token() const;
 };
 

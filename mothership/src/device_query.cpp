@@ -19,8 +19,8 @@ DeviceQueryAnswer diagnostic(std::uint8_t code, std::string_view text, const cha
 
 // Messages 9 and 10 (draft §2, §3.1; docs/protocol.md §8): a Device's query, and the answer.
 DeviceQueryAnswer answer_device_query(std::string_view query, std::optional<unsigned> accept,
-                                      const std::optional<Fingerprint>& peer,
-                                      const DeviceLookup& lookup, std::uint32_t retry_after) {
+                                      const DevicePeer& peer, const DeviceLookup& lookup,
+                                      std::uint32_t retry_after) {
   const unsigned format = accept.value_or(kContentFormatCbor);
   if (format != kContentFormatCbor && format != kContentFormatJson) {
     DeviceQueryAnswer answer;
@@ -44,8 +44,13 @@ DeviceQueryAnswer answer_device_query(std::string_view query, std::optional<unsi
   if (!found.ok())
     return diagnostic(coap_code::internal_error, "storage unavailable", "storage_failed");
   const std::optional<DeviceRecord>& device = found.value();
-  // Unknown URN and wrong key look the same: neither reveals anything.
-  if (!device || !peer || !device->fingerprint.matches(*peer)) {
+  // Unknown URN and wrong key look the same: neither reveals anything. A PSK session
+  // speaks for its identity's PSK Device only; a certificate for a certificate Device.
+  const bool authenticated =
+      device && (peer.psk_identity
+                     ? device->psk_device() && *peer.psk_identity == device->urn.view()
+                     : peer.key && device->fingerprint && device->fingerprint->matches(*peer.key));
+  if (!authenticated) {
     return diagnostic(coap_code::forbidden, "forbidden", "forbidden");
   }
   DeviceQueryAnswer answer;

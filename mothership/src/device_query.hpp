@@ -25,14 +25,33 @@ struct DeviceQueryAnswer {
   const char* outcome = "";           // for the log line
 };
 
+// Who the DTLS session authenticated: a certificate Device by its key's
+// fingerprint, or a PSK Device by its PSK identity (its Dev URN, §13.3), whose
+// PSK the handshake has already proved.
+struct DevicePeer {
+  std::optional<Fingerprint> key;
+  std::optional<std::string> psk_identity;
+
+  DevicePeer() = default;
+  DevicePeer(std::nullopt_t) {}
+  DevicePeer(const Fingerprint& k) : key(k) {}
+  DevicePeer(const std::optional<Fingerprint>& k) : key(k) {}
+  static DevicePeer psk(std::string identity) {
+    DevicePeer peer;
+    peer.psk_identity = std::move(identity);
+    return peer;
+  }
+};
+
 using DeviceLookup = std::function<Result<std::optional<DeviceRecord>>(std::string_view urn)>;
 
 // query: the request's Uri-Query options joined with '&'; accept: its Accept
-// option, if any; peer: the fingerprint of the Device's DTLS key (absent if the
-// DTLS layer gave none); retry_after: the Max-Age to send while unmapped.
+// option, if any; peer: the fingerprint of the Device's DTLS key or its PSK
+// identity (neither if the DTLS layer gave none); retry_after: the Max-Age to
+// send while unmapped.
 DeviceQueryAnswer answer_device_query(std::string_view query, std::optional<unsigned> accept,
-                                      const std::optional<Fingerprint>& peer,
-                                      const DeviceLookup& lookup, std::uint32_t retry_after);
+                                      const DevicePeer& peer, const DeviceLookup& lookup,
+                                      std::uint32_t retry_after);
 
 }  // namespace tte::mothership
 

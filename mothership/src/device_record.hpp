@@ -12,6 +12,7 @@
 #include "tte/dev_urn.hpp"
 #include "tte/host/messages.hpp"
 #include "tte/host/otp_crypto.hpp"
+#include "tte/host/psk_seal.hpp"
 #include "tte/identifiers.hpp"
 #include "tte/ip_address.hpp"
 
@@ -27,15 +28,18 @@ struct ControllerBinding {
 struct DeviceRecord {
   DevId dev_id;
   DevUrn urn;
-  Fingerprint fingerprint;  // of the device's DTLS key
-  OtpDigest otp_digest;     // HMAC-SHA256(server key, devid || otp): never the OTP
+  std::optional<Fingerprint> fingerprint;  // of the device's DTLS key; none for a PSK Device
+  OtpDigest otp_digest;                    // HMAC-SHA256(server key, devid || otp): never the OTP
   DeviceState state = DeviceState::unmapped;  // unmapped, mapped or registered
   std::optional<std::int64_t> revoked_at;
   std::optional<ControllerBinding> controller;
   std::string description;
   std::optional<std::int64_t> mapped_at;
   std::optional<std::int64_t> registered_at;
+  // A PSK Device's factory PSK, sealed (psk_seal.hpp): never the PSK itself.
+  std::optional<SealedPsk> sealed_psk = std::nullopt;
 
+  bool psk_device() const { return sealed_psk.has_value(); }
   bool revoked() const { return revoked_at.has_value(); }
   DeviceStatus status() const { return DeviceStatus{state, revoked()}; }
   // The draft's Section 3.2 object (state "revoked" while revoked).
@@ -43,12 +47,14 @@ struct DeviceRecord {
 };
 
 // One line of a device-record file (message 2, docs/protocol.md section 7):
-// {"devid":"..","urn":"..","fingerprint":"..","otp":".."}
+// {"devid":"..","urn":"..","fingerprint":"..","otp":".."}, or for a PSK Device
+// {"devid":"..","urn":"..","psk":"<32 hex digits>","otp":".."}
 struct FactoryRecord {
   DevId dev_id;
   DevUrn urn;
-  Fingerprint fingerprint;
+  std::optional<Fingerprint> fingerprint;  // exactly one of fingerprint and psk
   Otp otp;
+  std::optional<FactoryPsk> psk = std::nullopt;  // in clear: sealed before it is stored
 
   std::string to_json() const;
   // Errors name the member: missing, syntax, too_long, ...

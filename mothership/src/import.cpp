@@ -21,7 +21,8 @@ ImportOutcome import_devices(Store& store, const OtpHasher& hasher, std::istream
   chunk.reserve(ImportOptions::kChunk);
   // Stores the chunk; on a failure rolls the whole transaction back.
   auto store_chunk = [&]() -> ImportOutcome {
-    auto outcome = insert_factory_records(store, hasher, chunk.begin(), chunk.end());
+    auto outcome =
+        insert_factory_records(store, hasher, chunk.begin(), chunk.end(), options.psk_sealer);
     if (!outcome.status.ok()) {
       std::string why = outcome.status.error().code == Errc::duplicate
                             ? outcome.which + " is already stored"

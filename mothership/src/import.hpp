@@ -21,6 +21,8 @@ struct ImportOptions {
   std::int64_t now = 0;          // the audit entry's time (seconds since the epoch)
   // Called with the number of records stored so far, every kChunk records.
   std::function<void(std::size_t stored)> progress;
+  // Seals PSK Devices' factory PSKs (psk.key); without it PSK records are refused.
+  const PskSealer* psk_sealer = nullptr;
 
   static constexpr std::size_t kChunk = 4096;
 };

@@ -232,6 +232,8 @@ int run_import(const std::vector<std::string>& args) {
       last_progress = now;
     };
   }
+  const PskSealer psk_sealer = dir.psk_sealer();
+  options.psk_sealer = &psk_sealer;
   ImportOutcome outcome = import_devices(store, dir.otp_hasher(), in, options);
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!outcome.status.ok()) throw StartupError(outcome.message);

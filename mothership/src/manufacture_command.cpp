@@ -112,6 +112,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       .option("mothership-coaps", "ADDR:PORT",
               "where devices reach the MotherShip's CoAPS (default: its "
               "configuration's coaps-public)")
+      .flag("psk",
+            "PSK Devices (docs/protocol.md 13.3): a random 16-byte factory PSK each, PSK "
+            "identity = the Dev URN, no key pair; bundles carry device.psk")
       .flag("no-labels", "skip labels and sheets")
       .option("qr-level", "L|M|Q|H", "QR error-correction level (docs/qr-levels.md)", "Q")
       .option("module-pixels", "N", "PNG label pixels per QR module", "6")
@@ -144,6 +147,9 @@ int run_manufacture(const std::vector<std::string>& args) {
     options.first_dev_id = dev_id.value();
   }
   options.public_keys = cli.get("public-keys");
+  options.psk = cli.has("psk");
+  if (options.psk && options.public_keys)
+    throw UsageError("--psk and --public-keys exclude each other: a PSK Device has no key pair");
   options.labels = !cli.has("no-labels");
   auto level = labels::parse_qr_level(cli.require("qr-level"));
   if (!level.ok()) throw UsageError(std::string("--qr-level: ") + level.error().message);
@@ -155,6 +161,9 @@ int run_manufacture(const std::vector<std::string>& args) {
   // A box URL's count is 1-10000 (docs/protocol.md §13.2).
   if (auto box = cli.get_int("box", 1, BoxUrl::kMaxCount))
     options.box_size = static_cast<std::uint32_t>(*box);
+  // A box claim sends no per-device cpsk, which a PSK Device needs (docs/protocol.md §13.3).
+  if (options.psk && options.box_size != 0)
+    throw UsageError("--psk and --box exclude each other: PSK Devices are not minted in boxes");
   const IdPolicy policy =
       cli.has("allow-example-id") ? IdPolicy::allow_example : IdPolicy::operational;
 
@@ -236,8 +245,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       store.tune_for_bulk_load();
       if (!store.begin_immediate().ok())
         throw StartupError("cannot lock the database: " + store.last_error());
-      auto inserted =
-          insert_factory_records(store, dir->otp_hasher(), records.begin(), records.end());
+      const PskSealer psk_sealer = dir->psk_sealer();
+      auto inserted = insert_factory_records(store, dir->otp_hasher(), records.begin(),
+                                             records.end(), &psk_sealer);
       if (!inserted.status.ok()) {
         store.rollback();
         if (inserted.status.error().code == Errc::duplicate) {

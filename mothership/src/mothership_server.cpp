@@ -26,6 +26,7 @@ CoapServerOptions coap_options(const MotherShipServerOptions& o, const DataDir& 
   coap.database = dir.database();
   coap.half_open = o.half_open;
   coap.retry_after = o.max_age;
+  coap.psk_sealer = dir.psk_sealer();
   return coap;
 }
 
@@ -48,7 +49,7 @@ MotherShipServer::MotherShipServer(MotherShipServerOptions options, Logger& logg
       ms_id_(stored_ms_id(dir_, options_.id_policy)),
       host_(ms_id_.host().view()),
       hasher_(dir_.otp_hasher()),
-      writer_(dir_.database(), hasher_, wall_clock, logger_),
+      writer_(dir_.database(), hasher_, wall_clock, logger_, WriterOptions{512, dir_.psk_sealer()}),
       reads_(dir_.database()),
       clients_(options_.client_failure_limit),
       guard_(options_.guess_policy,

@@ -33,14 +33,16 @@ std::string time_or_dash(const std::optional<std::int64_t>& time) {
 }
 
 Result<std::string> device_details(const StateObject& device) {
-  return render_page(web::device_html,
-                     PageValues()
-                         .text("devid", device.dev_id.to_string().view())
-                         .text("urn", device.urn.view())
-                         .text("fingerprint", device.fingerprint.to_string().view())
-                         .text("state", device_state_name(device.state))
-                         .text("mapped_at", time_or_dash(device.mapped_at))
-                         .text("registered_at", time_or_dash(device.registered_at)));
+  return render_page(
+      web::device_html,
+      PageValues()
+          .text("devid", device.dev_id.to_string().view())
+          .text("urn", device.urn.view())
+          .text("fingerprint", device.fingerprint ? device.fingerprint->to_string().view()
+                                                  : std::string_view("none (a PSK Device)"))
+          .text("state", device_state_name(device.state))
+          .text("mapped_at", time_or_dash(device.mapped_at))
+          .text("registered_at", time_or_dash(device.registered_at)));
 }
 
 Result<std::string> with_device(std::string_view page_template, const StateObject& device) {

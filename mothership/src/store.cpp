@@ -7,7 +7,10 @@
 namespace tte::mothership {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// Version 2 (PSK Devices, docs/protocol.md §13.3): devices.fingerprint may be NULL, and
+// devices.factory_psk holds a PSK Device's sealed factory PSK. Version 1 files are upgraded
+// when opened read-write (upgrade_to_2), and read as they are when opened read-only.
+constexpr int kSchemaVersion = 2;
 
 // Devices are looked up by Dev ID (the rowid: no separate index) and by URN
 // (the CoAP query). The audit log refuses UPDATE and DELETE at the SQL level
@@ -21,7 +24,7 @@ CREATE TABLE meta (
 CREATE TABLE devices (
   devid INTEGER PRIMARY KEY,
   urn TEXT NOT NULL UNIQUE,
-  fingerprint BLOB NOT NULL,
+  fingerprint BLOB,
   otp_digest BLOB NOT NULL,
   state INTEGER NOT NULL DEFAULT 0,
   revoked_at INTEGER,
@@ -31,7 +34,9 @@ CREATE TABLE devices (
   controller_psk BLOB,
   description TEXT,
   mapped_at INTEGER,
-  registered_at INTEGER
+  registered_at INTEGER,
+  factory_psk BLOB,
+  CHECK ((fingerprint IS NULL) != (factory_psk IS NULL))
 );
 
 -- Each Dev ID's bucket of OTP checks (rules.hpp, ThrottleState): failures holds
@@ -63,18 +68,86 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
-constexpr const char* kDeviceColumns =
+constexpr const char* kDeviceColumnsV1 =
     "devid, urn, fingerprint, otp_digest, state, revoked_at, controller_ip, controller_port, "
     "controller_fingerprint, controller_psk, description, mapped_at, registered_at";
 
-std::string select_device_sql(const char* where) {
-  return std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE " + where;
+// A version 1 file (read-only) has no factory_psk column: none of its devices is a PSK Device.
+std::string select_device_sql(int version, const char* where) {
+  return std::string("SELECT ") + kDeviceColumnsV1 + (version >= 2 ? ", factory_psk" : ", NULL") +
+         " FROM devices WHERE " + where;
+}
+
+std::string insert_device_sql(int version) {
+  return version >= 2 ? "INSERT INTO devices (devid, urn, fingerprint, otp_digest, factory_psk) "
+                        "VALUES (?, ?, ?, ?, ?)"
+                      : "INSERT INTO devices (devid, urn, fingerprint, otp_digest) "
+                        "VALUES (?, ?, ?, ?)";
 }
 
 void configure(sqlite::Database& db, Store::Access access) {
   // WAL lets readers run beside the one writer; FULL makes every commit durable.
   db.exec_or_throw("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (access == Store::Access::read_only) db.exec_or_throw("PRAGMA query_only=1;");
+}
+
+int stored_schema_version(sqlite::Database& db, const std::string& path) {
+  auto version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+  auto row = version.step();
+  if (!row.ok() || !*row) throw StartupError(path + " is not a MotherShip database");
+  std::string text = version.column_text(0);
+  if (text == "1") return 1;
+  if (text == "2") return 2;
+  throw StartupError(path + " has schema version " + text + "; this program knows " +
+                     std::to_string(kSchemaVersion));
+}
+
+// Version 1 to 2: SQLite cannot drop a NOT NULL, so the devices table is copied into its
+// version 2 form, in one transaction (a crash leaves version 1 whole).
+void upgrade_to_2(sqlite::Database& db, const std::string& path) {
+  db.exec_or_throw("BEGIN IMMEDIATE;");
+  if (stored_schema_version(db, path) != 1) {  // another process upgraded it first
+    db.exec_or_throw("COMMIT;");
+    return;
+  }
+  db.exec_or_throw(std::string(R"sql(
+CREATE TABLE devices_v2 (
+  devid INTEGER PRIMARY KEY,
+  urn TEXT NOT NULL UNIQUE,
+  fingerprint BLOB,
+  otp_digest BLOB NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER,
+  controller_ip BLOB,
+  controller_port INTEGER,
+  controller_fingerprint BLOB,
+  controller_psk BLOB,
+  description TEXT,
+  mapped_at INTEGER,
+  registered_at INTEGER,
+  factory_psk BLOB,
+  CHECK ((fingerprint IS NULL) != (factory_psk IS NULL))
+);
+INSERT INTO devices_v2 ()sql") +
+                   kDeviceColumnsV1 + ") SELECT " + kDeviceColumnsV1 +
+                   R"sql( FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_v2 RENAME TO devices;
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+COMMIT;
+)sql");
+}
+
+// Configures the connection, upgrades a version 1 file opened read-write, and returns the
+// schema version the statements must be written for.
+int open_schema(sqlite::Database& db, Store::Access access, const std::string& path) {
+  configure(db, access);
+  int version = stored_schema_version(db, path);
+  if (version == 1 && access == Store::Access::read_write) {
+    upgrade_to_2(db, path);
+    version = stored_schema_version(db, path);
+  }
+  return version;
 }
 
 template <std::size_t N>
@@ -109,11 +182,12 @@ void Store::initialize(const std::string& path, MsId ms_id) {
 Store::Store(const std::string& path, Access access)
     : db_(path, access == Access::read_only ? sqlite::Database::Mode::read_only
                                             : sqlite::Database::Mode::read_write),
-      // The pragmas must precede the first statement: the comma runs them here.
-      select_device_((configure(db_, access), db_.prepare(select_device_sql("devid = ?").c_str()))),
-      select_device_by_urn_(db_.prepare(select_device_sql("urn = ?").c_str())),
-      select_box_devices_(
-          db_.prepare(select_device_sql("devid >= ? AND devid <= ? ORDER BY devid").c_str())),
+      // The pragmas (and an upgrade) must precede the first statement.
+      schema_version_(open_schema(db_, access, path)),
+      select_device_(db_.prepare(select_device_sql(schema_version_, "devid = ?").c_str())),
+      select_device_by_urn_(db_.prepare(select_device_sql(schema_version_, "urn = ?").c_str())),
+      select_box_devices_(db_.prepare(
+          select_device_sql(schema_version_, "devid >= ? AND devid <= ? ORDER BY devid").c_str())),
       select_throttle_(db_.prepare(
           "SELECT failures, window_start, locked_until, locks FROM throttle WHERE devid = ?")),
       select_audit_head_(db_.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")),
@@ -132,19 +206,10 @@ Store::Store(const std::string& path, Access access)
       mark_registered_(db_.prepare(
           "UPDATE devices SET state = 2, registered_at = ? WHERE devid = ? AND state = 1")),
       set_revoked_(db_.prepare("UPDATE devices SET revoked_at = ? WHERE devid = ?")),
-      insert_device_(db_.prepare(
-          "INSERT INTO devices (devid, urn, fingerprint, otp_digest) VALUES (?, ?, ?, ?)")),
+      insert_device_(db_.prepare(insert_device_sql(schema_version_).c_str())),
       insert_audit_(db_.prepare("INSERT INTO audit (seq, time, actor, action, devid, outcome, "
                                 "cfingerprint, detail, hash) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-  auto version = db_.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
-  auto row = version.step();
-  if (!row.ok() || !*row) throw StartupError(path + " is not a MotherShip database");
-  if (version.column_text(0) != std::to_string(kSchemaVersion)) {
-    throw StartupError(path + " has schema version " + version.column_text(0) +
-                       "; this program knows " + std::to_string(kSchemaVersion));
-  }
-}
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {}
 
 MsId Store::ms_id(IdPolicy policy) const {
   auto statement =
@@ -185,14 +250,24 @@ Result<std::vector<DeviceRecord>> Store::box_devices(DevId first, std::uint32_t 
 
 Result<DeviceRecord> Store::device_of_row(sqlite::Statement& s) {
   auto urn = DevUrn::parse(s.column_text(1));
-  auto fingerprint = Fingerprint::from_bytes(s.column_blob_view(2));
+  // A certificate Device has a key fingerprint; a PSK Device a sealed factory PSK instead.
+  std::optional<Fingerprint> fingerprint;
+  std::optional<SealedPsk> sealed_psk;
+  if (!s.is_null(13)) {
+    sealed_psk.emplace();
+    if (!copy_blob(s.column_blob_view(13), *sealed_psk)) return corrupt("a sealed PSK is damaged");
+  } else {
+    auto key = Fingerprint::from_bytes(s.column_blob_view(2));
+    if (!key.ok()) return corrupt("a device row does not parse");
+    fingerprint = key.value();
+  }
   OtpDigest digest{};
-  if (!urn.ok() || !fingerprint.ok() || !copy_blob(s.column_blob_view(3), digest)) {
+  if (!urn.ok() || !copy_blob(s.column_blob_view(3), digest)) {
     return corrupt("a device row does not parse");
   }
   DeviceRecord record{DevId(static_cast<std::uint32_t>(s.column_int(0))),
                       urn.value(),
-                      fingerprint.value(),
+                      fingerprint,
                       digest,
                       DeviceState::unmapped,
                       std::nullopt,
@@ -223,6 +298,7 @@ Result<DeviceRecord> Store::device_of_row(sqlite::Statement& s) {
   record.description = s.column_text(10);
   record.mapped_at = optional_int(s, 11);
   record.registered_at = optional_int(s, 12);
+  record.sealed_psk = sealed_psk;
   return record;
 }
 
@@ -366,12 +442,30 @@ Result<bool> Store::set_revoked(DevId dev_id, std::optional<std::int64_t> revoke
   return db_.changes() == 1;
 }
 
-Status Store::insert_device(const FactoryRecord& record, const OtpDigest& digest) {
+Status Store::insert_device(const FactoryRecord& record, const OtpDigest& digest,
+                            const std::optional<SealedPsk>& sealed_psk) {
+  if (record.fingerprint.has_value() == sealed_psk.has_value()) {
+    return make_error(Errc::syntax, "a device has either a key fingerprint or a sealed PSK",
+                      "fingerprint");
+  }
+  if (sealed_psk && schema_version_ < 2)
+    return make_error(Errc::unsupported, "a version 1 database holds no PSK Devices", "psk");
   sqlite::ResetOnExit reset(insert_device_);
   insert_device_.bind(1, static_cast<std::int64_t>(record.dev_id.value()))
-      .bind(2, record.urn.view())
-      .bind_blob(3, record.fingerprint.bytes())
-      .bind_blob(4, digest);
+      .bind(2, record.urn.view());
+  if (record.fingerprint) {
+    insert_device_.bind_blob(3, record.fingerprint->bytes());
+  } else {
+    insert_device_.bind_null(3);
+  }
+  insert_device_.bind_blob(4, digest);
+  if (schema_version_ >= 2) {
+    if (sealed_psk) {
+      insert_device_.bind_blob(5, *sealed_psk);
+    } else {
+      insert_device_.bind_null(5);
+    }
+  }
   return insert_device_.run();
 }
 

@@ -75,8 +75,12 @@ class Store {
   Status mark_registered(DevId dev_id, std::int64_t now);
   // Sets or clears revocation; false if the device does not exist.
   Result<bool> set_revoked(DevId dev_id, std::optional<std::int64_t> revoked_at);
-  // Errors: duplicate (the Dev ID or the URN exists).
-  Status insert_device(const FactoryRecord& record, const OtpDigest& digest);
+  // A PSK Device (no fingerprint) comes with its sealed factory PSK, which the database
+  // keeps instead of the PSK. Errors: duplicate (the Dev ID or the URN exists), syntax
+  // (neither or both of a fingerprint and a sealed PSK).
+  Status insert_device(const FactoryRecord& record, const OtpDigest& digest,
+                       const std::optional<SealedPsk>& sealed_psk = std::nullopt);
+  int schema_version() const { return schema_version_; }
   // Appends an entry after `head` (setting its seq) and returns the new head.
   Result<AuditHead> append_audit(AuditEntry& entry, const AuditHead& head);
 
@@ -96,6 +100,7 @@ class Store {
   Result<DeviceRecord> device_of_row(sqlite::Statement& statement);
 
   sqlite::Database db_;
+  int schema_version_;
   sqlite::Statement select_device_;
   sqlite::Statement select_device_by_urn_;
   sqlite::Statement select_box_devices_;
@@ -110,9 +115,10 @@ class Store {
   sqlite::Statement insert_audit_;
 };
 
-// Inserts factory records (inside the caller's transaction), hashing each OTP.
-// On a duplicate Dev ID or URN, `which` names the record and nothing is undone:
-// the caller rolls back.
+// Inserts factory records (inside the caller's transaction), hashing each OTP and
+// sealing each PSK Device's factory PSK with `sealer` (PSK records are refused,
+// `unsupported`, without one). On a duplicate Dev ID or URN, `which` names the
+// record and nothing is undone: the caller rolls back.
 struct InsertOutcome {
   Status status;
   std::string which;
@@ -120,10 +126,25 @@ struct InsertOutcome {
 };
 template <typename Iterator>
 InsertOutcome insert_factory_records(Store& store, const OtpHasher& hasher, Iterator begin,
-                                     Iterator end) {
+                                     Iterator end, const PskSealer* sealer = nullptr) {
   InsertOutcome outcome;
   for (auto it = begin; it != end; ++it) {
-    auto inserted = store.insert_device(*it, hasher.digest(it->dev_id, it->otp));
+    std::optional<SealedPsk> sealed;
+    if (it->psk) {
+      if (sealer == nullptr) {
+        outcome.status = make_error(Errc::unsupported, "no PSK sealing key here", "psk");
+        outcome.which = "PSK Device " + std::string(it->dev_id.to_string().view());
+        return outcome;
+      }
+      auto sealing = sealer->seal(it->dev_id, *it->psk);
+      if (!sealing.ok()) {
+        outcome.status = sealing.error();
+        outcome.which = "PSK Device " + std::string(it->dev_id.to_string().view());
+        return outcome;
+      }
+      sealed = sealing.value();
+    }
+    auto inserted = store.insert_device(*it, hasher.digest(it->dev_id, it->otp), sealed);
     if (!inserted.ok()) {
       outcome.status = inserted.error();
       outcome.which = "Dev ID " + std::string(it->dev_id.to_string().view()) + " or URN " +

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "test_support.hpp"
@@ -160,6 +161,140 @@ TEST(Store, TheExampleMsIdNeedsThePolicy) {
   Store store(path, Store::Access::read_only);
   EXPECT_THROW(store.ms_id(IdPolicy::operational), StartupError);
   EXPECT_EQ(store.ms_id(IdPolicy::allow_example).value(), 0u);
+}
+
+}  // namespace
+}  // namespace tte::mothership
+
+namespace tte::mothership {
+namespace {
+
+const FactoryPsk kFactoryPsk = {0x74, 0x74, 0x65, 0x2d, 0x66, 0x61, 0x63, 0x74,
+                                0x6f, 0x72, 0x79, 0x2d, 0x70, 0x73, 0x6b, 0x21};
+
+PskSealer test_sealer(std::uint8_t first = 7) {
+  std::array<std::uint8_t, 32> key{};
+  for (std::size_t i = 0; i < key.size(); ++i)
+    key[i] = static_cast<std::uint8_t>(first + i);
+  return PskSealer::with_key(key).value();
+}
+
+FactoryRecord psk_record(std::uint32_t n) {
+  return FactoryRecord{DevId(n),
+                       DevUrn::parse("urn:dev:ops:32473-Psk-" + std::to_string(n)).value(),
+                       std::nullopt, Otp(0x1000 + n), kFactoryPsk};
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+TEST(Store, KeepsAPskDevicesFactoryPskSealedAndNeverInClear) {
+  TempDatabase db(1);
+  const PskSealer sealer = test_sealer();
+  {
+    Store store(db.path(), Store::Access::read_write);
+    std::vector<FactoryRecord> records{psk_record(2)};
+    ASSERT_TRUE(store.begin_immediate().ok());
+    // Without the sealing key a PSK record is refused; with it, stored sealed.
+    EXPECT_EQ(insert_factory_records(store, test_hasher(), records.begin(), records.end())
+                  .status.error()
+                  .code,
+              Errc::unsupported);
+    ASSERT_TRUE(
+        insert_factory_records(store, test_hasher(), records.begin(), records.end(), &sealer)
+            .status.ok());
+    ASSERT_TRUE(store.commit().ok());
+  }
+  Store store(db.path(), Store::Access::read_only);
+  auto device = store.device_by_urn("urn:dev:ops:32473-Psk-2");
+  ASSERT_TRUE(device.ok() && device.value());
+  EXPECT_FALSE(device.value()->fingerprint);
+  ASSERT_TRUE(device.value()->psk_device());
+  EXPECT_EQ(device.value()->state_object().to_json().find("\"fingerprint\":null"),
+            device.value()->state_object().to_json().find("\"fingerprint\""));
+  auto opened = sealer.unseal(DevId(2), *device.value()->sealed_psk);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened.value(), kFactoryPsk);
+  EXPECT_FALSE(test_sealer(8).unseal(DevId(2), *device.value()->sealed_psk).ok());
+  auto certificate = store.device(DevId(1));
+  ASSERT_TRUE(certificate.ok() && certificate.value());
+  EXPECT_TRUE(certificate.value()->fingerprint);
+  EXPECT_FALSE(certificate.value()->psk_device());
+  // The database files hold the sealed form only ("tte-factory-psk!" in ASCII is the PSK).
+  const std::string clear(kFactoryPsk.begin(), kFactoryPsk.end());
+  for (const std::string& file : {db.path(), db.path() + "-wal"}) {
+    EXPECT_EQ(file_bytes(file).find(clear), std::string::npos) << file;
+  }
+  EXPECT_NE(file_bytes(db.path()).size() + file_bytes(db.path() + "-wal").size(), 0u);
+}
+
+TEST(Store, ARecordHasAFingerprintOrAPskNeverBoth) {
+  TempDatabase db;
+  Store store(db.path(), Store::Access::read_write);
+  ASSERT_TRUE(store.begin_immediate().ok());
+  auto both = psk_record(3);
+  both.fingerprint = Fingerprint::parse(testing::kDeviceFingerprint).value();
+  EXPECT_EQ(
+      store.insert_device(both, OtpDigest{}, test_sealer().seal(DevId(3), kFactoryPsk).value())
+          .error()
+          .code,
+      Errc::syntax);
+  EXPECT_EQ(store.insert_device(psk_record(3), OtpDigest{}).error().code, Errc::syntax);
+  store.rollback();
+  EXPECT_TRUE(FactoryRecord::from_json(psk_record(3).to_json()).ok());
+  EXPECT_EQ(FactoryRecord::from_json(psk_record(3).to_json()).value().psk, kFactoryPsk);
+  auto json = nlohmann::json::parse(psk_record(3).to_json());
+  json["fingerprint"] = testing::kDeviceFingerprint;
+  EXPECT_EQ(FactoryRecord::from_json(json.dump()).error().code, Errc::syntax);
+  json.erase("fingerprint");
+  json["psk"] = "00";
+  EXPECT_EQ(FactoryRecord::from_json(json.dump()).error().field, std::string("psk"));
+}
+
+// A version 1 database (before PSK Devices): read as it is read-only, upgraded read-write.
+TEST(Store, UpgradesAVersionOneDatabaseWhenOpenedReadWrite) {
+  TempDatabase db(2);
+  {
+    sqlite::Database raw(db.path(), sqlite::Database::Mode::read_write);
+    raw.exec_or_throw(R"sql(
+BEGIN;
+CREATE TABLE devices_v1 (devid INTEGER PRIMARY KEY, urn TEXT NOT NULL UNIQUE,
+  fingerprint BLOB NOT NULL, otp_digest BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER, controller_ip BLOB, controller_port INTEGER, controller_fingerprint BLOB,
+  controller_psk BLOB, description TEXT, mapped_at INTEGER, registered_at INTEGER);
+INSERT INTO devices_v1 SELECT devid, urn, fingerprint, otp_digest, state, revoked_at,
+  controller_ip, controller_port, controller_fingerprint, controller_psk, description,
+  mapped_at, registered_at FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_v1 RENAME TO devices;
+UPDATE meta SET value = '1' WHERE key = 'schema_version';
+COMMIT;
+)sql");
+  }
+  {
+    Store old(db.path(), Store::Access::read_only);
+    EXPECT_EQ(old.schema_version(), 1);
+    auto device = old.device(DevId(2));
+    ASSERT_TRUE(device.ok() && device.value());
+    EXPECT_TRUE(device.value()->fingerprint);
+  }
+  Store store(db.path(), Store::Access::read_write);
+  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(*store.device_count(), 2);
+  EXPECT_EQ(store.device(DevId(1)).value()->otp_digest,
+            test_hasher().digest(DevId(1), Otp(0x1001)));
+  std::vector<FactoryRecord> records{psk_record(3)};
+  const PskSealer sealer = test_sealer();
+  ASSERT_TRUE(store.begin_immediate().ok());
+  ASSERT_TRUE(insert_factory_records(store, test_hasher(), records.begin(), records.end(), &sealer)
+                  .status.ok());
+  ASSERT_TRUE(store.commit().ok());
+  EXPECT_TRUE(store.device(DevId(3)).value()->psk_device());
+  EXPECT_EQ(Store(db.path(), Store::Access::read_only).schema_version(), 2);
 }
 
 }  // namespace

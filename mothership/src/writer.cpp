@@ -289,8 +289,9 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
             };
           },
           [&](ImportJob& import) -> std::function<void(bool)> {
-            auto inserted = insert_factory_records(store_, hasher_, import.records.begin(),
-                                                   import.records.end());
+            auto inserted = insert_factory_records(
+                store_, hasher_, import.records.begin(), import.records.end(),
+                options_.psk_sealer ? &*options_.psk_sealer : nullptr);
             if (!inserted.status.ok()) {
               if (inserted.status.error().code != Errc::duplicate) {
                 return storage_error("cannot import devices");

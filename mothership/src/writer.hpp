@@ -108,6 +108,8 @@ using Job = std::variant<ClaimJob, FailureJob, RegisteredJob, RevocationJob, Imp
 
 struct WriterOptions {
   std::size_t max_batch = 512;
+  // Seals PSK Devices' factory PSKs on import; without it PSK records are refused.
+  std::optional<PskSealer> psk_sealer = std::nullopt;
 };
 
 class Writer {

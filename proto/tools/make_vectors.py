@@ -607,6 +607,9 @@ def messages():
                   "registered_at": "2026-11-28T06:00:00Z"}},
         {"json": {"devid": "00000003", "urn": "urn:dev:ops:32473-Light-0003", "fingerprint": fp_d,
                   "state": "revoked", "mapped_at": None, "registered_at": None}},
+        # A PSK Device (docs/protocol.md 13.3) has no key pair: its fingerprint is null.
+        {"json": {"devid": "00000005", "urn": "urn:dev:ops:32473-Light-0005", "fingerprint": None,
+                  "state": "mapped", "mapped_at": "2026-11-28T05:28:40Z", "registered_at": None}},
     ]
     state_invalid = [
         {"text": "", "error": "syntax"},
@@ -620,6 +623,9 @@ def messages():
          "error": "out_of_range", "field": "mapped_at"},
         {"text": json.dumps({**state_objects[0]["json"], "fingerprint": "abc"}), "error": "syntax",
          "field": "fingerprint"},
+        # null is a PSK Device's; the member itself is not optional.
+        {"text": json.dumps({k: v for k, v in state_objects[0]["json"].items() if k != "fingerprint"}),
+         "error": "missing", "field": "fingerprint"},
     ]
     notices = [
         {"json": {"urn": "urn:dev:ops:32473-Light-0001", "fingerprint": fp_d, "devid": "abcdef01",
@@ -725,36 +731,40 @@ def provisioning_images():
     ms_fp = bytes.fromhex("9bb17f2d42aac35857dab4dd02a7feb5bebd89ab6001bd261dc30783430be327")
 
     # Version 1 has no entropy seed; version 2 carries 32 bytes of it right after the fixed header.
-    def image(ms_id, devid, otp, urn, family, address, port, key, cert, seed=b""):
-        header = b"TTEP" + bytes([2 if seed else 1, 1 if key else 0])
-        size = 143 + len(seed) + len(key) + len(cert) + 4
+    # A PSK Device's image (flag bit 1) carries its 16-byte factory PSK after the seed, and no key.
+    def image(ms_id, devid, otp, urn, family, address, port, key, cert, seed=b"", psk=b""):
+        header = b"TTEP" + bytes([2 if seed else 1, (1 if key else 0) | (2 if psk else 0)])
+        size = 143 + len(seed) + len(psk) + len(key) + len(cert) + 4
         body = header + struct.pack(">HIIQ", size, ms_id, devid, otp)
         body += bytes([len(urn)]) + urn.encode().ljust(63, b"\0")
         body += bytes([family]) + address.ljust(16, b"\0") + struct.pack(">H", port) + ms_fp
-        body += struct.pack(">HH", len(key), len(cert)) + seed + key + cert
+        body += struct.pack(">HH", len(key), len(cert)) + seed + psk + key + cert
         assert len(body) == size - 4
         return body + struct.pack(">I", zlib.crc32(body))
 
     seed = hashlib.sha256(b"TTE test entropy seed").digest()
+    factory_psk = hashlib.sha256(b"TTE test factory PSK").digest()[:16]
     valid = []
-    for ms_id, devid, otp, urn, ip, port, with_key, with_seed in [
+    for ms_id, devid, otp, urn, ip, port, with_key, with_seed, *with_psk in [
         (10, 0xABCDEF01, 0x123456789ABCDEF0, "urn:dev:ops:32473-Light-0001", "192.0.2.1", 5684, True, False),
         (10, 2, 1, "urn:dev:mac:0024beffff000002", "2001:db8::1", 5684, True, False),
         (0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF, "urn:dev:os:32473-1", "127.0.0.1", 65535, False, False),
         (10, 3, 0x0123456789ABCDEF, "urn:dev:ops:32473-Light-0003", "10.0.2.2", 5684, True, True),
         (10, 4, 0xFEDCBA9876543210, "urn:dev:ops:32473-Light-0004", "192.0.2.1", 5684, False, True),
+        (10, 5, 0x00000000DEADBEEF, "urn:dev:ops:32473-Light-0005", "192.0.2.1", 5684, False, True, True),
     ]:
         address = ipaddress.ip_address(ip)
         key, cert = (key_der, cert_der) if with_key else (b"", b"")
         device_seed = seed if with_seed else b""
+        device_psk = factory_psk if with_psk else b""
         data = image(ms_id, devid, otp, urn, address.version, address.packed, port, key, cert,
-                     device_seed)
+                     device_seed, device_psk)
         valid.append({"ms_id": ms_id, "devid": "%08x" % devid, "otp": "%016x" % otp, "urn": urn,
                       "version": 2 if with_seed else 1,
                       "mothership": ("[%s]:%d" if address.version == 6 else "%s:%d") % (address, port),
                       "mothership_fingerprint": ms_fp.hex(), "private_key": key.hex(),
                       "certificate": cert.hex(), "entropy_seed": device_seed.hex(),
-                      "image": data.hex()})
+                      "factory_psk": device_psk.hex(), "image": data.hex()})
     good = bytes.fromhex(valid[0]["image"])
     bad_crc = good[:-1] + bytes([good[-1] ^ 1])
     bad_magic = b"TTEX" + good[4:]
@@ -775,7 +785,18 @@ def provisioning_images():
     reserved = bytes.fromhex(valid[2]["image"])
     reserved = reserved[:8] + struct.pack(">I", 0x01000001) + reserved[12:-4]
     reserved = reserved + struct.pack(">I", zlib.crc32(reserved))
+    def recrc(data):
+        return data[:-4] + struct.pack(">I", zlib.crc32(data[:-4]))
+    psk_image = bytes.fromhex(valid[5]["image"])
+    # The PSK flag on a version 1 image; an unknown flag; the PSK flag beside a key.
+    psk_v1 = recrc(good[:5] + bytes([good[5] | 2]) + good[6:])
+    unknown_flag = recrc(psk_image[:5] + bytes([psk_image[5] | 4]) + psk_image[6:])
+    psk_and_key = image(10, 3, 1, "urn:dev:ops:32473-Light-0003", 4, bytes([192, 0, 2, 1]), 5684,
+                        key_der, cert_der, seed, factory_psk)
     invalid = [
+        {"image": psk_v1.hex(), "error": "syntax"},
+        {"image": unknown_flag.hex(), "error": "syntax"},
+        {"image": psk_and_key.hex(), "error": "syntax"},
         {"image": bad_crc.hex(), "error": "checksum"},
         {"image": bad_magic.hex(), "error": "syntax"},
         {"image": bad_version.hex(), "error": "unsupported"},
@@ -792,7 +813,8 @@ def provisioning_images():
            {"input_hex": good[:-4].hex(), "crc32": "%08x" % zlib.crc32(good[:-4])}]
     write("provisioning_image.json", {
         "description": "Provisioning images (what the factory flashes into a Device; docs/device-provisioning.md): "
-                       "version 1 without, version 2 with the 32-byte entropy seed; and CRC-32 (IEEE, as zlib).",
+                       "version 1 without, version 2 with the 32-byte entropy seed (and, flag bit 1, a PSK "
+                       "Device's 16-byte factory PSK after it); and CRC-32 (IEEE, as zlib).",
         "valid": valid, "invalid": invalid, "crc32": crc,
     })
 

@@ -46,7 +46,11 @@ OrderedJson state_to_json(const StateObject& state) {
   OrderedJson json;
   json["devid"] = std::string(state.dev_id.to_string().view());
   json["urn"] = std::string(state.urn.view());
-  json["fingerprint"] = std::string(state.fingerprint.to_string().view());
+  if (state.fingerprint) {
+    json["fingerprint"] = std::string(state.fingerprint->to_string().view());
+  } else {
+    json["fingerprint"] = nullptr;
+  }
   json["state"] = device_state_name(state.state);
   json["mapped_at"] = time_or_null(state.mapped_at);
   json["registered_at"] = time_or_null(state.registered_at);
@@ -59,9 +63,14 @@ Result<StateObject> state_from_json(const Json& json) {
   TTE_ASSIGN_OR_RETURN(DevId dev_id, for_member(DevId::parse(devid), "devid"));
   TTE_ASSIGN_OR_RETURN(std::string_view urn_text, string_member(json, "urn"));
   TTE_ASSIGN_OR_RETURN(DevUrn urn, for_member(DevUrn::parse(urn_text), "urn"));
-  TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
-  TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
-                       for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
+  // null for a PSK Device, which has no key pair (§13.3); the member itself is required.
+  std::optional<Fingerprint> fingerprint;
+  if (auto member = json.find("fingerprint"); member == json.end() || !member->is_null()) {
+    TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
+    TTE_ASSIGN_OR_RETURN(Fingerprint parsed,
+                         for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
+    fingerprint = parsed;
+  }
   TTE_ASSIGN_OR_RETURN(std::string_view state_text, string_member(json, "state"));
   TTE_ASSIGN_OR_RETURN(DeviceState state, parse_device_state(state_text));
   TTE_ASSIGN_OR_RETURN(auto mapped_at, optional_time_member(json, "mapped_at"));

@@ -25,6 +25,7 @@ struct ProvisioningImage {
   static constexpr std::size_t kHeaderSize = kHeaderSizeV1 + kEntropySeedSize;
   static constexpr std::size_t kMaxPrivateKey = 256;
   static constexpr std::size_t kMaxCertificate = 1024;
+  static constexpr std::size_t kFactoryPskSize = 16;
   static constexpr std::size_t kMaxSize = kHeaderSize + kMaxPrivateKey + kMaxCertificate + 4;
 
   MsId ms_id;
@@ -38,10 +39,14 @@ struct ProvisioningImage {
   // kEntropySeedSize random bytes from the factory, which seed the random numbers of a Device
   // without a hardware random number generator; empty in a version 1 image.
   ByteView entropy_seed;
+  // A PSK Device's factory PSK (docs/protocol.md §13.3): kFactoryPskSize bytes,
+  // flag bit 1, right after the entropy seed; such an image has no key or certificate.
+  ByteView factory_psk = {};
 
   // A version 2 image when entropy_seed is set, version 1 when it is empty.
   // Errors: too_long (key or certificate over the limits, or out too small),
-  // syntax (an entropy seed of another size).
+  // syntax (an entropy seed of another size; a factory PSK of another size, or
+  // beside a key or certificate, or without an entropy seed).
   Result<ByteView> encode(MutableByteView out) const;
   // Errors: syntax (magic, lengths), unsupported (version), checksum (CRC),
   // reserved (MS ID under the policy), and the identifiers' own errors.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tte/host/fingerprint.hpp"
+#include "tte/host/otp_crypto.hpp"
 #include "tte/platform/coap_options.hpp"
 #include "tte/platform/startup_error.hpp"
 #include "tte/platform/udp_socket.hpp"
@@ -123,6 +124,42 @@ void ServerTls::install(coap_context_t* context, const std::string& certificate_
   if (!coap_context_set_pki(context, &pki)) throw StartupError("libcoap refused the DTLS set-up");
 }
 
+const char* ServerTls::cipher_preference() const {
+  return psk_lookup_ ? ciphers_.c_str() : kCipherPreference;
+}
+
+void ServerTls::enable_psk(coap_context_t* context, PskLookup lookup, void* arg) {
+  if (configured_) throw StartupError("DTLS-PSK must be enabled before the first session");
+  psk_lookup_ = lookup;
+  psk_arg_ = arg;
+  ciphers_ = std::string(kCipherPreference) + ":" + kPskCipherPreference;
+  if (!random_bytes(unused_psk_).ok()) throw StartupError("the CSPRNG failed");
+  coap_dtls_spsk_t psk{};
+  psk.version = COAP_DTLS_SPSK_SETUP_VERSION;
+  psk.validate_id_call_back = &ServerTls::on_psk_identity;
+  psk.id_call_back_arg = this;
+  psk.psk_info.key.s = unused_psk_.data();
+  psk.psk_info.key.length = unused_psk_.size();
+  if (!coap_context_set_psk2(context, &psk)) throw StartupError("libcoap refused the PSK set-up");
+}
+
+// In the handshake, from OpenSSL's PSK server callback: the client's identity, looked up.
+const coap_bin_const_t* ServerTls::on_psk_identity(coap_bin_const_t* identity,
+                                                   coap_session_t* session, void* arg) {
+  auto* self = static_cast<ServerTls*>(arg);
+  // libcoap copies the key before the next handshake can run (one thread).
+  static thread_local std::array<std::uint8_t, 64> key;
+  static thread_local coap_bin_const_t answer;
+  if (self == nullptr || self->psk_lookup_ == nullptr || identity == nullptr) return nullptr;
+  std::string_view text(reinterpret_cast<const char*>(identity->s), identity->length);
+  key.fill(0);
+  const std::size_t length = self->psk_lookup_(self->psk_arg_, session, text, key);
+  if (length == 0 || length > key.size()) return nullptr;
+  answer.s = key.data();
+  answer.length = length;
+  return &answer;
+}
+
 // Called by libcoap for each new DTLS session, in OpenSSL's ClientHello callback.
 int ServerTls::on_setup(void* tls, coap_dtls_pki_t* setup) {
   auto* self = static_cast<ServerTls*>(setup->cn_call_back_arg);
@@ -134,14 +171,14 @@ int ServerTls::on_setup(void* tls, coap_dtls_pki_t* setup) {
   if (!self->configured_.exchange(true)) {
     // Once, on the context libcoap created: later sessions inherit it.
     SSL_CTX* ssl_context = SSL_get_SSL_CTX(ssl);
-    SSL_CTX_set_cipher_list(ssl_context, kCipherPreference);
+    SSL_CTX_set_cipher_list(ssl_context, self->cipher_preference());
     SSL_CTX_set_options(ssl_context, SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_cert_verify_callback(ssl_context, &ServerTls::on_verify, self);
     // A record never exceeds a datagram (libcoap's DTLS MTU is 1152 bytes):
     // OpenSSL's default 16 KiB write buffer per peer would be mostly unused.
     if (self->max_send_fragment_)
       SSL_CTX_set_max_send_fragment(ssl_context, self->max_send_fragment_);
-    SSL_set_cipher_list(ssl, kCipherPreference);
+    SSL_set_cipher_list(ssl, self->cipher_preference());
     SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
   }
   // Ask for the peer's certificate, checked by on_verify instead of OpenSSL's

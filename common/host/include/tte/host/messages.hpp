@@ -33,7 +33,7 @@ Result<DeviceState> parse_device_state(std::string_view name);
 struct StateObject {
   DevId dev_id;
   DevUrn urn;
-  Fingerprint fingerprint;
+  std::optional<Fingerprint> fingerprint;  // null for a PSK Device (§13.3): it has no key pair
   DeviceState state;
   std::optional<std::int64_t> mapped_at;      // seconds since the epoch
   std::optional<std::int64_t> registered_at;  // seconds since the epoch

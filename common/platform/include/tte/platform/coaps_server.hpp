@@ -8,11 +8,13 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "tte/identifiers.hpp"
@@ -26,6 +28,10 @@ namespace tte::coaps {
 inline constexpr const char* kCipherPreference =
     "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-CCM";
+// With DTLS-PSK (ServerTls::enable_psk): RFC 7925's mandatory PSK suite first,
+// then the GCM one OpenSSL's clients prefer; after the ECDHE-ECDSA ones, which a
+// PSK client does not offer.
+inline constexpr const char* kPskCipherPreference = "PSK-AES128-CCM8:PSK-AES128-GCM-SHA256";
 
 // Starts libcoap (once per process) and sends its warnings and errors to
 // `logger`. With spare_reads_expected, the EAGAIN lines of a read that found
@@ -75,15 +81,34 @@ class ServerTls {
   void install(coap_context_t* context, const std::string& certificate_file,
                const std::string& private_key_file);
 
+  // DTLS-PSK beside the certificates: runs inside the handshake with the
+  // client's PSK identity; writes the identity's PSK to `psk` and returns its
+  // length (at most psk.size()), or 0 to refuse the identity (the handshake
+  // fails). A client that offers PSK suites gets a PSK session; certificate
+  // clients go on as before.
+  using PskLookup = std::size_t (*)(void* arg, coap_session_t* session, std::string_view identity,
+                                    std::array<std::uint8_t, 64>& psk);
+  // After install(). Throws StartupError.
+  void enable_psk(coap_context_t* context, PskLookup lookup, void* arg);
+
  private:
   static int on_setup(void* tls, coap_dtls_pki_t* setup);
   static int on_verify(X509_STORE_CTX* store, void* arg);
+  static const coap_bin_const_t* on_psk_identity(coap_bin_const_t* identity,
+                                                 coap_session_t* session, void* arg);
+  const char* cipher_preference() const;
 
   DtlsIdentity identity_;
   Admit admit_;
   void* arg_;
   long max_send_fragment_;
   std::atomic<bool> configured_{false};
+  PskLookup psk_lookup_ = nullptr;
+  void* psk_arg_ = nullptr;
+  // libcoap takes PSK sessions only when a server key is set; every identity is
+  // looked up instead, so this random one is never used.
+  std::array<std::uint8_t, 16> unused_psk_{};
+  std::string ciphers_;
 };
 
 // Listens for CoAPS on address:port (port 0: any free port), widens the
