@@ -178,6 +178,11 @@ TEST_F(FactoryTest, PskDevicesGetAFactoryPskAndNoKeyPair) {
   EXPECT_EQ(manufacture({"--psk", "--public-keys", dir_.file("keys.csv"), "--out", dir_.file("x")})
                 .exit_code,
             2);
+  // Nor in a box: a box claim carries no per-Device cpsk, which a PSK Device needs.
+  RunResult boxed = manufacture({"--psk", "--box", "4", "--count", "4", "--out", dir_.file("y")});
+  EXPECT_EQ(boxed.exit_code, 2) << boxed.err;
+  EXPECT_NE(boxed.err.find("--box"), std::string::npos) << boxed.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("y")));
 }
 
 TEST_F(FactoryTest, MintingTheSameBatchTwiceIsRefusedAndNamesTheCollision) {
