@@ -313,7 +313,18 @@ TEST_F(MotherShipTest, AdminApiAddsShowsAndRevokes) {
   EXPECT_EQ(json_of(verify.out)["ok"], true);
 }
 
-TEST_F(MotherShipTest, RacingClaimsHaveExactlyOneWinnerEveryTime) {
+// 64 racers a round from one address is the per-client connection budget
+// exactly: on a loaded machine the last round's connections were sometimes not
+// yet closed server-side when the next round's opened, and the budget refused
+// one ("connection budget reached ... refused=1", curl's 000; seen twice in
+// 100 rounds at load 8). This test is about the claim, not the budget (which
+// robustness_test checks), so it gives the budget room for two rounds.
+class MotherShipRaceTest : public MotherShipTest {
+ protected:
+  MotherShipRaceTest() : MotherShipTest({"--max-connections-per-client", "128"}) {}
+};
+
+TEST_F(MotherShipRaceTest, RacingClaimsHaveExactlyOneWinnerEveryTime) {
   constexpr int kRounds = 100;
   constexpr int kRacers = 64;
   std::string records;

@@ -7,6 +7,7 @@
 #include "controller_web.hpp"
 #include "notice_batch.hpp"
 #include "tte/hex.hpp"
+#include "tte/host/json_fields.hpp"
 #include "tte/host/otp_crypto.hpp"
 #include "tte/host/page_template.hpp"
 #include "tte/host/rfc3339.hpp"
@@ -637,7 +638,7 @@ void Api::observe(const http::Request& request, const std::string& urn, const st
 // POST /api/v1/requests: many Device requests in one call ("every light off"),
 // sent at once; the answer lists the replies in the same order.
 void Api::batch(const http::Request& request, const http::Respond& respond) {
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto body = tte::json::parse_untrusted(request.body);
   if (body.is_discarded() || !body.is_object() || !body.contains("requests") ||
       !body["requests"].is_array()) {
     return respond(problem(400, "Bad Request",
@@ -714,7 +715,7 @@ void Api::bindings_route(const http::Request& request, std::string_view rest,
     }
     if (request.method != "POST")
       return respond(problem(405, "Method Not Allowed", "use GET or POST"));
-    auto body = nlohmann::json::parse(request.body, nullptr, false);
+    auto body = tte::json::parse_untrusted(request.body);
     auto member = [&](const char* side, const char* name) -> std::string {
       if (!body.is_object() || !body.contains(side) || !body[side].is_object()) return {};
       auto it = body[side].find(name);

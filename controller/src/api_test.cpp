@@ -146,6 +146,15 @@ TEST_F(ApiTest, BatchIntakeRefusesMalformedOrOversizedBatchesWhole) {
   EXPECT_EQ(post("[]").status, 400);
   EXPECT_EQ(post(R"({"notices":{}})").status, 400);
   EXPECT_EQ(post(R"({"notices":[]})").status, 400);
+  // Found by a black-box test: 60,000 '[' crashed the Controller (a recursive
+  // dump() past the stack); deep JSON is refused before it is parsed.
+  EXPECT_EQ(
+      post(R"({"notices":[)" + std::string(60000, '[') + std::string(60000, ']') + "]}").status,
+      400);
+  EXPECT_EQ(
+      post(R"({"notices":[{"urn":)" + std::string(60000, '[') + std::string(60000, ']') + "}]}")
+          .status,
+      400);
   Json many{{"notices", Json::array()}};
   for (std::size_t i = 0; i <= kMaxNoticeBatch; ++i)
     many["notices"].push_back(1);

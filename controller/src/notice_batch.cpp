@@ -2,11 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tte/host/json_fields.hpp"
+
 namespace tte::controller {
 
 // Message 6 in bulk (docs/protocol.md §10.2).
 Result<NoticeBatch> parse_notice_batch(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
+  auto json = tte::json::parse_untrusted(body);
   if (json.is_discarded() || !json.is_object()) {
     return make_error(Errc::syntax, "send {\"notices\":[<notice>,...]}", "notices");
   }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tte/enrollment_url.hpp"
+#include "tte/host/json_fields.hpp"
 
 namespace tte::introducer {
 namespace {
@@ -186,7 +187,7 @@ BoxAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box) {
   if (!result.ok()) return answer;
   const int status = result.response.status;
   if (status != 200 && status != 409) return answer;
-  auto body = nlohmann::json::parse(result.response.body, nullptr, false);
+  auto body = tte::json::parse_untrusted(result.response.body);
   auto fail = [&](const char* why) {
     answer.verdict = Verdict::mothership_error;
     answer.detail = why;
@@ -211,6 +212,11 @@ BoxAnswer interpret_box(const http::FetchResult& result, const BoxUrl& box) {
   if (!mapped.ok()) return fail("the MotherShip's answer to the box claim is malformed");
   if (mapped->first != box.first() || mapped->count != box.count()) {
     return fail("the MotherShip's answer is not for this box");
+  }
+  for (const auto& state : mapped->devices) {
+    // A 200 maps every Device of the box: one listed otherwise is the MotherShip's error.
+    if (state.state != DeviceState::mapped && state.state != DeviceState::registered)
+      return fail("the MotherShip's 200 lists a Device that is not mapped");
   }
   answer.verdict = Verdict::ok;
   answer.devices = std::move(mapped->devices);

@@ -150,11 +150,25 @@ TEST(InterpretBox, AnAnswerForAnotherBoxIsTheMotherShipsFault) {
         nlohmann::json{{"first", "00001001"},
                        {"count", 3},
                        {"devices", {state_of(0x1000), state_of(0x1001), state_of(0x1002)}}},
+        nlohmann::json{
+            {"first", "00001000"},
+            {"count", 3},
+            {"devices", {state_of(0x1000), state_of(0x1001, "unmapped"), state_of(0x1002)}}},
         nlohmann::json{{"first", "00001000"}, {"count", 3}}, nlohmann::json::array()}) {
     EXPECT_EQ(interpret_box(answered(200, body.dump()), example_box()).verdict,
               Verdict::mothership_error)
         << body;
   }
+}
+
+// Found by a black-box test: 300,000 '[' in a 200 crashed the Introducer (a
+// recursive dump() past the stack). Deep JSON is now refused before parsing.
+TEST(InterpretBox, DeeplyNestedJsonIsTheMotherShipsFaultNotACrash) {
+  const std::string deep =
+      "{\"first\":\"00001000\",\"count\":3,\"devices\":" + std::string(300000, '[') +
+      std::string(300000, ']') + "}";
+  EXPECT_EQ(interpret_box(answered(200, deep), example_box()).verdict, Verdict::mothership_error);
+  EXPECT_EQ(interpret_box(answered(409, deep), example_box()).verdict, Verdict::already_used);
 }
 
 TEST(InterpretBox, AlreadyUsedNamesExactlyTheUsedDevices) {

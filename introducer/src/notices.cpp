@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tte/host/json_fields.hpp"
 #include "tte/platform/sqlite.hpp"
 #include "tte/platform/startup_error.hpp"
 
@@ -66,7 +67,7 @@ std::vector<DeliveryReport> interpret_batch_delivery(const http::FetchResult& re
                                                      std::size_t count) {
   if (!result.ok() || result.response.status != 200)
     return std::vector<DeliveryReport>(count, interpret_delivery(result));
-  auto body = nlohmann::json::parse(result.response.body, nullptr, false);
+  auto body = tte::json::parse_untrusted(result.response.body);
   const nlohmann::json* list = nullptr;
   if (!body.is_discarded() && body.is_object()) {
     auto it = body.find("results");

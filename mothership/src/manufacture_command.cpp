@@ -10,6 +10,7 @@
 #include "data_dir.hpp"
 #include "manufacture.hpp"
 #include "store.hpp"
+#include "tte/host/json_fields.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/http_client.hpp"
@@ -45,7 +46,7 @@ factory::MotherShipInfo info_from_admin(const Remote& remote, IdPolicy policy,
     throw StartupError("the admin API answered " + std::to_string(result.response.status) + ": " +
                        problem_detail(result.response.body));
   }
-  auto json = nlohmann::json::parse(result.response.body, nullptr, false);
+  auto json = tte::json::parse_untrusted(result.response.body);
   auto ms_id = MsId::from_value(json.value("ms_id", 0u), policy);
   auto fingerprint = Fingerprint::parse(json.value("dtls_fingerprint", ""));
   auto coaps = ControllerAddress::parse(json.value("coaps", ""));

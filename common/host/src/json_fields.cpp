@@ -2,7 +2,36 @@
 
 namespace tte::json {
 
+bool nesting_within(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+nlohmann::json parse_untrusted(std::string_view text) {
+  if (!nesting_within(text)) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
 Result<nlohmann::json> parse_object(std::string_view text) {
+  if (!nesting_within(text)) return make_error(Errc::syntax, "JSON nested too deeply", "json");
   auto json = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return make_error(Errc::syntax, "malformed JSON", "json");
   if (!json.is_object()) return make_error(Errc::syntax, "a JSON object was expected", "json");

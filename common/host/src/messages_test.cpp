@@ -2,12 +2,26 @@
 
 #include <gtest/gtest.h>
 
+#include "tte/host/json_fields.hpp"
 #include "vectors.hpp"
 
 namespace tte {
 namespace {
 
 using Json = nlohmann::json;
+
+TEST(JsonNesting, DeepTextIsRefusedBeforeParsingAndBracketsInStringsDoNotCount) {
+  EXPECT_TRUE(json::nesting_within(R"({"a":[[1]],"b":"[[[[["})", 3));
+  EXPECT_FALSE(json::nesting_within(R"({"a":[[[1]]]})", 3));
+  EXPECT_TRUE(json::nesting_within(R"({"a":"\"[[[[","b":1})", 1));
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_FALSE(json::nesting_within(deep));
+  EXPECT_TRUE(json::parse_untrusted(deep).is_discarded());
+  EXPECT_FALSE(json::parse_object("{\"a\":" + deep + "}").ok());
+  const std::string fine =
+      std::string(json::kMaxJsonDepth, '[') + std::string(json::kMaxJsonDepth, ']');
+  EXPECT_TRUE(json::parse_untrusted(fine).is_array());
+}
 
 TEST(StateObject, VectorsRoundTrip) {
   for (const auto& c : testing::load_vectors("messages.json")["state_object"]) {

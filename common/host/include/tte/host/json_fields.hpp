@@ -10,6 +10,19 @@
 
 namespace tte::json {
 
+// How deep JSON from the network may nest. TTE's messages nest at most 4
+// levels; nlohmann's parser copes with any depth, but dump(), copies and
+// comparisons recurse, so a body of 60,000 '[' would overflow the stack.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Whether no array or object in `text` nests deeper than `max_depth` (brackets
+// inside strings do not count). Only a pre-check: the text may still be malformed.
+bool nesting_within(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// nlohmann::json::parse without exceptions, refusing (a discarded value) text
+// nested deeper than kMaxJsonDepth. Every parse of network input goes through it.
+nlohmann::json parse_untrusted(std::string_view text);
+
 // Parses text that must hold one JSON object. Errors: syntax.
 Result<nlohmann::json> parse_object(std::string_view text);
 
