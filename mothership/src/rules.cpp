@@ -94,6 +94,17 @@ BoxDecision decide_box_claim(const std::vector<BoxMember>& members) {
     authorized = authorized && right;
   }
   if (!authorized) {
+    // A refused box claim is one guess of one box key: it keeps one slot
+    // spent, the first refused member's, and gives the others back. Keeping
+    // every wrong member's slot let one request drain 10,000 Dev IDs' buckets
+    // (a rightful owner of any of them then waited, and the store wrote 10,000
+    // buckets), which a black-box test showed.
+    bool kept = false;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (decision.give_back[i]) continue;
+      if (kept) decision.give_back[i] = true;
+      kept = true;
+    }
     decision.outcome = ClaimOutcome::not_authorized;
     return decision;
   }

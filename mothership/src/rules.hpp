@@ -95,14 +95,15 @@ struct BoxDecision {
   ClaimOutcome outcome = ClaimOutcome::not_authorized;
   // already_used: the members (indexes) that are mapped, registered or revoked.
   std::vector<std::size_t> used;
-  // Members whose slot goes back: every one whose OTP is right, and all of them
-  // when no OTP was compared (locked).
+  // Members whose slot goes back: all of them but the first refused one on a
+  // 403 (a box claim is one guess of one key), and all of them otherwise.
   std::vector<bool> give_back;
 };
 
 // The outcome of a box claim, all or none: any member without a slot locks
 // the box (nothing compared); then any unknown Dev ID or wrong OTP refuses it
-// as a single claim's 403 (no oracle: which member failed is not told); then
+// as a single claim's 403 (no oracle: which member failed is not told), one
+// slot kept spent, the first refused member's; then
 // any member already mapped, registered or revoked is a 409 naming exactly
 // those; else every member is mapped.
 BoxDecision decide_box_claim(const std::vector<BoxMember>& members);

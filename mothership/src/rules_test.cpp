@@ -134,6 +134,15 @@ TEST(BoxClaim, AnyUnknownOrWrongMemberRefusesTheBoxAndKeepsItsSlot) {
   EXPECT_EQ(decision.outcome, ClaimOutcome::not_authorized);
   EXPECT_EQ(decision.give_back, std::vector<bool>({false, true}));
 
+  // A wrong key makes every OTP wrong: one slot stays spent, not one per member.
+  std::vector<BoxMember> wrong_key(5, fresh());
+  for (auto& member : wrong_key)
+    member.otp_matches = false;
+  wrong_key[0].device.reset();  // and an unknown Dev ID among them
+  decision = decide_box_claim(wrong_key);
+  EXPECT_EQ(decision.outcome, ClaimOutcome::not_authorized);
+  EXPECT_EQ(decision.give_back, std::vector<bool>({false, true, true, true, true}));
+
   // A wrong OTP hides a used member's state: still the 403.
   std::vector<BoxMember> hidden{fresh(), fresh()};
   hidden[0].device->state = DeviceState::registered;
