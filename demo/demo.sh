@@ -2,8 +2,9 @@
 # The whole TTE system on one machine, on loopback, as an installer would see it:
 # a MotherShip (example MS ID 0), a Controller, five Devices minted with their
 # labels and simulated (a light, a switch, three sensors), each enrolled with the
-# Introducer from a photo of its label, and a box of three more sensors enrolled
-# from the box's one label. The switch is bound to the light, pressed,
+# Introducer from a photo of its label, a box of three more sensors enrolled
+# from the box's one label, and a light with no public-key crypto (a PSK Device,
+# enrolled with --psk). The switch is bound to the light, pressed,
 # and the light turns on. Run it through `./tte demo [--keep]` (which builds first).
 #
 #   demo/demo.sh [--keep] [--dir DIR] [--bin BUILD_DIR]
@@ -135,6 +136,8 @@ step_run manufacture
 say "keys, URNs, OTPs, provisioning bundles and labels in $DIR/batch (labels/*.png)"
 step_run manufacture-box
 say "and a box of three sensors with one box label for all three: $DIR/box/boxes/*.png"
+step_run manufacture-psk
+say "and a light with no public-key crypto: a factory PSK instead of a key pair ($DIR/psk)"
 urn_of() { jq -r .urn "$(printf '%s/batch/bundles/%08x.json' "$DIR" "$1")"; }
 
 step "The devices get power: each asks its MotherShip where its Controller is (message 9)"
@@ -142,11 +145,12 @@ start light device light
 start switch device switch
 start sensors device sensors
 start box device box
-for name in light switch sensors box; do
+start psk device psk
+for name in light switch sensors box psk; do
   wait_for "$DIR/$name.out" '.state == "waiting_for_mapping"' >/dev/null
   head -n 1 "$DIR/$name.log" | sed "s/^/$dim/; s/\$/ \&$off/"
 done
-say "all eight: 5.03 Service Unavailable (not mapped yet); they blink their LED frame and ask again"
+say "all nine: 5.03 Service Unavailable (not mapped yet); they blink their LED frame and ask again"
 
 step "The installer saves the Controller's code as a site (tte-controller info, tte-introducer site)"
 step_run site
@@ -159,16 +163,18 @@ for n in 1 2 3 4 5; do
 done
 result=$(step_run enroll-box)
 say "the box (one label, $(jq -r .count <<<"$result") sensors): claim $(jq -r .outcome <<<"$result"), notices to the Controller: $(jq -r '.notices.delivered' <<<"$result") delivered in one batch"
+result=$(step_run enroll-psk)
+say "the PSK light: claim $(jq -r .outcome <<<"$result") with a fresh link PSK $(jq -r .psk <<<"$result") (shown once), notice $(jq -r .notice <<<"$result")"
 
 step "Messages 9-12: each device asks again, stores its Controller, joins it and registers"
 registered() { jq -c 'select(.state == "registered")' "$DIR/$1.out" | wc -l; }
 deadline=$(($(date +%s) + 60))
 until [ "$(registered light)" -ge 1 ] && [ "$(registered switch)" -ge 1 ] &&
-  [ "$(registered sensors)" -ge 3 ] && [ "$(registered box)" -ge 3 ]; do
+  [ "$(registered sensors)" -ge 3 ] && [ "$(registered box)" -ge 3 ] && [ "$(registered psk)" -ge 1 ]; do
   [ "$(date +%s)" -lt "$deadline" ] || { echo "demo: the devices did not register in 60 s (see $DIR/*.log)" >&2; exit 1; }
   sleep 0.1
 done
-say "all eight stored the Controller's address and key and registered in its Resource Directory"
+say "all nine stored the Controller's address and key (the PSK light: its PSK) and registered in its Resource Directory"
 
 step "Draft example: switch S controls light L (a binding on the Controller)"
 step_run bind
@@ -194,6 +200,12 @@ for bundle in "$DIR"/box/bundles/*.json; do
   at_controller=$(jq -r --arg urn "$urn" '.devices[] | select(.urn == $urn) | .state' <<<"$listed")
   at_mothership=$("$MS" device show "$devid" --data-dir "$DIR/mothership" --json | jq -r .state)
   printf '  %-16s %-34s %-18s %s\n' "Box sensor $((16#$devid))" "$urn" "$at_controller" "$at_mothership"
+done
+for bundle in "$DIR"/psk/bundles/*.json; do
+  urn=$(jq -r .urn "$bundle") devid=$(jq -r .devid "$bundle")
+  at_controller=$(jq -r --arg urn "$urn" '.devices[] | select(.urn == $urn) | .state' <<<"$listed")
+  at_mothership=$("$MS" device show "$devid" --data-dir "$DIR/mothership" --json | jq -r .state)
+  printf '  %-16s %-34s %-18s %s\n' "PSK light" "$urn" "$at_controller" "$at_mothership"
 done
 say ""
 say "Controller dashboard: http://$CTL_HTTP/  (sign in with the token in $DIR/controller/api.token)"

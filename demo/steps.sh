@@ -6,8 +6,8 @@
 #   demo/steps.sh STEP [ARG]
 #
 # STEP: mothership-init, mothership-serve, controller-init, controller-serve,
-# manufacture, manufacture-box, device light|switch|sensors|box, site, enroll N,
-# enroll-box, bind, read N PATH.
+# manufacture, manufacture-box, manufacture-psk, device light|switch|sensors|box|psk,
+# site, enroll N, enroll-box, enroll-psk, bind, read N PATH.
 # The steps that make something (the -init steps, manufacture, site, enroll,
 # bind) skip what is done already, so that a second `docker-compose up` on the
 # same volumes changes nothing.
@@ -103,6 +103,12 @@ EOF
     run "$MS" manufacture --data-dir "$DIR/mothership" --allow-example-id --count 3 --box 3 \
       --urn ops:32473-DemoBox --out "$DIR/box" >/dev/null
     ;;
+  manufacture-psk)
+    # A light with no public-key crypto (Dev ID 9): a factory PSK instead of a key pair (--psk).
+    [ -d "$DIR/psk" ] && { done_already "the PSK Device in $DIR/psk"; exit 0; }
+    run "$MS" manufacture --data-dir "$DIR/mothership" --allow-example-id --count 1 --psk \
+      --urn ops:32473-DemoPsk --out "$DIR/psk" >/dev/null
+    ;;
   device)
     mkdir -p "$DIR/nv" "$DIR/status"
     # DIR/status/NAME.json: each Device's state and a heartbeat (the containers' health check).
@@ -119,7 +125,8 @@ EOF
         mkdir -p "$DIR/box-sensors"
         cp "$DIR"/box/bundles/*.json "$DIR/box-sensors/"
         run_exec "$DEV" --bundle "$DIR/box-sensors" --nv "$DIR/nv" --profile sensor "${DEVICE_TIMING[@]}" "${status[@]}" ;;
-      *) echo "steps.sh device: light, switch, sensors or box" >&2; exit 2 ;;
+      psk) run_exec "$DEV" --bundle "$(ls "$DIR"/psk/bundles/*.json)" --nv "$DIR/nv/psk.nv" --profile light "${DEVICE_TIMING[@]}" "${status[@]}" ;;
+      *) echo "steps.sh device: light, switch, sensors, box or psk" >&2; exit 2 ;;
     esac
     ;;
   site)
@@ -152,6 +159,18 @@ EOF
     esac
     run "$INTRO" enroll "$box_label" --site building --description "Sensor box" --allow-example-id \
       --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json
+    ;;
+  enroll-psk)
+    psk_label=$(ls "$DIR"/psk/labels/*.png)
+    state=$("$INTRO" status "$psk_label" --allow-example-id --cafile "$DIR/mothership/ca.crt" \
+      --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json | jq -r .state)
+    case "$state" in
+      mapped|registered) done_already "the PSK Device, $state"; exit 0 ;;
+    esac
+    # --psk: the Introducer draws the Device-Controller PSK and prints it once.
+    run "$INTRO" enroll "$psk_label" --site building --description "Porch light (PSK)" --psk \
+      --allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" \
+      --data-dir "$DIR/introducer" --json
     ;;
   bind)
     if "$CTL" binding list --data-dir "$DIR/controller" --url "$CTL_URL" --json |

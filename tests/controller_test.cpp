@@ -105,6 +105,85 @@ TEST_F(ControllerTest, StrictRefusesADeviceUntilAnIntroducerAnnouncesIt) {
   EXPECT_EQ(controller.stop(), 0);
 }
 
+// The PSK variant (docs/protocol.md 13.3) with independent peers: curl sends the
+// notice (message 6) with the link PSK, libcoap's client is the Device, its PSK
+// identity its Dev URN. Under both policies only an announced identity with its
+// PSK gets in; the Controller keeps the PSK sealed, never in its database or log.
+TEST_F(ControllerTest, APskDeviceJoinsWithTheLinkPskOfItsNotice) {
+  for (const std::string policy : {"strict", "open"}) {
+    SCOPED_TRACE(policy);
+    TempDir dir;
+    ControllerProcess controller(dir, policy);
+    controller.start();
+    const std::string urn = "urn:dev:ops:32473-Psk-7";
+    const std::string link_text = "tte-link-psk-007";  // coap-client takes -k as text
+    std::string link_hex;
+    for (unsigned char c : link_text) {
+      char two[3];
+      std::snprintf(two, sizeof two, "%02x", c);
+      link_hex += two;
+    }
+    auto register_over_psk = [&](const std::string& identity, const std::string& key,
+                                 const std::string& ep) {
+      return run({"coap-client-openssl", "-v", "6", "-B", "5", "-m", "post", "-u", identity, "-k",
+                  key, "-t", "40", "-e", "</light>;rt=tte.light;if=core.a",
+                  "coaps://" + controller.coaps() + "/rd?ep=" + ep + "&lt=60"},
+                 "", 30s);
+    };
+    // Nobody announced it: no PSK, no session (under open too: there is no key to check).
+    RunResult unknown = register_over_psk(urn, link_text, urn);
+    EXPECT_FALSE(contains(unknown.out, "2.01")) << unknown.out;
+    EXPECT_TRUE(
+        contains(read_text(controller.log()), "no Device announced with this PSK identity"));
+
+    const Json notice{{"urn", urn},
+                      {"fingerprint", nullptr},
+                      {"devid", devid_of(7)},
+                      {"otp", otp_of(7)},
+                      {"mothership", MotherShipProcess::kHost},
+                      {"psk", link_hex}};
+    RunResult announced = controller.announce(notice.dump());
+    ASSERT_EQ(status_of(announced), 201) << announced.out;
+    // A notice with neither a fingerprint nor a PSK names what is missing.
+    Json neither = notice;
+    neither.erase("psk");
+    neither["urn"] = "urn:dev:ops:32473-Psk-8";
+    RunResult refused = controller.announce(neither.dump());
+    EXPECT_EQ(status_of(refused), 400) << refused.out;
+    EXPECT_TRUE(contains(refused.out, "psk")) << refused.out;
+
+    RunResult wrong_key = register_over_psk(urn, "tte-link-psk-00X", urn);
+    EXPECT_FALSE(contains(wrong_key.out, "2.01")) << wrong_key.out;
+    RunResult wrong_identity = register_over_psk("urn:dev:ops:32473-Psk-9", link_text, urn);
+    EXPECT_FALSE(contains(wrong_identity.out, "2.01")) << wrong_identity.out;
+    // The session is the announced Device's: it registers under its own URN only.
+    RunResult other_name = register_over_psk(urn, link_text, "urn:dev:ops:32473-Other-1");
+    EXPECT_FALSE(contains(other_name.out, "2.01")) << other_name.out;
+    RunResult good = register_over_psk(urn, link_text, urn);
+    EXPECT_TRUE(contains(good.out, "2.01")) << good.out << good.err;
+
+    Json device = controller.device(urn);
+    EXPECT_TRUE(device["fingerprint"].is_null()) << device;
+    EXPECT_EQ(device["psk"], true) << device;
+    EXPECT_EQ(device["registration"]["links"], "</light>;rt=tte.light;if=core.a") << device;
+    EXPECT_TRUE(contains(read_text(controller.log()), "psk_identity=" + urn));
+
+    // A restart keeps the sealed PSK: the Device gets in again.
+    ASSERT_EQ(controller.stop(), 0);
+    controller.start();
+    RunResult again = register_over_psk(urn, link_text, urn);
+    EXPECT_TRUE(contains(again.out, "2.01")) << again.out;
+    ASSERT_EQ(controller.stop(), 0);
+    for (const std::string& file : {controller.log(), controller.data_dir() + "/controller.db",
+                                    controller.data_dir() + "/controller.db-wal"}) {
+      if (!std::filesystem::exists(file)) continue;
+      const std::string bytes = read_text(file);
+      EXPECT_FALSE(contains(bytes, link_text)) << file;
+      EXPECT_FALSE(contains(bytes, link_hex)) << file;
+    }
+  }
+}
+
 TEST_F(ControllerTest, OpenAdmitsAnyDeviceAtOnce) {
   ControllerProcess controller(dir_, "open");
   controller.start();

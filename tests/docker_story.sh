@@ -6,7 +6,7 @@
 #   2. the base images debian:12 and debian:12-slim, made if missing
 #      (docker/base-image.sh: no registry is needed);
 #   3. docker-compose build;
-#   4. docker-compose up: the Introducer job exits 0, the five Devices are
+#   4. docker-compose up: the Introducer job exits 0, the nine Devices are
 #      registered at the Controller and at the MotherShip, every long-running
 #      service is healthy;
 #   5. `docker-compose kill -s SIGUSR1 switch` turns the light on (the binding);
@@ -212,18 +212,18 @@ in_controller() { compose exec -T controller "$@"; }
 in_mothership() { compose exec -T mothership "$@"; }
 registered_at_controller() {
   [ "$(in_controller tte-controller device list --data-dir /data/controller --json |
-    jq '[.devices[] | select(.state == "registered")] | length')" = 5 ]
+    jq '[.devices[] | select(.state == "registered")] | length')" = 9 ]
 }
 registered_at_mothership() {
   local n state
-  for n in 1 2 3 4 5; do
+  for n in 1 2 3 4 5 6 7 8 9; do  # 6-8: the box, 9: the PSK light
     state=$(in_mothership tte-mothership device show "$n" --data-dir /data/mothership --json | jq -r .state)
     [ "$state" = registered ] || return 1
   done
 }
 healthy() {
   local service id
-  for service in mothership controller light switch sensors; do
+  for service in mothership controller light switch sensors box psk; do
     id=$(compose ps -q "$service")
     [ "$(docker inspect -f '{{.State.Health.Status}}' "$id")" = healthy ] || return 1
   done
@@ -245,11 +245,11 @@ if [ "$status" != 0 ]; then
 fi
 echo "the Introducer job exited 0"
 
-step "five Devices registered, every service healthy"
-wait_until 60 "five Devices registered at the Controller" registered_at_controller
-wait_until 30 "five Devices registered at the MotherShip" registered_at_mothership
+step "nine Devices registered (five, a box of three, a PSK light), every service healthy"
+wait_until 60 "nine Devices registered at the Controller" registered_at_controller
+wait_until 30 "nine Devices registered at the MotherShip" registered_at_mothership
 wait_until 60 "every long-running service healthy" healthy
-echo "five Devices registered at the Controller and at the MotherShip; all services healthy"
+echo "nine Devices registered at the Controller and at the MotherShip; all services healthy"
 
 # --- 5. the switch --------------------------------------------------------------
 step "the switch press turns the light on"
@@ -274,20 +274,20 @@ token=$(in_controller cat /data/controller/api.token)
 curl -fsS --max-time 5 -c "$work/cookies" -o /dev/null --data-urlencode "token=$token" "$origin/login" ||
   fail "signing in at $origin/login"
 curl -fsS --max-time 5 -b "$work/cookies" "$origin/" >"$work/dashboard.html" || fail "$origin/ after signing in"
-for text in "Hall light" "Hall switch" "Sensor, room 3"; do
+for text in "Hall light" "Hall switch" "Sensor, room 3" "Sensor box" "Porch light (PSK)"; do
   grep -q "$text" "$work/dashboard.html" || fail "the dashboard does not show '$text'"
 done
 ms_origin="https://tte-000000.net:$TTE_MS_HTTPS_PORT"
 in_mothership cat /data/mothership/ca.crt >"$work/ms-ca.crt"
 [ "$(curl -fsS --max-time 5 --cacert "$work/ms-ca.crt" --resolve "tte-000000.net:$TTE_MS_HTTPS_PORT:127.0.0.1" \
   "$ms_origin/health" | jq -r .status)" = ok ] || fail "the MotherShip's /health on the host port"
-echo "dashboard at $origin/ (signed in, five Devices shown); the MotherShip answers at $ms_origin"
+echo "dashboard at $origin/ (signed in, the Devices shown); the MotherShip answers at $ms_origin"
 
 # --- 7. a second up -------------------------------------------------------------
 step "stop, then a second up on the same volumes"
 state_now() {
   local n
-  for n in 1 2 3 4 5; do
+  for n in 1 2 3 4 5 6 7 8 9; do
     in_mothership tte-mothership device show "$n" --data-dir /data/mothership --json |
       jq -c '{devid, state, mapped_at, registered_at, controller}'
   done
@@ -316,11 +316,11 @@ for service in mothership-init manufacture controller-init; do
 done
 compose logs --no-color introducer | grep -F "device 5, registered: done already" >/dev/null ||
   fail "the second Introducer job did not skip the enrolled Devices"
-wait_until 60 "five Devices registered again" registered_at_controller
+wait_until 60 "nine Devices registered again" registered_at_controller
 state_now >"$work/state.after"
 diff "$work/state.before" "$work/state.after" >&2 || fail "the second up changed the MotherShip or the Controller"
 wait_until 60 "every long-running service healthy again" healthy
-echo "second up: the init jobs and the Introducer skipped what was done; five Devices back; nothing changed"
+echo "second up: the init jobs and the Introducer skipped what was done; nine Devices back; nothing changed"
 
 # --- 8. down ----------------------------------------------------------------------
 if [ "$keep" -eq 1 ]; then

@@ -207,26 +207,42 @@ TEST_F(MotherShipTest, DevicesAskOverCoapsWithAnIndependentClient) {
 // factory PSK as key, beside a certificate Device on the same listener. coap-client-openssl
 // takes -k as text, so this test's PSK is 16 printable bytes.
 TEST_F(MotherShipTest, PskDevicesAskOverDtlsPskBesideCertificateDevices) {
+  auto hex_of_text = [](const std::string& text) {
+    std::string hex;
+    for (unsigned char c : text) {
+      char two[3];
+      std::snprintf(two, sizeof two, "%02x", c);
+      hex += two;
+    }
+    return hex;
+  };
   const std::string psk_text = "tte-psk-test-002";
-  std::string psk_hex;
-  for (unsigned char c : psk_text) {
-    char two[3];
-    std::snprintf(two, sizeof two, "%02x", c);
-    psk_hex += two;
-  }
+  const std::string psk_hex = hex_of_text(psk_text);
+  // The link PSK the Introducer chose (cpsk), which message 10 hands the Device.
+  const std::string link_text = "tte-link-test-02";
+  const std::string link_hex = hex_of_text(link_text);
   const std::string psk_urn = "urn:dev:ops:32473-Psk-2";
   ms_.import(device_record(1) + "{\"devid\":\"" + devid_of(2) + "\",\"urn\":\"" + psk_urn +
              "\",\"psk\":\"" + psk_hex + "\",\"otp\":\"" + otp_of(2) + "\"}\n");
   ms_.start();
   std::string body;
   ASSERT_EQ(post(claim_query(1), body), 200);
-  ASSERT_EQ(post(claim_query(2), body), 200);
+  // Without a link PSK a PSK Device could never reach its Controller: refused,
+  // nothing stored, the OTP still good.
+  ASSERT_EQ(post(claim_query(2), body), 400);
+  EXPECT_EQ(json_of(body)["type"],
+            "https://iana.org/assignments/http-problem-types#tte-psk-required");
+  EXPECT_EQ(json_of(body)["field"], "cpsk");
+  EXPECT_EQ(get("/.well-known/tte/status?otp=" + otp_of(2) + "&devid=" + devid_of(2), body), 200);
+  EXPECT_EQ(json_of(body)["state"], "unmapped") << body;
+  ASSERT_EQ(post(claim_query(2) + "&cpsk=" + link_hex, body), 200);
   EXPECT_TRUE(json_of(body)["fingerprint"].is_null()) << body;
 
   auto psk_query = [&](const std::string& identity, const std::string& key,
                        const std::string& urn) {
     return run(
-        {"coap-client-openssl", "-v", "6", "-m", "get", "-u", identity, "-k", key, "-A", "50",
+        {"coap-client-openssl", "-v", "6", "-B", "5", "-m", "get", "-u", identity, "-k", key, "-A",
+         "50",
          "coaps://127.0.0.1:" + std::to_string(ms_.coaps_port()) + "/.well-known/tte?urn=" + urn},
         "", std::chrono::seconds(30));
   };
@@ -234,7 +250,11 @@ TEST_F(MotherShipTest, PskDevicesAskOverDtlsPskBesideCertificateDevices) {
                              "\"cfingerprint\":\"" + kControllerFingerprint + "\"}";
   RunResult good = psk_query(psk_urn, psk_text, psk_urn);
   EXPECT_NE(good.out.find("c:2.05"), std::string::npos) << good.out << good.err;
-  EXPECT_NE(good.out.find(answer), std::string::npos) << good.out;
+  EXPECT_NE(
+      good.out.find(std::string("{\"cip\":\"127.0.0.1\",\"cport\":5684,") + "\"cfingerprint\":\"" +
+                    kControllerFingerprint + "\",\"cpsk\":\"" + link_hex + "\"}"),
+      std::string::npos)
+      << good.out;
 
   // Refused in the handshake: no CoAP answer at all.
   RunResult wrong_key = psk_query(psk_urn, "tte-psk-test-00X", psk_urn);
@@ -266,6 +286,8 @@ TEST_F(MotherShipTest, PskDevicesAskOverDtlsPskBesideCertificateDevices) {
     const std::string bytes = read_text(file);
     EXPECT_EQ(bytes.find(psk_text), std::string::npos) << file;
     EXPECT_EQ(bytes.find(psk_hex), std::string::npos) << file;
+    EXPECT_EQ(bytes.find(link_text), std::string::npos) << file;
+    EXPECT_EQ(bytes.find(link_hex), std::string::npos) << file;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -142,6 +143,102 @@ TEST_F(SystemTest, ABoxOfDevicesJoinsOnceItsOneLabelIsEnrolled) {
   for (int n = 1; n <= count; ++n) {
     RunResult shown = ms.cli({"device", "show", read_bundle(batch, n)["devid"], "--json"});
     EXPECT_EQ(Json::parse(shown.out)["state"], "registered") << n;
+  }
+}
+
+// The PSK variant (docs/protocol.md section 13.3) with the project's programs: a
+// Device with no key pair, minted with --psk, asks its MotherShip over its factory
+// PSK and joins its Controller over the link PSK the Introducer chose (--psk).
+// Neither PSK is in clear in any database or log; the Introducer shows the link
+// PSK once.
+TEST_F(SystemTest, APskDeviceEnrollsEndToEndOverTheLinkPskTheIntroducerChose) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  const std::string batch = dir_.file("psk");
+  RunResult minted =
+      ms.cli({"manufacture", "--psk", "--count", "1", "--out", batch, "--urn", "ops:32473-Psk",
+              "--mothership-coaps", "127.0.0.1:" + std::to_string(ms.coaps_port())});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const Json bundle = read_bundle(batch, 1);
+  const std::string urn = bundle["urn"];
+  const std::string factory_psk = bundle["device"]["psk"];
+  ASSERT_EQ(factory_psk.size(), 32u);
+  ControllerProcess controller(dir_);
+  controller.start();
+  DeviceProcess device(dir_, device_args(ms, bundle_path(batch, 1), dir_.file("psk.nv")));
+  device.wait_for("state", "waiting_for_mapping");
+
+  auto introducer = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv{TTE_INTRODUCER_BIN,
+                                  "enroll",
+                                  bundle["enrollment_url"],
+                                  "--controller",
+                                  controller.coaps(),
+                                  "--controller-fingerprint",
+                                  controller.fingerprint(),
+                                  "--notify",
+                                  controller.http_origin(),
+                                  "--token",
+                                  controller.intake_token(),
+                                  "--cafile",
+                                  ms.ca_file(),
+                                  "--connect-to",
+                                  ms.connect_to(),
+                                  "--data-dir",
+                                  dir_.file("introducer")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv);
+  };
+  // Without --psk the MotherShip refuses to map a PSK Device, and says how to do it.
+  RunResult without = introducer({});
+  EXPECT_NE(without.exit_code, 0);
+  EXPECT_TRUE(contains(without.err, "--psk")) << without.err;
+  EXPECT_TRUE(controller.device(urn).is_null());
+
+  RunResult enrolled = introducer({"--psk", "--json"});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err << enrolled.out;
+  const Json answer = Json::parse(enrolled.out);
+  EXPECT_EQ(answer["notice"], "delivered") << answer;
+  const std::string link_psk = answer["psk"];
+  ASSERT_EQ(link_psk.size(), 32u);
+  EXPECT_NE(link_psk, factory_psk);
+
+  EXPECT_EQ(device.wait_for("stored")["controller"], controller.coaps());
+  device.wait_for("state", "registered", std::chrono::seconds(60));
+  Json at_controller = controller.device(urn);
+  EXPECT_EQ(at_controller["state"], "registered") << at_controller;
+  EXPECT_TRUE(at_controller["fingerprint"].is_null()) << at_controller;
+  EXPECT_EQ(at_controller["psk"], true);
+  RunResult shown = ms.cli({"device", "show", bundle["devid"], "--json"});
+  EXPECT_EQ(Json::parse(shown.out)["state"], "registered") << shown.out;
+  // The Controller reaches the Device over its PSK session.
+  RunResult light = controller.cli({"device", "put", urn, "/light", "on"});
+  EXPECT_EQ(light.exit_code, 0) << light.err;
+
+  device.process().signal(SIGTERM);
+  EXPECT_EQ(device.process().wait(), 0);
+  ASSERT_EQ(controller.stop(), 0);
+  ASSERT_EQ(ms.stop(), 0);
+  std::vector<std::string> files;
+  for (const std::string& root : {ms.data_dir(), controller.data_dir(), dir_.file("introducer")}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
+      if (entry.is_regular_file()) files.push_back(entry.path().string());
+  }
+  files.push_back(ms.log());
+  files.push_back(controller.log());
+  auto raw = [](const std::string& hex) {
+    std::string bytes;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+      bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return bytes;
+  };
+  for (const std::string& file : files) {
+    if (contains(file, "/psk.key")) continue;  // the sealing key itself
+    const std::string bytes = read_text(file);
+    for (const std::string& psk : {factory_psk, link_psk}) {
+      EXPECT_FALSE(contains(bytes, psk)) << file;
+      EXPECT_FALSE(contains(bytes, raw(psk))) << file;
+    }
   }
 }
 

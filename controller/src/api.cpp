@@ -195,7 +195,11 @@ bool valid_resource_path(std::string_view path) {
 
 std::string device_json(const DeviceEntry& d) {
   Json out{{"urn", d.urn},
-           {"fingerprint", std::string(d.fingerprint.to_string().view())},
+           // A PSK Device has no key (docs/protocol.md §13.3); psk says whether the
+           // Controller holds a PSK for it (never the PSK).
+           {"fingerprint",
+            d.psk_only ? Json(nullptr) : Json(std::string(d.fingerprint.to_string().view()))},
+           {"psk", d.sealed_psk.has_value()},
            {"devid", d.dev_id ? Json(std::string(d.dev_id->to_string().view())) : Json(nullptr)},
            {"description", d.description},
            {"mothership", d.mothership},

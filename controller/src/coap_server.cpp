@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "device_requests.hpp"
@@ -69,11 +72,18 @@ std::int64_t steady_ms() {
 // What the DTLS layer learnt about the peer of a session (its app data): a
 // session has one only once a Device key was admitted.
 struct Peer {
-  Fingerprint key;
+  Fingerprint key;                 // the Device's key, or its entry's key for a PSK session
   SessionId id = 0;                // names the session to the pure parts
   std::int64_t last_heard_ms = 0;  // steady clock: the last datagram from it
   bool live = false;               // counted in live_sessions
+  std::string psk_identity;        // a DTLS-PSK session's identity (its Dev URN), else empty
 };
+
+// What the logs name a peer by: its key's fingerprint, or a PSK session's identity.
+std::pair<const char*, std::string> peer_name(const Peer& peer) {
+  if (!peer.psk_identity.empty()) return {"psk_identity", peer.psk_identity};
+  return {"fingerprint", std::string(peer.key.to_string().view())};
+}
 
 Peer* peer_of(const coap_session_t* session) {
   return static_cast<Peer*>(coap_session_get_app_data(session));
@@ -254,6 +264,38 @@ struct CoapServer::Impl {
     return true;
   }
 
+  // DTLS-PSK (docs/protocol.md §13.3), under either policy: the identity is the
+  // URN of a Device an Introducer announced with a PSK; the session then stands
+  // for that Device's entry. Anything else fails the handshake.
+  static std::size_t psk_for(void* arg, coap_session_t* session, std::string_view identity,
+                             std::array<std::uint8_t, 64>& psk) {
+    auto* self = static_cast<Impl*>(arg);
+    auto found = self->registry.psk_session(identity);
+    if (!found) {
+      std::string shown(identity.substr(0, 80));
+      for (char& c : shown)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+      self->logger.warning("refused", {{"listener", "coaps"},
+                                       {"client", remote_address(session)},
+                                       {"psk_identity", shown},
+                                       {"reason", "no Device announced with this PSK identity"}});
+      return 0;
+    }
+    Peer* peer = peer_of(session);
+    if (!peer) {
+      peer = new Peer{found->key, ++self->next_peer_id, steady_ms(), false, std::string(identity)};
+      self->peers.insert(peer);
+      self->session_of_id[peer->id] = session;
+      coap_session_set_app_data(session, peer);
+    } else if (!(peer->key == found->key)) {
+      self->rd.forget_session(peer->id);
+      peer->key = found->key;
+      peer->psk_identity = std::string(identity);
+    }
+    std::memcpy(psk.data(), found->psk.data(), found->psk.size());
+    return found->psk.size();
+  }
+
   static int on_event(coap_session_t* session, const coap_event_t event) {
     auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
     self->half_open.on_event(session, event);
@@ -263,9 +305,10 @@ struct CoapServer::Impl {
         if (peer) {
           self->registry.joined(peer->key, self->clock());
           self->touch(session);
-          self->logger.info("joined", {{"listener", "coaps"},
-                                       {"client", remote_address(session)},
-                                       {"fingerprint", std::string(peer->key.to_string().view())}});
+          auto [name, value] = peer_name(*peer);
+          self->logger.info(
+              "joined",
+              {{"listener", "coaps"}, {"client", remote_address(session)}, {name, value}});
         }
         break;
       case COAP_EVENT_DTLS_CLOSED:
@@ -749,6 +792,7 @@ CoapServer::CoapServer(CoapServerOptions options, Registry& registry, Observatio
   coap_register_ping_handler(impl_->context, &Impl::on_ping);
 
   impl_->tls.install(impl_->context, o.certificate_file, o.private_key_file);
+  impl_->tls.enable_psk(impl_->context, &Impl::psk_for, impl_.get());
   port_ = coaps::listen(impl_->context, o.address, o.port, o.receive_buffer, impl_->logger);
   impl_->endpoint_fd = udp_socket_for_port(port_);
 

@@ -66,7 +66,7 @@ ControllerServer::ControllerServer(ControllerServerOptions options, Logger& logg
     : options_(std::move(options)),
       dir_(options_.data_dir),
       logger_(logger),
-      registry_(dir_.database(), options_.policy),
+      registry_(dir_.database(), options_.policy, dir_.psk_sealer()),
       coap_(coap_options(options_, dir_), registry_, observations_, logger_, wall_clock),
       coaps_{options_.coaps.address, coap_.port()},
       identity_(identity_of(options_, dir_, coaps_)),

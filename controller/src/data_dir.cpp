@@ -130,6 +130,7 @@ InitResult initialise(const InitOptions& o) {
 
   write_new_token_file(dir.path("intake.token"));
   write_new_token_file(dir.path("api.token"));
+  write_new_token_file(dir.path("psk.key"));
 
   std::string config =
       "# tte-controller configuration, written by `tte-controller init`.\n"

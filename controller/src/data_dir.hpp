@@ -6,6 +6,7 @@
 //   https.key/.crt    a self-signed certificate for the optional HTTPS listener (key 0600)
 //   intake.token      the bearer token Introducers send with message 6     (0600)
 //   api.token         the bearer token of the control API and dashboard    (0600)
+//   psk.key           seals the Device-Controller PSKs of notices (message 6) (0600)
 #ifndef TTE_CONTROLLER_DATA_DIR_HPP
 #define TTE_CONTROLLER_DATA_DIR_HPP
 
@@ -27,6 +28,8 @@ class DataDir : public DataDirectory {
   void require_initialised() const;
   std::string intake_token() const;
   std::string api_token() const;
+  // Seals link PSKs (docs/protocol.md §13.3); created by the first use.
+  PskSealer psk_sealer() const { return DataDirectory::psk_sealer(PskSealer::Purpose::controller); }
 };
 
 struct InitOptions {

@@ -1,8 +1,10 @@
 #include "registry.hpp"
 
+#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -12,7 +14,7 @@
 namespace tte::controller {
 namespace {
 
-constexpr std::int64_t kSchemaVersion = 1;
+constexpr std::int64_t kSchemaVersion = 2;
 constexpr std::int64_t kStoreSeenEvery = 60;  // seconds
 
 constexpr const char* kSchema =
@@ -28,7 +30,8 @@ constexpr const char* kSchema =
     " expires_at INTEGER, links TEXT NOT NULL DEFAULT '', registration_ended TEXT NOT NULL DEFAULT "
     "'',"
     " ms_state TEXT NOT NULL DEFAULT '', ms_checked_at INTEGER, ms_next_poll_at INTEGER,"
-    " ms_failures INTEGER NOT NULL DEFAULT 0, ms_error TEXT NOT NULL DEFAULT '');"
+    " ms_failures INTEGER NOT NULL DEFAULT 0, ms_error TEXT NOT NULL DEFAULT '',"
+    " psk BLOB, psk_only INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE bindings ("
     " id INTEGER PRIMARY KEY, source_urn TEXT NOT NULL, source_path TEXT NOT NULL,"
     " target_urn TEXT NOT NULL, target_path TEXT NOT NULL, created_at INTEGER NOT NULL,"
@@ -47,7 +50,24 @@ void bind_optional(sqlite::Statement& s, int index, const std::optional<std::int
   }
 }
 
+// Version 1 to 2: the PSK variant (docs/protocol.md §13.3). psk holds the sealed
+// Device-Controller PSK; psk_only marks an entry filed under psk_peer_key(urn).
+constexpr const char* kUpgradeTo2 =
+    "ALTER TABLE devices ADD COLUMN psk BLOB;"
+    "ALTER TABLE devices ADD COLUMN psk_only INTEGER NOT NULL DEFAULT 0;";
+
 }  // namespace
+
+Fingerprint psk_peer_key(std::string_view urn) {
+  std::string input("tte-psk-peer", 12);
+  input.push_back('\0');
+  input.append(urn);
+  Fingerprint::Bytes digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1)
+    std::abort();  // SHA-256 of a few bytes cannot fail but for a broken OpenSSL
+  return Fingerprint(digest);
+}
 
 std::size_t KeyHash::operator()(const Fingerprint::Bytes& bytes) const noexcept {
   static const std::uint64_t seed = [] {
@@ -93,7 +113,9 @@ DeviceStatus DeviceEntry::status() const {
   return DeviceStatus::announced;
 }
 
-Registry::Registry(const std::string& database_path, Policy policy) : policy_(policy) {
+Registry::Registry(const std::string& database_path, Policy policy,
+                   std::optional<PskSealer> psk_sealer)
+    : policy_(policy), psk_sealer_(std::move(psk_sealer)) {
   mode_t previous = ::umask(077);  // announced devices' OTPs are in it
   db_ =
       std::make_unique<sqlite::Database>(database_path, sqlite::Database::Mode::read_write_create);
@@ -104,7 +126,10 @@ Registry::Registry(const std::string& database_path, Policy policy) : policy_(po
   const std::int64_t found = row.ok() && row.value() ? version.column_int(0) : -1;
   if (found == 0) {
     db_->exec_or_throw(std::string("BEGIN IMMEDIATE;") + kSchema +
-                       "PRAGMA user_version = 1; COMMIT;");
+                       "PRAGMA user_version = 2; COMMIT;");
+  } else if (found == 1) {
+    db_->exec_or_throw(std::string("BEGIN IMMEDIATE;") + kUpgradeTo2 +
+                       "PRAGMA user_version = 2; COMMIT;");
   } else if (found != kSchemaVersion) {
     throw StartupError(database_path + " has schema version " + std::to_string(found) +
                        "; this tte-controller knows " + std::to_string(kSchemaVersion));
@@ -115,7 +140,7 @@ Registry::Registry(const std::string& database_path, Policy policy) : policy_(po
       "last_seen, address,"
       " location, lifetime, registered_at, expires_at, links, registration_ended, ms_state, "
       "ms_checked_at,"
-      " ms_next_poll_at, ms_failures, ms_error FROM devices");
+      " ms_next_poll_at, ms_failures, ms_error, psk, psk_only FROM devices");
   while (true) {
     auto next = select.step();
     if (!next.ok())
@@ -151,6 +176,15 @@ Registry::Registry(const std::string& database_path, Policy policy) : policy_(po
     e.ms_next_poll_at = optional_int(select, 18);
     e.ms_failures = static_cast<int>(select.column_int(19));
     e.ms_error = select.column_text(20);
+    if (!select.is_null(21)) {
+      const ByteView sealed = select.column_blob_view(21);
+      if (sealed.size() != std::tuple_size<SealedPsk>::value)
+        throw StartupError(database_path + " holds a malformed sealed PSK");
+      SealedPsk psk{};
+      std::memcpy(psk.data(), sealed.data(), psk.size());
+      e.sealed_psk = psk;
+    }
+    e.psk_only = select.column_int(22) != 0;
     if (!e.urn.empty()) key_of_urn_[e.urn] = e.fingerprint.bytes();
     devices_[e.fingerprint.bytes()] = std::move(e);
   }
@@ -176,17 +210,16 @@ Registry::Registry(const std::string& database_path, Policy policy) : policy_(po
       "joined_at,"
       " last_seen, address, location, lifetime, registered_at, expires_at, links, "
       "registration_ended, ms_state,"
-      " ms_checked_at, ms_next_poll_at, ms_failures, ms_error)"
+      " ms_checked_at, ms_next_poll_at, ms_failures, ms_error, psk, psk_only)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20, ?21)"
+      "?19, ?20, ?21, ?22, ?23)"
       " ON CONFLICT (fingerprint) DO UPDATE SET urn = ?2, devid = ?3, otp = ?4, mothership = ?5,"
       " description = ?6, announced_at = ?7, joined_at = ?8, last_seen = ?9, address = ?10, "
       "location = ?11,"
       " lifetime = ?12, registered_at = ?13, expires_at = ?14, links = ?15, registration_ended = "
       "?16,"
       " ms_state = ?17, ms_checked_at = ?18, ms_next_poll_at = ?19, ms_failures = ?20, ms_error "
-      "= "
-      "?21"));
+      "= ?21, psk = ?22, psk_only = ?23"));
   erase_device_.emplace(db_->prepare("DELETE FROM devices WHERE fingerprint = ?"));
   unbind_device_.emplace(
       db_->prepare("DELETE FROM bindings WHERE source_urn = ?1 OR target_urn = ?1"));
@@ -245,6 +278,12 @@ Status Registry::store_device(const DeviceEntry& e) {
   bind_optional(upsert, 18, e.ms_checked_at);
   bind_optional(upsert, 19, e.ms_next_poll_at);
   upsert.bind(20, static_cast<std::int64_t>(e.ms_failures)).bind(21, e.ms_error);
+  if (e.sealed_psk) {
+    upsert.bind_blob(22, ByteView(e.sealed_psk->data(), e.sealed_psk->size()));
+  } else {
+    upsert.bind_null(22);
+  }
+  upsert.bind(23, static_cast<std::int64_t>(e.psk_only ? 1 : 0));
   return upsert.run();
 }
 
@@ -253,22 +292,37 @@ Status Registry::store_device(const DeviceEntry& e) {
 Result<std::optional<DeviceEntry>> Registry::announced_entry(const DeviceNotice& notice,
                                                              std::int64_t now) {
   const std::string urn(notice.urn.view());
+  const Fingerprint key = notice.fingerprint.value_or(psk_peer_key(urn));
   DeviceEntry* by_urn = find_urn(urn);
-  DeviceEntry* by_key = find_key(notice.fingerprint);
-  if (by_urn && by_urn->fingerprint != notice.fingerprint) {
+  DeviceEntry* by_key = find_key(key);
+  if (by_urn && by_urn->fingerprint != key) {
     return make_error(Errc::duplicate, "this URN is already announced with another key", "urn");
   }
   if (by_key && !by_key->urn.empty() && by_key->urn != urn) {
     return make_error(Errc::duplicate, "this key is already known under another URN",
                       "fingerprint");
   }
+  if (notice.psk && !psk_sealer_) {
+    return make_error(Errc::unsupported, "this Controller keeps no PSKs (no psk.key)", "psk");
+  }
+  // The PSK the entry holds now, opened, to tell a repeat from a new PSK.
+  std::optional<Psk> held;
+  if (by_key && by_key->sealed_psk && by_key->dev_id && psk_sealer_) {
+    if (auto opened = psk_sealer_->unseal(*by_key->dev_id, *by_key->sealed_psk); opened.ok())
+      held = opened.value();
+  }
   if (by_key && by_key->announced_at && by_key->dev_id && *by_key->dev_id == notice.dev_id &&
       by_key->otp && by_key->otp->value() == notice.otp.value() &&
-      by_key->mothership == notice.mothership.view()) {
+      by_key->mothership == notice.mothership.view() && held == notice.psk) {
     return std::optional<DeviceEntry>();  // the same notice again (an Introducer retrying)
   }
   DeviceEntry entry = by_key ? *by_key : DeviceEntry{};
-  entry.fingerprint = notice.fingerprint;
+  entry.fingerprint = key;
+  entry.psk_only = !notice.fingerprint;
+  entry.sealed_psk.reset();
+  if (notice.psk) {
+    TTE_ASSIGN_OR_RETURN(entry.sealed_psk, psk_sealer_->seal(notice.dev_id, *notice.psk));
+  }
   entry.urn = urn;
   entry.dev_id = notice.dev_id;
   entry.otp = notice.otp;
@@ -285,7 +339,7 @@ Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t no
   std::lock_guard lock(mutex_);
   TTE_ASSIGN_OR_RETURN(auto entry, announced_entry(notice, now));
   if (!entry) return Announced::repeated;
-  const DeviceEntry* before = find_key(notice.fingerprint);
+  const DeviceEntry* before = find_key(entry->fingerprint);
   const bool was_announced = before && before->announced_at;
   {
     std::lock_guard db_lock(db_mutex_);
@@ -293,7 +347,7 @@ Result<Announced> Registry::announce(const DeviceNotice& notice, std::int64_t no
   }
   key_of_urn_[entry->urn] = entry->fingerprint.bytes();
   devices_[entry->fingerprint.bytes()] = std::move(*entry);
-  dirty_.erase(notice.fingerprint.bytes());
+  dirty_.erase(key_of_urn_[std::string(notice.urn.view())]);
   return was_announced ? Announced::repeated : Announced::created;
 }
 
@@ -388,6 +442,17 @@ bool Registry::admits(const Fingerprint& key) const {
   std::lock_guard lock(mutex_);
   const DeviceEntry* entry = find_key(key);
   return entry && entry->announced_at.has_value();
+}
+
+std::optional<Registry::PskSession> Registry::psk_session(std::string_view identity) const {
+  std::lock_guard lock(mutex_);
+  auto it = key_of_urn_.find(std::string(identity));
+  if (it == key_of_urn_.end() || !psk_sealer_) return std::nullopt;
+  const DeviceEntry& entry = devices_.at(it->second);
+  if (!entry.announced_at || !entry.sealed_psk || !entry.dev_id) return std::nullopt;
+  auto psk = psk_sealer_->unseal(*entry.dev_id, *entry.sealed_psk);
+  if (!psk.ok()) return std::nullopt;
+  return PskSession{entry.fingerprint, psk.value()};
 }
 
 void Registry::joined(const Fingerprint& key, std::int64_t now) {

@@ -24,6 +24,7 @@
 #include "binding.hpp"
 #include "directory.hpp"
 #include "tte/host/messages.hpp"
+#include "tte/host/psk_seal.hpp"
 #include "tte/identifiers.hpp"
 #include "tte/platform/sqlite.hpp"
 
@@ -43,8 +44,17 @@ struct KeyHash {
   std::size_t operator()(const Fingerprint::Bytes& bytes) const noexcept;
 };
 
+// The key a PSK Device's entry is filed under (it has no fingerprint):
+// SHA-256("tte-psk-peer" || 0x00 || URN). Internal only; never shown as a
+// fingerprint (docs/protocol.md §13.3).
+Fingerprint psk_peer_key(std::string_view urn);
+
 struct DeviceEntry {
+  // The Device's DTLS key, or for a PSK Device (psk_only) psk_peer_key(urn).
   Fingerprint fingerprint;
+  bool psk_only = false;
+  // The Device-Controller PSK from the notice (message 6), sealed under psk.key.
+  std::optional<SealedPsk> sealed_psk;
   std::string urn;  // announced, or the endpoint name it registered with (open policy)
   std::optional<DevId> dev_id;
   std::optional<Otp> otp;
@@ -80,8 +90,10 @@ enum class Announced { created, repeated };
 
 class Registry {
  public:
-  // Opens (creating) the database. Throws StartupError.
-  Registry(const std::string& database_path, Policy policy);
+  // Opens (creating) the database. Throws StartupError. psk_sealer seals and
+  // opens the PSKs notices carry; without one a notice with psk is refused.
+  Registry(const std::string& database_path, Policy policy,
+           std::optional<PskSealer> psk_sealer = std::nullopt);
   ~Registry();
 
   Policy policy() const { return policy_; }
@@ -100,6 +112,14 @@ class Registry {
 
   // DTLS: may this key join? strict: only announced keys; open: any.
   bool admits(const Fingerprint& key) const;
+  // DTLS-PSK (docs/protocol.md §13.3), under both policies: the identity must be
+  // the URN of a Device announced with a PSK. The entry's key and its PSK, or
+  // nullopt (unknown identity, no PSK announced, or a PSK that does not open).
+  struct PskSession {
+    Fingerprint key;
+    Psk psk;
+  };
+  std::optional<PskSession> psk_session(std::string_view identity) const;
   // A DTLS session with this key came up. An announced Device whose state at
   // the MotherShip is not final yet gets one more status poll (it has asked the
   // MotherShip by now).
@@ -158,6 +178,7 @@ class Registry {
   Status store_device(const DeviceEntry& entry);  // with db_mutex_ held
 
   Policy policy_;
+  std::optional<PskSealer> psk_sealer_;
   std::function<void()> poll_due_;
   mutable std::mutex mutex_;
   std::unordered_map<Fingerprint::Bytes, DeviceEntry, KeyHash> devices_;

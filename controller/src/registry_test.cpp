@@ -51,6 +51,86 @@ TEST_F(RegistryTest, AnnouncementsAreIdempotentAndConflictsNamed) {
   EXPECT_EQ(device->ms_next_poll_at, 1000);  // ask the MotherShip at once
 }
 
+PskSealer test_sealer(std::uint8_t first) {
+  std::array<std::uint8_t, PskSealer::kKeySize> key{};
+  for (std::size_t i = 0; i < key.size(); ++i)
+    key[i] = static_cast<std::uint8_t>(first + i);
+  return PskSealer::with_key(key, PskSealer::Purpose::controller).value();
+}
+
+// docs/protocol.md 13.3: a PSK Device's notice has no fingerprint; its entry is
+// filed under psk_peer_key(urn), its link PSK kept sealed, opened only for a
+// DTLS-PSK handshake whose identity is its URN, under either policy.
+TEST_F(RegistryTest, APskNoticeIsKeptSealedAndOpensForItsIdentityOnly) {
+  const Psk psk{0x74, 0x74, 0x65, 0x2d, 0x6c, 0x69, 0x6e, 0x6b,
+                0x2d, 0x70, 0x73, 0x6b, 0x2d, 0x30, 0x30, 0x32};  // "tte-link-psk-002"
+  const std::string urn = "urn:dev:ops:32473-Psk-0002";
+  auto psk_notice = notice(urn, 'a');
+  psk_notice.fingerprint.reset();
+  psk_notice.psk = psk;
+  {
+    Registry without(dir_ + "/other.db", Policy::strict);
+    EXPECT_EQ(without.announce(psk_notice, 1000).error().code, Errc::unsupported);
+  }
+  {
+    Registry registry(db(), Policy::open, test_sealer(1));
+    EXPECT_FALSE(registry.psk_session(urn));  // not announced yet: not even under open
+    EXPECT_EQ(registry.announce(psk_notice, 1000).value(), Announced::created);
+    EXPECT_EQ(registry.announce(psk_notice, 1001).value(), Announced::repeated);
+    auto session = registry.psk_session(urn);
+    ASSERT_TRUE(session);
+    EXPECT_EQ(session->psk, psk);
+    EXPECT_EQ(session->key, psk_peer_key(urn));
+    EXPECT_FALSE(registry.psk_session("urn:dev:ops:32473-Psk-0003"));
+    EXPECT_FALSE(registry.psk_session(urn + "x"));
+    auto entry = registry.device(urn);
+    ASSERT_TRUE(entry);
+    EXPECT_TRUE(entry->psk_only);
+    EXPECT_TRUE(entry->sealed_psk.has_value());
+    // A new PSK for the same Device is an update, not a repeat.
+    auto renewed = psk_notice;
+    renewed.psk->at(0) ^= 1;
+    EXPECT_EQ(registry.announce(renewed, 1002).value(), Announced::repeated);
+    EXPECT_EQ(registry.psk_session(urn)->psk, *renewed.psk);
+    EXPECT_EQ(registry.announce(psk_notice, 1003).value(), Announced::repeated);
+    // A certificate Device announced with a link PSK keeps its fingerprint as its key.
+    auto both = notice("urn:dev:ops:32473-Light-0009", 'c');
+    both.psk = psk;
+    ASSERT_TRUE(registry.announce(both, 1004).ok());
+    EXPECT_EQ(registry.psk_session("urn:dev:ops:32473-Light-0009")->key, *both.fingerprint);
+    EXPECT_FALSE(registry.device("urn:dev:ops:32473-Light-0009")->psk_only);
+  }
+  for (const std::string& file : {db(), db() + "-wal"}) {
+    if (!std::filesystem::exists(file)) continue;
+    const std::string bytes = read_file(file);
+    EXPECT_EQ(bytes.find("tte-link-psk-002"), std::string::npos) << file;
+    EXPECT_EQ(bytes.find("7474652d6c696e6b2d70736b2d303032"), std::string::npos) << file;
+  }
+  // After a restart the sealed PSK opens with the same psk.key, and with no other.
+  EXPECT_EQ(Registry(db(), Policy::strict, test_sealer(1)).psk_session(urn)->psk, psk);
+  EXPECT_FALSE(Registry(db(), Policy::strict, test_sealer(2)).psk_session(urn));
+}
+
+// A database of schema version 1 (before PSKs) is upgraded and keeps its Devices.
+TEST_F(RegistryTest, AVersionOneDatabaseGainsThePskColumns) {
+  {
+    Registry registry(db(), Policy::strict);
+    ASSERT_TRUE(registry.announce(notice("urn:dev:ops:32473-Light-0001", 'a'), 100).ok());
+  }
+  {
+    sqlite::Database old(db(), sqlite::Database::Mode::read_write);
+    old.exec_or_throw(
+        "ALTER TABLE devices DROP COLUMN psk; ALTER TABLE devices DROP COLUMN psk_only;"
+        "PRAGMA user_version = 1;");
+  }
+  Registry registry(db(), Policy::strict, test_sealer(1));
+  EXPECT_TRUE(registry.device("urn:dev:ops:32473-Light-0001"));
+  auto psk_notice = notice("urn:dev:ops:32473-Psk-0002", 'b');
+  psk_notice.fingerprint.reset();
+  psk_notice.psk = Psk{};
+  EXPECT_TRUE(registry.announce(psk_notice, 200).ok());
+}
+
 TEST_F(RegistryTest, ABatchStoresItsGoodNoticesInOrderAndNamesTheOthers) {
   {
     Registry registry(db(), Policy::strict);

@@ -59,24 +59,24 @@ int EnrollmentOutcome::exit_status() const {
 
 EnrollmentOutcome enroll(const EnrollmentUrl& device, const Site& site,
                          const std::string& description, const Peers& peers, NoticeQueue* queue,
-                         std::int64_t now) {
+                         std::int64_t now, const std::optional<Psk>& link_psk) {
   const bool tell_controller = !site.notify_url.empty();
   if (tell_controller && queue == nullptr)
     throw std::invalid_argument("enroll: a site with an intake needs the notice queue");
   EnrollmentOutcome outcome;
   const ClaimRequest request{device.dev_id(), device.otp(),
                              site.controller, site.controller_fingerprint,
-                             description,     std::nullopt};
+                             description,     link_psk};
   outcome.claim = peers.claim(device, request);
   if (!outcome.mapped() || !tell_controller) return outcome;
 
   const StateObject& state = *outcome.claim.device;
-  // A PSK Device has no key to pin (fingerprint null, §13.3); telling a Controller about one
-  // (with its PSK) is not built yet: nothing is sent.
-  if (!state.fingerprint) return outcome;
-  const DeviceNotice notice{state.urn,    *state.fingerprint,    state.dev_id,
+  // A PSK Device has no key to pin (fingerprint null, §13.3): the Controller
+  // knows it by its URN and the link PSK. The MotherShip maps none without one.
+  if (!state.fingerprint && !link_psk) return outcome;
+  const DeviceNotice notice{state.urn,    state.fingerprint,     state.dev_id,
                             device.otp(), device.ms_id().host(), description,
-                            std::nullopt};
+                            link_psk};
   const NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};
   const std::int64_t id = queue->add(target, notice, now);
   outcome.delivery = attempt(*queue, id, target, notice, peers.intake);
@@ -155,7 +155,7 @@ BoxEnrollmentOutcome enroll_box(const BoxUrl& box, const Site& site, const std::
     if (!otp.ok()) throw StartupError("cannot derive the Devices' OTPs");
     // PSK Devices are never minted in boxes (manufacture refuses --psk with --box).
     if (!state.fingerprint) throw StartupError("the box holds a PSK Device, which has no key");
-    outcome.notices.push_back(DeviceNotice{state.urn, *state.fingerprint, state.dev_id, otp.value(),
+    outcome.notices.push_back(DeviceNotice{state.urn, state.fingerprint, state.dev_id, otp.value(),
                                            box.ms_id().host(), description, std::nullopt});
   }
   const NoticeTarget target{site.notify_url, site.token, site.notify_ca_file};
@@ -216,7 +216,7 @@ DeliveryRound deliver_pending(NoticeQueue& queue, const http::ClientOptions& int
       if (retarget.ca_file) queued.target.ca_file = *retarget.ca_file;
       queue.retarget(queued.id, queued.target);
     }
-    auto notice = queued_notice(queued);
+    auto notice = queue.notice_of(queued);
     if (!notice.ok()) {
       queue.record_failure(queued.id, "the queued notice is unreadable");
       ++round.refused;

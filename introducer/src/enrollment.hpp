@@ -65,9 +65,11 @@ struct EnrollmentOutcome {
 // callers open it before the OTP is spent, so that a queue that cannot be
 // written is found while the claim can still be made. Throws StartupError when
 // the queue cannot be written, std::invalid_argument for a missing queue.
+// link_psk (docs/protocol.md §13.3): the Device-Controller PSK, sent to the
+// MotherShip in the claim (cpsk) and to the Controller in the notice (psk).
 EnrollmentOutcome enroll(const EnrollmentUrl& device, const Site& site,
                          const std::string& description, const Peers& peers, NoticeQueue* queue,
-                         std::int64_t now);
+                         std::int64_t now, const std::optional<Psk>& link_psk = std::nullopt);
 
 // A whole box (docs/introducer.md "A whole box"): one claim at the MotherShip,
 // then one notice per Device, queued in one transaction and sent through the

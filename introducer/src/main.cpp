@@ -17,6 +17,8 @@
 #include "mothership_client.hpp"
 #include "notices.hpp"
 #include "sites.hpp"
+#include "tte/hex.hpp"
+#include "tte/host/otp_crypto.hpp"
 #include "tte/host/rfc3339.hpp"
 #include "tte/manual_code.hpp"
 #include "tte/platform/command_line.hpp"
@@ -500,11 +502,16 @@ int run_enroll(const std::vector<std::string>& args) {
               "the Controller's intake, e.g. http://192.0.2.7:8080, to send message 6 to")
       .option("token", "TOKEN", "the Controller's intake token")
       .option("notify-cafile", "PEM",
-              "trust this CA for an https:// intake (default: the system's CAs)");
+              "trust this CA for an https:// intake (default: the system's CAs)")
+      .flag("psk",
+            "generate a 16-byte PSK for the Device-Controller link (docs/protocol.md 13.3): sent "
+            "to the MotherShip (cpsk) and in the notice, printed once; required for a PSK Device");
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
   EnrollTarget target = target_from_input(cli.require("DEVICE"), policy_of(cli));
+  if (cli.has("psk") && std::holds_alternative<BoxUrl>(target))
+    throw UsageError("--psk is for one Device: boxes hold no PSK Devices");
 
   Site site{};
   if (auto name = cli.get("site")) {
@@ -533,9 +540,20 @@ int run_enroll(const std::vector<std::string>& args) {
   if (const BoxUrl* box = std::get_if<BoxUrl>(&target))
     return enroll_whole_box(*box, site, description, client, queue.get(), json);
   const EnrollmentUrl& device = std::get<EnrollmentUrl>(target);
-  const EnrollmentOutcome outcome =
-      enroll(device, site, description, peers_over(client), queue.get(), std::time(nullptr));
+  std::optional<Psk> link_psk;
+  if (cli.has("psk")) {
+    Psk fresh{};
+    if (!random_bytes(fresh).ok()) throw StartupError("the CSPRNG failed");
+    link_psk = fresh;
+  }
+  const EnrollmentOutcome outcome = enroll(device, site, description, peers_over(client),
+                                           queue.get(), std::time(nullptr), link_psk);
   if (!outcome.mapped()) return report_problem(outcome.claim, device, json, true);
+  std::string psk_hex;
+  if (link_psk) {
+    psk_hex.assign(2 * link_psk->size(), '0');
+    write_hex_lower(*link_psk, psk_hex.data());
+  }
   const StateObject& state = *outcome.claim.device;
   const DeliveryReport& delivery = outcome.delivery;
 
@@ -550,6 +568,7 @@ int run_enroll(const std::vector<std::string>& args) {
                                {"device", state_json(state)},
                                {"controller", std::string(site.controller.to_string().view())},
                                {"notice", notice_outcome_name(outcome.notice)}};
+    if (link_psk) out["psk"] = psk_hex;
     if (!delivery.detail.empty()) out["notice_detail"] = delivery.detail;
     if (!refused.empty()) {
       out["exit"] = outcome.exit_status();
@@ -563,6 +582,13 @@ int run_enroll(const std::vector<std::string>& args) {
               << (state.fingerprint ? std::string(state.fingerprint->to_string().view())
                                     : std::string("none (a PSK Device)"))
               << "\n";
+    if (link_psk) {
+      std::cout << "  Device-Controller PSK:  " << psk_hex
+                << "\n  (shown once: the Device gets it from its MotherShip"
+                << (outcome.notice == NoticeOutcome::none
+                        ? "; give it to the Controller yourself, nothing else keeps it)\n"
+                        : ", the Controller from the notice; nothing else keeps it in clear)\n");
+    }
     if (outcome.notice == NoticeOutcome::delivered)
       std::cout << "  The Controller has been told to expect it.\n";
     if (outcome.notice == NoticeOutcome::queued) {
@@ -662,7 +688,7 @@ int run_notify(const std::vector<std::string>& args) {
   if (cli.has("list")) {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
     for (const auto& queued : queue.pending()) {
-      auto notice = queued_notice(queued);
+      auto notice = queue.notice_of(queued);
       std::string devid = notice.ok() ? std::string(notice->dev_id.to_string().view()) : "?";
       if (json) {
         all.push_back({{"devid", devid},

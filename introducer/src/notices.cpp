@@ -2,9 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "tte/hex.hpp"
 #include "tte/host/json_fields.hpp"
+#include "tte/platform/data_directory.hpp"
 #include "tte/platform/sqlite.hpp"
 #include "tte/platform/startup_error.hpp"
 
@@ -127,16 +131,53 @@ BatchReport send_notice_batch(const NoticeTarget& target, const std::vector<Devi
   return report;
 }
 
-Result<DeviceNotice> queued_notice(const QueuedNotice& queued) {
-  return DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
-}
-
 namespace {
-// 2: the box column (queues of version 1 gain it when opened).
-constexpr std::int64_t kSchemaVersion = 2;
+// 2: the box column; 3: sealed_psk (queues of older versions gain them when opened).
+constexpr std::int64_t kSchemaVersion = 3;
+
+std::string directory_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
 }  // namespace
 
-NoticeQueue::NoticeQueue(const std::string& path) {
+const PskSealer& NoticeQueue::sealer() const {
+  if (!sealer_) {
+    sealer_ = DataDirectory(directory_, "", "").psk_sealer(PskSealer::Purpose::controller);
+  }
+  return *sealer_;
+}
+
+std::pair<std::string, std::optional<SealedPsk>> NoticeQueue::stored_form(
+    const DeviceNotice& notice) {
+  if (!notice.psk) return {notice.to_json(), std::nullopt};
+  auto sealed = sealer().seal(notice.dev_id, *notice.psk);
+  if (!sealed.ok()) throw StartupError("cannot seal the notice's PSK");
+  DeviceNotice without = notice;
+  without.psk.reset();
+  return {without.to_json(), sealed.value()};
+}
+
+Result<DeviceNotice> NoticeQueue::notice_of(const QueuedNotice& queued) const {
+  if (!queued.sealed_psk)
+    return DeviceNotice::from_json(queued.notice_json, IdPolicy::allow_example);
+  // A PSK Device's notice has no fingerprint: it parses only with its PSK back in.
+  nlohmann::json json = tte::json::parse_untrusted(queued.notice_json);
+  if (!json.is_object() || !json.contains("devid") || !json["devid"].is_string())
+    return make_error(Errc::syntax, "the queued notice is unreadable");
+  TTE_ASSIGN_OR_RETURN(DevId dev_id, DevId::parse(json["devid"].get<std::string>()));
+  TTE_ASSIGN_OR_RETURN(Psk psk, sealer().unseal(dev_id, *queued.sealed_psk));
+  std::string hex(2 * psk.size(), '0');
+  write_hex_lower(psk, hex.data());
+  json["psk"] = hex;
+  auto notice = DeviceNotice::from_json(json.dump(), IdPolicy::allow_example);
+  std::fill(hex.begin(), hex.end(), '0');
+  psk.fill(0);
+  return notice;
+}
+
+NoticeQueue::NoticeQueue(const std::string& path) : directory_(directory_of(path)) {
   mode_t previous = ::umask(077);  // the queue holds OTPs and tokens
   db_ = std::make_unique<sqlite::Database>(path, sqlite::Database::Mode::read_write_create);
   ::umask(previous);
@@ -154,14 +195,15 @@ NoticeQueue::NoticeQueue(const std::string& path) {
         "NULL,"
         " token TEXT NOT NULL, ca_file TEXT NOT NULL, notice TEXT NOT NULL, attempts INTEGER NOT "
         "NULL DEFAULT 0,"
-        " last_error TEXT NOT NULL DEFAULT '', box TEXT NOT NULL DEFAULT '');"
-        "PRAGMA user_version = 2;"
+        " last_error TEXT NOT NULL DEFAULT '', box TEXT NOT NULL DEFAULT '', sealed_psk BLOB);"
+        "PRAGMA user_version = 3;"
         "COMMIT;");
-  } else if (found == 1 && has_table) {
+  } else if ((found == 1 || found == 2) && has_table) {
     db_->exec_or_throw(
-        "BEGIN IMMEDIATE;"
-        "ALTER TABLE notices ADD COLUMN box TEXT NOT NULL DEFAULT '';"
-        "PRAGMA user_version = 2;"
+        std::string("BEGIN IMMEDIATE;") +
+        (found == 1 ? "ALTER TABLE notices ADD COLUMN box TEXT NOT NULL DEFAULT '';" : "") +
+        "ALTER TABLE notices ADD COLUMN sealed_psk BLOB;"
+        "PRAGMA user_version = 3;"
         "COMMIT;");
   } else if (found != kSchemaVersion) {
     throw StartupError(path + " is not a notice queue this tte-introducer knows (schema " +
@@ -175,12 +217,19 @@ NoticeQueue::~NoticeQueue() = default;
 std::int64_t NoticeQueue::add(const NoticeTarget& target, const DeviceNotice& notice,
                               std::int64_t now) {
   auto insert = db_->prepare(
-      "INSERT INTO notices (queued_at, url, token, ca_file, notice) VALUES (?, ?, ?, ?, ?)");
+      "INSERT INTO notices (queued_at, url, token, ca_file, notice, sealed_psk) VALUES (?, ?, ?, "
+      "?, ?, ?)");
+  auto [json, sealed] = stored_form(notice);
   insert.bind(1, now)
       .bind(2, target.url)
       .bind(3, target.token)
       .bind(4, target.ca_file)
-      .bind(5, notice.to_json());
+      .bind(5, json);
+  if (sealed) {
+    insert.bind_blob(6, ByteView(sealed->data(), sealed->size()));
+  } else {
+    insert.bind_null(6);
+  }
   if (!insert.run().ok()) throw StartupError("cannot queue the notice: " + db_->error_message());
   return db_->last_insert_rowid();
 }
@@ -189,20 +238,26 @@ std::vector<std::int64_t> NoticeQueue::add_box(const NoticeTarget& target, const
                                                const std::vector<DeviceNotice>& notices,
                                                std::int64_t now) {
   auto insert = db_->prepare(
-      "INSERT INTO notices (queued_at, url, token, ca_file, notice, box) VALUES (?, ?, ?, ?, ?, "
-      "?)");
+      "INSERT INTO notices (queued_at, url, token, ca_file, notice, box, sealed_psk) VALUES (?, "
+      "?, ?, ?, ?, ?, ?)");
   std::vector<std::int64_t> ids;
   ids.reserve(notices.size());
   if (!db_->exec("BEGIN IMMEDIATE").ok())
     throw StartupError("cannot queue the notices: " + db_->error_message());
   for (const DeviceNotice& notice : notices) {
     sqlite::ResetOnExit reset(insert);
+    auto [json, sealed] = stored_form(notice);
     insert.bind(1, now)
         .bind(2, target.url)
         .bind(3, target.token)
         .bind(4, target.ca_file)
-        .bind(5, notice.to_json())
+        .bind(5, json)
         .bind(6, box);
+    if (sealed) {
+      insert.bind_blob(7, ByteView(sealed->data(), sealed->size()));
+    } else {
+      insert.bind_null(7);
+    }
     if (!insert.run().ok()) {
       const std::string error = db_->error_message();
       (void)db_->exec("ROLLBACK");
@@ -252,8 +307,8 @@ void NoticeQueue::retarget(std::int64_t id, const NoticeTarget& target) {
 
 std::vector<QueuedNotice> NoticeQueue::pending() {
   auto select = db_->prepare(
-      "SELECT id, queued_at, url, token, ca_file, notice, attempts, last_error, box FROM notices "
-      "ORDER BY id");
+      "SELECT id, queued_at, url, token, ca_file, notice, attempts, last_error, box, sealed_psk "
+      "FROM notices ORDER BY id");
   std::vector<QueuedNotice> notices;
   while (true) {
     auto row = select.step();
@@ -264,6 +319,14 @@ std::vector<QueuedNotice> NoticeQueue::pending() {
         NoticeTarget{select.column_text(2), select.column_text(3), select.column_text(4)},
         select.column_text(5), static_cast<int>(select.column_int(6)), select.column_text(7),
         select.column_text(8)});
+    if (!select.is_null(9)) {
+      const ByteView sealed = select.column_blob_view(9);
+      if (sealed.size() == std::tuple_size<SealedPsk>::value) {
+        SealedPsk psk{};
+        std::memcpy(psk.data(), sealed.data(), psk.size());
+        notices.back().sealed_psk = psk;
+      }
+    }
   }
   return notices;
 }

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tte/host/messages.hpp"
+#include "tte/host/psk_seal.hpp"
 #include "tte/platform/http_client.hpp"
 
 namespace tte::sqlite {
@@ -80,11 +82,10 @@ struct QueuedNotice {
   int attempts = 0;
   std::string last_error;
   std::string box;  // the box URL's first Dev ID and count ("00001000+24"), or empty
+  // The notice's link PSK (docs/protocol.md §13.3), sealed under psk.key beside
+  // the queue: notice_json never holds it.
+  std::optional<SealedPsk> sealed_psk = std::nullopt;
 };
-
-// The notice a queue entry holds. Any MotherShip ID is accepted: the label's
-// was checked before the notice was queued. Errors: DeviceNotice::from_json's.
-Result<DeviceNotice> queued_notice(const QueuedNotice& queued);
 
 class NoticeQueue {
  public:
@@ -108,7 +109,18 @@ class NoticeQueue {
                     const std::vector<DeliveryReport>& reports);
   void retarget(std::int64_t id, const NoticeTarget& target);  // a new URL, token or CA
 
+  // The notice a queue entry holds, its PSK unsealed. Any MotherShip ID is
+  // accepted: the label's was checked before the notice was queued. Errors:
+  // DeviceNotice::from_json's; crypto (a sealed PSK that does not open).
+  Result<DeviceNotice> notice_of(const QueuedNotice& queued) const;
+
  private:
+  // The notice as stored: its JSON without the PSK, and the PSK sealed.
+  std::pair<std::string, std::optional<SealedPsk>> stored_form(const DeviceNotice& notice);
+  const PskSealer& sealer() const;
+
+  std::string directory_;  // where the queue and psk.key are
+  mutable std::optional<PskSealer> sealer_;
   std::unique_ptr<sqlite::Database> db_;
 };
 

@@ -184,6 +184,50 @@ TEST_F(NoticeQueueTest, AQueueOfTheFirstSchemaGainsTheBoxColumn) {
   EXPECT_EQ(pending[0].box, "");
 }
 
+// A PSK Device's notice (docs/protocol.md 13.3) waits with its link PSK sealed
+// under psk.key beside the queue: the database holds neither the hex nor the
+// bytes, and the notice comes back whole. A queue of schema 2 gains the column.
+TEST_F(NoticeQueueTest, AQueuedLinkPskIsSealedAndComesBackWhole) {
+  {
+    sqlite::Database old(path(), sqlite::Database::Mode::read_write_create);
+    old.exec_or_throw(
+        "CREATE TABLE notices (id INTEGER PRIMARY KEY, queued_at INTEGER NOT NULL, url TEXT NOT "
+        "NULL, token TEXT NOT NULL, ca_file TEXT NOT NULL, notice TEXT NOT NULL, attempts INTEGER "
+        "NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', box TEXT NOT NULL DEFAULT '');"
+        "PRAGMA user_version = 2;");
+  }
+  DeviceNotice notice = example_notice();
+  notice.fingerprint.reset();  // a PSK Device: no key, the PSK instead
+  notice.psk = Psk{0x74, 0x74, 0x65, 0x2d, 0x6c, 0x69, 0x6e, 0x6b,
+                   0x2d, 0x70, 0x73, 0x6b, 0x2d, 0x30, 0x30, 0x31};  // "tte-link-psk-001"
+  {
+    NoticeQueue queue(path());
+    queue.add(NoticeTarget{"http://192.0.2.7:8080", "secret", ""}, notice, 1000);
+  }
+  NoticeQueue queue(path());
+  auto pending = queue.pending();
+  ASSERT_EQ(pending.size(), 1u);
+  ASSERT_TRUE(pending[0].sealed_psk.has_value());
+  EXPECT_EQ(pending[0].notice_json.find("psk"), std::string::npos) << pending[0].notice_json;
+  auto back = queue.notice_of(pending[0]);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->to_json(), notice.to_json());
+  EXPECT_FALSE(back->fingerprint.has_value());
+  for (const std::string& file : {path(), path() + "-wal"}) {
+    if (!std::filesystem::exists(file)) continue;
+    const std::string bytes = read_file(file);
+    EXPECT_EQ(bytes.find("tte-link-psk-001"), std::string::npos) << file;
+    EXPECT_EQ(bytes.find("7474652d6c696e6b2d70736b2d303031"), std::string::npos) << file;
+  }
+  struct stat info {};
+  ASSERT_EQ(::stat((dir_ + "/psk.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  // Another psk.key (a copied queue without it) opens nothing.
+  std::filesystem::remove(dir_ + "/psk.key");
+  NoticeQueue elsewhere(path());
+  EXPECT_FALSE(elsewhere.notice_of(elsewhere.pending()[0]).ok());
+}
+
 TEST_F(NoticeQueueTest, RefusesADatabaseThatIsNotAQueue) {
   {
     sqlite::Database other(path(), sqlite::Database::Mode::read_write_create);

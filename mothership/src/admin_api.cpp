@@ -55,7 +55,7 @@ std::string admin_device_json(const DeviceRecord& device, const ThrottleState& t
     json["controller"] = {
         {"address", std::string(device.controller->address.to_string().view())},
         {"fingerprint", std::string(device.controller->fingerprint.to_string().view())},
-        {"psk", device.controller->psk.has_value()}};
+        {"psk", device.controller->has_psk()}};
   } else {
     json["controller"] = nullptr;
   }

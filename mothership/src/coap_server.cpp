@@ -27,7 +27,9 @@ struct CoapServer::Impl {
         writer(w),
         logger(l),
         store(options.database, Store::Access::read_only),
-        half_open(options.half_open, l) {}
+        half_open(options.half_open, l) {
+    if (options.psk_sealer) store.use_psk_sealer(*options.psk_sealer);  // message 10's key 4
+  }
   ~Impl() {
     if (context) coap_free_context(context);
   }

@@ -57,22 +57,7 @@ OtpHasher DataDir::otp_hasher() const {
 }
 
 PskSealer DataDir::psk_sealer() const {
-  const std::string file = path("psk.key");
-  if (!file_exists(file)) {
-    try {
-      write_new_token_file(file);
-    } catch (const StartupError&) {
-      if (!file_exists(file)) throw;  // another process made it first: use theirs
-    }
-  }
-  std::string hex = read_token_file(file);
-  std::array<std::uint8_t, PskSealer::kKeySize> key{};
-  if (!parse_hex_bytes(hex, key, "psk.key").ok())
-    throw StartupError(file + " must hold 64 hex digits");
-  auto sealer = PskSealer::with_key(key);
-  key.fill(0);
-  if (!sealer.ok()) throw StartupError("cannot use " + file);
-  return sealer.value();
+  return DataDirectory::psk_sealer(PskSealer::Purpose::factory);
 }
 
 std::string DataDir::admin_token() const {

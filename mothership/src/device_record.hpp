@@ -22,7 +22,11 @@ namespace tte::mothership {
 struct ControllerBinding {
   ControllerAddress address;
   Fingerprint fingerprint;
-  std::optional<Psk> psk;
+  std::optional<Psk> psk;  // the link PSK (cpsk), opened; stored sealed (docs/protocol.md §11)
+  // A sealed link PSK the Store that read it could not open (it was given no
+  // sealer: it serves no message 10).
+  bool psk_unopened = false;
+  bool has_psk() const { return psk.has_value() || psk_unopened; }
 };
 
 struct DeviceRecord {
@@ -41,7 +45,7 @@ struct DeviceRecord {
 
   bool psk_device() const { return sealed_psk.has_value(); }
   bool revoked() const { return revoked_at.has_value(); }
-  DeviceStatus status() const { return DeviceStatus{state, revoked()}; }
+  DeviceStatus status() const { return DeviceStatus{state, revoked(), psk_device()}; }
   // The draft's Section 3.2 object (state "revoked" while revoked).
   StateObject state_object() const;
 };

@@ -158,23 +158,51 @@ std::string form(const std::string& host, const std::string& devid, const FormVa
   auto invalid = [&](const char* name) {
     return std::string(field == name ? " aria-invalid=\"true\" autofocus" : "");
   };
-  return shown(
-      page(host, "Enroll device " + devid,
-           render_page(web::form_html, PageValues()
-                                           .html("problem", std::move(problem_box))
-                                           .text("cip", values.cip)
-                                           .html("cip_invalid", invalid("cip"))
-                                           .text("cport", values.cport)
-                                           .html("cport_invalid", invalid("cport"))
-                                           .text("cfingerprint", values.cfingerprint)
-                                           .html("cfingerprint_invalid", invalid("cfingerprint"))
-                                           .text("description", values.description)
-                                           .html("description_invalid", invalid("description"))
-                                           .text("devid", devid))));
+  std::string psk_note;
+  if (values.psk_device) {
+    psk_note =
+        "<div class=\"box warn\" role=\"note\">This device has no public-key crypto: it needs a "
+        "link PSK, which the MotherShip hands it and your Controller must be given in its "
+        "notice. Type one, or keep the box ticked to have one made.</div>";
+  }
+  return shown(page(
+      host, "Enroll device " + devid,
+      render_page(web::form_html, PageValues()
+                                      .html("problem", std::move(problem_box))
+                                      .text("cip", values.cip)
+                                      .html("cip_invalid", invalid("cip"))
+                                      .text("cport", values.cport)
+                                      .html("cport_invalid", invalid("cport"))
+                                      .text("cfingerprint", values.cfingerprint)
+                                      .html("cfingerprint_invalid", invalid("cfingerprint"))
+                                      .text("description", values.description)
+                                      .html("description_invalid", invalid("description"))
+                                      .html("psk_note", psk_note)
+                                      .text("cpsk", values.cpsk)
+                                      .html("cpsk_invalid", invalid("cpsk"))
+                                      .html("cpsk_generate", values.cpsk_generate ? " checked" : "")
+                                      .text("devid", devid))));
 }
 
-std::string mapped(const std::string& host, const StateObject& device) {
-  return shown(page(host, "Device mapped", with_device(web::mapped_html, device)));
+std::string mapped(const std::string& host, const StateObject& device,
+                   const std::string& made_psk) {
+  auto details = device_details(device);
+  if (!details.ok()) return shown(Result<std::string>(details.error()));
+  std::string psk;
+  if (!made_psk.empty()) {
+    psk =
+        "<div class=\"box warn\" role=\"note\"><p>The link PSK made for this device, shown "
+        "only now:</p><p><code>" +
+        html_escape(made_psk) +
+        "</code></p><p>Give it to your Controller with the device's notice (message 6: "
+        "<code>\"psk\"</code> in the JSON your Controller's intake takes, "
+        "<code>POST /.well-known/tte/devices</code>); nothing else keeps it.</p></div>";
+  }
+  return shown(page(
+      host, "Device mapped",
+      render_page(
+          web::mapped_html,
+          PageValues().html("device", std::move(details).value()).html("psk", std::move(psk)))));
 }
 
 std::string already_used(const std::string& host, const StateObject& device) {

@@ -3,6 +3,7 @@
 #include "pages.hpp"
 #include "tte/ascii.hpp"
 #include "tte/enrollment_url.hpp"
+#include "tte/hex.hpp"
 #include "tte/host/otp_crypto.hpp"
 #include "tte/query.hpp"
 
@@ -26,6 +27,8 @@ pages::FormValues form_values_of(std::string_view body) {
     if (parameter.name == "cport") values.cport = text;
     if (parameter.name == "cfingerprint") values.cfingerprint = text;
     if (parameter.name == "description") values.description = text;
+    if (parameter.name == "cpsk") values.cpsk = text;
+    if (parameter.name == "cpsk_generate") values.cpsk_generate = text == "1";
   }
   return values;
 }
@@ -236,10 +239,23 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
                               form_values_of(request.body),
                               "Please check " + field + ": " + parsed.error().message, field)));
   }
-  const ClaimRequest& claim = parsed.value();
+  ClaimRequest& claim = parsed.value();
   ThrottleState after;
   if (auto refused = take_slot(request, claim.dev_id, html, &after))
     return respond(std::move(*refused));
+  // The form's "make a link PSK for me" (docs/protocol.md 13.3): made here,
+  // shown once on the answer page.
+  std::string made_psk;
+  if (html && !claim.psk && form_values_of(request.body).cpsk_generate) {
+    Psk fresh{};
+    if (!random_bytes(fresh).ok()) {
+      give_back(request.client_address, claim.dev_id);
+      return respond(unavailable(true));
+    }
+    claim.psk = fresh;
+    made_psk.assign(2 * fresh.size(), '0');
+    write_hex_lower(fresh, made_psk.data());
+  }
   ClaimJob job;
   job.throttle = after;
   job.dev_id = claim.dev_id;
@@ -248,7 +264,7 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
   job.description = claim.description;
   job.client = request.client_address;
   std::string devid(claim.dev_id.to_string().view());
-  job.done = [this, html, devid, client = request.client_address, dev_id = claim.dev_id,
+  job.done = [this, html, devid, client = request.client_address, dev_id = claim.dev_id, made_psk,
               respond](ClaimResult result) {
     http::Response response;
     // The OTP was right, or never compared: the slots go back.
@@ -259,7 +275,7 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
     } else {
       switch (result.outcome) {
         case ClaimOutcome::mapped:
-          response = html ? page(200, pages::mapped(host_, *result.device))
+          response = html ? page(200, pages::mapped(host_, *result.device, made_psk))
                           : http::make_response(200, "application/json", result.device->to_json());
           add_security_headers(response);
           break;
@@ -283,6 +299,15 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
         case ClaimOutcome::locked:
           response = locked(html, 1);  // not reached: decided by take_slot
           break;
+        case ClaimOutcome::psk_required: {
+          const std::string detail =
+              "This is a PSK Device (no key pair, docs/protocol.md 13.3): the claim must carry "
+              "cpsk, a PSK for its link to the Controller (tte-introducer enroll --psk). Nothing "
+              "was mapped; the OTP is still good.";
+          response = html ? page(400, pages::error(host_, 400, "PSK required", detail))
+                          : problem_response(400, "psk-required", "PSK required", detail, "cpsk");
+          break;
+        }
       }
     }
     response.log_fields.emplace_back("devid", devid);
@@ -363,7 +388,10 @@ void PublicApi::form(const http::Request& request, http::Respond respond) {
   } else if (device.state != DeviceState::unmapped) {
     response = page(200, pages::already_used(host_, device.state_object()));
   } else {
-    response = page(200, pages::form(host_, devid, pages::FormValues{}, "", ""));
+    pages::FormValues values;
+    values.psk_device = device.psk_device();
+    values.cpsk_generate = device.psk_device();
+    response = page(200, pages::form(host_, devid, values, "", ""));
   }
   response.log_fields.emplace_back("devid", devid);
   respond(std::move(response));

@@ -65,15 +65,19 @@ const char* claim_outcome_name(ClaimOutcome outcome) {
       return "not_authorized";
     case ClaimOutcome::locked:
       return "locked";
+    case ClaimOutcome::psk_required:
+      return "psk_required";
   }
   return "unknown";
 }
 
-ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches) {
+ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches,
+                          bool carries_psk) {
   if (check_access(device, otp_matches) == Access::not_authorized)
     return ClaimOutcome::not_authorized;
   if (device->revoked) return ClaimOutcome::revoked;
   if (device->state != DeviceState::unmapped) return ClaimOutcome::already_used;
+  if (device->psk_device && !carries_psk) return ClaimOutcome::psk_required;
   return ClaimOutcome::mapped;
 }
 

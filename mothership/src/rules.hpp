@@ -57,6 +57,7 @@ ThrottleState give_back_slot(ThrottleState state, std::int64_t now, const GuessP
 struct DeviceStatus {
   DeviceState state;  // unmapped, mapped or registered
   bool revoked;
+  bool psk_device = false;  // no key pair: its claims must carry cpsk (§13.3)
 };
 
 enum class Access {
@@ -75,12 +76,17 @@ enum class ClaimOutcome {
   revoked,         // 410
   not_authorized,  // 403 (its slot stays spent)
   locked,          // 429: no slot left, the OTP was not compared
+  psk_required,    // 400 (tte-psk-required): a PSK Device's claim without cpsk; nothing stored
 };
 
 const char* claim_outcome_name(ClaimOutcome outcome);
 
 // The outcome of a claim (message 4) whose check took a slot.
-ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches);
+// carries_psk: the claim holds cpsk. A PSK Device cannot use a Controller it
+// shares no PSK with, so mapping it without one is refused (after the OTP was
+// found right: it says nothing to a guesser).
+ClaimOutcome decide_claim(const std::optional<DeviceStatus>& device, bool otp_matches,
+                          bool carries_psk = false);
 
 // Bulk enrollment (docs/protocol.md section 13.2): one Device of a box claim,
 // after its check tried to take a slot from the Device's own bucket.

@@ -98,6 +98,13 @@ TEST(Claim, Outcomes) {
   EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::mapped, true}, false),
             ClaimOutcome::not_authorized);
   EXPECT_EQ(decide_claim(std::nullopt, false), ClaimOutcome::not_authorized);
+  // A PSK Device is mapped only with a link PSK; a wrong OTP still reveals nothing.
+  const DeviceStatus psk_device{DeviceState::unmapped, false, true};
+  EXPECT_EQ(decide_claim(psk_device, true), ClaimOutcome::psk_required);
+  EXPECT_EQ(decide_claim(psk_device, true, true), ClaimOutcome::mapped);
+  EXPECT_EQ(decide_claim(psk_device, false), ClaimOutcome::not_authorized);
+  EXPECT_EQ(decide_claim(DeviceStatus{DeviceState::mapped, false, true}, true),
+            ClaimOutcome::already_used);
 }
 
 BoxMember fresh() {

@@ -179,7 +179,7 @@ void Store::initialize(const std::string& path, MsId ms_id) {
   db.exec_or_throw("COMMIT;");
 }
 
-Store::Store(const std::string& path, Access access)
+Store::Store(const std::string& path, Access access, const PskSealer* psk_sealer)
     : db_(path, access == Access::read_only ? sqlite::Database::Mode::read_only
                                             : sqlite::Database::Mode::read_write),
       // The pragmas (and an upgrade) must precede the first statement.
@@ -209,7 +209,9 @@ Store::Store(const std::string& path, Access access)
       insert_device_(db_.prepare(insert_device_sql(schema_version_).c_str())),
       insert_audit_(db_.prepare("INSERT INTO audit (seq, time, actor, action, devid, outcome, "
                                 "cfingerprint, detail, hash) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {}
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+  if (psk_sealer) use_psk_sealer(*psk_sealer);
+}
 
 MsId Store::ms_id(IdPolicy policy) const {
   auto statement =
@@ -289,9 +291,20 @@ Result<DeviceRecord> Store::device_of_row(sqlite::Statement& s) {
         ControllerAddress{ip.value(), static_cast<std::uint16_t>(s.column_int(7))},
         controller_fingerprint.value(), std::nullopt};
     if (!s.is_null(9)) {
+      // Sealed under psk.key (45 bytes); a database written before sealing holds 16 in clear.
+      const ByteView stored = s.column_blob_view(9);
       Psk psk{};
-      if (!copy_blob(s.column_blob_view(9), psk)) return corrupt("a PSK does not parse");
-      binding.psk = psk;
+      if (stored.size() == std::tuple_size<SealedPsk>::value) {
+        if (link_sealer_) {
+          TTE_ASSIGN_OR_RETURN(psk, link_sealer_->unseal(record.dev_id, stored));
+          binding.psk = psk;
+        } else {
+          binding.psk_unopened = true;
+        }
+      } else {
+        if (!copy_blob(stored, psk)) return corrupt("a PSK does not parse");
+        binding.psk = psk;
+      }
     }
     record.controller = binding;
   }
@@ -415,7 +428,9 @@ Result<bool> Store::map_device(DevId dev_id, const ControllerBinding& controller
       .bind(2, controller.address.port)
       .bind_blob(3, controller.fingerprint.bytes());
   if (controller.psk) {
-    map_device_.bind_blob(4, *controller.psk);
+    if (!link_sealer_) return make_error(Errc::crypto, "no psk.key to seal the link PSK", "cpsk");
+    TTE_ASSIGN_OR_RETURN(SealedPsk sealed, link_sealer_->seal(dev_id, *controller.psk));
+    map_device_.bind_blob(4, sealed);
   } else {
     map_device_.bind_null(4);
   }

@@ -32,8 +32,15 @@ class Store {
   // Creates the schema in a new database file and records the MS ID. Throws StartupError.
   static void initialize(const std::string& path, MsId ms_id);
 
-  // Opens an initialised database. Throws StartupError.
-  Store(const std::string& path, Access access);
+  // Opens an initialised database. Throws StartupError. psk_sealer: as use_psk_sealer.
+  Store(const std::string& path, Access access, const PskSealer* psk_sealer = nullptr);
+
+  // Seals the link PSKs (cpsk) map_device stores and opens those read back
+  // (docs/protocol.md §11). Without it, map_device refuses a PSK (crypto) and
+  // reads leave stored PSKs unopened (ControllerBinding::psk_unopened).
+  void use_psk_sealer(const PskSealer& sealer) {
+    link_sealer_ = sealer.for_purpose(PskSealer::Purpose::controller);
+  }
 
   MsId ms_id(IdPolicy policy) const;  // throws StartupError if the stored one is refused
   const std::string& path() const { return db_.path(); }
@@ -113,6 +120,7 @@ class Store {
   sqlite::Statement set_revoked_;
   sqlite::Statement insert_device_;
   sqlite::Statement insert_audit_;
+  std::optional<PskSealer> link_sealer_;
 };
 
 // Inserts factory records (inside the caller's transaction), hashing each OTP and

@@ -56,7 +56,8 @@ void fail_job(Job& job) {
 
 Writer::Writer(const std::string& database, OtpHasher hasher, Clock clock, Logger& logger,
                WriterOptions options)
-    : store_(database, Store::Access::read_write),
+    : store_(database, Store::Access::read_write,
+             options.psk_sealer ? &*options.psk_sealer : nullptr),
       hasher_(hasher),
       clock_(std::move(clock)),
       logger_(logger),
@@ -168,8 +169,10 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
             std::optional<DeviceStatus> status;
             if (device.value()) status = device.value()->status();
             ClaimResult result;
-            result.outcome = decide_claim(status, matches);
+            result.outcome = decide_claim(status, matches, claim.controller.psk.has_value());
             switch (result.outcome) {
+              case ClaimOutcome::psk_required:
+                break;  // nothing stored
               case ClaimOutcome::not_authorized:
                 if (!store_.save_throttle(claim.dev_id, claim.throttle).ok())
                   return storage_error("cannot record a failed attempt");
@@ -386,6 +389,7 @@ std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box, Aud
     }
     case ClaimOutcome::revoked:
     case ClaimOutcome::locked:
+    case ClaimOutcome::psk_required:
       break;  // not decided here
   }
   AuditEntry entry;

@@ -179,7 +179,11 @@ Result<EnrollmentAnswer> enrollment_answer_from_json(std::string_view text) {
 std::string DeviceNotice::to_json() const {
   OrderedJson json;
   json["urn"] = std::string(urn.view());
-  json["fingerprint"] = std::string(fingerprint.to_string().view());
+  if (fingerprint) {
+    json["fingerprint"] = std::string(fingerprint->to_string().view());
+  } else {
+    json["fingerprint"] = nullptr;
+  }
   json["devid"] = std::string(dev_id.to_string().view());
   json["otp"] = std::string(otp.to_string().view());
   json["mothership"] = std::string(mothership.view());
@@ -192,9 +196,12 @@ Result<DeviceNotice> DeviceNotice::from_json(std::string_view text, IdPolicy pol
   TTE_ASSIGN_OR_RETURN(Json json, parse_object(text));
   TTE_ASSIGN_OR_RETURN(std::string_view urn_text, string_member(json, "urn"));
   TTE_ASSIGN_OR_RETURN(DevUrn urn, for_member(DevUrn::parse(urn_text), "urn"));
-  TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
-  TTE_ASSIGN_OR_RETURN(Fingerprint fingerprint,
-                       for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
+  std::optional<Fingerprint> fingerprint;
+  if (!json.contains("fingerprint") || !json["fingerprint"].is_null()) {
+    TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
+    TTE_ASSIGN_OR_RETURN(fingerprint,
+                         for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));
+  }
   TTE_ASSIGN_OR_RETURN(std::string_view devid, string_member(json, "devid"));
   TTE_ASSIGN_OR_RETURN(DevId dev_id, for_member(DevId::parse(devid), "devid"));
   TTE_ASSIGN_OR_RETURN(std::string_view otp_text, string_member(json, "otp"));
@@ -211,6 +218,10 @@ Result<DeviceNotice> DeviceNotice::from_json(std::string_view text, IdPolicy pol
     TTE_ASSIGN_OR_RETURN(std::string_view psk, string_member(json, "psk"));
     TTE_ASSIGN_OR_RETURN(Psk value, parse_psk(psk, "psk"));
     notice.psk = value;
+  }
+  // A PSK Device has no key: its notice must give the Controller the PSK instead.
+  if (!notice.fingerprint && !notice.psk) {
+    return make_error(Errc::missing, "a notice without a fingerprint must carry psk", "psk");
   }
   return notice;
 }
@@ -301,7 +312,8 @@ Result<ClaimRequest> ClaimRequest::parse(std::string_view query, std::string_vie
   TTE_TRY(validate_description(description.value));
   ClaimRequest request{dev_id,      otp_value,         ControllerAddress{ip, port},
                        fingerprint, description.value, std::nullopt};
-  if (cpsk.seen) {
+  // An empty cpsk (a form's field left blank) is none.
+  if (cpsk.seen && !cpsk.value.empty()) {
     TTE_ASSIGN_OR_RETURN(Psk psk, parse_psk(cpsk.value, "cpsk"));
     request.psk = psk;
   }

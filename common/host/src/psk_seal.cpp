@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "tte/host/otp_crypto.hpp"
 
@@ -14,13 +16,15 @@ constexpr std::size_t kNonceAt = 1, kNonceSize = 12, kCipherAt = kNonceAt + kNon
                       kTagAt = kCipherAt + 16, kTagSize = 16;
 static_assert(kTagAt + kTagSize == std::tuple_size<SealedPsk>::value);
 
-// The additional data: a label, the format's version and the Dev ID (big-endian).
-std::array<std::uint8_t, 20> associated_data(DevId dev_id) {
-  std::array<std::uint8_t, 20> aad{};
-  std::memcpy(aad.data(), "tte-factory-psk", 15);
-  aad[15] = PskSealer::kVersion;
+// The additional data: the purpose's label, the format's version and the Dev ID
+// (big-endian). "tte-factory-psk" is 15 bytes, "tte-link-psk" 12.
+std::vector<std::uint8_t> associated_data(PskSealer::Purpose purpose, DevId dev_id) {
+  const std::string_view label =
+      purpose == PskSealer::Purpose::factory ? "tte-factory-psk" : "tte-link-psk";
+  std::vector<std::uint8_t> aad(label.begin(), label.end());
+  aad.push_back(PskSealer::kVersion);
   for (int i = 0; i < 4; ++i)
-    aad[16 + i] = static_cast<std::uint8_t>(dev_id.value() >> (24 - 8 * i));
+    aad.push_back(static_cast<std::uint8_t>(dev_id.value() >> (24 - 8 * i)));
   return aad;
 }
 
@@ -35,9 +39,10 @@ Error crypto_error(const char* message) {
 
 }  // namespace
 
-Result<PskSealer> PskSealer::with_key(ByteView key) {
+Result<PskSealer> PskSealer::with_key(ByteView key, Purpose purpose) {
   if (key.size() != kKeySize) return crypto_error("the PSK sealing key is not 32 bytes");
   PskSealer sealer;
+  sealer.purpose_ = purpose;
   std::memcpy(sealer.key_.data(), key.data(), kKeySize);
   return sealer;
 }
@@ -46,7 +51,7 @@ Result<SealedPsk> PskSealer::seal(DevId dev_id, const FactoryPsk& psk) const {
   SealedPsk sealed{};
   sealed[0] = kVersion;
   TTE_TRY(random_bytes(MutableByteView(sealed.data() + kNonceAt, kNonceSize)));
-  auto aad = associated_data(dev_id);
+  auto aad = associated_data(purpose_, dev_id);
   CipherContext ctx(EVP_CIPHER_CTX_new());
   int length = 0;
   if (!ctx ||
@@ -67,7 +72,7 @@ Result<SealedPsk> PskSealer::seal(DevId dev_id, const FactoryPsk& psk) const {
 Result<FactoryPsk> PskSealer::unseal(DevId dev_id, ByteView sealed) const {
   if (sealed.size() != std::tuple_size<SealedPsk>::value || sealed[0] != kVersion)
     return make_error(Errc::syntax, "not a sealed PSK", "psk");
-  auto aad = associated_data(dev_id);
+  auto aad = associated_data(purpose_, dev_id);
   std::uint8_t tag[kTagSize];
   std::memcpy(tag, sealed.data() + kTagAt, kTagSize);
   FactoryPsk psk{};

@@ -54,6 +54,17 @@ TEST(PskSealer, AnotherDevIdOrAnyFlippedBitFails) {
   EXPECT_EQ(sealer.unseal(DevId(1), ByteView(sealed.data(), 44)).error().code, Errc::syntax);
 }
 
+// The MotherShip's factory PSKs and the Controller's link PSKs are sealed for
+// their purpose: one never opens as the other, even under the same key.
+TEST(PskSealer, APskSealedForOnePurposeDoesNotOpenForTheOther) {
+  auto factory = PskSealer::with_key(key(0), PskSealer::Purpose::factory).value();
+  auto link = PskSealer::with_key(key(0), PskSealer::Purpose::controller).value();
+  auto sealed = link.seal(DevId(1), kPsk).value();
+  EXPECT_EQ(link.unseal(DevId(1), sealed).value(), kPsk);
+  EXPECT_EQ(factory.unseal(DevId(1), sealed).error().code, Errc::crypto);
+  EXPECT_EQ(link.unseal(DevId(1), factory.seal(DevId(1), kPsk).value()).error().code, Errc::crypto);
+}
+
 TEST(PskSealer, KeysAre32Bytes) {
   std::array<std::uint8_t, 16> short_key{};
   EXPECT_EQ(PskSealer::with_key(short_key).error().code, Errc::crypto);

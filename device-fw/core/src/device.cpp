@@ -97,14 +97,32 @@ void Device::ask_mothership(Millis now, const char* detail) {
     hal_.led.set(false);
   }
   set_state(State::asking_mothership, detail);
-  hal_.transport.ask_mothership(identity_.mothership, identity_.mothership_fingerprint,
-                                identity_.urn);
+  SessionKeys keys;
+  keys.pin = identity_.mothership_fingerprint;
+  if (identity_.factory_psk != nullptr) {
+    keys.use_psk = true;
+    for (std::size_t i = 0; i < keys.psk.size(); ++i)
+      keys.psk[i] = identity_.factory_psk[i];
+  }
+  hal_.transport.ask_mothership(identity_.mothership, keys, identity_.urn);
 }
 
 void Device::connect(Millis now, const char* detail) {
-  (void)now;
+  // A PSK Device has no key pair for a certificate session: a Controller
+  // stored without a PSK cannot be reached (the MotherShip maps none so).
+  if (identity_.factory_psk != nullptr && !session_controller_.has_psk) {
+    const Millis wait = next_backoff();
+    retry_at_ = now + wait;
+    set_state(State::waiting_for_mapping,
+              "the Controller came without a PSK, which a PSK Device needs; asking again", wait);
+    return;
+  }
   set_state(State::connecting, detail);
-  hal_.transport.open_controller(session_controller_.address, session_controller_.fingerprint);
+  SessionKeys keys;
+  keys.pin = session_controller_.fingerprint;
+  keys.use_psk = session_controller_.has_psk;
+  keys.psk = session_controller_.psk;
+  hal_.transport.open_controller(session_controller_.address, keys, identity_.urn);
 }
 
 // Message 10 (draft §2, §3.1; docs/protocol.md §8): the MotherShip's answer (or none).

@@ -29,21 +29,24 @@ bool FakeStorage::write(std::size_t offset, ByteView data) {
   return true;
 }
 
-void FakeTransport::ask_mothership(const ControllerAddress& ms, const Fingerprint& fingerprint,
+void FakeTransport::ask_mothership(const ControllerAddress& ms, const SessionKeys& keys,
                                    const char* device_urn) {
   last = Call::ask;
   ++asks;
   address = ms;
-  pin = fingerprint;
+  pin = keys.pin;
+  session_keys = keys;
   copy(urn, sizeof urn, device_urn);
 }
 
-void FakeTransport::open_controller(const ControllerAddress& controller,
-                                    const Fingerprint& fingerprint) {
+void FakeTransport::open_controller(const ControllerAddress& controller, const SessionKeys& keys,
+                                    const char* device_urn) {
   last = Call::open;
   ++opens;
   address = controller;
-  pin = fingerprint;
+  pin = keys.pin;
+  session_keys = keys;
+  copy(urn, sizeof urn, device_urn);
 }
 
 void FakeTransport::register_endpoint(const char* device_urn, std::uint32_t lt,
@@ -148,6 +151,8 @@ MotherShipReply content(const StoredController& controller) {
   EnrollmentAnswer answer;
   answer.controller = controller.address;
   answer.controller_fingerprint = controller.fingerprint;
+  answer.has_psk = controller.has_psk;
+  answer.psk = controller.psk;
   MotherShipReply reply;
   reply.kind = MotherShipReply::Kind::response;
   reply.code = 2 << 5 | 5;

@@ -27,9 +27,10 @@ class FakeStorage final : public Storage {
 class FakeTransport final : public Transport {
  public:
   enum class Call : std::uint8_t { none, ask, open, reg, renew, close, notify };
-  void ask_mothership(const ControllerAddress& ms, const Fingerprint& pin,
+  void ask_mothership(const ControllerAddress& ms, const SessionKeys& keys,
                       const char* urn) override;
-  void open_controller(const ControllerAddress& controller, const Fingerprint& pin) override;
+  void open_controller(const ControllerAddress& controller, const SessionKeys& keys,
+                       const char* urn) override;
   void register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) override;
   void renew_registration(const char* location) override;
   void close() override { ++closes; }
@@ -39,6 +40,7 @@ class FakeTransport final : public Transport {
   int asks = 0, opens = 0, registrations = 0, renewals = 0, closes = 0, notifications = 0;
   ControllerAddress address;
   Fingerprint pin;
+  SessionKeys session_keys;  // the last session's
   char urn[64] = {}, links[64] = {}, location[64] = {}, notified[16] = {};
   std::uint32_t lifetime = 0;
 };

@@ -648,6 +648,74 @@ void transport_reports_reach_the_outcomes_they_mean(Checker& c) {
   CHECK(b.device.state() == State::controller_unreachable);
 }
 
+const std::uint8_t kFactoryPsk[SessionKeys::kPskSize] = {1, 2,  3,  4,  5,  6,  7,  8,
+                                                         9, 10, 11, 12, 13, 14, 15, 16};
+
+StoredController with_link_psk(StoredController controller) {
+  controller.has_psk = true;
+  for (std::size_t i = 0; i < controller.psk.size(); ++i)
+    controller.psk[i] = static_cast<std::uint8_t>(0xc0 + i);
+  return controller;
+}
+
+// docs/protocol.md §13.3: a PSK Device asks its MotherShip over its factory
+// PSK and reaches its Controller over the link PSK message 10 gave it, both
+// with its URN as the identity; after a reboot, straight to the Controller.
+void a_psk_device_uses_its_factory_psk_then_the_link_psk(Checker& c) {
+  Bench b;
+  b.identity.factory_psk = kFactoryPsk;
+  b.device.boot(0);
+  CHECK(b.transport.asks == 1);
+  CHECK(b.transport.session_keys.use_psk);
+  CHECK(std::memcmp(b.transport.session_keys.psk.data(), kFactoryPsk, sizeof kFactoryPsk) == 0);
+  const StoredController controller = with_link_psk(controller_a());
+  b.device.on_mothership_reply(0, content(controller));
+  CHECK(b.device.state() == State::connecting);
+  CHECK(b.transport.opens == 1);
+  CHECK(b.transport.session_keys.use_psk);
+  CHECK(b.transport.session_keys.psk == controller.psk);
+  CHECK(std::strcmp(b.transport.urn, "urn:dev:ops:32473-Light-000001") == 0);
+  CHECK(b.device.controller() != nullptr && b.device.controller()->has_psk);
+  b.device.on_controller_session(0, SessionOutcome::up);
+  CHECK(b.device.state() == State::registering);
+
+  Bench again(Profile::light, &b.storage);
+  again.identity.factory_psk = kFactoryPsk;
+  again.device.boot(kHour);
+  CHECK(again.transport.asks == 0);
+  CHECK(again.transport.opens == 1);
+  CHECK(again.transport.session_keys.use_psk);
+  CHECK(again.transport.session_keys.psk == controller.psk);
+}
+
+// A PSK Device cannot hold a certificate session: a Controller without a link
+// PSK is stored but not tried; the Device asks its MotherShip again later.
+void a_psk_device_given_no_link_psk_asks_again(Checker& c) {
+  Bench b;
+  b.identity.factory_psk = kFactoryPsk;
+  b.device.boot(0);
+  b.device.on_mothership_reply(0, content(controller_a()));
+  CHECK(b.transport.opens == 0);
+  CHECK(b.device.state() == State::waiting_for_mapping);
+  CHECK(b.device.retry_at() > 0);
+  b.device.poll(b.device.retry_at());
+  CHECK(b.transport.asks == 2);
+  CHECK(b.device.state() == State::asking_mothership);
+}
+
+// A certificate Device whose claim carried a link PSK: its certificate with
+// the MotherShip, the PSK with its Controller.
+void a_certificate_device_with_a_link_psk_uses_it_with_its_controller(Checker& c) {
+  Bench b;
+  b.device.boot(0);
+  CHECK(!b.transport.session_keys.use_psk);
+  CHECK(b.transport.pin == b.identity.mothership_fingerprint);
+  b.device.on_mothership_reply(0, content(with_link_psk(controller_b())));
+  CHECK(b.transport.opens == 1);
+  CHECK(b.transport.session_keys.use_psk);
+  CHECK(b.transport.session_keys.pin == controller_b().fingerprint);
+}
+
 }  // namespace
 
 const Scenario kAll[] = {
@@ -681,6 +749,11 @@ const Scenario kAll[] = {
      a_power_cut_while_storing_a_seed_leaves_the_old_or_the_new_one},
     {"SettingsRoundTripAndBadOnesAreRefused", settings_round_trip_and_bad_ones_are_refused},
     {"TransportReportsReachTheOutcomesTheyMean", transport_reports_reach_the_outcomes_they_mean},
+    {"APskDeviceUsesItsFactoryPskThenTheLinkPsk",
+     a_psk_device_uses_its_factory_psk_then_the_link_psk},
+    {"APskDeviceGivenNoLinkPskAsksAgain", a_psk_device_given_no_link_psk_asks_again},
+    {"ACertificateDeviceWithALinkPskUsesItWithItsController",
+     a_certificate_device_with_a_link_psk_uses_it_with_its_controller},
 };
 const std::size_t kCount = sizeof kAll / sizeof kAll[0];
 

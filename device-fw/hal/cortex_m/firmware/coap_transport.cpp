@@ -123,8 +123,13 @@ void CoapTransport::close() {
   answered_ = false;
 }
 
-void CoapTransport::ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
+// This firmware does DTLS with certificates only (main.cpp refuses a PSK
+// Device's image): a link PSK from message 10 is not used, the Device presents
+// its certificate and pins the Controller's key, which the Controller admits
+// by the fingerprint in the notice (docs/protocol.md §13.3).
+void CoapTransport::ask_mothership(const ControllerAddress& mothership, const SessionKeys& keys,
                                    const char* urn) {
+  const Fingerprint& pin = keys.pin;
   std::size_t length = std::strlen(urn);
   if (length + 5 > sizeof query_) length = sizeof query_ - 5;  // a URN is at most 63 characters
   std::memcpy(query_, "urn=", 4);
@@ -135,8 +140,9 @@ void CoapTransport::ask_mothership(const ControllerAddress& mothership, const Fi
   pending_ = Pending::query;
 }
 
-void CoapTransport::open_controller(const ControllerAddress& controller, const Fingerprint& pin) {
-  if (!open(controller, pin, Purpose::controller)) failed_ = true;
+void CoapTransport::open_controller(const ControllerAddress& controller, const SessionKeys& keys,
+                                    const char*) {
+  if (!open(controller, keys.pin, Purpose::controller)) failed_ = true;
 }
 
 coap_pdu_t* CoapTransport::request(coap_pdu_code_t code, const char* path) {

@@ -43,9 +43,10 @@ class CoapTransport final : public Transport {
   // what came of it: sessions up or failed, answers, deadlines passed.
   void process(unsigned wait_ms);
 
-  void ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
+  void ask_mothership(const ControllerAddress& mothership, const SessionKeys& keys,
                       const char* urn) override;
-  void open_controller(const ControllerAddress& controller, const Fingerprint& pin) override;
+  void open_controller(const ControllerAddress& controller, const SessionKeys& keys,
+                       const char* urn) override;
   void register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) override;
   void renew_registration(const char* location) override;
   void close() override;

@@ -113,6 +113,13 @@ int run() {
         "unsupported");
     halt();
   }
+  if (!image->factory_psk.empty()) {
+    g_events.stopped(
+        "the provisioning image is a PSK Device's (docs/protocol.md 13.3): this firmware "
+        "does DTLS with certificates only",
+        "unsupported");
+    halt();
+  }
   if (image->private_key.empty()) {
     g_events.stopped(
         "the provisioning image holds no private key (the key was made on the "

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -21,6 +22,7 @@
 
 #include "posix_board.hpp"
 #include "tte/enrollment_url.hpp"
+#include "tte/hex.hpp"
 #include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/startup_error.hpp"
@@ -63,6 +65,8 @@ struct Bundle {
   std::string path, devid, urn;
   Identity identity{};
   DeviceKeys keys;
+  // A PSK Device's factory PSK (docs/protocol.md §13.3); identity.factory_psk points here.
+  std::optional<std::array<std::uint8_t, SessionKeys::kPskSize>> factory_psk;
 };
 
 // Message 1 (draft §2; docs/protocol.md §7), in the simulator: who the Device is, from the
@@ -78,9 +82,17 @@ Bundle read_bundle(const std::string& path, const std::optional<std::string>& mo
   const Json& device = json["device"];
   bundle.keys.private_key_pem = device.value("private_key_pem", "");
   bundle.keys.certificate_pem = device.value("certificate_pem", "");
-  if (bundle.keys.private_key_pem.empty() || bundle.keys.certificate_pem.empty())
+  if (device.contains("psk")) {
+    // A PSK Device: no key pair, its factory PSK instead.
+    std::array<std::uint8_t, SessionKeys::kPskSize> psk{};
+    if (!device["psk"].is_string() ||
+        !parse_hex_bytes(device["psk"].get<std::string>(), psk, "psk").ok())
+      throw StartupError(path + ": device.psk must be 32 hex digits");
+    bundle.factory_psk = psk;
+  } else if (bundle.keys.private_key_pem.empty() || bundle.keys.certificate_pem.empty()) {
     throw StartupError(path +
                        " holds no private key (the device made its own): it cannot be simulated");
+  }
   auto url = EnrollmentUrl::parse(json.value("enrollment_url", ""), IdPolicy::allow_example);
   if (!url.ok()) throw StartupError(path + ": enrollment_url: " + url.error().message);
   bundle.identity.led_frame = led::build_frame(url.value());
@@ -107,6 +119,7 @@ class Simulated final : public Observer {
         transport_(network, bundle_.keys),
         many_(many) {
     bundle_.identity.urn = bundle_.urn.c_str();
+    bundle_.identity.factory_psk = bundle_.factory_psk ? bundle_.factory_psk->data() : nullptr;
     device_ =
         std::make_unique<Device>(bundle_.identity, profile, timing,
                                  Hal{transport_, storage_, led_, entropy_, &thermometer_}, *this);

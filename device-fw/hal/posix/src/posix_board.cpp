@@ -88,13 +88,33 @@ CoapTransport::~CoapTransport() {
   close();
 }
 
-coap_session_t* CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin,
-                                    Purpose purpose) {
+coap_session_t* CoapTransport::open(const ControllerAddress& peer, const SessionKeys& keys,
+                                    const char* urn, Purpose purpose) {
   close();
-  pin_ = pin;
+  pin_ = keys.pin;
+  psk_session_ = keys.use_psk;
   pin_refused_ = false;
   connected_ = false;
   purpose_ = purpose;
+  if (keys.use_psk) {
+    // DTLS-PSK (docs/protocol.md §13.3): identity = the Dev URN. The handshake's
+    // Finished messages prove the peer holds the same PSK: nothing to pin.
+    psk_identity_ = urn;
+    psk_ = keys.psk;
+    coap_dtls_cpsk_t setup{};
+    setup.version = COAP_DTLS_CPSK_SETUP_VERSION;
+    setup.psk_info.identity.s = reinterpret_cast<const uint8_t*>(psk_identity_.data());
+    setup.psk_info.identity.length = psk_identity_.size();
+    setup.psk_info.key.s = psk_.data();
+    setup.psk_info.key.length = psk_.size();
+    coap_address_t address = address_of(peer);
+    session_ = coap_new_client_session_psk2(network_.context(), nullptr, &address, COAP_PROTO_DTLS,
+                                            &setup);
+    if (session_) coap_session_set_app_data(session_, this);
+    waiting_since_ = network_.now();
+    return session_;
+  }
+  if (!keys_.has_key_pair()) return nullptr;  // a PSK Device: no certificate sessions
   // libcoap 4.3.1 lets a client check neither a self-signed peer's key during
   // the handshake (validate_cn_call_back is skipped for self-signed
   // certificates; additional_tls_setup_call_back is only called for servers):
@@ -127,10 +147,10 @@ void CoapTransport::close() {
   query_waiting_ = false;
 }
 
-void CoapTransport::ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
+void CoapTransport::ask_mothership(const ControllerAddress& mothership, const SessionKeys& keys,
                                    const char* urn) {
   query_ = std::string("urn=") + urn;
-  if (!open(mothership, pin, Purpose::mothership)) return on_failure(false);
+  if (!open(mothership, keys, urn, Purpose::mothership)) return on_failure(false);
   query_waiting_ = true;
   pending_ = Pending::query;
 }
@@ -157,8 +177,9 @@ bool CoapTransport::peer_matches_pin() const {
   return fingerprint.ok() && fingerprint.value() == pin_;
 }
 
-void CoapTransport::open_controller(const ControllerAddress& controller, const Fingerprint& pin) {
-  if (!open(controller, pin, Purpose::controller)) on_failure(false);
+void CoapTransport::open_controller(const ControllerAddress& controller, const SessionKeys& keys,
+                                    const char* urn) {
+  if (!open(controller, keys, urn, Purpose::controller)) on_failure(false);
   // libcoap starts the handshake at once; on_event reports it.
 }
 
@@ -204,7 +225,7 @@ void CoapTransport::notify_observers(const char* path) {
 }
 
 void CoapTransport::on_connected() {
-  if (!peer_matches_pin()) {
+  if (!psk_session_ && !peer_matches_pin()) {
     // Nothing was sent over this session; it is failed (and closed) after
     // libcoap's processing returns, not from inside its callback.
     pin_refused_ = true;

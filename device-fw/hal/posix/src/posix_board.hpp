@@ -61,8 +61,10 @@ class SimulatedThermometer final : public Thermometer {
   std::function<Millis()> clock_;
 };
 
+// A certificate Device's key pair (PEM); a PSK Device has none (both empty).
 struct DeviceKeys {
   std::string private_key_pem, certificate_pem;
+  bool has_key_pair() const { return !private_key_pem.empty() && !certificate_pem.empty(); }
 };
 
 class CoapNetwork;
@@ -74,9 +76,10 @@ class CoapTransport final : public Transport {
   ~CoapTransport();
   void attach(Device& device) { device_ = &device; }
 
-  void ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
+  void ask_mothership(const ControllerAddress& mothership, const SessionKeys& keys,
                       const char* urn) override;
-  void open_controller(const ControllerAddress& controller, const Fingerprint& pin) override;
+  void open_controller(const ControllerAddress& controller, const SessionKeys& keys,
+                       const char* urn) override;
   void register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) override;
   void renew_registration(const char* location) override;
   void close() override;
@@ -91,7 +94,8 @@ class CoapTransport final : public Transport {
   using Purpose = SessionPurpose;
   using Pending = PendingRequest;
 
-  coap_session_t* open(const ControllerAddress& peer, const Fingerprint& pin, Purpose purpose);
+  coap_session_t* open(const ControllerAddress& peer, const SessionKeys& keys, const char* urn,
+                       Purpose purpose);
   void on_response(const coap_pdu_t* received);
   void on_failure(bool wrong_key);
   void on_connected();
@@ -105,6 +109,9 @@ class CoapTransport final : public Transport {
   Purpose purpose_ = Purpose::none;
   Pending pending_ = Pending::none;
   Fingerprint pin_;
+  bool psk_session_ = false;  // DTLS-PSK: the PSK proves the peer, no pin
+  std::string psk_identity_;  // libcoap keeps pointers to these until the handshake ends
+  std::array<std::uint8_t, SessionKeys::kPskSize> psk_{};
   bool pin_refused_ = false;
   bool connected_ = false;
   bool query_waiting_ = false;  // message 9 goes out once the MotherShip's key is checked

@@ -52,7 +52,9 @@ using Psk = std::array<std::uint8_t, EnrollmentAnswer::kPskSize>;
 // Message 6, POST /.well-known/tte/devices on the Controller.
 struct DeviceNotice {
   DevUrn urn;
-  Fingerprint fingerprint;
+  // The Device's DTLS key; none for a PSK Device (docs/protocol.md §13.3), whose
+  // notice then carries psk: a notice has a fingerprint, a psk, or both.
+  std::optional<Fingerprint> fingerprint;
   DevId dev_id;
   Otp otp;
   MsId::Host mothership;    // the MotherShip's host name, tte-XXXXXX.net

@@ -1,8 +1,9 @@
-// Factory PSKs at rest (docs/protocol.md §13.3): the MotherShip keeps each PSK
-// Device's factory PSK sealed with AES-256-GCM under a key outside the database
-// (psk.key in the data directory), so that a copy of the database alone gives
-// away no PSK. The Dev ID is authenticated with the PSK, so a sealed PSK moved to
-// another device's row does not open.
+// PSKs at rest (docs/protocol.md §11, §13.3): the MotherShip keeps each PSK
+// Device's factory PSK, and the Controller each Device's link PSK (message 6),
+// sealed with AES-256-GCM under a key outside the database (psk.key in the data
+// directory), so that a copy of the database alone gives away no PSK. The purpose
+// and the Dev ID are authenticated with the PSK, so a sealed PSK moved to another
+// device's row, or from one program's database to the other's, does not open.
 #ifndef TTE_HOST_PSK_SEAL_HPP
 #define TTE_HOST_PSK_SEAL_HPP
 
@@ -26,8 +27,21 @@ class PskSealer {
   static constexpr std::size_t kKeySize = 32;
   static constexpr std::uint8_t kVersion = 1;
 
+  // What the sealed PSKs are: the label at the head of the additional data.
+  enum class Purpose : std::uint8_t {
+    factory,     // "tte-factory-psk": a PSK Device's factory PSK, at the MotherShip
+    controller,  // "tte-link-psk": the Device-Controller PSK, at the Controller
+  };
+
   // Errors: crypto (a key that is not 32 bytes).
-  static Result<PskSealer> with_key(ByteView key);
+  static Result<PskSealer> with_key(ByteView key, Purpose purpose = Purpose::factory);
+
+  // The same key, sealing for another purpose.
+  PskSealer for_purpose(Purpose purpose) const {
+    PskSealer other = *this;
+    other.purpose_ = purpose;
+    return other;
+  }
 
   // A fresh random nonce for every seal. Errors: crypto.
   Result<SealedPsk> seal(DevId dev_id, const FactoryPsk& psk) const;
@@ -38,6 +52,7 @@ class PskSealer {
  private:
   PskSealer() = default;
   std::array<std::uint8_t, kKeySize> key_{};
+  Purpose purpose_ = Purpose::factory;
 };
 
 }  // namespace tte

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "tte/host/psk_seal.hpp"
 #include "tte/identifiers.hpp"
 
 namespace tte {
@@ -25,6 +26,9 @@ class DataDirectory {
 
   // The fingerprint of dtls.crt's key, which Devices pin. Throws StartupError.
   Fingerprint dtls_fingerprint() const;
+  // The key in psk.key that seals the PSKs this program keeps (docs/protocol.md
+  // §11, §13.3), created (64 hex digits, 0600) by the first use. Throws StartupError.
+  PskSealer psk_sealer(PskSealer::Purpose purpose) const;
   // A file named in the configuration: relative names are inside the directory.
   std::string resolve(const std::string& name) const;
 

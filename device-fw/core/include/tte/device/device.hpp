@@ -49,10 +49,14 @@ struct Timing {
 };
 
 struct Identity {
-  const char* urn;  // the Dev URN, also the RD endpoint name
+  const char* urn;  // the Dev URN, also the RD endpoint name (and a PSK Device's PSK identity)
   ControllerAddress mothership;
-  Fingerprint mothership_fingerprint;
+  Fingerprint mothership_fingerprint;  // pinned; unused by a PSK Device
   led::Frame led_frame;
+  // A PSK Device (docs/protocol.md §13.3): its factory PSK (SessionKeys::kPskSize
+  // bytes), which it uses with the MotherShip; it has no key pair, so it reaches
+  // only a Controller that message 10 gave a PSK for. Null: a certificate Device.
+  const std::uint8_t* factory_psk = nullptr;
 };
 
 // What came back for message 9, as the transport received it; the Device

@@ -9,6 +9,7 @@
 #ifndef TTE_DEVICE_HAL_HPP
 #define TTE_DEVICE_HAL_HPP
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -57,17 +58,30 @@ class Thermometer {
   ~Thermometer() = default;
 };
 
+// How a DTLS session proves both ends (docs/protocol.md §8, §13.3): the peer's
+// certificate pinned by its key's fingerprint while the Device presents its own
+// key (from the provisioning image); or DTLS-PSK, the PSK identity being the
+// Device's URN, for a PSK Device with the MotherShip (its factory PSK) and for
+// any Device whose Controller link has a PSK (message 10's key 4).
+struct SessionKeys {
+  static constexpr std::size_t kPskSize = 16;
+  Fingerprint pin;       // certificate sessions: the peer's key
+  bool use_psk = false;  // DTLS-PSK instead of certificates
+  std::array<std::uint8_t, kPskSize> psk{};
+};
+
 // CoAP over DTLS. One session to the MotherShip or one to the Controller at a
-// time; every session pins its peer's key fingerprint and presents the
-// Device's own key (from the provisioning image).
+// time.
 class Transport {
  public:
   // Message 9 (draft §2, §3.1; docs/protocol.md §8): GET /.well-known/tte?urn=<urn>
   // (Accept: application/cbor) to the MotherShip. Outcome: Device::on_mothership_reply.
-  virtual void ask_mothership(const ControllerAddress& mothership, const Fingerprint& pin,
+  virtual void ask_mothership(const ControllerAddress& mothership, const SessionKeys& keys,
                               const char* urn) = 0;
-  // Opens the DTLS session to the Controller. Outcome: Device::on_controller_session.
-  virtual void open_controller(const ControllerAddress& controller, const Fingerprint& pin) = 0;
+  // Opens the DTLS session to the Controller (urn: the PSK identity). Outcome:
+  // Device::on_controller_session.
+  virtual void open_controller(const ControllerAddress& controller, const SessionKeys& keys,
+                               const char* urn) = 0;
   // Message 11 (draft §2; docs/protocol.md §9): RFC 9176 POST /rd?ep=<urn>&lt=<lifetime> with
   // the link-format payload, on the open session. Outcome: Device::on_registration.
   virtual void register_endpoint(const char* urn, std::uint32_t lifetime, const char* links) = 0;
