@@ -33,11 +33,19 @@ std::string status_target(std::uint32_t devid, std::uint64_t otp) {
   return std::string("/.well-known/tte/status?") + credentials;
 }
 
+PskSealer psk_sealer() {
+  std::array<std::uint8_t, PskSealer::kKeySize> key{};
+  for (std::size_t i = 0; i < key.size(); ++i)
+    key[i] = static_cast<std::uint8_t>(0x40 + i);
+  return PskSealer::with_key(key).value();
+}
+
 class PublicApiTest : public ::testing::Test {
  protected:
   PublicApiTest()
       : db_(3),
-        writer_(db_.path(), test_hasher(), clock_.clock(), quiet_logger()),
+        writer_(db_.path(), test_hasher(), clock_.clock(), quiet_logger(),
+                WriterOptions{512, psk_sealer()}),
         reads_(db_.path()),
         clients_(30),
         guard_(GuessPolicy{},
@@ -143,6 +151,79 @@ TEST_F(PublicApiTest, FormBodyFromABrowserGetsPages) {
   EXPECT_EQ(form_again.status, 200);
   EXPECT_NE(form_again.body.find("already been used"), std::string::npos);
   EXPECT_EQ(form_again.body.find("<form"), std::string::npos);
+}
+
+// docs/protocol.md 13.3 in a browser: a PSK Device's form says it needs a link
+// PSK and ticks "make one for me"; the answer page shows the PSK made, once;
+// the MotherShip keeps it (sealed) for message 10. A PSK typed in is taken as it
+// is; a blank field is none (and a PSK Device then gets the 400 page).
+TEST_F(PublicApiTest, TheFormMakesALinkPskForAPskDeviceAndShowsItOnce) {
+  {
+    Store store(db_.path(), Store::Access::read_write);
+    std::vector<FactoryRecord> records;
+    for (std::uint32_t n : {7u, 8u}) {
+      records.push_back(FactoryRecord{
+          DevId(n), DevUrn::parse("urn:dev:ops:32473-Psk-" + std::to_string(n)).value(),
+          std::nullopt, Otp(0x1000 + n), FactoryPsk{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}});
+    }
+    const PskSealer sealer = psk_sealer();
+    ASSERT_TRUE(store.begin_immediate().ok());
+    ASSERT_TRUE(
+        insert_factory_records(store, test_hasher(), records.begin(), records.end(), &sealer)
+            .status.ok());
+    ASSERT_TRUE(store.commit().ok());
+  }
+  http::Headers headers = kBrowser;
+  headers.insert(headers.end(), kForm.begin(), kForm.end());
+  const std::string controller =
+      "cip=192.0.2.7&cport=5684&cfingerprint=" + std::string(kControllerFingerprint);
+  http::Response form = call(
+      api_, request("GET", "/.well-known/tte?otp=0000000000001007&devid=00000007", "", kBrowser));
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("no public-key crypto"), std::string::npos);
+  EXPECT_NE(form.body.find("name=\"cpsk_generate\"\n       value=\"1\" checked"), std::string::npos)
+      << form.body;
+  http::Response certificate_form = call(
+      api_, request("GET", "/.well-known/tte?otp=0000000000001001&devid=00000001", "", kBrowser));
+  EXPECT_EQ(certificate_form.body.find("no public-key crypto"), std::string::npos);
+  EXPECT_EQ(certificate_form.body.find(" checked"), std::string::npos);
+
+  // Left blank and not ticked: a PSK Device cannot be mapped so.
+  http::Response blank =
+      call(api_, request("POST", "/.well-known/tte?otp=0000000000001007&devid=00000007",
+                         controller + "&cpsk=", headers));
+  EXPECT_EQ(blank.status, 400);
+  EXPECT_NE(blank.body.find("PSK required"), std::string::npos);
+
+  http::Response made =
+      call(api_, request("POST", "/.well-known/tte?otp=0000000000001007&devid=00000007",
+                         controller + "&cpsk=&cpsk_generate=1", headers));
+  ASSERT_EQ(made.status, 200) << made.body;
+  const std::size_t at = made.body.find("<code>");
+  ASSERT_NE(at, std::string::npos) << made.body;
+  const std::string shown = made.body.substr(at + 6, 32);
+  EXPECT_EQ(shown.find_first_not_of("0123456789abcdef"), std::string::npos) << shown;
+  EXPECT_NE(made.body.find("shown only now"), std::string::npos);
+  // The answer to message 9 carries it (key 4); the record says a PSK is held.
+  Store store(db_.path(), Store::Access::read_only, nullptr);
+  store.use_psk_sealer(psk_sealer());
+  auto record = store.device(DevId(7));
+  ASSERT_TRUE(record.ok() && record.value() && record.value()->controller);
+  ASSERT_TRUE(record.value()->controller->psk);
+  char hex[33];
+  for (std::size_t i = 0; i < 16; ++i)
+    std::snprintf(hex + 2 * i, 3, "%02x", record.value()->controller->psk->at(i));
+  EXPECT_EQ(std::string(hex), shown);
+
+  // A PSK typed in is the one stored, and not shown back.
+  http::Response typed =
+      call(api_, request("POST", "/.well-known/tte?otp=0000000000001008&devid=00000008",
+                         controller + "&cpsk=00112233445566778899aabbccddeeff", headers));
+  ASSERT_EQ(typed.status, 200) << typed.body;
+  EXPECT_EQ(typed.body.find("shown only now"), std::string::npos);
+  auto typed_record = store.device(DevId(8));
+  ASSERT_TRUE(typed_record.ok() && typed_record.value()->controller->psk);
+  EXPECT_EQ(typed_record.value()->controller->psk->at(15), 0xff);
 }
 
 TEST_F(PublicApiTest, ABracketedIpv6ControllerAddressIsTakenWithoutItsBrackets) {
