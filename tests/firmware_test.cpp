@@ -187,6 +187,47 @@ TEST_F(Firmware, TheWholeStoryFromUnmappedToTheControllerSwitchingTheBoardsLed) 
   stop(*device);
 }
 
+// The PSK variant (docs/protocol.md 13.3) on the board: a Device with a factory
+// PSK and no key pair asks its MotherShip over DTLS-PSK and joins its Controller
+// over the link PSK the Introducer chose; the Controller then switches its LED.
+TEST_F(Firmware, APskDeviceEnrollsOverDtlsPskWithTheMotherShipAndItsController) {
+  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  ms.start();
+  const std::string batch = dir_.file("psk-boards");
+  RunResult minted =
+      ms.cli({"manufacture", "--psk", "--count", "1", "--out", batch, "--no-labels", "--urn",
+              "ops:32473-pskboard", "--mothership-coaps", seen_from_qemu(ms.coaps_port())});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  ControllerProcess controller(dir_, "strict");
+  controller.start();
+  auto device = boot(image(batch, 1, "psk-light"), "psk-light");
+  Json handshake = device->wait_for("handshake", "", std::chrono::seconds(60));
+  EXPECT_EQ(handshake["peer"], "mothership");
+  EXPECT_TRUE(contains(handshake["suite"].get<std::string>(), "PSK")) << handshake;
+  device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
+
+  const Json bundle = read_bundle(batch, 1);
+  RunResult enrolled =
+      run({TTE_INTRODUCER_BIN, "enroll", bundle["enrollment_url"], "--controller",
+           seen_from_qemu(controller.coaps()), "--controller-fingerprint", controller.fingerprint(),
+           "--notify", controller.http_origin(), "--token", controller.intake_token(), "--cafile",
+           ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", dir_.file("introducer"),
+           "--psk", "--json"});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err << enrolled.out;
+  device->wait_for("stored", "", std::chrono::seconds(60));
+  Json to_controller = device->wait_for("handshake", "", std::chrono::seconds(60));
+  EXPECT_EQ(to_controller["peer"], "controller");
+  EXPECT_TRUE(contains(to_controller["suite"].get<std::string>(), "PSK")) << to_controller;
+  Json registered = device->wait_for("state", "registered", std::chrono::seconds(60));
+  const std::string urn = registered["urn"];
+  EXPECT_EQ(controller.device(urn)["state"], "registered");
+  EXPECT_TRUE(controller.device(urn)["fingerprint"].is_null());
+  ASSERT_EQ(controller.cli({"device", "put", urn, "/light", "on"}).exit_code, 0);
+  EXPECT_TRUE(device->wait_for("light")["on"].get<bool>());
+  EXPECT_EQ(read_board_word(qmp_, kLedRegister) & 1u, 1u);
+  stop(*device);
+}
+
 TEST_F(Firmware, ARebootGoesStraightToTheControllerWithTheMotherShipStopped) {
   auto ms = std::make_unique<MotherShipProcess>(dir_);
   ms->start();

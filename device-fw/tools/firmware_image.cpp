@@ -255,7 +255,8 @@ int run(int argc, char** argv) {
   if (decoded->entropy_seed.empty())
     throw StartupError(image_path +
                        " is a version 1 image, with no entropy seed: mint the Device again");
-  if (decoded->private_key.empty())
+  // A PSK Device (docs/protocol.md 13.3) has its factory PSK instead of a key.
+  if (decoded->private_key.empty() && decoded->factory_psk.empty())
     throw StartupError(image_path +
                        " holds no private key (the Device made its own): this firmware "
                        "takes its key from the factory");

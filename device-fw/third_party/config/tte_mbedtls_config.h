@@ -1,7 +1,7 @@
 /* Mbed TLS 3.6 for a TTE Device: a DTLS 1.2 client with ECDHE-ECDSA on P-256 (docs/protocol.md:
- * TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, RFC 7252's mandatory suite, and AES-128-GCM), self-signed
- * X.509 certificates in DER whose keys are pinned by fingerprint (no CA, no validity dates: the
- * Device has no calendar), and nothing else. */
+ * TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, RFC 7252's mandatory suite, and AES-128-GCM) or PSK,
+ * self-signed X.509 certificates in DER whose keys are pinned by fingerprint (no CA, no validity
+ * dates: the Device has no calendar), and nothing else. */
 #ifndef TTE_MBEDTLS_CONFIG_H
 #define TTE_MBEDTLS_CONFIG_H
 
@@ -61,8 +61,13 @@
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
-#define MBEDTLS_SSL_CIPHERSUITES \
-  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+/* DTLS-PSK (docs/protocol.md 13.3): a PSK Device with its MotherShip, a link PSK with a Controller;
+ * TLS_PSK_WITH_AES_128_CCM_8 is RFC 7925's mandatory PSK suite. */
+#define MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
+#define MBEDTLS_PSK_MAX_LEN 16
+#define MBEDTLS_SSL_CIPHERSUITES                                                               \
+  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, \
+      MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8
 /* Record buffers: the largest handshake message is the peer's certificate (~0.5 KB for TTE's
  * self-signed P-256 certificates); CoAP messages stay under libcoap's 1152-byte MTU. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN 2048

@@ -63,9 +63,11 @@ bool CoapTransport::start(const Keys& keys, Profile profile, Events& events) {
   return true;
 }
 
-bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, Purpose purpose) {
+bool CoapTransport::open(const ControllerAddress& peer, const SessionKeys& keys, const char* urn,
+                         Purpose purpose) {
   close();
-  pin_ = pin;
+  pin_ = keys.pin;
+  psk_session_ = keys.use_psk;
   pin_refused_ = false;
   peer_alerted_ = false;
   connected_ = false;
@@ -75,6 +77,27 @@ bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, 
   opened_micros_ = clock().micros();
   opened_idle_micros_ = clock().idle_micros();
   deadline_ = clock().now() + kHandshakeDeadline;
+
+  coap_address_t address;
+  if (!address_of(peer, &address)) return false;
+  if (keys.use_psk) {
+    // DTLS-PSK (docs/protocol.md §13.3): identity = the Dev URN. The Finished
+    // messages prove the peer holds the PSK: nothing to pin. libcoap keeps
+    // pointers to the identity and key until the handshake is done.
+    std::size_t length = std::strlen(urn);
+    if (length >= sizeof psk_identity_) return false;
+    std::memcpy(psk_identity_, urn, length + 1);
+    psk_ = keys.psk;
+    coap_dtls_cpsk_t setup{};
+    setup.version = COAP_DTLS_CPSK_SETUP_VERSION;
+    setup.psk_info.identity.s = reinterpret_cast<const std::uint8_t*>(psk_identity_);
+    setup.psk_info.identity.length = length;
+    setup.psk_info.key.s = psk_.data();
+    setup.psk_info.key.length = psk_.size();
+    session_ = coap_new_client_session_psk2(context_, nullptr, &address, COAP_PROTO_DTLS, &setup);
+    return session_ != nullptr;
+  }
+  if (keys_.private_key.empty()) return false;  // a PSK Device has no certificate to show
 
   // The handshake verifies the peer's certificate (verify_peer_cert) so that
   // libcoap's callback sees it (on_certificate, where the pin is checked).
@@ -99,8 +122,6 @@ bool CoapTransport::open(const ControllerAddress& peer, const Fingerprint& pin, 
   define.private_key_def = COAP_PKI_KEY_DEF_DER_BUF;
   define.private_key_type = COAP_ASN1_PKEY_EC;
 
-  coap_address_t address;
-  if (!address_of(peer, &address)) return false;
   session_ = coap_new_client_session_pki(context_, nullptr, &address, COAP_PROTO_DTLS, &pki);
   return session_ != nullptr;
 }
@@ -123,26 +144,21 @@ void CoapTransport::close() {
   answered_ = false;
 }
 
-// This firmware does DTLS with certificates only (main.cpp refuses a PSK
-// Device's image): a link PSK from message 10 is not used, the Device presents
-// its certificate and pins the Controller's key, which the Controller admits
-// by the fingerprint in the notice (docs/protocol.md §13.3).
 void CoapTransport::ask_mothership(const ControllerAddress& mothership, const SessionKeys& keys,
                                    const char* urn) {
-  const Fingerprint& pin = keys.pin;
   std::size_t length = std::strlen(urn);
   if (length + 5 > sizeof query_) length = sizeof query_ - 5;  // a URN is at most 63 characters
   std::memcpy(query_, "urn=", 4);
   std::memcpy(query_ + 4, urn, length);
   query_[4 + length] = '\0';
   // The query goes out once the session is up and the MotherShip's key checked.
-  if (!open(mothership, pin, Purpose::mothership)) failed_ = true;
+  if (!open(mothership, keys, urn, Purpose::mothership)) failed_ = true;
   pending_ = Pending::query;
 }
 
 void CoapTransport::open_controller(const ControllerAddress& controller, const SessionKeys& keys,
-                                    const char*) {
-  if (!open(controller, keys.pin, Purpose::controller)) failed_ = true;
+                                    const char* urn) {
+  if (!open(controller, keys, urn, Purpose::controller)) failed_ = true;
 }
 
 coap_pdu_t* CoapTransport::request(coap_pdu_code_t code, const char* path) {
@@ -215,8 +231,9 @@ int CoapTransport::on_certificate(const char*, const std::uint8_t* der, std::siz
 }
 
 void CoapTransport::session_up() {
-  // Checked once more now that the session is up, before anything is sent on it.
-  if (!peer_matches_pin()) {
+  // Checked once more now that the session is up, before anything is sent on it
+  // (a PSK session's peer proved itself with the PSK).
+  if (!psk_session_ && !peer_matches_pin()) {
     pin_refused_ = true;
     failed_ = true;
     return;

@@ -5,7 +5,9 @@
 // Device's key and certificate from its provisioning image. The peer's key is
 // checked against the pinned fingerprint inside the handshake (libcoap's
 // certificate callback; a wrong key fails the handshake) and once more when
-// the session is up, before anything is sent on it.
+// the session is up, before anything is sent on it. Or DTLS-PSK (docs/protocol.md
+// §13.3): a PSK Device's factory PSK with the MotherShip, a link PSK with the
+// Controller, the Dev URN as identity.
 //
 // libcoap reports through callbacks in the middle of its processing; the
 // transport only records what happened there and tells the Device after
@@ -15,6 +17,7 @@
 #ifndef TTE_DEVICE_MPS2_COAP_TRANSPORT_HPP
 #define TTE_DEVICE_MPS2_COAP_TRANSPORT_HPP
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -70,7 +73,8 @@ class CoapTransport final : public Transport {
   static int wait_for_input(void* arg, std::uint32_t timeout_ms);
   static void on_log(coap_log_t level, const char* message);
 
-  bool open(const ControllerAddress& peer, const Fingerprint& pin, Purpose purpose);
+  bool open(const ControllerAddress& peer, const SessionKeys& keys, const char* urn,
+            Purpose purpose);
   bool send(coap_pdu_t* pdu, Pending pending);
   coap_pdu_t* request(coap_pdu_code_t code, const char* path);
   bool peer_matches_pin();
@@ -86,6 +90,9 @@ class CoapTransport final : public Transport {
   coap_session_t* session_ = nullptr;
   Purpose purpose_ = Purpose::none;
   Fingerprint pin_;
+  bool psk_session_ = false;  // DTLS-PSK (docs/protocol.md §13.3): no pin to check
+  char psk_identity_[64] = {};
+  std::array<std::uint8_t, SessionKeys::kPskSize> psk_{};
   bool pin_refused_ = false;
   bool peer_alerted_ = false;  // the peer sent a fatal alert (libcoap logs it)
   bool connected_ = false;

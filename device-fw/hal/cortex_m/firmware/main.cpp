@@ -113,14 +113,12 @@ int run() {
         "unsupported");
     halt();
   }
-  if (!image->factory_psk.empty()) {
-    g_events.stopped(
-        "the provisioning image is a PSK Device's (docs/protocol.md 13.3): this firmware "
-        "does DTLS with certificates only",
-        "unsupported");
+  const bool psk_device = !image->factory_psk.empty();  // docs/protocol.md 13.3
+  if (psk_device && image->factory_psk.size() != SessionKeys::kPskSize) {
+    g_events.stopped("the provisioning image's factory PSK is not 16 bytes", "syntax");
     halt();
   }
-  if (image->private_key.empty()) {
+  if (!psk_device && image->private_key.empty()) {
     g_events.stopped(
         "the provisioning image holds no private key (the key was made on the "
         "Device): this firmware takes its key from the factory",
@@ -179,7 +177,8 @@ int run() {
   }
 
   const Identity identity{image->urn.c_str(), image->mothership, image->mothership_fingerprint,
-                          led::build_frame(EnrollmentUrl(image->ms_id, image->dev_id, image->otp))};
+                          led::build_frame(EnrollmentUrl(image->ms_id, image->dev_id, image->otp)),
+                          psk_device ? image->factory_psk.data() : nullptr};
   const Timing timing = settings.timing();
   Device& device = *new (g_device_storage)
                        Device(identity, settings.profile, timing,
