@@ -114,7 +114,7 @@ TEST_F(ControllerTest, APskDeviceJoinsWithTheLinkPskOfItsNotice) {
     SCOPED_TRACE(policy);
     TempDir dir;
     ControllerProcess controller(dir, policy);
-    controller.start();
+    controller.start({"--half-open-timeout", "1"});
     const std::string urn = "urn:dev:ops:32473-Psk-7";
     const std::string link_text = "tte-link-psk-007";  // coap-client takes -k as text
     std::string link_hex;
@@ -151,9 +151,45 @@ TEST_F(ControllerTest, APskDeviceJoinsWithTheLinkPskOfItsNotice) {
     RunResult refused = controller.announce(neither.dump());
     EXPECT_EQ(status_of(refused), 400) << refused.out;
     EXPECT_TRUE(contains(refused.out, "psk")) << refused.out;
+    neither.erase("fingerprint");  // absent is null too
+    RunResult absent = controller.announce(neither.dump());
+    EXPECT_EQ(status_of(absent), 400) << absent.out;
+    EXPECT_TRUE(contains(absent.out, "\"field\":\"psk\"")) << absent.out;
+
+    // A black-box test found that a second notice could replace the PSK, or give a
+    // certificate Device one: whoever held the intake token could then join as it.
+    Json another = notice;
+    another["psk"] = std::string(32, 'a');
+    RunResult replaced = controller.announce(another.dump());
+    EXPECT_EQ(status_of(replaced), 409) << replaced.out;
+    ASSERT_EQ(status_of(controller.announce(test_notice())), 201);
+    Json back_door = Json::parse(test_notice());
+    back_door["psk"] = link_hex;
+    RunResult added = controller.announce(back_door.dump());
+    EXPECT_EQ(status_of(added), 409) << added.out;
+    RunResult as_certificate_device =
+        register_over_psk("urn:dev:ops:32473-Test-1", link_text, "urn:dev:ops:32473-Test-1");
+    EXPECT_FALSE(contains(as_certificate_device.out, "2.01")) << as_certificate_device.out;
+    // A member given twice says two things at once: refused.
+    const std::string twice =
+        "{\"urn\":\"urn:dev:ops:32473-Psk-6\",\"fingerprint\":null,\"devid\":\"" + devid_of(6) +
+        "\",\"otp\":\"" + otp_of(6) + "\",\"mothership\":\"" + MotherShipProcess::kHost +
+        "\",\"psk\":\"" + link_hex + "\",\"psk\":\"" + std::string(32, 'b') + "\"}";
+    RunResult doubled = controller.announce(twice);
+    EXPECT_EQ(status_of(doubled), 400) << doubled.out;
+    EXPECT_TRUE(controller.device("urn:dev:ops:32473-Psk-6").is_null());
+    Json zeros = notice;
+    zeros["urn"] = "urn:dev:ops:32473-Psk-5";
+    zeros["psk"] = std::string(32, '0');
+    EXPECT_EQ(status_of(controller.announce(zeros.dump())), 400);
 
     RunResult wrong_key = register_over_psk(urn, "tte-link-psk-00X", urn);
     EXPECT_FALSE(contains(wrong_key.out, "2.01")) << wrong_key.out;
+    // DTLS answers a wrong PSK with silence; the log names the identity that never completed.
+    EXPECT_TRUE(eventually(
+        [&] { return contains(read_text(controller.log()), "did not complete (a wrong PSK?)"); },
+        10s))
+        << read_text(controller.log());
     RunResult wrong_identity = register_over_psk("urn:dev:ops:32473-Psk-9", link_text, urn);
     EXPECT_FALSE(contains(wrong_identity.out, "2.01")) << wrong_identity.out;
     // The session is the announced Device's: it registers under its own URN only.

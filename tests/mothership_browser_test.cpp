@@ -29,7 +29,9 @@ TEST(MotherShipBrowser, FormOnAPhoneMapsTheDeviceAndWarnsOnTheSecondSubmit) {
   browser.switch_to(0);
 
   EXPECT_EQ(browser.evaluate("document.title"), "Enroll device 00000001 - tte-00000A.net");
-  EXPECT_EQ(browser.evaluate("document.querySelectorAll('input').length"), 4);
+  // cip, cport, cfingerprint, description, and the link PSK with its "make one" box.
+  EXPECT_EQ(browser.evaluate("document.querySelectorAll('input').length"), 6);
+  EXPECT_EQ(browser.evaluate("document.getElementById('cpsk_generate').checked"), false);
   // Usable on a phone: nothing wider than the 390-pixel screen, nothing loaded from elsewhere.
   EXPECT_EQ(browser.evaluate("document.documentElement.scrollWidth <= 390"), true);
   Overflow form = browser.overflow();
@@ -78,6 +80,52 @@ TEST(MotherShipBrowser, FormOnAPhoneMapsTheDeviceAndWarnsOnTheSecondSubmit) {
   // The MotherShip agrees: one mapping, stored with the description.
   RunResult shown = ms.cli({"device", "show", "1", "--json"});
   EXPECT_NE(shown.out.find("\"description\":\"Hall light\""), std::string::npos) << shown.out;
+  EXPECT_EQ(ms.stop(), 0);
+}
+
+// A PSK Device (docs/protocol.md 13.3) in the browser: the form says it needs a
+// link PSK and has "make one for me" ticked; the answer shows the PSK made, once.
+TEST(MotherShipBrowser, APskDevicesFormMakesALinkPskAndShowsItOnce) {
+  ASSERT_TRUE(Browser::available()) << "Debian's chromium is needed (./tte test installs it)";
+  TempDir dir;
+  MotherShipProcess ms(dir);
+  ms.import("{\"devid\":\"" + devid_of(2) +
+            "\",\"urn\":\"urn:dev:ops:32473-Psk-2\",\"psk\":\"000102030405060708090a0b0c0d0e0f\","
+            "\"otp\":\"" +
+            otp_of(2) + "\"}\n");
+  ms.start();
+  BrowserOptions options;
+  options.host_resolver_rules = std::string("MAP ") + MotherShipProcess::kHost + " 127.0.0.1";
+  options.trusted_spki = {spki_sha256_base64(ms.data_dir() + "/https.crt")};
+  Browser browser(dir, options);
+  browser.navigate(ms.url("/.well-known/tte?otp=" + otp_of(2) + "&devid=" + devid_of(2)));
+  std::string page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("no public-key crypto"), std::string::npos) << page;
+  EXPECT_EQ(browser.evaluate("document.getElementById('cpsk_generate').checked"), true);
+  Overflow form = browser.overflow();
+  EXPECT_TRUE(form.fits(390)) << "the PSK Device's form: " << form.describe();
+  // A link PSK typed wrong is caught by the browser (the pattern attribute).
+  EXPECT_EQ(browser.evaluate("document.getElementById('cpsk').value = 'abc';"
+                             "document.querySelector('form').checkValidity()"),
+            false);
+  browser.act_and_wait_for_load(std::string("document.getElementById('cpsk').value = '';"
+                                            "document.getElementById('cip').value = '127.0.0.1';"
+                                            "document.getElementById('cfingerprint').value = '") +
+                                kControllerFingerprint +
+                                "';"
+                                "document.querySelector('button[type=submit]').click();");
+  page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("Device mapped"), std::string::npos) << page;
+  EXPECT_NE(page.find("shown only now"), std::string::npos) << page;
+  const std::string shown =
+      browser.evaluate("document.querySelector('code').innerText").get<std::string>();
+  EXPECT_EQ(shown.size(), 32u) << shown;
+  EXPECT_EQ(shown.find_first_not_of("0123456789abcdef"), std::string::npos) << shown;
+  Overflow mapped = browser.overflow();
+  EXPECT_TRUE(mapped.fits(390)) << "the mapped page with its PSK: " << mapped.describe();
+  write_text(TTE_ARTIFACT_DIR "/mothership-psk-mapped.png", browser.screenshot_png());
+  RunResult status = ms.cli({"device", "show", "2", "--json"});
+  EXPECT_NE(status.out.find("\"psk\":true"), std::string::npos) << status.out;
   EXPECT_EQ(ms.stop(), 0);
 }
 

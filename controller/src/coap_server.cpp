@@ -43,19 +43,7 @@ using coaps::uri_path_of;
 
 constexpr long kMaxSendFragment = 1500;
 
-std::string remote_address(const coap_session_t* session) {
-  const coap_address_t* remote = coap_session_get_addr_remote(session);
-  char text[INET6_ADDRSTRLEN] = "?";
-  if (remote->addr.sa.sa_family == AF_INET) {
-    inet_ntop(AF_INET, &remote->addr.sin.sin_addr, text, sizeof text);
-    return std::string(text) + ":" + std::to_string(ntohs(remote->addr.sin.sin_port));
-  }
-  if (remote->addr.sa.sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(remote->addr.sin6.sin6_port));
-  }
-  return text;
-}
+using coaps::remote_address;
 
 std::int64_t steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -77,6 +65,7 @@ struct Peer {
   std::int64_t last_heard_ms = 0;  // steady clock: the last datagram from it
   bool live = false;               // counted in live_sessions
   std::string psk_identity;        // a DTLS-PSK session's identity (its Dev URN), else empty
+  bool handshake_done = false;     // COAP_EVENT_DTLS_CONNECTED came
 };
 
 // What the logs name a peer by: its key's fingerprint, or a PSK session's identity.
@@ -272,12 +261,9 @@ struct CoapServer::Impl {
     auto* self = static_cast<Impl*>(arg);
     auto found = self->registry.psk_session(identity);
     if (!found) {
-      std::string shown(identity.substr(0, 80));
-      for (char& c : shown)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
       self->logger.warning("refused", {{"listener", "coaps"},
                                        {"client", remote_address(session)},
-                                       {"psk_identity", shown},
+                                       {"psk_identity", coaps::printable_identity(identity)},
                                        {"reason", "no Device announced with this PSK identity"}});
       return 0;
     }
@@ -303,6 +289,7 @@ struct CoapServer::Impl {
     switch (event) {
       case COAP_EVENT_DTLS_CONNECTED:
         if (peer) {
+          peer->handshake_done = true;
           self->registry.joined(peer->key, self->clock());
           self->touch(session);
           auto [name, value] = peer_name(*peer);
@@ -318,6 +305,15 @@ struct CoapServer::Impl {
         break;
       case COAP_EVENT_SERVER_SESSION_DEL:
         if (peer) {
+          // A wrong PSK fails the Finished check, which DTLS answers with silence:
+          // the one trace of it is a known identity that never completed.
+          if (!peer->handshake_done && !peer->psk_identity.empty()) {
+            self->logger.warning(
+                "refused", {{"listener", "coaps"},
+                            {"client", remote_address(session)},
+                            {"psk_identity", peer->psk_identity},
+                            {"reason", "the DTLS-PSK handshake did not complete (a wrong PSK?)"}});
+          }
           self->session_gone(session, *peer);
           self->session_of_id.erase(peer->id);
           self->peers.erase(peer);

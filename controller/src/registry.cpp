@@ -311,9 +311,16 @@ Result<std::optional<DeviceEntry>> Registry::announced_entry(const DeviceNotice&
     if (auto opened = psk_sealer_->unseal(*by_key->dev_id, *by_key->sealed_psk); opened.ok())
       held = opened.value();
   }
+  // Once announced, a Device's PSK is what it joins with: a notice may not
+  // change, add or drop it, any more than the key (the operator removes the
+  // Device first). Otherwise anyone with the intake token could join as it.
+  if (by_key && by_key->announced_at &&
+      (by_key->sealed_psk.has_value() != notice.psk.has_value() || held != notice.psk)) {
+    return make_error(Errc::duplicate, "this URN is already announced with another PSK", "psk");
+  }
   if (by_key && by_key->announced_at && by_key->dev_id && *by_key->dev_id == notice.dev_id &&
       by_key->otp && by_key->otp->value() == notice.otp.value() &&
-      by_key->mothership == notice.mothership.view() && held == notice.psk) {
+      by_key->mothership == notice.mothership.view()) {
     return std::optional<DeviceEntry>();  // the same notice again (an Introducer retrying)
   }
   DeviceEntry entry = by_key ? *by_key : DeviceEntry{};

@@ -87,11 +87,12 @@ TEST_F(RegistryTest, APskNoticeIsKeptSealedAndOpensForItsIdentityOnly) {
     ASSERT_TRUE(entry);
     EXPECT_TRUE(entry->psk_only);
     EXPECT_TRUE(entry->sealed_psk.has_value());
-    // A new PSK for the same Device is an update, not a repeat.
+    // Once announced, no notice changes the PSK (anyone with the intake token
+    // could then join as the Device): another PSK is a conflict, and the held one stays.
     auto renewed = psk_notice;
     renewed.psk->at(0) ^= 1;
-    EXPECT_EQ(registry.announce(renewed, 1002).value(), Announced::repeated);
-    EXPECT_EQ(registry.psk_session(urn)->psk, *renewed.psk);
+    EXPECT_EQ(registry.announce(renewed, 1002).error().code, Errc::duplicate);
+    EXPECT_EQ(registry.psk_session(urn)->psk, psk);
     EXPECT_EQ(registry.announce(psk_notice, 1003).value(), Announced::repeated);
     // A certificate Device announced with a link PSK keeps its fingerprint as its key.
     auto both = notice("urn:dev:ops:32473-Light-0009", 'c');
@@ -99,6 +100,17 @@ TEST_F(RegistryTest, APskNoticeIsKeptSealedAndOpensForItsIdentityOnly) {
     ASSERT_TRUE(registry.announce(both, 1004).ok());
     EXPECT_EQ(registry.psk_session("urn:dev:ops:32473-Light-0009")->key, *both.fingerprint);
     EXPECT_FALSE(registry.device("urn:dev:ops:32473-Light-0009")->psk_only);
+    // A certificate Device announced without one gains no PSK (a back door) from a later
+    // notice, nor does one announced with a PSK lose it.
+    auto plain = notice("urn:dev:ops:32473-Light-0010", 'd');
+    ASSERT_TRUE(registry.announce(plain, 1005).ok());
+    auto plus_psk = plain;
+    plus_psk.psk = psk;
+    EXPECT_EQ(registry.announce(plus_psk, 1006).error().field, std::string("psk"));
+    EXPECT_FALSE(registry.psk_session("urn:dev:ops:32473-Light-0010"));
+    auto dropped = both;
+    dropped.psk.reset();
+    EXPECT_EQ(registry.announce(dropped, 1007).error().code, Errc::duplicate);
   }
   for (const std::string& file : {db(), db() + "-wal"}) {
     if (!std::filesystem::exists(file)) continue;

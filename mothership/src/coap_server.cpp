@@ -48,14 +48,24 @@ struct CoapServer::Impl {
   // factory PSK is unsealed for this handshake. Unknown identities, certificate
   // Devices and a storage failure refuse the handshake. A revoked PSK Device gets
   // its session, and then 4.03 revoked, as a certificate Device does.
-  static std::size_t psk_for(void* arg, coap_session_t*, std::string_view identity,
+  static std::size_t psk_for(void* arg, coap_session_t* session, std::string_view identity,
                              std::array<std::uint8_t, 64>& psk) {
     auto* self = static_cast<Impl*>(arg);
-    if (!self->options.psk_sealer || !DevUrn::parse(identity).ok()) return 0;
+    auto refuse = [&](const char* reason) -> std::size_t {
+      self->logger.warning("refused", {{"listener", "coaps"},
+                                       {"client", coaps::remote_address(session)},
+                                       {"psk_identity", coaps::printable_identity(identity)},
+                                       {"reason", reason}});
+      return 0;
+    };
+    if (!self->options.psk_sealer) return refuse("no PSK Devices here");
+    if (!DevUrn::parse(identity).ok()) return refuse("not a Dev URN");
     auto found = self->store.device_by_urn(identity);
-    if (!found.ok() || !found.value() || !found.value()->sealed_psk) return 0;
+    if (!found.ok()) return refuse("the database cannot be read");
+    if (!found.value() || !found.value()->sealed_psk ||
+        found.value()->urn.view() != identity)  // stored in lower case: compared exactly
+      return refuse("no PSK Device has this URN");
     const DeviceRecord& device = *found.value();
-    if (device.urn.view() != identity) return 0;  // stored in lower case: compared exactly
     auto opened = self->options.psk_sealer->unseal(device.dev_id, *device.sealed_psk);
     if (!opened.ok()) {
       self->logger.error("a sealed factory PSK does not open (psk.key replaced?)",

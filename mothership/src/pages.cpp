@@ -200,9 +200,15 @@ std::string mapped(const std::string& host, const StateObject& device,
   }
   return shown(page(
       host, "Device mapped",
-      render_page(
-          web::mapped_html,
-          PageValues().html("device", std::move(details).value()).html("psk", std::move(psk)))));
+      render_page(web::mapped_html,
+                  PageValues()
+                      .html("device", std::move(details).value())
+                      .html("psk", std::move(psk))
+                      .text("keep", device.fingerprint ? "Keep the fingerprint: your Controller "
+                                                         "can use it to recognise the device."
+                                                       : "This device has no key: your "
+                                                         "Controller recognises it by its URN "
+                                                         "and its link PSK."))));
 }
 
 std::string already_used(const std::string& host, const StateObject& device) {

@@ -265,7 +265,8 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
   job.client = request.client_address;
   std::string devid(claim.dev_id.to_string().view());
   job.done = [this, html, devid, client = request.client_address, dev_id = claim.dev_id, made_psk,
-              respond](ClaimResult result) {
+              form_values = html ? form_values_of(request.body) : pages::FormValues{},
+              respond](ClaimResult result) mutable {
     http::Response response;
     // The OTP was right, or never compared: the slots go back.
     if (result.storage_failed || result.outcome != ClaimOutcome::not_authorized)
@@ -304,8 +305,18 @@ void PublicApi::claim(const http::Request& request, http::Respond respond) {
               "This is a PSK Device (no key pair, docs/protocol.md 13.3): the claim must carry "
               "cpsk, a PSK for its link to the Controller (tte-introducer enroll --psk). Nothing "
               "was mapped; the OTP is still good.";
-          response = html ? page(400, pages::error(host_, 400, "PSK required", detail))
-                          : problem_response(400, "psk-required", "PSK required", detail, "cpsk");
+          if (html) {
+            // The browser gets the form again, its values kept, the PSK field marked.
+            form_values.psk_device = true;
+            form_values.cpsk_generate = true;
+            response = page(400, pages::form(host_, devid, form_values,
+                                             "This device has no public-key crypto: it needs a "
+                                             "link PSK. Type one, or tick \"Make a link PSK for "
+                                             "me\".",
+                                             "cpsk"));
+          } else {
+            response = problem_response(400, "psk-required", "PSK required", detail, "cpsk");
+          }
           break;
         }
       }

@@ -193,7 +193,9 @@ TEST_F(PublicApiTest, TheFormMakesALinkPskForAPskDeviceAndShowsItOnce) {
       call(api_, request("POST", "/.well-known/tte?otp=0000000000001007&devid=00000007",
                          controller + "&cpsk=", headers));
   EXPECT_EQ(blank.status, 400);
-  EXPECT_NE(blank.body.find("PSK required"), std::string::npos);
+  EXPECT_NE(blank.body.find("it needs a link PSK"), std::string::npos);
+  EXPECT_NE(blank.body.find("id=\"cpsk\" name=\"cpsk\""), std::string::npos);  // the form again
+  EXPECT_NE(blank.body.find("value=\"192.0.2.7\""), std::string::npos);
 
   http::Response made =
       call(api_, request("POST", "/.well-known/tte?otp=0000000000001007&devid=00000007",

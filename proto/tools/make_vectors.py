@@ -634,8 +634,24 @@ def messages():
         {"json": {"urn": "urn:dev:ops:32473-Light-0001", "fingerprint": fp_d, "devid": "abcdef01",
                   "otp": "123456789abcdef0", "mothership": "tte-00000A.net",
                   "description": "Küche – Deckenlicht", "psk": bytes(range(16)).hex()}},
+        # A PSK Device (docs/protocol.md 13.3): no key, so no fingerprint; the link PSK instead.
+        {"json": {"urn": "urn:dev:ops:32473-Light-0005", "fingerprint": None, "devid": "00000005",
+                  "otp": "00000000deadbeef", "mothership": "tte-00000A.net", "description": "",
+                  "psk": bytes(range(1, 17)).hex()}},
     ]
+    psk_notice = notices[2]["json"]
     notice_invalid = [
+        # Neither a fingerprint nor a PSK: nothing the Controller could admit the Device by.
+        {"text": json.dumps({k: v for k, v in psk_notice.items() if k != "psk"}), "error": "missing",
+         "field": "psk"},
+        {"text": json.dumps({k: v for k, v in psk_notice.items() if k not in ("psk", "fingerprint")}),
+         "error": "missing", "field": "psk"},
+        # All zeros is a placeholder, not a secret.
+        {"text": json.dumps({**psk_notice, "psk": "00" * 16}), "error": "out_of_range", "field": "psk"},
+        {"text": json.dumps({**psk_notice, "psk": "00" * 15}), "error": "syntax", "field": "psk"},
+        # A member given twice (JSON allows it; a message that says two things is refused).
+        {"text": json.dumps(psk_notice)[:-1] + ', "psk": "' + "11" * 16 + '"}', "error": "duplicate",
+         "field": "json"},
         {"text": json.dumps({**notices[0]["json"], "mothership": "example.com"}), "error": "syntax",
          "field": "mothership"},
         {"text": json.dumps({**notices[0]["json"], "description": "a\nb"}), "error": "syntax",

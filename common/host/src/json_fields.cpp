@@ -1,5 +1,9 @@
 #include "tte/host/json_fields.hpp"
 
+#include <set>
+#include <string>
+#include <vector>
+
 namespace tte::json {
 
 bool nesting_within(std::string_view text, int max_depth) {
@@ -32,8 +36,25 @@ nlohmann::json parse_untrusted(std::string_view text) {
 
 Result<nlohmann::json> parse_object(std::string_view text) {
   if (!nesting_within(text)) return make_error(Errc::syntax, "JSON nested too deeply", "json");
-  auto json = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  // Each object's member names as the parser meets them: nlohmann keeps the last
+  // of a name given twice, which would let a message say two things at once.
+  std::vector<std::set<std::string>> names;
+  bool duplicate = false;
+  nlohmann::json::parser_callback_t track = [&](int, nlohmann::json::parse_event_t event,
+                                                nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      names.emplace_back();
+    } else if (event == Event::object_end) {
+      if (!names.empty()) names.pop_back();
+    } else if (event == Event::key && !names.empty() && parsed.is_string()) {
+      if (!names.back().insert(parsed.get<std::string>()).second) duplicate = true;
+    }
+    return true;
+  };
+  auto json = nlohmann::json::parse(text.begin(), text.end(), track, /*allow_exceptions=*/false);
   if (json.is_discarded()) return make_error(Errc::syntax, "malformed JSON", "json");
+  if (duplicate) return make_error(Errc::duplicate, "a member is given twice", "json");
   if (!json.is_object()) return make_error(Errc::syntax, "a JSON object was expected", "json");
   return json;
 }

@@ -39,6 +39,11 @@ std::string hex_of(ByteView bytes) {
 Result<Psk> parse_psk(std::string_view text, const char* field) {
   Psk psk{};
   TTE_TRY(parse_hex_bytes(text, psk, field));
+  // All zeros is a placeholder, not a secret.
+  bool zero = true;
+  for (std::uint8_t b : psk)
+    zero = zero && b == 0;
+  if (zero) return make_error(Errc::out_of_range, "a PSK of all zeros is no secret", field);
   return psk;
 }
 
@@ -196,8 +201,9 @@ Result<DeviceNotice> DeviceNotice::from_json(std::string_view text, IdPolicy pol
   TTE_ASSIGN_OR_RETURN(Json json, parse_object(text));
   TTE_ASSIGN_OR_RETURN(std::string_view urn_text, string_member(json, "urn"));
   TTE_ASSIGN_OR_RETURN(DevUrn urn, for_member(DevUrn::parse(urn_text), "urn"));
+  // Absent or null: a PSK Device's notice, which must then carry psk (below).
   std::optional<Fingerprint> fingerprint;
-  if (!json.contains("fingerprint") || !json["fingerprint"].is_null()) {
+  if (json.contains("fingerprint") && !json["fingerprint"].is_null()) {
     TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
     TTE_ASSIGN_OR_RETURN(fingerprint,
                          for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));

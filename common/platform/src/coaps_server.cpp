@@ -128,6 +128,31 @@ const char* ServerTls::cipher_preference() const {
   return psk_lookup_ ? ciphers_.c_str() : kCipherPreference;
 }
 
+std::string printable_identity(std::string_view identity) {
+  constexpr std::size_t kShown = 80;
+  std::string shown(identity.substr(0, kShown));
+  for (char& c : shown) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f) c = '?';
+  }
+  if (identity.size() > kShown) shown += "...(" + std::to_string(identity.size()) + " bytes)";
+  return shown;
+}
+
+std::string remote_address(const coap_session_t* session) {
+  const coap_address_t* remote = coap_session_get_addr_remote(session);
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (remote->addr.sa.sa_family == AF_INET) {
+    inet_ntop(AF_INET, &remote->addr.sin.sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(ntohs(remote->addr.sin.sin_port));
+  }
+  if (remote->addr.sa.sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof text);
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(remote->addr.sin6.sin6_port));
+  }
+  return text;
+}
+
 void ServerTls::enable_psk(coap_context_t* context, PskLookup lookup, void* arg) {
   if (configured_) throw StartupError("DTLS-PSK must be enabled before the first session");
   psk_lookup_ = lookup;

@@ -66,6 +66,12 @@ class DtlsIdentity {
 // cipher preference and a certificate check that computes the peer's key
 // fingerprint and asks `admit` (trust is a pinned key, never a CA: OpenSSL
 // still checks the peer's CertificateVerify, so it proves it holds the key).
+// A DTLS-PSK identity as logs show it: control characters and bytes past
+// ASCII as '?', at most 80 of them, then "...(N bytes)" when it was longer.
+std::string printable_identity(std::string_view identity);
+// The session's peer as "192.0.2.9:40123" or "[2001:db8::9]:40123".
+std::string remote_address(const coap_session_t* session);
+
 class ServerTls {
  public:
   // Runs inside the handshake: true admits the peer (the session's app data
