@@ -5,6 +5,7 @@
 
 #include "support/browser.hpp"
 #include "support/mothership.hpp"
+#include "tte/host/otp_crypto.hpp"
 
 namespace tte::test {
 namespace {
@@ -126,6 +127,65 @@ TEST(MotherShipBrowser, APskDevicesFormMakesALinkPskAndShowsItOnce) {
   write_text(TTE_ARTIFACT_DIR "/mothership-psk-mapped.png", browser.screenshot_png());
   RunResult status = ms.cli({"device", "show", "2", "--json"});
   EXPECT_NE(status.out.find("\"psk\":true"), std::string::npos) << status.out;
+  EXPECT_EQ(ms.stop(), 0);
+}
+
+// The box's pages (docs/protocol.md 13.2) on a phone's width: the form for the
+// whole range, the list of every mapped Device, and, on a second submit from
+// another tab, the page naming the Devices already used.
+TEST(MotherShipBrowser, TheBoxPagesWorkOnAPhone) {
+  ASSERT_TRUE(Browser::available()) << "Debian's chromium is needed (./tte test installs it)";
+  const BoxUrl::Key key{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  std::string records;
+  for (std::uint32_t n = 0x1000; n < 0x1000 + 24; ++n) {
+    records += "{\"devid\":\"" + devid_of(n) + "\",\"urn\":\"urn:dev:ops:32473-Box-" +
+               std::to_string(n) + "\",\"fingerprint\":\"" + kDeviceFingerprint + "\",\"otp\":\"" +
+               std::string(box_device_otp(key, DevId(n)).value().to_string().view()) + "\"}\n";
+  }
+  TempDir dir;
+  MotherShipProcess ms(dir);
+  ms.import(records);
+  ms.start();
+  BrowserOptions options;
+  options.host_resolver_rules = std::string("MAP ") + MotherShipProcess::kHost + " 127.0.0.1";
+  options.trusted_spki = {spki_sha256_base64(ms.data_dir() + "/https.crt")};
+  Browser browser(dir, options);
+  const std::string form_url = ms.url("/.well-known/tte/box?first=" + devid_of(0x1000) +
+                                      "&count=24&key=000102030405060708090a0b0c0d0e0f");
+  browser.navigate(form_url);
+  int second = browser.open_tab();
+  browser.navigate(form_url);
+  browser.switch_to(0);
+  std::string page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("24 devices"), std::string::npos) << page;
+  EXPECT_NE(page.find("00001017"), std::string::npos) << page;  // the range's last Dev ID
+  Overflow form = browser.overflow();
+  EXPECT_TRUE(form.fits(390)) << "the box form: " << form.describe();
+  EXPECT_EQ(browser.evaluate("performance.getEntriesByType('resource').length"), 0);
+  write_text(TTE_ARTIFACT_DIR "/mothership-box-form.png", browser.screenshot_png());
+
+  const std::string fill = std::string(
+                               "document.getElementById('cip').value = '127.0.0.1';"
+                               "document.getElementById('cfingerprint').value = '") +
+                           kControllerFingerprint + "';";
+  browser.act_and_wait_for_load(fill + "document.querySelector('button[type=submit]').click();");
+  page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("urn:dev:ops:32473-Box-4119"), std::string::npos) << page;  // 0x1017
+  EXPECT_EQ(browser.evaluate("document.querySelectorAll('tbody tr').length"), 24);
+  Overflow mapped = browser.overflow();
+  EXPECT_TRUE(mapped.fits(390)) << "the mapped box: " << mapped.describe();
+  write_text(TTE_ARTIFACT_DIR "/mothership-box-mapped.png", browser.screenshot_png());
+
+  browser.switch_to(second);
+  browser.act_and_wait_for_load(fill + "document.querySelector('button[type=submit]').click();");
+  page = browser.evaluate("document.body.innerText");
+  EXPECT_NE(page.find("urn:dev:ops:32473-Box-4096"), std::string::npos) << page;
+  EXPECT_EQ(browser.evaluate("document.querySelectorAll('tbody tr').length"), 24);
+  Overflow used = browser.overflow();
+  EXPECT_TRUE(used.fits(390)) << "the used box: " << used.describe();
+  write_text(TTE_ARTIFACT_DIR "/mothership-box-already-used.png", browser.screenshot_png());
+  RunResult shown = ms.cli({"device", "show", devid_of(0x1017), "--json"});
+  EXPECT_NE(shown.out.find("\"state\":\"mapped\""), std::string::npos) << shown.out;
   EXPECT_EQ(ms.stop(), 0);
 }
 

@@ -87,13 +87,14 @@ Result<std::string> device_table(const std::vector<StateObject>& devices) {
   std::string rows;
   rows.reserve(devices.size() * 120);
   for (const StateObject& device : devices) {
-    rows += "<tr><td>";
+    // data-label: on a phone each row is a card, each cell under its column's name.
+    rows += "<tr><td data-label=\"Dev ID\">";
     rows += html_escape(device.dev_id.to_string().view());
-    rows += "</td><td>";
+    rows += "</td><td data-label=\"URN\">";
     rows += html_escape(device.urn.view());
-    rows += "</td><td>";
+    rows += "</td><td data-label=\"State\">";
     rows += html_escape(device_state_name(device.state));
-    rows += "</td><td>";
+    rows += "</td><td data-label=\"Mapped\">";
     rows += html_escape(time_or_dash(device.mapped_at));
     rows += "</td></tr>\n";
   }

@@ -99,10 +99,12 @@ TEST(Pages, TheBoxPagesShowTheRangeAndTheDevices) {
       box_mapped("tte-00000A.net", BoxClaimAnswer{DevId(0xabcdef01), 2, {device(), second}});
   expect_a_whole_page(mapped_box, "Box mapped");
   EXPECT_TRUE(contains(mapped_box,
-                       "<tr><td>abcdef01</td><td>urn:dev:mac:0024beffabcdef01</td>"
-                       "<td>mapped</td><td>2026-11-28T05:28:40Z</td></tr>"))
+                       "<tr><td data-label=\"Dev ID\">abcdef01</td><td "
+                       "data-label=\"URN\">urn:dev:mac:0024beffabcdef01</td>"
+                       "<td data-label=\"State\">mapped</td><td "
+                       "data-label=\"Mapped\">2026-11-28T05:28:40Z</td></tr>"))
       << mapped_box;
-  EXPECT_TRUE(contains(mapped_box, "<td>abcdef02</td>")) << mapped_box;
+  EXPECT_TRUE(contains(mapped_box, "<td data-label=\"Dev ID\">abcdef02</td>")) << mapped_box;
 
   const std::string used = box_already_used("tte-00000A.net", DevId(0xabcdef00), 3, {second});
   expect_a_whole_page(used, "Already enrolled");

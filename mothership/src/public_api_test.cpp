@@ -462,8 +462,8 @@ TEST_F(BoxApiTest, BrowsersGetTheBoxFormThenTheUsedDevices) {
   ASSERT_EQ(used.status, 200);
   EXPECT_EQ(used.body.find("<form"), std::string::npos);
   EXPECT_NE(used.body.find("1 of the 24 devices"), std::string::npos);
-  EXPECT_NE(used.body.find("<td>00001010</td>"), std::string::npos);
-  EXPECT_EQ(used.body.find("<td>00001011</td>"), std::string::npos);
+  EXPECT_NE(used.body.find("<td data-label=\"Dev ID\">00001010</td>"), std::string::npos);
+  EXPECT_EQ(used.body.find("<td data-label=\"Dev ID\">00001011</td>"), std::string::npos);
   // The browser's POST from the form, answered as a page.
   http::Headers headers = kBrowser;
   headers.insert(headers.end(), kForm.begin(), kForm.end());
