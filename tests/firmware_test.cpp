@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -36,6 +37,12 @@ namespace fs = std::filesystem;
 
 constexpr std::uint32_t kLedRegister = 0x40028000;        // FPGAIO LED0
 constexpr std::size_t kProvisioningAddress = 0x0002E000;  // docs/device.md, "Memory map"
+
+// The PSK-only image (docs/device.md), when the firmware build made one.
+std::string psk_only_firmware_elf() {
+  const char* elf = std::getenv("TTE_FIRMWARE_PSK_ELF");
+  return elf ? elf : "";
+}
 
 std::string firmware_elf() {
   const char* elf = std::getenv("TTE_FIRMWARE_ELF");
@@ -95,11 +102,11 @@ class Firmware : public ::testing::Test {
  protected:
   // tte-firmware-image for device n of the batch, with test-bed timings.
   std::string image(const std::string& batch, int n, const std::string& name,
-                    std::vector<std::string> extra = {}) {
+                    std::vector<std::string> extra = {}, const std::string& firmware = "") {
     const std::string out = dir_.file(name);
     std::vector<std::string> argv{TTE_FIRMWARE_IMAGE_BIN,
                                   "--firmware",
-                                  firmware_elf(),
+                                  firmware.empty() ? firmware_elf() : firmware,
                                   "--bundle",
                                   bundle_path(batch, n),
                                   "--out",
@@ -136,6 +143,10 @@ class Firmware : public ::testing::Test {
     }
     return false;
   }
+
+  // docs/protocol.md 13.3 on the board, with this firmware image.
+  void psk_device_enrolls(const std::string& firmware, const std::string& name,
+                          const std::string& dtls);
 
   TempDir dir_;
   std::string qmp_;
@@ -191,16 +202,27 @@ TEST_F(Firmware, TheWholeStoryFromUnmappedToTheControllerSwitchingTheBoardsLed) 
 // PSK and no key pair asks its MotherShip over DTLS-PSK and joins its Controller
 // over the link PSK the Introducer chose; the Controller then switches its LED.
 TEST_F(Firmware, APskDeviceEnrollsOverDtlsPskWithTheMotherShipAndItsController) {
-  MotherShipProcess ms(dir_, {"--max-age", "1"});
+  // The image every Device runs (certificates and PSK), then the PSK-only one.
+  psk_device_enrolls(firmware_elf(), "psk-light", "certificates+psk");
+  if (!psk_only_firmware_elf().empty())
+    psk_device_enrolls(psk_only_firmware_elf(), "psk-only-light", "psk");
+}
+
+void Firmware::psk_device_enrolls(const std::string& firmware, const std::string& name,
+                                  const std::string& dtls) {
+  SCOPED_TRACE(firmware);
+  TempDir scratch;
+  MotherShipProcess ms(scratch, {"--max-age", "1"});
   ms.start();
-  const std::string batch = dir_.file("psk-boards");
+  const std::string batch = scratch.file("psk-boards");
   RunResult minted =
       ms.cli({"manufacture", "--psk", "--count", "1", "--out", batch, "--no-labels", "--urn",
               "ops:32473-pskboard", "--mothership-coaps", seen_from_qemu(ms.coaps_port())});
   ASSERT_EQ(minted.exit_code, 0) << minted.err;
-  ControllerProcess controller(dir_, "strict");
+  ControllerProcess controller(scratch, "strict");
   controller.start();
-  auto device = boot(image(batch, 1, "psk-light"), "psk-light");
+  auto device = boot(image(batch, 1, name, {}, firmware), name);
+  EXPECT_EQ(device->wait_for("boot")["dtls"], dtls);
   Json handshake = device->wait_for("handshake", "", std::chrono::seconds(60));
   EXPECT_EQ(handshake["peer"], "mothership");
   EXPECT_TRUE(contains(handshake["suite"].get<std::string>(), "PSK")) << handshake;
@@ -211,7 +233,7 @@ TEST_F(Firmware, APskDeviceEnrollsOverDtlsPskWithTheMotherShipAndItsController) 
       run({TTE_INTRODUCER_BIN, "enroll", bundle["enrollment_url"], "--controller",
            seen_from_qemu(controller.coaps()), "--controller-fingerprint", controller.fingerprint(),
            "--notify", controller.http_origin(), "--token", controller.intake_token(), "--cafile",
-           ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", dir_.file("introducer"),
+           ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", scratch.file("introducer"),
            "--psk", "--json"});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err << enrolled.out;
   device->wait_for("stored", "", std::chrono::seconds(60));
@@ -222,6 +244,13 @@ TEST_F(Firmware, APskDeviceEnrollsOverDtlsPskWithTheMotherShipAndItsController) 
   const std::string urn = registered["urn"];
   EXPECT_EQ(controller.device(urn)["state"], "registered");
   EXPECT_TRUE(controller.device(urn)["fingerprint"].is_null());
+  // What two PSK handshakes took (docs/device.md compares it with the certificate handshakes').
+  Json memory = device->wait_for("memory");  // the board reports it once registered
+  std::cout << "  " << name << ": heap peak " << memory["heap_peak"] << " bytes, stack peak "
+            << memory["stack_peak"] << " bytes, static RAM " << memory["static_ram"] << "\n";
+  EXPECT_LE(memory["static_ram"].get<int>() + memory["heap_peak"].get<int>() +
+                memory["stack_limit"].get<int>(),
+            64 * 1024);
   ASSERT_EQ(controller.cli({"device", "put", urn, "/light", "on"}).exit_code, 0);
   EXPECT_TRUE(device->wait_for("light")["on"].get<bool>());
   EXPECT_EQ(read_board_word(qmp_, kLedRegister) & 1u, 1u);

@@ -22,10 +22,10 @@ map="${1:?usage: firmware_size.sh [--max-flash BYTES --max-ram BYTES] MAP}"
 awk -f "$(dirname "$0")/map_sections.awk" "$map" | awk -v max_flash="$max_flash" -v max_ram="$max_ram" '
   function component(path) {
     if (path ~ /libtte_device_core\.a\(|libtte_core\.a\(/) return "core"
-    if (path ~ /libtte_firmware_board\.a\(|libtte_device_hal_mps2\.a\(|libtte_device_settings\.a\(|tte-device-fw\.dir\//) return "board"
-    if (path ~ /libtte_libcoap\.a\(/) return "libcoap"
-    if (path ~ /libtte_mbedtls\.a\(/) return "mbedtls"
-    if (path ~ /libtte_lwip\.a\(/) return "lwip"
+    if (path ~ /libtte_firmware_board(-psk)?\.a\(|libtte_device_hal_mps2\.a\(|libtte_device_settings\.a\(|tte-device-fw(-psk)?\.dir\//) return "board"
+    if (path ~ /libtte_libcoap(_psk)?\.a\(/) return "libcoap"
+    if (path ~ /libtte_mbedtls(_psk)?\.a\(/) return "mbedtls"
+    if (path ~ /libtte_lwip(_psk)?\.a\(/) return "lwip"
     return "libc"
   }
   function in_flash(output) { return output ~ /^\.(text|ARM\.exidx|preinit_array|init_array|fini_array)$/ }

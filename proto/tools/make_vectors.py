@@ -644,8 +644,9 @@ def messages():
         # Neither a fingerprint nor a PSK: nothing the Controller could admit the Device by.
         {"text": json.dumps({k: v for k, v in psk_notice.items() if k != "psk"}), "error": "missing",
          "field": "psk"},
-        {"text": json.dumps({k: v for k, v in psk_notice.items() if k not in ("psk", "fingerprint")}),
-         "error": "missing", "field": "psk"},
+        # The member is required, null or not.
+        {"text": json.dumps({k: v for k, v in psk_notice.items() if k != "fingerprint"}),
+         "error": "missing", "field": "fingerprint"},
         # All zeros is a placeholder, not a secret.
         {"text": json.dumps({**psk_notice, "psk": "00" * 16}), "error": "out_of_range", "field": "psk"},
         {"text": json.dumps({**psk_notice, "psk": "00" * 15}), "error": "syntax", "field": "psk"},

@@ -201,9 +201,9 @@ Result<DeviceNotice> DeviceNotice::from_json(std::string_view text, IdPolicy pol
   TTE_ASSIGN_OR_RETURN(Json json, parse_object(text));
   TTE_ASSIGN_OR_RETURN(std::string_view urn_text, string_member(json, "urn"));
   TTE_ASSIGN_OR_RETURN(DevUrn urn, for_member(DevUrn::parse(urn_text), "urn"));
-  // Absent or null: a PSK Device's notice, which must then carry psk (below).
+  // Required; null for a PSK Device, whose notice must then carry psk (below).
   std::optional<Fingerprint> fingerprint;
-  if (json.contains("fingerprint") && !json["fingerprint"].is_null()) {
+  if (!json.contains("fingerprint") || !json["fingerprint"].is_null()) {
     TTE_ASSIGN_OR_RETURN(std::string_view fingerprint_text, string_member(json, "fingerprint"));
     TTE_ASSIGN_OR_RETURN(fingerprint,
                          for_member(Fingerprint::parse(fingerprint_text), "fingerprint"));

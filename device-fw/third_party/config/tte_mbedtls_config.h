@@ -13,7 +13,9 @@
 #define MBEDTLS_ENTROPY_HARDWARE_ALT
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
-#define MBEDTLS_HMAC_DRBG_C
+#ifndef TTE_MBEDTLS_PSK_ONLY
+#define MBEDTLS_HMAC_DRBG_C /* deterministic ECDSA */
+#endif
 #define MBEDTLS_ERROR_STRERROR_DUMMY
 
 /* Ciphers and hashes. */
@@ -36,9 +38,14 @@
 #define MBEDTLS_ECP_NIST_OPTIM
 #define MBEDTLS_ECP_WINDOW_SIZE 2
 #define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+/* TTE_MBEDTLS_PSK_ONLY, the PSK-only image (docs/device.md): no ECDHE and no ECDSA. ECP and the
+ * key and certificate parsers stay, because libcoap 4.3.5's Mbed TLS backend calls them whatever
+ * the session (setup_pki_credentials) and Mbed TLS's PK module needs ECC or RSA keys. */
+#ifndef TTE_MBEDTLS_PSK_ONLY
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_ECDSA_DETERMINISTIC
+#endif
 
 /* Keys and certificates, DER only. */
 #define MBEDTLS_ASN1_PARSE_C
@@ -60,14 +67,18 @@
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
-#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 /* DTLS-PSK (docs/protocol.md 13.3): a PSK Device with its MotherShip, a link PSK with a Controller;
  * TLS_PSK_WITH_AES_128_CCM_8 is RFC 7925's mandatory PSK suite. */
 #define MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
 #define MBEDTLS_PSK_MAX_LEN 16
+#ifdef TTE_MBEDTLS_PSK_ONLY
+#define MBEDTLS_SSL_CIPHERSUITES MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8
+#else
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_SSL_CIPHERSUITES                                                               \
   MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, \
       MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8
+#endif
 /* Record buffers: the largest handshake message is the peer's certificate (~0.5 KB for TTE's
  * self-signed P-256 certificates); CoAP messages stay under libcoap's 1152-byte MTU. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN 2048

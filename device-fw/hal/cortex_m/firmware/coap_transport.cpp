@@ -16,7 +16,7 @@ namespace {
 
 // Any name: Mbed TLS 3.6 insists on one to check the certificate against, and
 // libcoap's certificate callback ignores the mismatch (the key is what counts).
-char kPeerName[] = "tte-peer";
+[[maybe_unused]] char kPeerName[] = "tte-peer";
 
 CoapTransport* g_transport = nullptr;
 
@@ -31,7 +31,8 @@ bool address_of(const ControllerAddress& peer, coap_address_t* address) {
 
 // SHA-256 over the certificate's SubjectPublicKeyInfo: the fingerprint TTE pins
 // (docs/protocol.md §2.5), the same bytes whatever the certificate around them.
-bool fingerprint_of(const mbedtls_x509_crt& certificate, Fingerprint* fingerprint) {
+[[maybe_unused]] bool fingerprint_of(const mbedtls_x509_crt& certificate,
+                                     Fingerprint* fingerprint) {
   const mbedtls_x509_buf& spki = certificate.pk_raw;
   Fingerprint::Bytes digest{};
   if (!spki.p || mbedtls_sha256(spki.p, spki.len, digest.data(), 0) != 0) return false;
@@ -98,7 +99,9 @@ bool CoapTransport::open(const ControllerAddress& peer, const SessionKeys& keys,
     return session_ != nullptr;
   }
   if (keys_.private_key.empty()) return false;  // a PSK Device has no certificate to show
-
+#ifdef TTE_FIRMWARE_PSK_ONLY
+  return false;  // the PSK-only image has no certificate sessions (docs/device.md)
+#else
   // The handshake verifies the peer's certificate (verify_peer_cert) so that
   // libcoap's callback sees it (on_certificate, where the pin is checked).
   // Mbed TLS verifies only against a CA; the Device's own certificate stands in
@@ -124,6 +127,7 @@ bool CoapTransport::open(const ControllerAddress& peer, const SessionKeys& keys,
 
   session_ = coap_new_client_session_pki(context_, nullptr, &address, COAP_PROTO_DTLS, &pki);
   return session_ != nullptr;
+#endif
 }
 
 void CoapTransport::close() {
@@ -203,6 +207,16 @@ void CoapTransport::notify_observers(const char*) {
   if (resource_) coap_resource_notify_observers(resource_, nullptr);
 }
 
+#ifdef TTE_FIRMWARE_PSK_ONLY
+// Never called: every session of the PSK-only image is a PSK session.
+bool CoapTransport::peer_matches_pin() {
+  return false;
+}
+int CoapTransport::on_certificate(const char*, const std::uint8_t*, std::size_t, coap_session_t*,
+                                  unsigned, int, void*) {
+  return 0;
+}
+#else
 bool CoapTransport::peer_matches_pin() {
   coap_tls_library_t library;
   auto* ssl = static_cast<mbedtls_ssl_context*>(coap_session_get_tls(session_, &library));
@@ -229,6 +243,7 @@ int CoapTransport::on_certificate(const char*, const std::uint8_t* der, std::siz
   if (!matches) self->pin_refused_ = true;
   return matches ? 1 : 0;
 }
+#endif
 
 void CoapTransport::session_up() {
   // Checked once more now that the session is up, before anything is sent on it

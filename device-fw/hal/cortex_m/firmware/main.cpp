@@ -94,6 +94,11 @@ int run() {
       .field("board", "mps2-an385")
       .field("libcoap", coap_package_version())
       .field("mbedtls", MBEDTLS_VERSION_STRING)
+#ifdef TTE_FIRMWARE_PSK_ONLY
+      .field("dtls", "psk")
+#else
+      .field("dtls", "certificates+psk")
+#endif
       .write_to(console());
 
   // Who the Device is: the factory's provisioning image.
@@ -118,6 +123,15 @@ int run() {
     g_events.stopped("the provisioning image's factory PSK is not 16 bytes", "syntax");
     halt();
   }
+#ifdef TTE_FIRMWARE_PSK_ONLY
+  if (!psk_device) {
+    g_events.stopped(
+        "this is the PSK-only firmware (tte-device-fw-psk): a certificate Device's image needs "
+        "tte-device-fw",
+        "unsupported");
+    halt();
+  }
+#endif
   if (!psk_device && image->private_key.empty()) {
     g_events.stopped(
         "the provisioning image holds no private key (the key was made on the "
