@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -166,6 +167,14 @@ TEST_F(IntroducerTest, StatusFollowsTheDevice) {
   RunResult after = introducer({"status", label(1)});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_TRUE(contains(after.out, ": mapped")) << after.out;
+  // Host names are case-insensitive: a --connect-to written in lower case still applies.
+  std::string lower = ms_.connect_to();
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  RunResult lowered =
+      run({TTE_INTRODUCER_BIN, "status", url(1), "--data-dir", dir_.file("introducer"), "--cafile",
+           ms_.ca_file(), "--connect-to", lower});
+  EXPECT_EQ(lowered.exit_code, 0) << lowered.err;
 }
 
 TEST_F(IntroducerTest, AUsedOtpIsReportedLoudlyWithItsOwnExitCode) {

@@ -11,6 +11,8 @@
 #include <boost/beast/ssl.hpp>
 #include <utility>  // before Asio: Boost 1.74's headers use std::exchange
 
+#include "tte/ascii.hpp"
+
 namespace tte::http {
 namespace {
 
@@ -149,7 +151,9 @@ FetchResult fetch(const std::string& method, const std::string& url, const Heade
                     "--connect-to must be HOST:PORT:ADDRESS:PORT, not " + rule);
     }
     std::string host = rule.substr(0, a), port = rule.substr(a + 1, b - a - 1);
-    if ((host.empty() || host == target->host) && (port.empty() || port == target->port)) {
+    // Host names compare without case (tte-00000A.net is tte-00000a.net).
+    if ((host.empty() || ascii::equals_ignoring_case(host, target->host)) &&
+        (port.empty() || port == target->port)) {
       connect_host = rule.substr(b + 1, c - b - 1);
       if (!connect_host.empty() && connect_host.front() == '[')
         connect_host = connect_host.substr(1, connect_host.size() - 2);
