@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "tte/platform/http_client.hpp"
 
 namespace tte::test {
 namespace {
@@ -289,6 +290,29 @@ TEST_F(MotherShipTest, PskDevicesAskOverDtlsPskBesideCertificateDevices) {
     EXPECT_EQ(bytes.find(link_text), std::string::npos) << file;
     EXPECT_EQ(bytes.find(link_hex), std::string::npos) << file;
   }
+}
+
+// The HTTPS client keeps one TLS context per trust setting (loading the CAs each
+// time bounded the Controller's status poller to some 35 polls a second): a CA
+// file that changes is read again, so trust follows the file, not the first load.
+TEST_F(MotherShipTest, TheClientsTrustFollowsItsCaFileAsItChanges) {
+  ms_.start();
+  const std::string ca = dir_.file("trusted-ca.pem");
+  write_text(ca, read_text(ms_.ca_file()));
+  http::ClientOptions options;
+  options.ca_file = ca;
+  options.connect_to = ms_.connect_to();
+  const std::string url = "https://" + std::string(MotherShipProcess::kHost) + "/health";
+  EXPECT_TRUE(http::fetch("GET", url, {}, "", options).ok());
+  EXPECT_TRUE(http::fetch("GET", url, {}, "", options).ok());
+  // Another CA (the test keys' own self-signed certificate) in the same file: refused.
+  write_text(ca, read_text(std::string(TTE_PROTO_DIR) + "/keys/device-test.crt"));
+  http::FetchResult refused = http::fetch("GET", url, {}, "", options);
+  EXPECT_EQ(refused.failure, http::FetchResult::Failure::tls) << refused.error;
+  write_text(ca, read_text(ms_.ca_file()));
+  EXPECT_TRUE(http::fetch("GET", url, {}, "", options).ok());
+  std::filesystem::remove(ca);
+  EXPECT_EQ(http::fetch("GET", url, {}, "", options).failure, http::FetchResult::Failure::tls);
 }
 
 TEST_F(MotherShipTest, AdminApiAddsShowsAndRevokes) {

@@ -2,6 +2,7 @@
 #include "tte/platform/http_client.hpp"
 
 #include <openssl/err.h>
+#include <sys/stat.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <utility>  // before Asio: Boost 1.74's headers use std::exchange
 
 #include "tte/ascii.hpp"
@@ -65,6 +69,53 @@ FetchResult failed(FetchResult::Failure failure, std::string error) {
   result.failure = failure;
   result.error = std::move(error);
   return result;
+}
+
+// The TLS context for one trust setting (a CA file, or the system's CAs), made
+// once and shared: loading the system's CA bundle parses every certificate in
+// it, which held the Controller's status poller to about 35 polls a second
+// (docs/controller.md). A CA file is loaded again when its size or modification
+// time changes. Connections on any thread may share an SSL_CTX once it is set up.
+std::shared_ptr<ssl::context> tls_context(const std::optional<std::string>& ca_file,
+                                          std::string* error) {
+  struct Cached {
+    std::shared_ptr<ssl::context> context;
+    off_t size = -1;
+    std::int64_t modified_ns = -1;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Cached> cache;  // "" is the system's CAs
+  const std::string key = ca_file ? "file:" + *ca_file : std::string();
+  off_t size = -1;
+  std::int64_t modified_ns = -1;
+  if (ca_file) {
+    struct stat info {};
+    if (::stat(ca_file->c_str(), &info) == 0) {
+      size = info.st_size;
+      modified_ns =
+          static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+    }
+  }
+  std::lock_guard lock(mutex);
+  if (auto it = cache.find(key);
+      it != cache.end() && it->second.size == size && it->second.modified_ns == modified_ns)
+    return it->second.context;
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_client);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  if (ca_file) {
+    tls->load_verify_file(*ca_file, ec);
+    if (ec) {
+      *error = "cannot read the CA file " + *ca_file + ": " + ec.message();
+      return nullptr;
+    }
+  } else {
+    tls->set_default_verify_paths(ec);
+  }
+  tls->set_verify_mode(ssl::verify_peer);
+  cache[key] = Cached{tls, size, modified_ns};
+  return tls;
 }
 
 // The reason OpenSSL gives for a failed handshake ("certificate verify failed ...").
@@ -192,19 +243,10 @@ FetchResult fetch(const std::string& method, const std::string& url, const Heade
     return result;
   }
 
-  ssl::context tls(ssl::context::tls_client);
-  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  if (options.ca_file) {
-    tls.load_verify_file(*options.ca_file, ec);
-    if (ec)
-      return failed(FetchResult::Failure::tls,
-                    "cannot read the CA file " + *options.ca_file + ": " + ec.message());
-  } else {
-    tls.set_default_verify_paths(ec);
-  }
-  tls.set_verify_mode(ssl::verify_peer);
-  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  std::string tls_error;
+  const std::shared_ptr<ssl::context> tls = tls_context(options.ca_file, &tls_error);
+  if (!tls) return failed(FetchResult::Failure::tls, tls_error);
+  beast::ssl_stream<beast::tcp_stream> stream(io, *tls);
   // The name on the certificate must be the URL's host (the draft's MUST).
   // The certificate must name the URL's host: an IP address literal is checked
   // against the IP entries of subjectAltName, a name against the DNS entries.
