@@ -359,6 +359,30 @@ TEST_F(IntroducerTest, ANoticeForAControllerThatIsDownWaitsAndIsDeliveredLater) 
   EXPECT_EQ(controller.requests().size(), 1u);
 }
 
+// A queue with two sites' notices: a new token or intake must say whose notices
+// it is for (each carries its Device's OTP), and then changes only those.
+TEST_F(IntroducerTest, ARetargetNamesWhichControllersNoticesItChanges) {
+  HttpPeer site_a, site_b;  // both down
+  ASSERT_EQ(enroll(label(1), {"--notify", site_a.origin(), "--token", "a-token"}).exit_code, 0);
+  ASSERT_EQ(enroll(label(2), {"--notify", site_b.origin(), "--token", "b-token"}).exit_code, 0);
+  RunResult ambiguous = introducer({"notify", "--pending", "--token", "new-token"});
+  EXPECT_EQ(ambiguous.exit_code, 2) << ambiguous.err;
+  EXPECT_TRUE(contains(ambiguous.err, "--for URL")) << ambiguous.err;
+  EXPECT_TRUE(contains(ambiguous.err, site_a.origin()) && contains(ambiguous.err, site_b.origin()))
+      << ambiguous.err;
+
+  site_a.listen(201);
+  site_b.listen(201);
+  RunResult sent = introducer(
+      {"notify", "--pending", "--token", "new-token", "--for", site_a.origin(), "--json"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_EQ(nlohmann::json::parse(sent.out)["delivered"], 2);
+  ASSERT_EQ(site_a.requests().size(), 1u);
+  EXPECT_EQ(site_a.requests()[0].headers["authorization"], "Bearer new-token");
+  ASSERT_EQ(site_b.requests().size(), 1u);
+  EXPECT_EQ(site_b.requests()[0].headers["authorization"], "Bearer b-token");
+}
+
 TEST_F(IntroducerTest, ANoticeSurvivesTheIntroducerDyingWhileSendingIt) {
   HttpPeer controller;
   controller.listen_silently();  // takes the notice, never answers

@@ -210,7 +210,7 @@ DeliveryRound deliver_pending(NoticeQueue& queue, const http::ClientOptions& int
   std::vector<Group> groups;
   std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> group_of;
   for (QueuedNotice queued : queue.pending()) {
-    if (retarget.any()) {
+    if (retarget.applies_to(queued.target.url)) {
       if (retarget.url) queued.target.url = *retarget.url;
       if (retarget.token) queued.target.token = *retarget.token;
       if (retarget.ca_file) queued.target.ca_file = *retarget.ca_file;

@@ -114,8 +114,15 @@ struct Retarget {
   std::optional<std::string> url;
   std::optional<std::string> token;
   std::optional<std::string> ca_file;  // an absolute path
+  // Only the notices queued for this intake URL are changed (others go where
+  // they were queued for): a notice carries its Device's OTP, so another
+  // site's notices must not follow a new URL or token by accident.
+  std::optional<std::string> only_for;
 
   bool any() const { return url || token || ca_file; }
+  bool applies_to(const std::string& queued_url) const {
+    return any() && (!only_for || *only_for == queued_url);
+  }
 };
 
 // One queued notice's delivery in a round.

@@ -334,6 +334,33 @@ TEST_F(EnrollmentTest, ANoticeForAControllerThatIsDownWaitsForTheNextRound) {
   EXPECT_EQ(controller.requests().size(), 1u);
 }
 
+// Retargeting names whose notices it changes: another Controller's queued
+// notices (each with its Device's OTP) keep their own intake.
+TEST_F(EnrollmentTest, ARetargetForOneIntakeLeavesTheOtherSitesNoticesAlone) {
+  ClosedPort first, second;
+  const NoticeTarget a{first.origin(), "right", ""}, b{second.origin(), "right", ""};
+  const DeviceNotice notice{mapped_state().urn,
+                            mapped_state().fingerprint,
+                            mapped_state().dev_id,
+                            example_device().otp(),
+                            example_device().ms_id().host(),
+                            "",
+                            std::nullopt};
+  queue_->add(a, notice, kNow);
+  queue_->add(b, notice, kNow);
+  Intake moved_here("right");
+  Retarget moved;
+  moved.url = moved_here.origin();
+  moved.only_for = first.origin();
+  DeliveryRound round = deliver_pending(*queue_, peers(mapped()).intake, moved);
+  EXPECT_EQ(round.delivered, 1);
+  EXPECT_EQ(round.waiting, 1);
+  auto left = queue_->pending();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].target.url, second.origin());
+  EXPECT_EQ(moved_here.requests().size(), 1u);
+}
+
 TEST_F(EnrollmentTest, ARefusedNoticeIsKeptUntilItsTokenIsFixed) {
   Intake controller("right");
   EnrollmentOutcome outcome = enroll(example_device(), example_site(controller.origin(), "wrong"),

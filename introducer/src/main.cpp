@@ -11,6 +11,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "device_input.hpp"
 #include "enrollment.hpp"
@@ -677,7 +678,10 @@ int run_notify(const std::vector<std::string>& args) {
       .option("notify", "URL", "send to this intake instead (and remember it)")
       .option("token", "TOKEN", "use this intake token instead (and remember it)")
       .option("notify-cafile", "PEM",
-              "trust this CA for an https:// intake instead (and remember it)");
+              "trust this CA for an https:// intake instead (and remember it)")
+      .option("for", "URL",
+              "change only the notices queued for this intake (needed with --notify, --token or "
+              "--notify-cafile when the queue holds notices for several Controllers)");
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
@@ -706,8 +710,24 @@ int run_notify(const std::vector<std::string>& args) {
     return exit_code::ok;
   }
 
-  Retarget retarget{cli.get("notify"), cli.get("token"), std::nullopt};
+  Retarget retarget{cli.get("notify"), cli.get("token"), std::nullopt, cli.get("for")};
   if (auto ca = cli.get("notify-cafile")) retarget.ca_file = absolute_path(*ca);
+  if (retarget.only_for && !retarget.any())
+    throw UsageError("--for names whose notices --notify, --token or --notify-cafile change");
+  if (retarget.any() && !retarget.only_for) {
+    // Each notice carries its Device's OTP: one site's new intake or token must
+    // not take another site's notices along.
+    std::set<std::string> intakes;
+    for (const auto& queued : queue.pending())
+      intakes.insert(queued.target.url);
+    if (intakes.size() > 1) {
+      std::string list;
+      for (const auto& url : intakes)
+        list += (list.empty() ? "" : ", ") + url;
+      throw UsageError("the queue holds notices for " + std::to_string(intakes.size()) +
+                       " Controllers (" + list + "): say which with --for URL");
+    }
+  }
   const DeliveryRound round = deliver_pending(queue, client_options(cli), retarget);
   nlohmann::ordered_json notices = nlohmann::ordered_json::array();
   for (const QueuedDelivery& notice : round.notices) {
