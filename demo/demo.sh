@@ -189,23 +189,22 @@ say "sensor, room 1: $("$STEPS" read 3 /temp) °C"
 step "Summary"
 listed=$("$CTL" device list --data-dir "$DIR/controller" --json)
 printf '  %-16s %-34s %-18s %s\n' DEVICE URN "AT THE CONTROLLER" "AT THE MOTHERSHIP"
-for n in 1 2 3 4 5; do
-  urn=$(urn_of $n)
+# row NAME BUNDLE: the Device's state at the Controller and at the MotherShip.
+row() {
+  local urn devid at_controller at_mothership
+  urn=$(jq -r .urn "$2") devid=$(jq -r .devid "$2")
   at_controller=$(jq -r --arg urn "$urn" '.devices[] | select(.urn == $urn) | .state' <<<"$listed")
-  at_mothership=$("$MS" device show "$(printf %08x $n)" --data-dir "$DIR/mothership" --json | jq -r .state)
-  printf '  %-16s %-34s %-18s %s\n' "${names[$n]}" "$urn" "$at_controller" "$at_mothership"
+  at_mothership=$("$MS" device show "$devid" --data-dir "$DIR/mothership" --json | jq -r .state)
+  printf '  %-16s %-34s %-18s %s\n' "$1" "$urn" "$at_controller" "$at_mothership"
+}
+for n in 1 2 3 4 5; do
+  row "${names[$n]}" "$(printf '%s/batch/bundles/%08x.json' "$DIR" "$n")"
 done
 for bundle in "$DIR"/box/bundles/*.json; do
-  urn=$(jq -r .urn "$bundle") devid=$(jq -r .devid "$bundle")
-  at_controller=$(jq -r --arg urn "$urn" '.devices[] | select(.urn == $urn) | .state' <<<"$listed")
-  at_mothership=$("$MS" device show "$devid" --data-dir "$DIR/mothership" --json | jq -r .state)
-  printf '  %-16s %-34s %-18s %s\n' "Box sensor $((16#$devid))" "$urn" "$at_controller" "$at_mothership"
+  row "Box sensor $((16#$(jq -r .devid "$bundle")))" "$bundle"
 done
 for bundle in "$DIR"/psk/bundles/*.json; do
-  urn=$(jq -r .urn "$bundle") devid=$(jq -r .devid "$bundle")
-  at_controller=$(jq -r --arg urn "$urn" '.devices[] | select(.urn == $urn) | .state' <<<"$listed")
-  at_mothership=$("$MS" device show "$devid" --data-dir "$DIR/mothership" --json | jq -r .state)
-  printf '  %-16s %-34s %-18s %s\n' "PSK light" "$urn" "$at_controller" "$at_mothership"
+  row "PSK light" "$bundle"
 done
 say ""
 say "Controller dashboard: http://$CTL_HTTP/  (sign in with the token in $DIR/controller/api.token)"

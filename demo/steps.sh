@@ -44,6 +44,18 @@ urn_of() { jq -r .urn "$(bundle "$1")"; }
 # The box's first Device's own label (its state is the box's: a box is mapped all or none).
 bundle_box_first() { ls "$DIR"/box/labels/*.png | head -n 1; }
 DESCRIPTIONS=("" "Hall light" "Hall switch" "Sensor, room 1" "Sensor, room 2" "Sensor, room 3")
+# How the Introducer reaches the demo's MotherShip: the example MS ID, its CA, loopback.
+MS_ACCESS=(--allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO"
+  --data-dir "$DIR/introducer")
+# skip_if_mapped LABEL WHAT: the OTP is used once, so a label the MotherShip has mapped is not
+# enrolled again (the step ends, saying so).
+skip_if_mapped() {
+  local state
+  state=$("$INTRO" status "$1" "${MS_ACCESS[@]}" --json | jq -r .state)
+  case "$state" in
+    mapped|registered) done_already "$2, $state"; exit 0 ;;
+  esac
+}
 DEVICE_TIMING=(--retry-min 2 --retry-max 10 --lifetime 300)
 
 step="${1:-}"
@@ -139,38 +151,22 @@ EOF
     ;;
   enroll)
     n=${1:?steps.sh enroll N}
-    # The OTP is used once: a Device the MotherShip has mapped is not enrolled again.
-    state=$("$INTRO" status "$(label "$n")" --allow-example-id --cafile "$DIR/mothership/ca.crt" \
-      --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json | jq -r .state)
-    case "$state" in
-      mapped|registered) done_already "device $n, $state"; exit 0 ;;
-    esac
+    skip_if_mapped "$(label "$n")" "device $n"
     run "$INTRO" enroll "$(label "$n")" --site building --description "${DESCRIPTIONS[$n]}" \
-      --allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" \
-      --data-dir "$DIR/introducer" --json
+      "${MS_ACCESS[@]}" --json
     ;;
   enroll-box)
-    box_label=$(ls "$DIR"/box/boxes/*.png)
-    # One claim maps the whole box; a box the MotherShip has mapped is not enrolled again.
-    state=$("$INTRO" status "$(bundle_box_first)" --allow-example-id --cafile "$DIR/mothership/ca.crt" \
-      --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json | jq -r .state)
-    case "$state" in
-      mapped|registered) done_already "the box, $state"; exit 0 ;;
-    esac
-    run "$INTRO" enroll "$box_label" --site building --description "Sensor box" --allow-example-id \
-      --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json
+    # One claim maps the whole box, all or none: its first Device's state is the box's.
+    skip_if_mapped "$(bundle_box_first)" "the box"
+    run "$INTRO" enroll "$(ls "$DIR"/box/boxes/*.png)" --site building --description "Sensor box" \
+      "${MS_ACCESS[@]}" --json
     ;;
   enroll-psk)
     psk_label=$(ls "$DIR"/psk/labels/*.png)
-    state=$("$INTRO" status "$psk_label" --allow-example-id --cafile "$DIR/mothership/ca.crt" \
-      --connect-to "$CONNECT_TO" --data-dir "$DIR/introducer" --json | jq -r .state)
-    case "$state" in
-      mapped|registered) done_already "the PSK Device, $state"; exit 0 ;;
-    esac
+    skip_if_mapped "$psk_label" "the PSK Device"
     # --psk: the Introducer draws the Device-Controller PSK and prints it once.
     run "$INTRO" enroll "$psk_label" --site building --description "Porch light (PSK)" --psk \
-      --allow-example-id --cafile "$DIR/mothership/ca.crt" --connect-to "$CONNECT_TO" \
-      --data-dir "$DIR/introducer" --json
+      "${MS_ACCESS[@]}" --json
     ;;
   bind)
     if "$CTL" binding list --data-dir "$DIR/controller" --url "$CTL_URL" --json |

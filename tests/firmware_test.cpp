@@ -228,13 +228,8 @@ void Firmware::psk_device_enrolls(const std::string& firmware, const std::string
   EXPECT_TRUE(contains(handshake["suite"].get<std::string>(), "PSK")) << handshake;
   device->wait_for("state", "waiting_for_mapping", std::chrono::seconds(60));
 
-  const Json bundle = read_bundle(batch, 1);
   RunResult enrolled =
-      run({TTE_INTRODUCER_BIN, "enroll", bundle["enrollment_url"], "--controller",
-           seen_from_qemu(controller.coaps()), "--controller-fingerprint", controller.fingerprint(),
-           "--notify", controller.http_origin(), "--token", controller.intake_token(), "--cafile",
-           ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", scratch.file("introducer"),
-           "--psk", "--json"});
+      enroll(scratch, ms, controller, batch, 1, "", seen_from_qemu(controller.coaps()), {"--psk"});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err << enrolled.out;
   device->wait_for("stored", "", std::chrono::seconds(60));
   Json to_controller = device->wait_for("handshake", "", std::chrono::seconds(60));

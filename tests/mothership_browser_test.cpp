@@ -10,16 +10,21 @@
 namespace tte::test {
 namespace {
 
+// A browser that reaches the MotherShip's host on loopback and trusts its certificate.
+BrowserOptions reaching(const MotherShipProcess& ms) {
+  BrowserOptions options;
+  options.host_resolver_rules = std::string("MAP ") + MotherShipProcess::kHost + " 127.0.0.1";
+  options.trusted_spki = {spki_sha256_base64(ms.data_dir() + "/https.crt")};
+  return options;
+}
+
 TEST(MotherShipBrowser, FormOnAPhoneMapsTheDeviceAndWarnsOnTheSecondSubmit) {
   ASSERT_TRUE(Browser::available()) << "Debian's chromium is needed (./tte test installs it)";
   TempDir dir;
   MotherShipProcess ms(dir);
   ms.import(device_record(1));
   ms.start();
-  BrowserOptions options;
-  options.host_resolver_rules = std::string("MAP ") + MotherShipProcess::kHost + " 127.0.0.1";
-  options.trusted_spki = {spki_sha256_base64(ms.data_dir() + "/https.crt")};
-  Browser browser(dir, options);
+  Browser browser(dir, reaching(ms));
   const std::string form_url =
       ms.url("/.well-known/tte?otp=" + otp_of(1) + "&devid=" + devid_of(1));
 
@@ -95,10 +100,7 @@ TEST(MotherShipBrowser, APskDevicesFormMakesALinkPskAndShowsItOnce) {
             "\"otp\":\"" +
             otp_of(2) + "\"}\n");
   ms.start();
-  BrowserOptions options;
-  options.host_resolver_rules = std::string("MAP ") + MotherShipProcess::kHost + " 127.0.0.1";
-  options.trusted_spki = {spki_sha256_base64(ms.data_dir() + "/https.crt")};
-  Browser browser(dir, options);
+  Browser browser(dir, reaching(ms));
   browser.navigate(ms.url("/.well-known/tte?otp=" + otp_of(2) + "&devid=" + devid_of(2)));
   std::string page = browser.evaluate("document.body.innerText");
   EXPECT_NE(page.find("no public-key crypto"), std::string::npos) << page;
@@ -146,10 +148,7 @@ TEST(MotherShipBrowser, TheBoxPagesWorkOnAPhone) {
   MotherShipProcess ms(dir);
   ms.import(records);
   ms.start();
-  BrowserOptions options;
-  options.host_resolver_rules = std::string("MAP ") + MotherShipProcess::kHost + " 127.0.0.1";
-  options.trusted_spki = {spki_sha256_base64(ms.data_dir() + "/https.crt")};
-  Browser browser(dir, options);
+  Browser browser(dir, reaching(ms));
   const std::string form_url = ms.url("/.well-known/tte/box?first=" + devid_of(0x1000) +
                                       "&count=24&key=000102030405060708090a0b0c0d0e0f");
   browser.navigate(form_url);

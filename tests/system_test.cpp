@@ -168,34 +168,13 @@ TEST_F(SystemTest, APskDeviceEnrollsEndToEndOverTheLinkPskTheIntroducerChose) {
   DeviceProcess device(dir_, device_args(ms, bundle_path(batch, 1), dir_.file("psk.nv")));
   device.wait_for("state", "waiting_for_mapping");
 
-  auto introducer = [&](std::vector<std::string> extra) {
-    std::vector<std::string> argv{TTE_INTRODUCER_BIN,
-                                  "enroll",
-                                  bundle["enrollment_url"],
-                                  "--controller",
-                                  controller.coaps(),
-                                  "--controller-fingerprint",
-                                  controller.fingerprint(),
-                                  "--notify",
-                                  controller.http_origin(),
-                                  "--token",
-                                  controller.intake_token(),
-                                  "--cafile",
-                                  ms.ca_file(),
-                                  "--connect-to",
-                                  ms.connect_to(),
-                                  "--data-dir",
-                                  dir_.file("introducer")};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return run(argv);
-  };
   // Without --psk the MotherShip refuses to map a PSK Device, and says how to do it.
-  RunResult without = introducer({});
+  RunResult without = enroll(dir_, ms, controller, batch, 1);
   EXPECT_NE(without.exit_code, 0);
   EXPECT_TRUE(contains(without.err, "--psk")) << without.err;
   EXPECT_TRUE(controller.device(urn).is_null());
 
-  RunResult enrolled = introducer({"--psk", "--json"});
+  RunResult enrolled = enroll(dir_, ms, controller, batch, 1, "", "", {"--psk"});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err << enrolled.out;
   const Json answer = Json::parse(enrolled.out);
   EXPECT_EQ(answer["notice"], "delivered") << answer;

@@ -64,11 +64,14 @@ Result<std::string> problem_box(const std::string& problem) {
   return render_page(web::problem_html, PageValues().text("problem", problem));
 }
 
+// The attributes that mark the field a problem is about (and give it the focus).
+std::string invalid_mark(const std::string& field, const char* name) {
+  return field == name ? " aria-invalid=\"true\" autofocus" : "";
+}
+
 // The form's fields, filled in, the one with the problem marked.
 PageValues form_fields(const FormValues& values, const std::string& field, std::string problem) {
-  auto invalid = [&](const char* name) {
-    return std::string(field == name ? " aria-invalid=\"true\" autofocus" : "");
-  };
+  auto invalid = [&](const char* name) { return invalid_mark(field, name); };
   PageValues page_values;
   page_values.html("problem", std::move(problem))
       .text("cip", values.cip)
@@ -149,16 +152,8 @@ std::string home(const std::string& host) {
 
 std::string form(const std::string& host, const std::string& devid, const FormValues& values,
                  const std::string& problem, const std::string& field) {
-  std::string problem_box;
-  if (!problem.empty()) {
-    auto box = render_page(web::problem_html, PageValues().text("problem", problem));
-    if (!box.ok()) return shown(box);
-    problem_box = std::move(box).value();
-  }
-  // The field the problem is about is marked and has the focus.
-  auto invalid = [&](const char* name) {
-    return std::string(field == name ? " aria-invalid=\"true\" autofocus" : "");
-  };
+  auto box = problem_box(problem);
+  if (!box.ok()) return shown(box);
   std::string psk_note;
   if (values.psk_device) {
     psk_note =
@@ -168,19 +163,10 @@ std::string form(const std::string& host, const std::string& devid, const FormVa
   }
   return shown(page(
       host, "Enroll device " + devid,
-      render_page(web::form_html, PageValues()
-                                      .html("problem", std::move(problem_box))
-                                      .text("cip", values.cip)
-                                      .html("cip_invalid", invalid("cip"))
-                                      .text("cport", values.cport)
-                                      .html("cport_invalid", invalid("cport"))
-                                      .text("cfingerprint", values.cfingerprint)
-                                      .html("cfingerprint_invalid", invalid("cfingerprint"))
-                                      .text("description", values.description)
-                                      .html("description_invalid", invalid("description"))
+      render_page(web::form_html, form_fields(values, field, std::move(box).value())
                                       .html("psk_note", psk_note)
                                       .text("cpsk", values.cpsk)
-                                      .html("cpsk_invalid", invalid("cpsk"))
+                                      .html("cpsk_invalid", invalid_mark(field, "cpsk"))
                                       .html("cpsk_generate", values.cpsk_generate ? " checked" : "")
                                       .text("devid", devid))));
 }

@@ -69,14 +69,29 @@ std::vector<std::string> device_args(const MotherShipProcess& ms, const std::str
 
 RunResult enroll(const TempDir& dir, const MotherShipProcess& ms,
                  const ControllerProcess& controller, const std::string& batch, int n,
-                 const std::string& fingerprint, const std::string& address) {
+                 const std::string& fingerprint, const std::string& address,
+                 const std::vector<std::string>& extra) {
   const Json bundle = read_bundle(batch, n);
-  return run({TTE_INTRODUCER_BIN, "enroll", bundle["enrollment_url"], "--controller",
-              address.empty() ? controller.coaps() : address, "--controller-fingerprint",
-              fingerprint.empty() ? controller.fingerprint() : fingerprint, "--notify",
-              controller.http_origin(), "--token", controller.intake_token(), "--cafile",
-              ms.ca_file(), "--connect-to", ms.connect_to(), "--data-dir", dir.file("introducer"),
-              "--json"});
+  std::vector<std::string> argv{TTE_INTRODUCER_BIN,
+                                "enroll",
+                                bundle["enrollment_url"],
+                                "--controller",
+                                address.empty() ? controller.coaps() : address,
+                                "--controller-fingerprint",
+                                fingerprint.empty() ? controller.fingerprint() : fingerprint,
+                                "--notify",
+                                controller.http_origin(),
+                                "--token",
+                                controller.intake_token(),
+                                "--cafile",
+                                ms.ca_file(),
+                                "--connect-to",
+                                ms.connect_to(),
+                                "--data-dir",
+                                dir.file("introducer"),
+                                "--json"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return run(argv);
 }
 
 }  // namespace tte::test

@@ -51,12 +51,13 @@ class DeviceProcess {
 std::vector<std::string> device_args(const MotherShipProcess& ms, const std::string& bundle,
                                      const std::string& nv, const std::string& profile = "light");
 
-// tte-introducer enroll: device n of the batch to `controller` (with
+// tte-introducer enroll --json: device n of the batch to `controller` (with
 // `fingerprint`, by default the Controller's own; at `address`, by default its
-// own), notifying the Controller.
+// own), notifying the Controller; `extra` options after the others.
 RunResult enroll(const TempDir& dir, const MotherShipProcess& ms,
                  const ControllerProcess& controller, const std::string& batch, int n,
-                 const std::string& fingerprint = "", const std::string& address = "");
+                 const std::string& fingerprint = "", const std::string& address = "",
+                 const std::vector<std::string>& extra = {});
 
 }  // namespace tte::test
 

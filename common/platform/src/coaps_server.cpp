@@ -139,25 +139,6 @@ std::string printable_identity(std::string_view identity) {
   return shown;
 }
 
-std::string remote_address(const coap_session_t* session) {
-  const coap_address_t* remote = coap_session_get_addr_remote(session);
-  char text[INET6_ADDRSTRLEN] = "?";
-  if (remote->addr.sa.sa_family == AF_INET) {
-    inet_ntop(AF_INET, &remote->addr.sin.sin_addr, text, sizeof text);
-    return std::string(text) + ":" + std::to_string(ntohs(remote->addr.sin.sin_port));
-  }
-  if (remote->addr.sa.sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof text);
-    // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict) on "[" + std::string(...).
-    std::string address("[");
-    address += text;
-    address += "]:";
-    address += std::to_string(ntohs(remote->addr.sin6.sin6_port));
-    return address;
-  }
-  return text;
-}
-
 void ServerTls::enable_psk(coap_context_t* context, PskLookup lookup, void* arg) {
   if (configured_) throw StartupError("DTLS-PSK must be enabled before the first session");
   psk_lookup_ = lookup;
@@ -278,6 +259,21 @@ std::string remote_ip(const coap_session_t* session) {
     inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof text);
   }
   return text;
+}
+
+std::string remote_address(const coap_session_t* session) {
+  const coap_address_t* remote = coap_session_get_addr_remote(session);
+  std::string address = remote_ip(session);
+  if (remote->addr.sa.sa_family == AF_INET) {
+    address += ':';
+    address += std::to_string(ntohs(remote->addr.sin.sin_port));
+  } else if (remote->addr.sa.sa_family == AF_INET6) {
+    // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict) on "[" + std::string(...).
+    address.insert(0, 1, '[');
+    address += "]:";
+    address += std::to_string(ntohs(remote->addr.sin6.sin6_port));
+  }
+  return address;
 }
 
 namespace {
