@@ -238,19 +238,25 @@ struct CoapServer::Impl {
                                        {"reason", "not announced (policy strict)"}});
       return false;
     }
-    // A new handshake on a session keeps its id (its requests go on), and a
-    // new key there continues no Block1 transfer of the old one's.
+    self->attach_peer(session, key, "");
+    return true;
+  }
+
+  // The peer a handshake admitted, on its session. A new handshake on a session
+  // keeps its id (its requests go on), and a new key there continues no Block1
+  // transfer of the old one's.
+  void attach_peer(coap_session_t* session, const Fingerprint& key, std::string_view psk_identity) {
     Peer* peer = peer_of(session);
     if (!peer) {
-      peer = new Peer{key, ++self->next_peer_id, steady_ms(), false};
-      self->peers.insert(peer);
-      self->session_of_id[peer->id] = session;
+      peer = new Peer{key, ++next_peer_id, steady_ms(), false, std::string(psk_identity)};
+      peers.insert(peer);
+      session_of_id[peer->id] = session;
       coap_session_set_app_data(session, peer);
     } else if (!(peer->key == key)) {
-      self->rd.forget_session(peer->id);
+      rd.forget_session(peer->id);
       peer->key = key;
+      peer->psk_identity = std::string(psk_identity);
     }
-    return true;
   }
 
   // DTLS-PSK (docs/protocol.md §13.3), under either policy: the identity is the
@@ -267,17 +273,7 @@ struct CoapServer::Impl {
                                        {"reason", "no Device announced with this PSK identity"}});
       return 0;
     }
-    Peer* peer = peer_of(session);
-    if (!peer) {
-      peer = new Peer{found->key, ++self->next_peer_id, steady_ms(), false, std::string(identity)};
-      self->peers.insert(peer);
-      self->session_of_id[peer->id] = session;
-      coap_session_set_app_data(session, peer);
-    } else if (!(peer->key == found->key)) {
-      self->rd.forget_session(peer->id);
-      peer->key = found->key;
-      peer->psk_identity = std::string(identity);
-    }
+    self->attach_peer(session, found->key, identity);
     std::memcpy(psk.data(), found->psk.data(), found->psk.size());
     return found->psk.size();
   }
