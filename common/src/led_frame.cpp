@@ -58,42 +58,164 @@ bool encode_levels(const Frame& frame, bool level_before, MutableByteView levels
   return level;
 }
 
-Result<EnrollmentUrl> decode_levels(ByteView levels, IdPolicy policy) {
+void Pattern::push(bool bit) {
+  if (length >= kMaxPatternBits) return;
+  if (bit) bits[length / 8] |= static_cast<std::uint8_t>(0x80 >> (length % 8));
+  ++length;
+}
+
+std::uint8_t crc8(ByteView bytes) {
+  std::uint8_t crc = 0;
+  for (std::uint8_t b : bytes) {
+    crc ^= b;
+    for (int i = 0; i < 8; ++i)
+      crc = static_cast<std::uint8_t>((crc & 0x80) ? (crc << 1) ^ 0x1D : crc << 1);
+  }
+  return crc;
+}
+
+std::array<std::uint8_t, kV2BodyBytes> build_v2_body(const EnrollmentUrl& device) {
+  std::array<std::uint8_t, kV2BodyBytes> body{};
+  body[0] = kVersion2;
+  put_be(&body[1], device.ms_id().value(), 4);
+  put_be(&body[5], device.dev_id().value(), 4);
+  put_be(&body[9], device.otp().value(), 8);
+  body[17] = crc8(ByteView(body.data(), kV2BodyBytes - 1));
+  return body;
+}
+
+Pattern pattern_v1(const Frame& frame) {
+  Pattern pattern;
+  for (std::size_t i = 0; i < kFrameBits; ++i)
+    pattern.push(frame_bit(frame, i));
+  return pattern;
+}
+
+Pattern pattern_v2(const EnrollmentUrl& device) {
+  Pattern pattern;
+  for (std::size_t i = 0; i + 1 < kPreambleBits; ++i)
+    pattern.push(false);
+  pattern.push(true);
+  const auto body = build_v2_body(device);
+  std::size_t run = 0;
+  bool last = false;
+  auto send = [&](bool bit) {
+    run = (run > 0 && bit == last) ? run + 1 : 1;
+    last = bit;
+    pattern.push(bit);
+  };
+  for (std::size_t i = 0; i < 8 * kV2BodyBytes; ++i) {
+    send((body[i / 8] >> (7 - i % 8)) & 1);
+    if (run == kStuffAfter) send(!last);
+  }
+  return pattern;
+}
+
+Pattern pattern_of(const EnrollmentUrl& device, FrameVersion version) {
+  return version == FrameVersion::v2 ? pattern_v2(device) : pattern_v1(build_frame(device));
+}
+
+bool encode_pattern(const Pattern& pattern, bool level_before, MutableByteView levels) {
+  bool level = level_before;
+  for (std::size_t i = 0; i < pattern.length && i < levels.size(); ++i) {
+    if (!pattern.bit(i)) level = !level;
+    levels[i] = level ? 1 : 0;
+  }
+  return level;
+}
+
+namespace {
+
+// Reads a version 2 body from bit(first), bit(first + 1), ... (bit(i) for i < end).
+template <typename BitAt>
+Result<EnrollmentUrl> parse_v2(BitAt bit_at, std::size_t first, std::size_t end, IdPolicy policy) {
+  std::array<std::uint8_t, kV2BodyBytes> body{};
+  std::size_t taken = 0;
+  std::size_t run = 0;
+  bool last = false;
+  for (std::size_t i = first; taken < 8 * kV2BodyBytes; ++i) {
+    if (i >= end) return make_error(Errc::not_found, "the LED frame is cut off", "bits");
+    const bool bit = bit_at(i);
+    const bool stuffed = run == kStuffAfter;
+    if (stuffed && bit == last)
+      return make_error(Errc::syntax, "an LED frame's stuffed bit is wrong", "bits");
+    run = (run > 0 && bit == last) ? run + 1 : 1;
+    last = bit;
+    if (stuffed) continue;
+    if (bit) body[taken / 8] |= static_cast<std::uint8_t>(0x80 >> (taken % 8));
+    ++taken;
+  }
+  if (body[0] != kVersion2) return make_error(Errc::syntax, "not a version 2 LED frame", "bits");
+  if (crc8(ByteView(body.data(), kV2BodyBytes)) != 0)
+    return make_error(Errc::checksum, "LED frame CRC mismatch", "bits");
+  TTE_ASSIGN_OR_RETURN(MsId ms_id,
+                       MsId::from_value(static_cast<std::uint32_t>(get_be(&body[1], 4)), policy));
+  return EnrollmentUrl(ms_id, DevId(static_cast<std::uint32_t>(get_be(&body[5], 4))),
+                       Otp(get_be(&body[9], 8)));
+}
+
+}  // namespace
+
+Result<EnrollmentUrl> parse_v2_bits(ByteView bits, IdPolicy policy) {
+  return parse_v2([&](std::size_t i) { return bits[i] != 0; }, 0, bits.size(), policy);
+}
+
+Result<Decoded> decode_frames(ByteView levels, IdPolicy policy) {
   if (levels.size() < kFrameBits + 1) {
     return make_error(Errc::not_found, "too few samples for one LED frame", "levels");
   }
-  // Bit k (k >= 1) is 1 when sample k equals sample k - 1. A recording may
-  // start anywhere in the repeating frame, and a frame whose data holds the
-  // bytes 00 01 also "starts" there: the byte sum is the same for every
-  // rotation by whole bytes, so such a rotation passes the checksum too
-  // (docs/protocol.md section 13.1). Every start is tried; two different
-  // devices found means the samples cannot tell which is meant.
+  // Bit k (k >= 1) is 1 when sample k equals sample k - 1.
+  auto bit_at = [&](std::size_t k) { return (levels[k] != 0) == (levels[k - 1] != 0); };
+  const std::size_t count = levels.size();
+
+  // A recording may start anywhere in the repeating frame. In version 1, a frame
+  // whose data holds the bytes 00 01 also "starts" there: the byte sum is the
+  // same for every rotation by whole bytes, so such a rotation passes the
+  // checksum too (docs/protocol.md section 13.1). Every start is tried; two
+  // different devices found means the samples cannot tell which is meant.
   bool saw_reserved = false;
-  std::optional<EnrollmentUrl> device;
-  for (std::size_t start = 1; start + kFrameBits <= levels.size(); ++start) {
-    Frame frame{};
-    for (std::size_t i = 0; i < kFrameBits; ++i) {
-      bool bit = (levels[start + i] != 0) == (levels[start + i - 1] != 0);
-      if (bit) frame[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
-    }
-    auto parsed = parse_frame(frame, policy);
+  bool ambiguous = false;
+  std::optional<Decoded> found;
+  auto consider = [&](Result<EnrollmentUrl> parsed, FrameVersion version, std::size_t start) {
     if (parsed.ok()) {
-      if (device && !(parsed.value() == *device)) {
-        return make_error(Errc::duplicate,
-                          "two different LED frames fit the samples (the frame's data contains "
-                          "its own start constant): read the label instead",
-                          "levels");
-      }
-      device = parsed.value();
+      if (!found) found = Decoded{parsed.value(), version, start};
+      if (!(parsed.value() == found->device)) ambiguous = true;
     } else if (parsed.error().code == Errc::reserved) {
       saw_reserved = true;
     }
+  };
+  std::size_t zeros = 0;
+  for (std::size_t k = 1; k < count && !ambiguous; ++k) {
+    if (k + kFrameBits <= count) {
+      Frame frame{};
+      for (std::size_t i = 0; i < kFrameBits; ++i)
+        if (bit_at(k + i)) frame[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+      consider(parse_frame(frame, policy), FrameVersion::v1, k);
+    }
+    // A version 2 body follows a 1 after at least eight zeros, which only the
+    // preamble has.
+    const bool bit = bit_at(k);
+    if (bit && zeros >= kSyncZeros)
+      consider(parse_v2(bit_at, k + 1, count, policy), FrameVersion::v2,
+               k >= kPreambleBits - 1 ? k + 1 - kPreambleBits : 1);
+    zeros = bit ? 0 : zeros + 1;
   }
-  if (device) return *device;
+  if (ambiguous) {
+    return make_error(Errc::duplicate,
+                      "two different LED frames fit the samples (the frame's data contains "
+                      "its own start constant): read the label instead",
+                      "levels");
+  }
+  if (found) return *found;
   if (saw_reserved) {
     return make_error(Errc::reserved, "the LED frame names a reserved MS ID", "levels");
   }
   return make_error(Errc::not_found, "no valid LED frame in the samples", "levels");
+}
+
+Result<EnrollmentUrl> decode_levels(ByteView levels, IdPolicy policy) {
+  TTE_ASSIGN_OR_RETURN(Decoded decoded, decode_frames(levels, policy));
+  return decoded.device;
 }
 
 }  // namespace tte::led

@@ -133,5 +133,120 @@ TEST(LedFrame, TooFewOrCorruptSamplesFindNothing) {
   EXPECT_EQ(decode_levels(levels, IdPolicy::operational).error().code, Errc::not_found);
 }
 
+std::string bits_text(const Pattern& pattern) {
+  std::string text;
+  for (std::size_t i = 0; i < pattern.length; ++i)
+    text += pattern.bit(i) ? '1' : '0';
+  return text;
+}
+
+// Repeats of a pattern's levels, starting from an LED that was off.
+std::vector<std::uint8_t> repeated_levels(const Pattern& pattern, int repeats) {
+  std::vector<std::uint8_t> levels(repeats * pattern.length);
+  bool level = false;
+  for (int r = 0; r < repeats; ++r)
+    level = encode_pattern(pattern, level,
+                           MutableByteView(&levels[r * pattern.length], pattern.length));
+  return levels;
+}
+
+TEST(LedFrameV2, Crc8IsGsmA) {
+  const std::string check = testing::load_vectors("led_frame.json")["crc8_check"]["input"];
+  EXPECT_EQ(crc8(ByteView(reinterpret_cast<const std::uint8_t*>(check.data()), check.size())),
+            0x37);  // CRC-8/GSM-A's catalogued check value
+}
+
+TEST(LedFrameV2, Vectors) {
+  for (const auto& c : testing::load_vectors("led_frame.json")["frames_v2"]) {
+    SCOPED_TRACE(c.dump());
+    EnrollmentUrl device = device_of(c);
+    auto body = build_v2_body(device);
+    EXPECT_EQ(testing::to_hex(body.data(), body.size()), c["body"].get<std::string>());
+    EXPECT_EQ(crc8(body), 0);
+    Pattern pattern = pattern_v2(device);
+    EXPECT_EQ(bits_text(pattern), c["bits"].get<std::string>());
+    std::vector<std::uint8_t> levels(pattern.length);
+    encode_pattern(pattern, false, levels);
+    EXPECT_EQ(levels_text(levels), c["levels_from_off"].get<std::string>());
+    EXPECT_EQ(pattern_of(device, FrameVersion::v1).length, kFrameBits);
+  }
+}
+
+TEST(LedFrameV2, TheBodyNeverHoldsOrTogglesForMoreThanSevenBits) {
+  std::mt19937_64 random(2);
+  for (int trial = 0; trial < 2000; ++trial) {
+    // Bytes of zeros and ones are the worst case for stuffing.
+    std::uint64_t otp = trial % 3 == 0 ? 0 : trial % 3 == 1 ? ~0ull : random();
+    EnrollmentUrl device(*MsId::from_value(random() & 0xffffff, IdPolicy::allow_example),
+                         DevId(trial % 2 ? 0 : static_cast<std::uint32_t>(random())), Otp(otp));
+    Pattern pattern = pattern_v2(device);
+    ASSERT_LE(pattern.length, kMaxPatternBits);
+    std::size_t run = 0;
+    for (std::size_t i = kPreambleBits; i < pattern.length; ++i) {
+      run = (i > kPreambleBits && pattern.bit(i) == pattern.bit(i - 1)) ? run + 1 : 1;
+      ASSERT_LE(run, kStuffAfter) << i;
+    }
+  }
+}
+
+TEST(LedFrameV2, DecodesFromAnyStartingPointWithoutAmbiguity) {
+  std::mt19937_64 random(16);
+  for (int trial = 0; trial < 50; ++trial) {
+    EnrollmentUrl device(*MsId::from_value(random() & 0xffffff, IdPolicy::allow_example),
+                         DevId(static_cast<std::uint32_t>(random())), Otp(random()));
+    Pattern pattern = pattern_v2(device);
+    auto levels = repeated_levels(pattern, 3);
+    std::size_t offset = random() % pattern.length;
+    auto decoded = decode_frames(ByteView(levels.data() + offset, levels.size() - offset),
+                                 IdPolicy::allow_example);
+    ASSERT_TRUE(decoded.ok()) << testing::describe(decoded);
+    EXPECT_EQ(decoded->device, device);
+    EXPECT_EQ(decoded->version, FrameVersion::v2);
+  }
+}
+
+TEST(LedFrameV2, AFrameContainingTheOldStartConstantIsNotAmbiguous) {
+  // The device that is ambiguous in version 1 (MS ID 1, Dev ID 5) reads as itself.
+  EnrollmentUrl device(*MsId::from_value(1, IdPolicy::operational), DevId(5),
+                       Otp(0x0c7a5a7397784c99ull));
+  Pattern pattern = pattern_v2(device);
+  auto levels = repeated_levels(pattern, 3);
+  for (std::size_t offset = 0; offset < pattern.length; ++offset) {
+    auto decoded = decode_frames(ByteView(levels.data() + offset, levels.size() - offset),
+                                 IdPolicy::operational);
+    ASSERT_TRUE(decoded.ok()) << "offset " << offset << ": " << testing::describe(decoded);
+    EXPECT_EQ(decoded->device, device);
+  }
+}
+
+TEST(LedFrameV2, EveryWrongSampleIsCaught) {
+  EnrollmentUrl device(*MsId::from_value(10, IdPolicy::operational), DevId(2), Otp(1));
+  Pattern pattern = pattern_v2(device);
+  std::vector<std::uint8_t> levels(pattern.length + 1);
+  encode_pattern(pattern, false, MutableByteView(levels.data() + 1, pattern.length));
+  ASSERT_TRUE(decode_levels(levels, IdPolicy::operational).ok());
+  for (std::size_t i = 1; i < levels.size(); ++i) {
+    auto broken = levels;
+    broken[i] ^= 1;
+    auto decoded = decode_levels(broken, IdPolicy::operational);
+    EXPECT_FALSE(decoded.ok() && !(*decoded == device)) << "sample " << i;
+  }
+}
+
+TEST(LedFrameV2, StuffingViolationsAndOtherVersionsAreRefused) {
+  EnrollmentUrl device(*MsId::from_value(10, IdPolicy::operational), DevId(2), Otp(1));
+  Pattern pattern = pattern_v2(device);
+  std::vector<std::uint8_t> bits;
+  for (std::size_t i = kPreambleBits; i < pattern.length; ++i)
+    bits.push_back(pattern.bit(i));
+  ASSERT_EQ(*parse_v2_bits(bits, IdPolicy::operational), device);
+  std::vector<std::uint8_t> cut(bits.begin(), bits.begin() + 100);
+  EXPECT_EQ(parse_v2_bits(cut, IdPolicy::operational).error().code, Errc::not_found);
+  std::vector<std::uint8_t> zeros(200, 0);
+  EXPECT_EQ(parse_v2_bits(zeros, IdPolicy::operational).error().code, Errc::syntax);
+  std::vector<std::uint8_t> ones(200, 1);
+  EXPECT_EQ(parse_v2_bits(ones, IdPolicy::operational).error().code, Errc::syntax);
+}
+
 }  // namespace
 }  // namespace tte::led

@@ -10,7 +10,7 @@ constexpr std::size_t kVersionAt = 4, kFlagsAt = 5, kLengthAt = 6, kMsIdAt = 8, 
                       kOtpAt = 16, kUrnLengthAt = 24, kUrnAt = 25, kFamilyAt = 88, kAddressAt = 89,
                       kPortAt = 105, kFingerprintAt = 107, kKeyLengthAt = 139,
                       kCertificateLengthAt = 141, kEntropySeedAt = 143;
-constexpr std::uint8_t kFlagHasKey = 0x01, kFlagHasPsk = 0x02;
+constexpr std::uint8_t kFlagHasKey = 0x01, kFlagHasPsk = 0x02, kFlagLedFrameV2 = 0x04;
 
 void put(std::uint8_t* out, std::uint64_t value, std::size_t bytes) {
   for (std::size_t i = 0; i < bytes; ++i)
@@ -52,8 +52,9 @@ Result<ByteView> ProvisioningImage::encode(MutableByteView out) const {
   for (std::size_t i = 0; i < 4; ++i)
     p[i] = kMagic[i];
   p[kVersionAt] = v2 ? 2 : 1;
-  p[kFlagsAt] = static_cast<std::uint8_t>((private_key.empty() ? 0 : kFlagHasKey) |
-                                          (factory_psk.empty() ? 0 : kFlagHasPsk));
+  p[kFlagsAt] = static_cast<std::uint8_t>(
+      (private_key.empty() ? 0 : kFlagHasKey) | (factory_psk.empty() ? 0 : kFlagHasPsk) |
+      (led_frame == led::FrameVersion::v2 ? kFlagLedFrameV2 : 0));
   put(p + kLengthAt, size, 2);
   put(p + kMsIdAt, ms_id.value(), 4);
   put(p + kDevIdAt, dev_id.value(), 4);
@@ -94,7 +95,7 @@ Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy pol
   if (p[kVersionAt] != 1 && p[kVersionAt] != 2)
     return image_error(Errc::unsupported, "unknown provisioning image version");
   const std::uint8_t flags = p[kFlagsAt];
-  if ((flags & ~(kFlagHasKey | kFlagHasPsk)) != 0)
+  if ((flags & ~(kFlagHasKey | kFlagHasPsk | kFlagLedFrameV2)) != 0)
     return image_error(Errc::syntax, "unknown provisioning image flags");
   const bool has_psk = (flags & kFlagHasPsk) != 0;
   if (has_psk && p[kVersionAt] != 2)
@@ -131,16 +132,18 @@ Result<ProvisioningImage> ProvisioningImage::decode(ByteView image, IdPolicy pol
   }
   if (has_psk && (key_length != 0 || certificate_length != 0))
     return image_error(Errc::syntax, "a PSK image carries no key or certificate");
-  return ProvisioningImage{ms_id,
-                           DevId(static_cast<std::uint32_t>(get(p + kDevIdAt, 4))),
-                           Otp(get(p + kOtpAt, 8)),
-                           urn,
-                           ControllerAddress{ip, port},
-                           fingerprint,
-                           ByteView(p + header, key_length),
-                           ByteView(p + header + key_length, certificate_length),
-                           ByteView(p + kEntropySeedAt, seed_end - kHeaderSizeV1),
-                           ByteView(p + seed_end, header - seed_end)};
+  return ProvisioningImage{
+      ms_id,
+      DevId(static_cast<std::uint32_t>(get(p + kDevIdAt, 4))),
+      Otp(get(p + kOtpAt, 8)),
+      urn,
+      ControllerAddress{ip, port},
+      fingerprint,
+      ByteView(p + header, key_length),
+      ByteView(p + header + key_length, certificate_length),
+      ByteView(p + kEntropySeedAt, seed_end - kHeaderSizeV1),
+      ByteView(p + seed_end, header - seed_end),
+      (flags & kFlagLedFrameV2) ? led::FrameVersion::v2 : led::FrameVersion::v1};
 }
 
 }  // namespace tte

@@ -42,6 +42,7 @@ TEST(ProvisioningImage, VectorsRoundTripByteForByte) {
     EXPECT_EQ(testing::to_hex(decoded->factory_psk.data(), decoded->factory_psk.size()),
               c["factory_psk"].get<std::string>());
     EXPECT_EQ(decoded.value().entropy_seed.empty() ? 1 : 2, c["version"].get<int>());
+    EXPECT_EQ(static_cast<int>(decoded->led_frame), c["led_frame"].get<int>());
     std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
     auto encoded = decoded->encode(buffer);
     ASSERT_TRUE(encoded.ok());

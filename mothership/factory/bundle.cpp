@@ -14,9 +14,17 @@ namespace tte::factory {
 // (tte-bundle/1 JSON, docs/factory.md).
 std::string bundle_json(const MintedDevice& device, const MotherShipInfo& mothership) {
   EnrollmentUrl url = device.enrollment_url(mothership);
-  led::Frame frame = led::build_frame(url);
-  std::string frame_hex(2 * frame.size(), '\0');
-  write_hex_lower(frame, frame_hex.data());
+  // led_frame: the 19-byte version 1 frame, or the 18-byte version 2 body (before stuffing).
+  std::string frame_hex;
+  if (device.led_frame == led::FrameVersion::v2) {
+    const auto body = led::build_v2_body(url);
+    frame_hex.assign(2 * body.size(), '\0');
+    write_hex_lower(body, frame_hex.data());
+  } else {
+    const led::Frame frame = led::build_frame(url);
+    frame_hex.assign(2 * frame.size(), '\0');
+    write_hex_lower(frame, frame_hex.data());
+  }
   nlohmann::ordered_json json;
   json["format"] = "tte-bundle/1";
   json["devid"] = std::string(device.dev_id.to_string().view());
@@ -25,6 +33,7 @@ std::string bundle_json(const MintedDevice& device, const MotherShipInfo& mother
   json["enrollment_url"] = std::string(url.to_string().view());
   json["manual_code"] = std::string(manual_code::encode(url).view());
   json["led_frame"] = frame_hex;
+  json["led_frame_version"] = static_cast<int>(device.led_frame);
   json["mothership"] = {
       {"host", std::string(mothership.ms_id.host().view())},
       {"ms_id", mothership.ms_id.value()},
@@ -59,7 +68,8 @@ std::vector<std::uint8_t> provisioning_image(const MintedDevice& device,
       device.credentials ? ByteView(device.credentials->private_key_der) : ByteView(),
       device.credentials ? ByteView(device.credentials->certificate_der) : ByteView(),
       ByteView(device.entropy_seed),
-      device.factory_psk ? ByteView(*device.factory_psk) : ByteView()};
+      device.factory_psk ? ByteView(*device.factory_psk) : ByteView(),
+      device.led_frame};
   std::vector<std::uint8_t> buffer(ProvisioningImage::kMaxSize);
   auto encoded = image.encode(buffer);
   buffer.resize(encoded.ok() ? encoded->size() : 0);

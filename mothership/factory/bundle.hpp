@@ -32,6 +32,7 @@ struct MintedDevice {
   std::optional<Fingerprint> fingerprint;        // of the device's key; absent for a PSK Device
   std::optional<DeviceCredentials> credentials;  // absent when the key was made on the device
   std::optional<FactoryPsk> factory_psk;         // a PSK Device's (docs/protocol.md §13.3)
+  led::FrameVersion led_frame = led::FrameVersion::v1;  // what its LED blinks (§13.1)
   // Seeds the random numbers of a device without a hardware random number generator
   // (the provisioning image carries it; docs/device-provisioning.md). From the CSPRNG.
   std::array<std::uint8_t, ProvisioningImage::kEntropySeedSize> entropy_seed{};

@@ -305,6 +305,7 @@ BatchResult mint_batch(const BatchOptions& options, const MotherShipInfo& mother
         MintedDevice device{planned.dev_id, planned.urn,  otp_of(i),
                             std::nullopt,   std::nullopt, std::nullopt};
         if (!random_bytes(device.entropy_seed).ok()) throw StartupError("the CSPRNG failed");
+        device.led_frame = options.led_frame;
         if (options.psk) {
           // A PSK Device: its factory PSK, and no key pair (docs/protocol.md §13.3).
           device.factory_psk.emplace();

@@ -38,6 +38,8 @@ struct BatchOptions {
   bool progress = false;
   // PSK Devices (docs/protocol.md §13.3): a random 16-byte factory PSK each, no key pair.
   bool psk = false;
+  // The LED frame the Devices blink while unenrolled (docs/protocol.md §13.1).
+  led::FrameVersion led_frame = led::FrameVersion::v1;
   bool records_file =
       false;  // also write OUT/records.jsonl (with OTPs) for `tte-mothership import`
   // Devices per box (docs/factory.md "Boxes"), 1-10000; 0: no boxes. Each box

@@ -116,6 +116,10 @@ int run_manufacture(const std::vector<std::string>& args) {
       .flag("psk",
             "PSK Devices (docs/protocol.md 13.3): a random 16-byte factory PSK each, PSK "
             "identity = the Dev URN, no key pair; bundles carry device.psk")
+      .option("led-frame", "1|2",
+              "the LED frame the Devices blink while unenrolled: 1 the draft's, 2 with a CRC-8 "
+              "and an unambiguous start (docs/protocol.md 13.1.1)",
+              "1")
       .flag("no-labels", "skip labels and sheets")
       .option("qr-level", "L|M|Q|H", "QR error-correction level (docs/qr-levels.md)", "Q")
       .option("module-pixels", "N", "PNG label pixels per QR module", "6")
@@ -151,6 +155,8 @@ int run_manufacture(const std::vector<std::string>& args) {
   options.psk = cli.has("psk");
   if (options.psk && options.public_keys)
     throw UsageError("--psk and --public-keys exclude each other: a PSK Device has no key pair");
+  options.led_frame =
+      cli.require_int("led-frame", 1, 2) == 2 ? led::FrameVersion::v2 : led::FrameVersion::v1;
   options.labels = !cli.has("no-labels");
   auto level = labels::parse_qr_level(cli.require("qr-level"));
   if (!level.ok()) throw UsageError(std::string("--qr-level: ") + level.error().message);

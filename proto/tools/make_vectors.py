@@ -471,6 +471,44 @@ def nrzi(frame, level):
     return "".join(map(str, levels))
 
 
+def crc8_gsm_a(data):
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1D) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def led_v2_bits(ms_id, devid, otp):
+    """The version 2 pattern: fifteen 0s and a 1, then the body, a bit of the
+    opposite value stuffed after every seven equal body bits."""
+    body = bytes([2]) + ms_id.to_bytes(4, "big") + devid.to_bytes(4, "big") + otp.to_bytes(8, "big")
+    body += bytes([crc8_gsm_a(body)])
+    bits = [0] * 15 + [1]
+    run, last = 0, None
+    for byte in body:
+        for i in range(7, -1, -1):
+            for bit in ([(byte >> i) & 1]):
+                run = run + 1 if bit == last else 1
+                last = bit
+                bits.append(bit)
+                if run == 7:
+                    last = 1 - last
+                    run = 1
+                    bits.append(last)
+    return body, "".join(map(str, bits))
+
+
+def nrzi_bits(bits, level):
+    levels = []
+    for bit in bits:
+        if bit == "0":
+            level ^= 1
+        levels.append(level)
+    return "".join(map(str, levels))
+
+
 def led():
     frames = []
     for ms, dev, otp in [(0, 0xABCDEF01, 0x123456789ABCDEF0), (10, 2, 1),
@@ -484,10 +522,20 @@ def led():
         {"frame": (good[:12] + bytes([good[12] ^ 0x10]) + good[13:]).hex(), "error": "checksum"},
         {"frame": led_frame(0x01000000, 2, 1).hex(), "error": "reserved"},
     ]
+    frames_v2 = []
+    for ms, dev, otp in [(0, 0xABCDEF01, 0x123456789ABCDEF0), (10, 2, 1), (1, 5, 0x0C7A5A7397784C99),
+                         (0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)]:
+        body, bits = led_v2_bits(ms, dev, otp)
+        frames_v2.append({**device(ms, dev, otp), "body": body.hex(), "bits": bits,
+                          "levels_from_off": nrzi_bits(bits, 0)})
     write("led_frame.json", {
         "description": "LED frames (draft 5.1): 0x0001 | MS ID | Dev ID | OTP | checksum, and their "
-                       "NRZI level sequence (0 toggles, 1 holds) starting from an LED that was off.",
-        "frames": frames, "invalid_frames": invalid,
+                       "NRZI level sequence (0 toggles, 1 holds) starting from an LED that was off. "
+                       "frames_v2: version 2 (docs/protocol.md 13.1.1), the preamble (fifteen 0s, a 1) "
+                       "and the body 02 | MS ID | Dev ID | OTP | CRC-8/GSM-A, bit-stuffed (after seven "
+                       "equal body bits, the opposite bit), as bits and as levels.",
+        "frames": frames, "invalid_frames": invalid, "frames_v2": frames_v2,
+        "crc8_check": {"input": "123456789", "crc": "%02x" % crc8_gsm_a(b"123456789")},
     })
 
 
@@ -749,8 +797,10 @@ def provisioning_images():
 
     # Version 1 has no entropy seed; version 2 carries 32 bytes of it right after the fixed header.
     # A PSK Device's image (flag bit 1) carries its 16-byte factory PSK after the seed, and no key.
-    def image(ms_id, devid, otp, urn, family, address, port, key, cert, seed=b"", psk=b""):
-        header = b"TTEP" + bytes([2 if seed else 1, (1 if key else 0) | (2 if psk else 0)])
+    # Flag bit 2: the Device blinks the version 2 LED frame (docs/protocol.md 13.1.1).
+    def image(ms_id, devid, otp, urn, family, address, port, key, cert, seed=b"", psk=b"", led=1):
+        header = b"TTEP" + bytes([2 if seed else 1,
+                                  (1 if key else 0) | (2 if psk else 0) | (4 if led == 2 else 0)])
         size = 143 + len(seed) + len(psk) + len(key) + len(cert) + 4
         body = header + struct.pack(">HIIQ", size, ms_id, devid, otp)
         body += bytes([len(urn)]) + urn.encode().ljust(63, b"\0")
@@ -769,19 +819,21 @@ def provisioning_images():
         (10, 3, 0x0123456789ABCDEF, "urn:dev:ops:32473-Light-0003", "10.0.2.2", 5684, True, True),
         (10, 4, 0xFEDCBA9876543210, "urn:dev:ops:32473-Light-0004", "192.0.2.1", 5684, False, True),
         (10, 5, 0x00000000DEADBEEF, "urn:dev:ops:32473-Light-0005", "192.0.2.1", 5684, False, True, True),
+        (10, 6, 0x0C7A5A7397784C99, "urn:dev:ops:32473-Light-0006", "192.0.2.1", 5684, True, True, False, 2),
     ]:
         address = ipaddress.ip_address(ip)
         key, cert = (key_der, cert_der) if with_key else (b"", b"")
         device_seed = seed if with_seed else b""
-        device_psk = factory_psk if with_psk else b""
+        device_psk = factory_psk if with_psk and with_psk[0] else b""
+        led = with_psk[1] if len(with_psk) > 1 else 1
         data = image(ms_id, devid, otp, urn, address.version, address.packed, port, key, cert,
-                     device_seed, device_psk)
+                     device_seed, device_psk, led)
         valid.append({"ms_id": ms_id, "devid": "%08x" % devid, "otp": "%016x" % otp, "urn": urn,
                       "version": 2 if with_seed else 1,
                       "mothership": ("[%s]:%d" if address.version == 6 else "%s:%d") % (address, port),
                       "mothership_fingerprint": ms_fp.hex(), "private_key": key.hex(),
                       "certificate": cert.hex(), "entropy_seed": device_seed.hex(),
-                      "factory_psk": device_psk.hex(), "image": data.hex()})
+                      "factory_psk": device_psk.hex(), "led_frame": led, "image": data.hex()})
     good = bytes.fromhex(valid[0]["image"])
     bad_crc = good[:-1] + bytes([good[-1] ^ 1])
     bad_magic = b"TTEX" + good[4:]
@@ -807,7 +859,7 @@ def provisioning_images():
     psk_image = bytes.fromhex(valid[5]["image"])
     # The PSK flag on a version 1 image; an unknown flag; the PSK flag beside a key.
     psk_v1 = recrc(good[:5] + bytes([good[5] | 2]) + good[6:])
-    unknown_flag = recrc(psk_image[:5] + bytes([psk_image[5] | 4]) + psk_image[6:])
+    unknown_flag = recrc(psk_image[:5] + bytes([psk_image[5] | 8]) + psk_image[6:])
     psk_and_key = image(10, 3, 1, "urn:dev:ops:32473-Light-0003", 4, bytes([192, 0, 2, 1]), 5684,
                         key_der, cert_der, seed, factory_psk)
     invalid = [

@@ -11,6 +11,7 @@
 #include "tte/dev_urn.hpp"
 #include "tte/identifiers.hpp"
 #include "tte/ip_address.hpp"
+#include "tte/led_frame.hpp"
 #include "tte/result.hpp"
 #include "tte/span.hpp"
 
@@ -42,6 +43,9 @@ struct ProvisioningImage {
   // A PSK Device's factory PSK (docs/protocol.md §13.3): kFactoryPskSize bytes,
   // flag bit 1, right after the entropy seed; such an image has no key or certificate.
   ByteView factory_psk = {};
+  // Which LED frame the Device blinks while unenrolled (docs/protocol.md §13.1):
+  // version 2 sets flag bit 2.
+  led::FrameVersion led_frame = led::FrameVersion::v1;
 
   // A version 2 image when entropy_seed is set, version 1 when it is empty.
   // Errors: too_long (key or certificate over the limits, or out too small),

@@ -355,13 +355,13 @@ void Device::led_step(Millis now) {
   if (!blinking_ || now < blink_start_) return;
   const std::uint64_t due = (now - blink_start_) * led::kBitsPerSecond / kBitMillisNumerator + 1;
   // Two whole frames toggle the LED an even number of times: skip them when far behind.
-  constexpr std::uint64_t kTwoFrames = 2 * led::kFrameBits;
+  const std::uint64_t frame_bits = identity_.led_pattern.length ? identity_.led_pattern.length : 1;
+  const std::uint64_t kTwoFrames = 2 * frame_bits;
   if (due > bits_shown_ + kTwoFrames)
     bits_shown_ += (due - bits_shown_ - 1) / kTwoFrames * kTwoFrames;
   bool changed = false;
   while (bits_shown_ < due) {
-    if (!led::frame_bit(identity_.led_frame,
-                        static_cast<std::size_t>(bits_shown_ % led::kFrameBits))) {
+    if (!identity_.led_pattern.bit(static_cast<std::size_t>(bits_shown_ % frame_bits))) {
       led_level_ = !led_level_;
       changed = true;
     }

@@ -110,7 +110,7 @@ Identity test_identity() {
   identity.mothership_fingerprint = Fingerprint(pin);
   const EnrollmentUrl url(MsId::from_value(10, IdPolicy::operational).value(), DevId(1),
                           Otp(0x0c7a5a7397784c99ull));
-  identity.led_frame = led::build_frame(url);
+  identity.led_pattern = led::pattern_v1(led::build_frame(url));
   return identity;
 }
 

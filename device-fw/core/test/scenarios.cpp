@@ -365,6 +365,26 @@ void the_led_frame_decodes_back_to_the_device(Checker& c) {
   CHECK(b.led.changes == changes);
 }
 
+void the_version_2_led_frame_decodes_back_to_the_device(Checker& c) {
+  Bench b;
+  // The Device that version 1 cannot tell from another (docs/protocol.md §13.1).
+  const EnrollmentUrl url(MsId::from_value(1, IdPolicy::operational).value(), DevId(5),
+                          Otp(0x0c7a5a7397784c99ull));
+  b.identity.led_pattern = led::pattern_v2(url);
+  b.device.boot(0);
+  static std::uint8_t levels[2 * led::kMaxPatternBits + 1];
+  for (std::size_t i = 0; i < sizeof levels; ++i) {
+    b.device.poll((2 * i + 1) * 1000 / (2 * led::kBitsPerSecond));
+    levels[i] = b.led.level ? 1 : 0;
+  }
+  auto decoded = led::decode_frames(ByteView(levels, sizeof levels), IdPolicy::operational);
+  CHECK(decoded.ok());
+  if (decoded.ok()) {
+    CHECK(decoded->device == url);
+    CHECK(decoded->version == led::FrameVersion::v2);
+  }
+}
+
 void a_power_cut_at_any_byte_leaves_the_old_or_the_new_record(Checker& c) {
   const StoredController old_record = controller_a(), new_record = controller_b();
   int old_found = 0, new_found = 0;
@@ -739,6 +759,8 @@ const Scenario kAll[] = {
     {"TheLightObeysPut", the_light_obeys_put},
     {"TheSensorReportsItsTemperature", the_sensor_reports_its_temperature},
     {"TheLedFrameDecodesBackToTheDevice", the_led_frame_decodes_back_to_the_device},
+    {"TheVersion2LedFrameDecodesBackToTheDevice",
+     the_version_2_led_frame_decodes_back_to_the_device},
     {"APowerCutAtAnyByteLeavesTheOldOrTheNewRecord",
      a_power_cut_at_any_byte_leaves_the_old_or_the_new_record},
     {"AFlippedBitInEitherSlotNeverYieldsACorruptRecord",

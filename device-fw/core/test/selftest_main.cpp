@@ -49,13 +49,15 @@ void on_the_board(Checker& c) {
   identity.urn = "urn:dev:ops:32473-Light-000001";
   identity.mothership = a.address;
   identity.mothership_fingerprint = a.fingerprint;
-  identity.led_frame = led::build_frame(EnrollmentUrl(
-      MsId::from_value(10, IdPolicy::operational).value(), DevId(7), Otp(0x1122334455667788ull)));
+  identity.led_pattern =
+      led::pattern_of(EnrollmentUrl(MsId::from_value(10, IdPolicy::operational).value(), DevId(7),
+                                    Otp(0x1122334455667788ull)),
+                      led::FrameVersion::v2);
   Device device(identity, Profile::light, timing, Hal{transport, storage, led, entropy, nullptr},
                 recorder);
   device.boot(0);
   CHECK(transport.asks == 1);
-  static std::uint8_t levels[2 * led::kFrameBits + 1];
+  static std::uint8_t levels[2 * led::kMaxPatternBits + 1];
   for (std::size_t i = 0; i < sizeof levels; ++i) {
     device.poll((2 * i + 1) * 1000 / (2 * led::kBitsPerSecond));
     levels[i] = led.is_on() ? 1 : 0;

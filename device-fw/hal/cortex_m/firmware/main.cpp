@@ -190,9 +190,10 @@ int run() {
     halt();
   }
 
-  const Identity identity{image->urn.c_str(), image->mothership, image->mothership_fingerprint,
-                          led::build_frame(EnrollmentUrl(image->ms_id, image->dev_id, image->otp)),
-                          psk_device ? image->factory_psk.data() : nullptr};
+  const Identity identity{
+      image->urn.c_str(), image->mothership, image->mothership_fingerprint,
+      led::pattern_of(EnrollmentUrl(image->ms_id, image->dev_id, image->otp), image->led_frame),
+      psk_device ? image->factory_psk.data() : nullptr};
   const Timing timing = settings.timing();
   Device& device = *new (g_device_storage)
                        Device(identity, settings.profile, timing,

@@ -71,7 +71,8 @@ struct Bundle {
 
 // Message 1 (draft §2; docs/protocol.md §7), in the simulator: who the Device is, from the
 // factory's bundle.
-Bundle read_bundle(const std::string& path, const std::optional<std::string>& mothership_override) {
+Bundle read_bundle(const std::string& path, const std::optional<std::string>& mothership_override,
+                   std::optional<led::FrameVersion> led_override) {
   Json json = Json::parse(read_text(path), nullptr, false);
   if (json.is_discarded() || json.value("format", "") != "tte-bundle/1")
     throw StartupError(path + " is not a TTE bundle (tte-bundle/1)");
@@ -95,7 +96,13 @@ Bundle read_bundle(const std::string& path, const std::optional<std::string>& mo
   }
   auto url = EnrollmentUrl::parse(json.value("enrollment_url", ""), IdPolicy::allow_example);
   if (!url.ok()) throw StartupError(path + ": enrollment_url: " + url.error().message);
-  bundle.identity.led_frame = led::build_frame(url.value());
+  // The LED frame version: the bundle's led_frame_version (1 when absent), or --led-frame.
+  const Json version = json.value("led_frame_version", Json(1));
+  if (!version.is_number_integer() || (version != 1 && version != 2))
+    throw StartupError(path + ": led_frame_version must be 1 or 2");
+  const led::FrameVersion led_version =
+      led_override.value_or(version == 2 ? led::FrameVersion::v2 : led::FrameVersion::v1);
+  bundle.identity.led_pattern = led::pattern_of(url.value(), led_version);
   const Json& ms = json["mothership"];
   const std::string coaps = mothership_override.value_or(ms.value("coaps", ""));
   auto address = ControllerAddress::parse(coaps);
@@ -226,6 +233,9 @@ int run(int argc, char** argv) {
               "give up on a DTLS handshake or a request (MotherShip or Controller) not answered in "
               "this time: `no answer`, then the back-off",
               "30")
+      .option("led-frame", "1|2",
+              "blink this LED frame version while unenrolled (docs/protocol.md 13.1; default: the "
+              "bundle's led_frame_version, else 1)")
       .option("status", "FILE",
               "keep FILE (JSON: each Device's state, updated_at in seconds since the epoch) "
               "current: rewritten on every change and every 5 s, for health checks")
@@ -284,11 +294,16 @@ int run(int argc, char** argv) {
     devices.emplace_back(bundle_arg, nv_arg);
   }
 
+  std::optional<led::FrameVersion> led_version;
+  if (auto version = cli.get_int("led-frame", 1, 2))
+    led_version = *version == 2 ? led::FrameVersion::v2 : led::FrameVersion::v1;
+
   CoapNetwork network(now_ms, profile);
   std::vector<std::unique_ptr<Simulated>> simulated;
   for (const auto& [bundle, nv] : devices) {
-    simulated.push_back(std::make_unique<Simulated>(read_bundle(bundle, cli.get("mothership")), nv,
-                                                    profile, timing, network, devices.size() > 1));
+    simulated.push_back(
+        std::make_unique<Simulated>(read_bundle(bundle, cli.get("mothership"), led_version), nv,
+                                    profile, timing, network, devices.size() > 1));
     simulated.back()->set_exchange_timeout(exchange_timeout);
   }
 

@@ -52,7 +52,7 @@ struct Identity {
   const char* urn;  // the Dev URN, also the RD endpoint name (and a PSK Device's PSK identity)
   ControllerAddress mothership;
   Fingerprint mothership_fingerprint;  // pinned; unused by a PSK Device
-  led::Frame led_frame;
+  led::Pattern led_pattern;            // what the LED blinks while unenrolled (led::pattern_of)
   // A PSK Device (docs/protocol.md §13.3): its factory PSK (SessionKeys::kPskSize
   // bytes), which it uses with the MotherShip; it has no key pair, so it reaches
   // only a Controller that message 10 gave a PSK for. Null: a certificate Device.
