@@ -15,6 +15,7 @@
 
 #include "device_input.hpp"
 #include "enrollment.hpp"
+#include "led_recording.hpp"
 #include "mothership_client.hpp"
 #include "notices.hpp"
 #include "sites.hpp"
@@ -48,7 +49,8 @@ constexpr const char* kExitCodes =
     "  10  the MotherShip failed (5xx) or answered nonsense\n"
     "  11  mapped, but the Controller refused the notice (wrong token?); notify: a notice was "
     "refused\n"
-    "  12  no valid TTE label: none in the image, or the URL or manual code is malformed\n"
+    "  12  no valid TTE label: none in the image, the URL or manual code is malformed, or no LED "
+    "frame could be read from the recording (--video)\n"
     "  13  a box is mapped, but the Controller refused some of its notices (those are listed)";
 
 // Messages for the installer on stderr: plain text, or JSON lines with --log-format json.
@@ -472,6 +474,78 @@ int enroll_whole_box(const BoxUrl& box, const Site& site, const std::string& des
   return outcome.exit_status();
 }
 
+// --- the LED, from a recording (docs/introducer.md "From a recording of the LED") ---
+
+void video_options(CommandLine& cli) {
+  cli.option("video", "FILE",
+             "read the Device from a recording of its blinking LED (any container and codec "
+             "FFmpeg reads) instead of its label")
+      .option("roi", "X,Y,W,H",
+              "with --video: look for the LED only in this rectangle of the picture (pixels)");
+}
+
+// The Device in the recording named by --video. Throws CommandFailure{no_label}
+// saying why none could be read.
+LedRecording read_led(const CommandLine& cli) {
+  const std::string path = cli.require("video");
+  std::optional<led_video::Roi> roi;
+  if (auto text = cli.get("roi")) {
+    auto parsed = led_video::parse_roi(*text);
+    if (!parsed.ok()) throw UsageError(parsed.error().message);
+    roi = *parsed;
+  }
+  LedRecording recording =
+      read_led_recording(path, roi, policy_of(cli), [&](double seconds, double duration) {
+        char line[160];
+        if (duration > 0) {
+          std::snprintf(line, sizeof line, "%s: read %.0f s of %.0f s of video, no LED frame yet",
+                        path.c_str(), seconds, duration);
+        } else {
+          std::snprintf(line, sizeof line, "%s: read %.0f s of video, no LED frame yet",
+                        path.c_str(), seconds);
+        }
+        say.note(line);
+      });
+  if (!recording.reading.decoded)
+    throw CommandFailure{exit_code::no_label, led_failure_message(path, recording)};
+  return recording;
+}
+
+nlohmann::ordered_json led_json(const LedRecording& recording) {
+  const led_video::Reading& r = recording.reading;
+  const EnrollmentUrl& device = r.decoded->device;
+  auto rounded = [](double value, double scale) { return std::round(value * scale) / scale; };
+  return {{"url", std::string(device.to_string().view())},
+          {"ms_id", device.ms_id().value()},
+          {"devid", std::string(device.dev_id().to_string().view())},
+          {"otp", std::string(device.otp().to_string().view())},
+          {"code", std::string(manual_code::encode(device).view())},
+          {"frame_version", static_cast<int>(r.decoded->version)},
+          {"bit_rate", rounded(r.clock.bit_rate, 100)},
+          {"led", {{"x", std::lround(r.x)}, {"y", std::lround(r.y)}}},
+          {"confidence", rounded(r.confidence, 100)},
+          {"frames_read", r.frames_read},
+          {"video_time", rounded(r.video_time, 10)},
+          {"video",
+           {{"container", recording.info.container},
+            {"codec", recording.info.codec},
+            {"width", recording.info.width},
+            {"height", recording.info.height},
+            {"frames", recording.frames}}}};
+}
+
+std::string led_summary(const LedRecording& recording) {
+  const led_video::Reading& r = recording.reading;
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "read from the LED at (%ld, %ld): %.1f bit/s, frame version %d, confidence %.2f, "
+                "%zu frame%s, after %.1f s of video",
+                std::lround(r.x), std::lround(r.y), r.clock.bit_rate,
+                static_cast<int>(r.decoded->version), r.confidence, r.frames_read,
+                r.frames_read == 1 ? "" : "s", r.video_time);
+  return line;
+}
+
 // --- enroll ----------------------------------------------------------------
 
 int run_enroll(const std::vector<std::string>& args) {
@@ -491,7 +565,8 @@ int run_enroll(const std::vector<std::string>& args) {
       "the Controller about all of them in batches.");
   cli.positional("DEVICE",
                  "the Enrollment URL, an image of the label, or the manual code; or a box's "
-                 "(box URL, box label image, TTB- code): every Device of the box")
+                 "(box URL, box label image, TTB- code): every Device of the box (or --video)",
+                 false)
       .option("controller", "IP:PORT",
               "the Controller's CoAPS address, e.g. 192.0.2.7:5684 or [2001:db8::7]:5684")
       .option("controller-fingerprint", "HEX",
@@ -507,11 +582,17 @@ int run_enroll(const std::vector<std::string>& args) {
       .flag("psk",
             "generate a 16-byte PSK for the Device-Controller link (docs/protocol.md 13.3): sent "
             "to the MotherShip (cpsk) and in the notice, printed once; required for a PSK Device");
+  video_options(cli);
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
-  EnrollTarget target = target_from_input(cli.require("DEVICE"), policy_of(cli));
-  if (cli.has("psk") && std::holds_alternative<BoxUrl>(target))
+  if (cli.given("DEVICE") == cli.given("video"))
+    throw UsageError("name the Device: its label (URL, image or code) or --video FILE, not both");
+  if (cli.given("roi") && !cli.given("video")) throw UsageError("--roi goes with --video");
+  // A recording is read once the other options have been checked.
+  std::optional<EnrollTarget> target;
+  if (!cli.given("video")) target = target_from_input(cli.require("DEVICE"), policy_of(cli));
+  if (cli.has("psk") && target && std::holds_alternative<BoxUrl>(*target))
     throw UsageError("--psk is for one Device: boxes hold no PSK Devices");
 
   Site site{};
@@ -538,9 +619,15 @@ int run_enroll(const std::vector<std::string>& args) {
   // written is found while the claim can still be made.
   std::unique_ptr<NoticeQueue> queue;
   if (!site.notify_url.empty()) queue = std::make_unique<NoticeQueue>(data_file(cli, "notices.db"));
-  if (const BoxUrl* box = std::get_if<BoxUrl>(&target))
+  if (!target) {
+    const LedRecording recording = read_led(cli);
+    say.note(std::string(recording.reading.decoded->device.to_string().view()) + " " +
+             led_summary(recording));
+    target = recording.reading.decoded->device;
+  }
+  if (const BoxUrl* box = std::get_if<BoxUrl>(&*target))
     return enroll_whole_box(*box, site, description, client, queue.get(), json);
-  const EnrollmentUrl& device = std::get<EnrollmentUrl>(target);
+  const EnrollmentUrl& device = std::get<EnrollmentUrl>(*target);
   std::optional<Psk> link_psk;
   if (cli.has("psk")) {
     Psk fresh{};
@@ -636,15 +723,33 @@ int run_status(const std::vector<std::string>& args) {
 // --- decode ----------------------------------------------------------------
 
 int run_decode(const std::vector<std::string>& args) {
-  CommandLine cli("tte-introducer decode IMAGE [--json] [--allow-example-id]",
-                  "Prints the Enrollment URL of every TTE label in a photo or scan (with --json "
-                  "also its Dev ID "
-                  "and manual code). Nothing is sent anywhere.");
-  cli.positional("IMAGE", "a PNG or JPEG image")
+  CommandLine cli(
+      "tte-introducer decode (IMAGE | --video FILE [--roi X,Y,W,H]) [--json] "
+      "[--allow-example-id]",
+      "Prints the Enrollment URL of every TTE label in a photo or scan (with --json "
+      "also its Dev ID "
+      "and manual code), or of the Device whose LED blinks in a recording (--video; "
+      "with --json also the bit rate, the LED's place and a confidence). Nothing is "
+      "sent anywhere.");
+  cli.positional("IMAGE", "a PNG or JPEG image", false)
       .flag("allow-example-id", "accept the example MotherShip ID 0");
+  video_options(cli);
   output_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
+  if (cli.given("IMAGE") == cli.given("video"))
+    throw UsageError("give an IMAGE of labels or --video FILE, not both");
+  if (cli.given("roi") && !cli.given("video")) throw UsageError("--roi goes with --video");
+  if (cli.given("video")) {
+    const LedRecording recording = read_led(cli);
+    if (json) {
+      json_output.print(led_json(recording));
+    } else {
+      std::cout << recording.reading.decoded->device.to_string().view() << "\n";
+      say.note(led_summary(recording));
+    }
+    return exit_code::ok;
+  }
   const std::string image = cli.require("IMAGE");
   // Other QR codes in the picture are ignored.
   LabelsFound found = labels_in(read_qr_codes(image), policy_of(cli));
@@ -869,9 +974,10 @@ constexpr const char* kUsage =
     "manufacturer's MotherShip which Controller the device belongs to.\n"
     "\n"
     "Commands:\n"
-    "  enroll   map a device (label URL, photo, or manual code) to a Controller\n"
+    "  enroll   map a device (label URL, photo, manual code, or a recording of its LED) to a "
+    "Controller\n"
     "  status   ask the MotherShip how far a device has come\n"
-    "  decode   print the Enrollment URLs in a photo of labels\n"
+    "  decode   print the Enrollment URLs in a photo of labels, or the LED's in a recording\n"
     "  notify   send notices queued for Controllers that could not be reached\n"
     "  site     keep a Controller's details under a name\n"
     "\n"
