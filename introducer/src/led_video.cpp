@@ -20,6 +20,7 @@ constexpr double kMinContrast = 12;
 constexpr double kThresholdWindow = 1.5;
 // The least on-off difference of a region that counts as an LED when nothing is read.
 constexpr double kLedContrast = 64;
+constexpr double kLedBimodality = 0.7;
 // At most this many regions are read in each analysis.
 constexpr std::size_t kMaxRegions = 8;
 
@@ -163,6 +164,7 @@ Result<Clock> recover_clock(const std::vector<Change>& changes, Limits limits) {
   constexpr int kBins = 128;
   constexpr double kMargin = 0.1;
   constexpr double kLongestBracket = 0.75;  // bits
+  constexpr double kShortestBracket = 0.3;  // bits
   struct Fit {
     double score = -1, phase = 0;
   };
@@ -175,10 +177,13 @@ Result<Clock> recover_clock(const std::vector<Change>& changes, Limits limits) {
       // Brackets of most of a bit or more fit any phase: they tell nothing (which
       // is why a camera needs more than one picture per bit).
       if (length[i] * rate > kLongestBracket || !(length[i] > 0)) continue;
-      const double arc = length[i] * rate * (1 - 2 * kMargin);
+      // At least kShortestBracket bits: rising and falling edges are seen up to a
+      // frame apart (the exposure, and a saturated LED), however fast the camera.
+      const double bits = std::max(length[i] * rate, kShortestBracket);
+      const double arc = bits * (1 - 2 * kMargin);
       chance += arc;
       ++counted;
-      const double start = std::fmod((from[i] + kMargin * length[i]) * rate, 1.0);
+      const double start = std::fmod((from[i] + length[i] / 2) * rate - arc / 2 + 1, 1.0);
       const int first = static_cast<int>(std::ceil(start * kBins));
       const int last = static_cast<int>(std::floor((start + arc) * kBins));
       if (last < first) continue;
@@ -322,19 +327,29 @@ TraceReading read_trace(const std::vector<Sample>& trace, IdPolicy policy, Limit
   reading.bimodality = static_cast<double>(clear) / static_cast<double>(n);
 
   // The times of level changes, between two frames where the soft value crosses 0.
-  // Where the level crosses the threshold between the two frames, by linear
-  // interpolation: a frame exposed while the LED changed has a value between
-  // the levels, which moves the estimate towards it. The change is taken to lie
+  // A change is counted when the level passes the threshold by kHysteresis of
+  // half the contrast (noise near the threshold is not a change), at the last
+  // crossing of the threshold before that, by linear interpolation between the
+  // two frames: a frame exposed while the LED changed has a value between the
+  // levels, which moves the estimate towards it. The change is taken to lie
   // within half a frame interval of that.
+  constexpr double kHysteresis = 0.3;
   std::vector<Change> changes;
   std::size_t frame_pairs_changing = 0;
+  bool high_state = soft[0] > 0;
   for (std::size_t i = 1; i < n; ++i) {
-    if ((soft[i] > 0) == (soft[i - 1] > 0)) continue;
-    ++frame_pairs_changing;
-    const double step = soft[i] - soft[i - 1];
-    const double f = step != 0 ? std::clamp(-soft[i - 1] / step, 0.0, 1.0) : 0.5;
-    const double interval = trace[i].t - trace[i - 1].t;
-    const double at = trace[i - 1].t + f * interval;
+    if ((soft[i] > 0) != (soft[i - 1] > 0)) ++frame_pairs_changing;
+    const bool passed = high_state ? soft[i] < -kHysteresis : soft[i] > kHysteresis;
+    if (!passed) continue;
+    high_state = !high_state;
+    std::size_t j = i;  // the crossing lies between frames j - 1 and j
+    while (j > 1 && (soft[j - 1] > 0) == high_state)
+      --j;
+    const double step = soft[j] - soft[j - 1];
+    const double f = step != 0 ? std::clamp(-soft[j - 1] / step, 0.0, 1.0) : 0.5;
+    const double interval = trace[j].t - trace[j - 1].t;
+    const double at = trace[j - 1].t + f * interval;
+    if (!changes.empty() && at - interval / 2 < changes.back().from) continue;
     changes.push_back({at - interval / 2, at + interval / 2});
   }
   const double seconds = trace[n - 1].t - trace[0].t;
@@ -491,9 +506,9 @@ Reading Finder::analyse() const {
     reading.detail = "too few video frames";
     return reading;
   }
-  // Each cell against its row of cells, frame by frame: what the whole picture
-  // or a band of it does (exposure, flicker under a rolling shutter) scales
-  // every cell of the row alike, and cancels. The row's median, which an LED
+  // Where to look: each cell against its row of cells, frame by frame: what
+  // the whole picture or a band of it does (exposure, flicker under a rolling
+  // shutter) scales every cell of the row alike, and cancels. The row's median, which an LED
   // does not move, over its median across the window.
   std::vector<float> row_level(n * rows_);
   std::vector<std::uint8_t> row(columns_);
@@ -577,16 +592,27 @@ Reading Finder::analyse() const {
   const double cell_px = 2.0 * bins_per_cell_;
   std::vector<Reading> readings;
   for (const auto& region : regions) {
-    // The region's trace: its brightest cell, frame by frame (the LED may move a little).
-    std::vector<Sample> trace(n);
+    // The region's trace: its brightest cell, frame by frame (the LED may move
+    // a little), as the camera saw it: an LED gives its own light, which the
+    // row's exposure and flicker do not scale the way they scale the scene.
+    // Where that fails, as normalised by the row (a dim LED in flickering light).
+    std::vector<Sample> trace(n), normalised_trace(n);
     for (std::size_t f = 0; f < n; ++f) {
-      float v = -1e9f;
-      for (std::size_t c : region.cells)
-        v = std::max(v, normalised[f * cells + c]);
-      trace[f] = Sample{frames_[f].t - first_t_, v};
+      std::uint8_t v = 0;
+      float w = -1e9f;
+      for (std::size_t c : region.cells) {
+        v = std::max(v, frames_[f].cells[c]);
+        w = std::max(w, normalised[f * cells + c]);
+      }
+      trace[f] = Sample{frames_[f].t - first_t_, static_cast<float>(v)};
+      normalised_trace[f] = Sample{trace[f].t, w};
     }
     Reading one;
     static_cast<TraceReading&>(one) = read_trace(trace, policy_, limits_);
+    if (!one.decoded) {
+      TraceReading again = read_trace(normalised_trace, policy_, limits_);
+      if (again.decoded) static_cast<TraceReading&>(one) = again;
+    }
     one.x = roi_.x + region.x / region.weight * cell_px;
     one.y = roi_.y + region.y / region.weight * cell_px;
     readings.push_back(std::move(one));
@@ -614,11 +640,13 @@ Reading Finder::analyse() const {
     }
     reading = *chosen;
   } else {
-    const Reading* best = &readings.front();
+    // LED-like: the contrast of an LED, and mostly clearly on or off (a moving
+    // edge is often in between).
+    const Reading* best = nullptr;
     for (const auto& one : readings)
-      if (one.contrast > best->contrast) best = &one;
-    reading = *best;
-    if (best->contrast < kLedContrast) {
+      if (one.bimodality >= kLedBimodality && (!best || one.contrast > best->contrast)) best = &one;
+    reading = best ? *best : readings.front();
+    if (!best || best->contrast < kLedContrast) {
       reading.failure = Failure::no_led;
       reading.detail = "nothing in the picture blinks like an LED";
     } else if (reading.failure == Failure::no_frame) {

@@ -189,15 +189,15 @@ Camera Camera::preset(const std::string& noise) {
   }
   if (noise == "high") {
     camera.noise = 14;
-    camera.exposure_drift = 0.3;
+    camera.exposure_drift = 0.2;
     camera.white_balance_drift = 0.1;
     camera.blur = 1.6;
     camera.shake = 5;
     camera.jitter_ms = 5;
     camera.drop = 0.04;
     camera.duplicate = 0.03;
-    camera.flicker = 0.3;
-    camera.quality = 34;
+    camera.flicker = 0.2;
+    camera.quality = 32;
     return camera;
   }
   throw StartupError("camera noise is low, medium or high, not '" + noise + "'");
@@ -233,7 +233,7 @@ Written write_recording(const Recording& recording, const std::string& path) {
         const bool body = std::abs(x - w / 2) < w * 0.15 && std::abs(y - h / 2) < h * 0.1;
         const bool edge =
             body && (std::abs(x - w / 2) > w * 0.15 - 3 || std::abs(y - h / 2) > h * 0.1 - 3);
-        if (body) v = edge ? 60 : 150 + 5 * std::sin(x * 0.3);
+        if (body) v = edge ? 50 : 120 + 5 * std::sin(x * 0.3);
         wall[static_cast<std::size_t>(y) * w + x] = static_cast<float>(v);
       }
     // The optics' blur, once (a box blur of about the sigma, each way).
