@@ -147,6 +147,76 @@ TEST_F(IntroducerTest, EnrollsFromAPhotoOfTheLabel) {
   EXPECT_EQ(state_at_mothership(3), "mapped");
 }
 
+// Message 3 by LED (docs/introducer.md "From a recording of the LED"): a
+// recording of device 3 blinking, made by tte-led-video, read through FFmpeg.
+TEST_F(IntroducerTest, EnrollsFromARecordingOfTheLed) {
+  RunResult made = run({TTE_LED_VIDEO_BIN, "--url", url(3), "--out", dir_.file("led.mkv"),
+                        "--noise", "medium", "--fps", "60", "--seconds", "24", "--seed", "3"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  RunResult result = enroll("", {"--json"});  // no DEVICE and no --video: wrong usage
+  EXPECT_EQ(result.exit_code, 2);
+  result = introducer({"enroll", "--video", dir_.file("led.mkv"), "--controller", kController,
+                       "--controller-fingerprint", kControllerFingerprint, "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto out = nlohmann::json::parse(result.out);
+  EXPECT_EQ(out["outcome"], "mapped");
+  EXPECT_EQ(out["device"]["urn"], urn(3));
+  EXPECT_TRUE(contains(result.err, "read from the LED at")) << result.err;
+  EXPECT_EQ(state_at_mothership(3), "mapped");
+  // The same recording again: the OTP is used.
+  result = introducer({"enroll", "--video", dir_.file("led.mkv"), "--controller", kController,
+                       "--controller-fingerprint", kControllerFingerprint});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+}
+
+TEST_F(IntroducerTest, DecodesARecordingReencodedByFfmpegAndSaysWhyOthersFail) {
+  auto decode = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {TTE_INTRODUCER_BIN, "decode"});
+    return run(args);
+  };
+  RunResult made = run({TTE_LED_VIDEO_BIN, "--url", url(4), "--out", dir_.file("led.mp4"),
+                        "--frame-version", "2", "--seconds", "24", "--seed", "4"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  // An independent encoder: FFmpeg's own program, VP9 in WebM at another frame rate.
+  RunResult transcoded = run({"ffmpeg", "-loglevel", "error", "-i", dir_.file("led.mp4"), "-r",
+                              "50", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                              "-b:v", "400k", dir_.file("led.webm")});
+  ASSERT_EQ(transcoded.exit_code, 0) << transcoded.err;
+  RunResult result = decode({"--video", dir_.file("led.webm"), "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto out = nlohmann::json::parse(result.out);
+  EXPECT_EQ(out["url"], url(4));
+  EXPECT_EQ(out["frame_version"], 2);
+  EXPECT_EQ(out["video"]["codec"], "vp9");
+  EXPECT_NEAR(out["bit_rate"].get<double>(), 15, 0.1);
+  EXPECT_GT(out["confidence"].get<double>(), 0.3);
+
+  // No LED; two Devices blinking; not a video; a bad --roi.
+  made = run({TTE_LED_VIDEO_BIN, "--leds", "0", "--out", dir_.file("dark.mp4"), "--seconds", "12"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  result = decode({"--video", dir_.file("dark.mp4")});
+  EXPECT_EQ(result.exit_code, 12);
+  EXPECT_TRUE(contains(result.err, "nothing in the picture blinks")) << result.err;
+  EXPECT_TRUE(contains(result.err, "manual code")) << result.err;
+  made = run({TTE_LED_VIDEO_BIN, "--leds", "2", "--frame-version", "2", "--out",
+              dir_.file("two.mp4"), "--seconds", "24"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  result = decode({"--video", dir_.file("two.mp4"), "--allow-example-id", "--json"});
+  EXPECT_EQ(result.exit_code, 12);
+  EXPECT_TRUE(contains(result.out, "two LEDs blink")) << result.out;
+  EXPECT_TRUE(contains(result.out, "--roi")) << result.out;
+  result = decode({"--video", label(1)});  // a still picture: one video frame
+  EXPECT_EQ(result.exit_code, 12) << result.err;
+  EXPECT_TRUE(contains(result.err, "too few video frames")) << result.err;
+  result = decode({"--video", dir_.file("batch/bundles/00000001.json")});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_TRUE(contains(result.err, "00000001.json")) << result.err;
+  result = decode({"--video", dir_.file("led.mp4"), "--roi", "1,2,3"});
+  EXPECT_EQ(result.exit_code, 2);
+  result = decode({label(1), "--video", dir_.file("led.mp4")});
+  EXPECT_EQ(result.exit_code, 2);
+}
+
 TEST_F(IntroducerTest, EnrollsFromTheManualCodeTypedByHand) {
   std::string code = bundle(4)["manual_code"];
   // As typed on a phone: lower case, spaces for hyphens, O for 0.

@@ -26,12 +26,28 @@ std::uint8_t checksum(ByteView bytes) {
   return static_cast<std::uint8_t>(-sum);
 }
 
+namespace {
+
+void put_be32(std::uint8_t* out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
+}
+
+// MS ID, Dev ID and OTP, 16 bytes, as both frame versions carry them (in
+// 32-bit pieces: 64-bit shifts are library calls on a Cortex-M3).
+void put_fields(std::uint8_t* out, const EnrollmentUrl& device) {
+  put_be32(out, device.ms_id().value());
+  put_be32(out + 4, device.dev_id().value());
+  put_be32(out + 8, static_cast<std::uint32_t>(device.otp().value() >> 32));
+  put_be32(out + 12, static_cast<std::uint32_t>(device.otp().value()));
+}
+
+}  // namespace
+
 Frame build_frame(const EnrollmentUrl& device) {
   Frame frame{};
   put_be(&frame[0], kStartOfMessage, 2);
-  put_be(&frame[2], device.ms_id().value(), 4);
-  put_be(&frame[6], device.dev_id().value(), 4);
-  put_be(&frame[10], device.otp().value(), 8);
+  put_fields(&frame[2], device);
   frame[18] = checksum(ByteView(frame.data(), kFrameBytes - 1));
   return frame;
 }
@@ -58,12 +74,6 @@ bool encode_levels(const Frame& frame, bool level_before, MutableByteView levels
   return level;
 }
 
-void Pattern::push(bool bit) {
-  if (length >= kMaxPatternBits) return;
-  if (bit) bits[length / 8] |= static_cast<std::uint8_t>(0x80 >> (length % 8));
-  ++length;
-}
-
 std::uint8_t crc8(ByteView bytes) {
   std::uint8_t crc = 0;
   for (std::uint8_t b : bytes) {
@@ -77,42 +87,56 @@ std::uint8_t crc8(ByteView bytes) {
 std::array<std::uint8_t, kV2BodyBytes> build_v2_body(const EnrollmentUrl& device) {
   std::array<std::uint8_t, kV2BodyBytes> body{};
   body[0] = kVersion2;
-  put_be(&body[1], device.ms_id().value(), 4);
-  put_be(&body[5], device.dev_id().value(), 4);
-  put_be(&body[9], device.otp().value(), 8);
+  put_fields(&body[1], device);
   body[17] = crc8(ByteView(body.data(), kV2BodyBytes - 1));
   return body;
 }
 
 Pattern pattern_v1(const Frame& frame) {
   Pattern pattern;
-  for (std::size_t i = 0; i < kFrameBits; ++i)
-    pattern.push(frame_bit(frame, i));
+  for (std::size_t i = 0; i < kFrameBytes; ++i)
+    pattern.bits[i] = frame[i];
+  pattern.length = kFrameBits;
   return pattern;
 }
 
 Pattern pattern_v2(const EnrollmentUrl& device) {
-  Pattern pattern;
-  for (std::size_t i = 0; i + 1 < kPreambleBits; ++i)
-    pattern.push(false);
-  pattern.push(true);
-  const auto body = build_v2_body(device);
-  std::size_t run = 0;
-  bool last = false;
-  auto send = [&](bool bit) {
-    run = (run > 0 && bit == last) ? run + 1 : 1;
-    last = bit;
-    pattern.push(bit);
-  };
-  for (std::size_t i = 0; i < 8 * kV2BodyBytes; ++i) {
-    send((body[i / 8] >> (7 - i % 8)) & 1);
-    if (run == kStuffAfter) send(!last);
-  }
-  return pattern;
+  return pattern_of(device, FrameVersion::v2);
 }
 
+// Both versions in one loop (the firmware links only this): the preamble, then
+// version 1's fields and byte sum as they are, or version 2's body stuffed.
 Pattern pattern_of(const EnrollmentUrl& device, FrameVersion version) {
-  return version == FrameVersion::v2 ? pattern_v2(device) : pattern_v1(build_frame(device));
+  const bool v2 = version == FrameVersion::v2;
+  std::uint8_t body[kV2BodyBytes];
+  std::uint8_t* fields = v2 ? body + 1 : body;
+  body[0] = kVersion2;
+  put_fields(fields, device);
+  // Version 1's byte sum covers the start constant 00 01 too.
+  std::uint8_t sum = 1;
+  for (std::size_t i = 0; i < 16; ++i)
+    sum = static_cast<std::uint8_t>(sum + fields[i]);
+  fields[16] = v2 ? crc8(ByteView(body, kV2BodyBytes - 1)) : static_cast<std::uint8_t>(-sum);
+  const std::size_t body_bits = v2 ? 8 * kV2BodyBytes : kFrameBits - kPreambleBits;
+  const std::size_t stuff_after = v2 ? kStuffAfter : kMaxPatternBits;
+  Pattern pattern;
+  pattern.bits[1] = 0x01;  // the preamble: fifteen 0s and a 1
+  std::size_t length = kPreambleBits;
+  std::size_t run = 0;
+  bool last = false;
+  for (std::size_t i = 0; i < body_bits; ++i) {
+    bool bit = (body[i / 8] >> (7 - i % 8)) & 1;
+    for (;;) {  // the bit, and after seven equal ones the opposite (stuffed)
+      if (bit) pattern.bits[length / 8] |= static_cast<std::uint8_t>(0x80 >> (length % 8));
+      ++length;
+      run = (run > 0 && bit == last) ? run + 1 : 1;
+      last = bit;
+      if (run < stuff_after) break;
+      bit = !bit;
+    }
+  }
+  pattern.length = static_cast<std::uint16_t>(length);
+  return pattern;
 }
 
 bool encode_pattern(const Pattern& pattern, bool level_before, MutableByteView levels) {

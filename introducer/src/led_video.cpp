@@ -153,6 +153,9 @@ Result<Clock> recover_clock(const std::vector<Change>& changes, Limits limits) {
   }
   const double span = changes[n - 1].to - origin;
   if (!(span > 0)) return make_error(Errc::not_found, "the level changes span no time", "clock");
+  // An LED at the highest rate looked for changes at most that often.
+  if (static_cast<double>(n) > 1.1 * limits.max_bit_rate * span + kMinTransitions)
+    return make_error(Errc::not_found, "the level changes faster than any bit clock", "clock");
 
   // For a rate, each change's bracket covers an arc of bit phases, less
   // kMargin of it at either end (a boundary right at a frame's time fits the
@@ -223,7 +226,9 @@ Result<Clock> recover_clock(const std::vector<Change>& changes, Limits limits) {
     return fit;
   };
   // The fit of a rate is about 1/span wide: scan at a quarter of that.
-  const double step = std::max(0.1 / span, 1e-4);
+  // At most some 50 million bracket fits per clock, however long the trace.
+  const double range = limits.max_bit_rate - limits.min_bit_rate;
+  const double step = std::max({0.1 / span, 1e-4, range * static_cast<double>(n) / 5e7});
   const std::size_t steps = std::min<std::size_t>(
       200000, static_cast<std::size_t>((limits.max_bit_rate - limits.min_bit_rate) / step) + 1);
   std::vector<double> scan(steps);

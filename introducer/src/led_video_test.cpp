@@ -87,6 +87,11 @@ TEST(LedVideoClock, RandomTimesFitNoClock) {
   EXPECT_EQ(recover_clock(changes).error().code, Errc::not_found);
   EXPECT_EQ(recover_clock({{0.1, 0.2}, {0.2, 0.3}}).error().code, Errc::not_found);
   EXPECT_FALSE(recover_clock(std::vector<Change>(50, Change{1.0, 1.0})).ok());
+  // Changes faster than the highest rate (a flickering, noisy picture) are no clock.
+  std::vector<Change> flood;
+  for (int i = 0; i < 20000; ++i)
+    flood.push_back({i / 2000.0, (i + 1) / 2000.0});
+  EXPECT_EQ(recover_clock(flood).error().code, Errc::not_found);
 }
 
 TEST(LedVideoTrace, ReadsBothFrameVersionsAtManyFrameRates) {

@@ -50,7 +50,6 @@ struct Pattern {
   std::uint16_t length = 0;
 
   bool bit(std::size_t i) const { return (bits[i / 8] >> (7 - i % 8)) & 1; }
-  void push(bool bit);
 };
 
 // The frame for a device's MS ID, Dev ID and OTP.

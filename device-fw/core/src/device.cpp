@@ -93,6 +93,7 @@ void Device::ask_mothership(Millis now, const char* detail) {
     blinking_ = true;
     blink_start_ = now;
     bits_shown_ = 0;
+    led_at_ = 0;
     led_level_ = false;
     hal_.led.set(false);
   }
@@ -352,20 +353,25 @@ void Device::button(Millis now, bool pressed) {
 // Message 3 by LED (draft 5.1; docs/protocol.md §13.1): blinks the LED frame while the Device
 // has no Controller.
 void Device::led_step(Millis now) {
-  if (!blinking_ || now < blink_start_) return;
+  const std::uint32_t frame_bits = identity_.led_pattern.length;
+  if (!blinking_ || now < blink_start_ || frame_bits == 0) return;
   const std::uint64_t due = (now - blink_start_) * led::kBitsPerSecond / kBitMillisNumerator + 1;
   // Two whole frames toggle the LED an even number of times: skip them when far behind.
-  const std::uint64_t frame_bits = identity_.led_pattern.length ? identity_.led_pattern.length : 1;
-  const std::uint64_t kTwoFrames = 2 * frame_bits;
-  if (due > bits_shown_ + kTwoFrames)
-    bits_shown_ += (due - bits_shown_ - 1) / kTwoFrames * kTwoFrames;
+  const std::uint32_t two_frames = 2 * frame_bits;
+  if (due > bits_shown_ + two_frames) {
+    // In 32 bits (a Cortex-M3 divides those in hardware): blinking for longer
+    // than 2^32 bits (nine years at 15 bit/s) would only skip less.
+    const auto behind = static_cast<std::uint32_t>(due - bits_shown_ - 1);
+    bits_shown_ += behind / two_frames * two_frames;  // the position in the frame stays
+  }
   bool changed = false;
   while (bits_shown_ < due) {
-    if (!identity_.led_pattern.bit(static_cast<std::size_t>(bits_shown_ % frame_bits))) {
+    if (!identity_.led_pattern.bit(led_at_)) {
       led_level_ = !led_level_;
       changed = true;
     }
     ++bits_shown_;
+    if (++led_at_ >= frame_bits) led_at_ = 0;
   }
   if (changed) hal_.led.set(led_level_);
 }

@@ -176,6 +176,7 @@ class Device {
   bool blinking_ = false;
   Millis blink_start_ = 0;
   std::uint64_t bits_shown_ = 0;
+  std::uint16_t led_at_ = 0;  // the next bit of the pattern, bits_shown_ modulo its length
   bool led_level_ = false;
 
   bool pressed_ = false;
