@@ -1,5 +1,6 @@
-// tte-led-bench (`./tte bench led`; docs/introducer.md "From a recording of the
-// LED"): the draft's open questions for variation 5.1, measured.
+// tte-led-bench (`./tte bench led`): the draft's open questions for variation
+// 5.1, measured; the figures are in
+// docs/introducer.md "From a recording of the LED".
 //
 //  1. Decode success of recordings (tte_led_scene through FFmpeg's encoders and
 //     the real decoders) of random Devices at 15, 20, 30 and 45 bit/s, filmed at

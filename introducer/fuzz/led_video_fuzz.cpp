@@ -1,7 +1,7 @@
-// The video path's own parsing (docs/introducer.md "From a recording of the
-// LED"): --roi text, clock recovery and trace reading on arbitrary brightness
-// traces, and the Finder on arbitrary small pictures. None may crash, hang or
-// name a Device the frame decoder would not.
+// The video path's own parsing, as in
+// docs/introducer.md "From a recording of the LED": --roi text, clock recovery
+// and trace reading on arbitrary brightness traces, and the Finder on arbitrary
+// small pictures. None may crash, hang or name a Device the decoder would not.
 #include <cstdint>
 #include <cstring>
 #include <string>

@@ -1,7 +1,7 @@
-// Reading a Device from a recording of its LED (docs/introducer.md "From a
-// recording of the LED"): the video file's frames (video_file.hpp) into the
-// Finder (led_video.hpp), read every two seconds of video until a frame
-// decodes.
+// Reading a Device from a recording of its LED, as
+// docs/introducer.md "From a recording of the LED" describes: the video file's
+// frames (video_file.hpp) into the Finder (led_video.hpp), read every two
+// seconds of video until a frame decodes.
 #ifndef TTE_INTRODUCER_LED_RECORDING_HPP
 #define TTE_INTRODUCER_LED_RECORDING_HPP
 

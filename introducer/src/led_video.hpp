@@ -1,6 +1,7 @@
 // Reading a Device's LED frame (draft 5.1; docs/protocol.md §13.1) from a
-// camera recording: the pure part, with no I/O (docs/introducer.md "From a
-// recording of the LED"). The video file's frames come from video_file.hpp.
+// camera recording, the pure part, with no I/O; how it works for the user:
+// docs/introducer.md "From a recording of the LED". The video file's frames
+// come from video_file.hpp.
 //
 //   Finder      video frames -> a coarse grid of cell brightnesses; finds the
 //               cells whose brightness jumps, groups them into regions, and

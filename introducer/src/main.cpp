@@ -586,8 +586,12 @@ int run_enroll(const std::vector<std::string>& args) {
   common_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
-  if (cli.given("DEVICE") == cli.given("video"))
-    throw UsageError("name the Device: its label (URL, image or code) or --video FILE, not both");
+  if (!cli.given("DEVICE") && !cli.given("video"))
+    throw UsageError(
+        "missing DEVICE (the label's URL, an image of it, or its manual code) or "
+        "--video FILE");
+  if (cli.given("DEVICE") && cli.given("video"))
+    throw UsageError("name the Device by its label or by --video FILE, not both");
   if (cli.given("roi") && !cli.given("video")) throw UsageError("--roi goes with --video");
   // A recording is read once the other options have been checked.
   std::optional<EnrollTarget> target;
@@ -737,7 +741,8 @@ int run_decode(const std::vector<std::string>& args) {
   output_options(cli);
   if (!parse(cli, args)) return exit_code::ok;
   const bool json = cli.has("json");
-  if (cli.given("IMAGE") == cli.given("video"))
+  if (!cli.given("IMAGE") && !cli.given("video")) throw UsageError("missing IMAGE or --video FILE");
+  if (cli.given("IMAGE") && cli.given("video"))
     throw UsageError("give an IMAGE of labels or --video FILE, not both");
   if (cli.given("roi") && !cli.given("video")) throw UsageError("--roi goes with --video");
   if (cli.given("video")) {

@@ -1,6 +1,6 @@
 // tte-led-video: writes a synthetic recording of a Device blinking its LED
-// frame, filmed by a simulated phone camera (docs/introducer.md "From a
-// recording of the LED"), for tests and experiments.
+// frame, filmed by a simulated phone camera, for tests and experiments; see
+// docs/introducer.md "From a recording of the LED".
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
