@@ -224,6 +224,20 @@ Result<Decoded> decode_frames(ByteView levels, IdPolicy policy) {
                k >= kPreambleBits - 1 ? k + 1 - kPreambleBits : 1);
     zeros = bit ? 0 : zeros + 1;
   }
+  // A version 1 frame that, rotated, is another valid frame is ambiguous however
+  // much was recorded: the repeating stream holds both (a recording that ends
+  // before the second one is complete would otherwise name the wrong Device).
+  if (found && !ambiguous && found->version == FrameVersion::v1) {
+    const Frame frame = build_frame(found->device);
+    for (std::size_t r = 1; r < kFrameBits && !ambiguous; ++r) {
+      Frame rotated{};
+      for (std::size_t i = 0; i < kFrameBits; ++i)
+        if (frame_bit(frame, (i + r) % kFrameBits))
+          rotated[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+      auto other = parse_frame(rotated, policy);
+      if (other.ok() && !(other.value() == found->device)) ambiguous = true;
+    }
+  }
   if (ambiguous) {
     return make_error(Errc::duplicate,
                       "two different LED frames fit the samples (the frame's data contains "

@@ -121,6 +121,23 @@ TEST(LedFrame, AFrameContainingItsOwnStartConstantIsAmbiguous) {
   EXPECT_EQ(decoded.error().code, Errc::duplicate);
 }
 
+TEST(LedFrame, AnAmbiguousFrameIsAmbiguousEvenWhenOnlyTheRotationIsComplete) {
+  // A recording that holds the rotated reading (MS ID 5) whole but the real
+  // frame only in part (a black-box finding): still ambiguous, never MS ID 5.
+  EnrollmentUrl device(*MsId::from_value(1, IdPolicy::operational), DevId(5),
+                       Otp(0x0123456789abcdefull));
+  Frame frame = build_frame(device);
+  std::vector<std::uint8_t> stream(2 * kFrameBits);
+  bool level = false;
+  for (int repeat = 0; repeat < 2; ++repeat)
+    level = encode_levels(frame, level, MutableByteView(&stream[repeat * kFrameBits], kFrameBits));
+  // From byte 4 (the MS ID's 00 01) for one frame and a little: the real start is cut off.
+  std::vector<std::uint8_t> part(stream.begin() + 31, stream.begin() + 31 + kFrameBits + 20);
+  auto decoded = decode_levels(part, IdPolicy::operational);
+  ASSERT_FALSE(decoded.ok()) << decoded->to_string().view();
+  EXPECT_EQ(decoded.error().code, Errc::duplicate);
+}
+
 TEST(LedFrame, TooFewOrCorruptSamplesFindNothing) {
   auto ms = MsId::from_value(10, IdPolicy::operational);
   Frame frame = build_frame(EnrollmentUrl(*ms, DevId(2), Otp(1)));
