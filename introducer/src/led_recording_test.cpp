@@ -137,6 +137,10 @@ TEST_F(LedRecordingTest, AFileThatIsNoVideoIsRefusedByName) {
                StartupError);
   EXPECT_THROW(read_led_recording(path("missing.mp4"), std::nullopt, IdPolicy::operational),
                StartupError);
+  // Local files only: no URL FFmpeg would fetch (a black-box finding).
+  for (const char* url :
+       {"http://127.0.0.1:9/v.mp4", "concat:/etc/hostname", "subfile:/etc/hostname"})
+    EXPECT_THROW(read_led_recording(url, std::nullopt, IdPolicy::operational), StartupError) << url;
   // A recording cut off halfway through is read as far as it goes.
   scene::Recording recording;
   recording.camera = scene::Camera::preset("low");

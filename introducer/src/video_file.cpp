@@ -1,5 +1,6 @@
 #include "video_file.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -67,8 +68,18 @@ bool luma_first(AVPixelFormat format) {
 
 VideoInfo read_video(const std::string& path, const FrameSink& on_frame) {
   av_log_set_level(AV_LOG_QUIET);  // damaged frames are skipped, not reported line by line
+  // A local file only: FFmpeg would also open URLs (http:, concat:, ...), and
+  // reading a recording sends nothing anywhere.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error))
+    throw StartupError(path + ": no such video file");
+  AVDictionary* options = nullptr;
+  av_dict_set(&options, "protocol_whitelist", "file", 0);
   AVFormatContext* raw_format = nullptr;
-  if (int rc = avformat_open_input(&raw_format, path.c_str(), nullptr, nullptr); rc < 0)
+  const std::string local = "file:" + path;
+  const int opened = avformat_open_input(&raw_format, local.c_str(), nullptr, &options);
+  av_dict_free(&options);
+  if (int rc = opened; rc < 0)
     throw StartupError(path + ": cannot open the video (" + av_message(rc) + ")");
   std::unique_ptr<AVFormatContext, FormatCloser> format(raw_format);
   if (int rc = avformat_find_stream_info(format.get(), nullptr); rc < 0)
