@@ -19,12 +19,6 @@ namespace {
 
 constexpr int kMaxDimension = 8192;
 
-std::string av_message(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, text, sizeof text);
-  return text;
-}
-
 struct FormatCloser {
   void operator()(AVFormatContext* context) const { avformat_close_input(&context); }
 };
@@ -66,6 +60,12 @@ bool luma_first(AVPixelFormat format) {
 
 }  // namespace
 
+std::string ffmpeg_error(int code) {
+  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, text, sizeof text);
+  return text;
+}
+
 VideoInfo read_video(const std::string& path, const FrameSink& on_frame) {
   av_log_set_level(AV_LOG_QUIET);  // damaged frames are skipped, not reported line by line
   // A local file only: FFmpeg would also open URLs (http:, concat:, ...), and
@@ -80,10 +80,10 @@ VideoInfo read_video(const std::string& path, const FrameSink& on_frame) {
   const int opened = avformat_open_input(&raw_format, local.c_str(), nullptr, &options);
   av_dict_free(&options);
   if (int rc = opened; rc < 0)
-    throw StartupError(path + ": cannot open the video (" + av_message(rc) + ")");
+    throw StartupError(path + ": cannot open the video (" + ffmpeg_error(rc) + ")");
   std::unique_ptr<AVFormatContext, FormatCloser> format(raw_format);
   if (int rc = avformat_find_stream_info(format.get(), nullptr); rc < 0)
-    throw StartupError(path + ": not a video FFmpeg can read (" + av_message(rc) + ")");
+    throw StartupError(path + ": not a video FFmpeg can read (" + ffmpeg_error(rc) + ")");
   const AVCodec* codec = nullptr;
   const int index = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
   if (index < 0 || !codec) throw StartupError(path + ": holds no video stream FFmpeg can decode");
@@ -94,7 +94,7 @@ VideoInfo read_video(const std::string& path, const FrameSink& on_frame) {
     throw StartupError(path + ": the video stream's parameters are unusable");
   decoder->thread_count = 0;  // as many as FFmpeg likes
   if (int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0)
-    throw StartupError(path + ": cannot decode its " + codec->name + " video (" + av_message(rc) +
+    throw StartupError(path + ": cannot decode its " + codec->name + " video (" + ffmpeg_error(rc) +
                        ")");
   VideoInfo info;
   info.width = stream->codecpar->width;

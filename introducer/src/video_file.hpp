@@ -25,6 +25,9 @@ struct VideoInfo {
 using FrameSink = std::function<bool(const VideoInfo& info, double t, const std::uint8_t* luma,
                                      std::size_t stride)>;
 
+// FFmpeg's text for one of its error codes (AVERROR...).
+std::string ffmpeg_error(int code);
+
 // Reads path's best video stream. Throws StartupError naming the file for one
 // that is missing, not a video, or larger than 8192 x 8192; a damaged frame
 // in the middle is skipped, as players do.

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "tte/platform/startup_error.hpp"
+#include "video_file.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -18,12 +19,6 @@ namespace tte::introducer::scene {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-std::string av_message(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, text, sizeof text);
-  return text;
-}
 
 // The LED's level over time: its pattern's NRZI levels, two frames long (an odd
 // number of toggles inverts the next frame), repeated.
@@ -88,7 +83,7 @@ struct Encoder {
 
   void open(const std::string& path, const Camera& camera) {
     if (int rc = avformat_alloc_output_context2(&format, nullptr, nullptr, path.c_str()); rc < 0)
-      throw StartupError(path + ": no container for this file name (" + av_message(rc) + ")");
+      throw StartupError(path + ": no container for this file name (" + ffmpeg_error(rc) + ")");
     avi = std::string(format->oformat->name) == "avi";
     const AVCodec* encoder = camera.codec == Codec::h264 ? avcodec_find_encoder_by_name("libx264")
                              : camera.codec == Codec::mjpeg
@@ -116,16 +111,16 @@ struct Encoder {
     if (format->oformat->flags & AVFMT_GLOBALHEADER) codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if (int rc = avcodec_open2(codec, encoder, nullptr); rc < 0)
       throw StartupError(std::string("cannot open the ") + encoder->name + " encoder (" +
-                         av_message(rc) + ")");
+                         ffmpeg_error(rc) + ")");
     avcodec_parameters_from_context(stream->codecpar, codec);
     stream->time_base = codec->time_base;
     if (!(format->oformat->flags & AVFMT_NOFILE)) {
       if (int rc = avio_open(&format->pb, path.c_str(), AVIO_FLAG_WRITE); rc < 0)
-        throw StartupError(path + ": cannot write (" + av_message(rc) + ")");
+        throw StartupError(path + ": cannot write (" + ffmpeg_error(rc) + ")");
     }
     opened = true;
     if (int rc = avformat_write_header(format, nullptr); rc < 0)
-      throw StartupError(path + ": cannot write the header (" + av_message(rc) + ")");
+      throw StartupError(path + ": cannot write the header (" + ffmpeg_error(rc) + ")");
     frame = av_frame_alloc();
     packet = av_packet_alloc();
     frame->format = codec->pix_fmt;
@@ -168,6 +163,23 @@ struct Encoder {
     av_write_trailer(format);
   }
 };
+
+// One pass of a box blur along (dx, dy) over a w x h picture.
+void box_blur(const std::vector<float>& in, std::vector<float>& out, int w, int h, int dx, int dy,
+              int radius) {
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      double sum = 0;
+      int count = 0;
+      for (int d = -radius; d <= radius; ++d) {
+        const int sx = x + d * dx, sy = y + d * dy;
+        if (sx < 0 || sx >= w || sy < 0 || sy >= h) continue;
+        sum += in[static_cast<std::size_t>(sy) * w + sx];
+        ++count;
+      }
+      out[static_cast<std::size_t>(y) * w + x] = static_cast<float>(sum / count);
+    }
+}
 
 }  // namespace
 
@@ -240,24 +252,8 @@ Written write_recording(const Recording& recording, const std::string& path) {
     const int radius = static_cast<int>(std::lround(camera.blur));
     if (radius > 0) {
       std::vector<float> pass(wall.size());
-      for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-          double sum = 0;
-          int count = 0;
-          for (int d = -radius; d <= radius; ++d)
-            if (x + d >= 0 && x + d < w)
-              sum += wall[static_cast<std::size_t>(y) * w + x + d], ++count;
-          pass[static_cast<std::size_t>(y) * w + x] = static_cast<float>(sum / count);
-        }
-      for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-          double sum = 0;
-          int count = 0;
-          for (int d = -radius; d <= radius; ++d)
-            if (y + d >= 0 && y + d < h)
-              sum += pass[static_cast<std::size_t>(y + d) * w + x], ++count;
-          wall[static_cast<std::size_t>(y) * w + x] = static_cast<float>(sum / count);
-        }
+      box_blur(wall, pass, w, h, 1, 0, radius);
+      box_blur(pass, wall, w, h, 0, 1, radius);
     }
   }
   std::vector<Led> leds = recording.leds;
