@@ -1,11 +1,13 @@
 #include "data_dir.hpp"
 
 #include <ctime>
+#include <filesystem>
 #include <sstream>
 
 #include "store.hpp"
 #include "tte/hex.hpp"
 #include "tte/host/fingerprint.hpp"
+#include "tte/platform/command_line.hpp"
 #include "tte/platform/files.hpp"
 #include "tte/platform/startup_error.hpp"
 #include "tte/platform/x509.hpp"
@@ -14,6 +16,8 @@ namespace tte::mothership {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
+
+InitResult initialise_in(DataDir& dir, const InitOptions& o, const DatabaseLocation& location);
 
 }  // namespace
 
@@ -37,8 +41,31 @@ std::map<std::string, std::string> DataDir::read_config() const {
   return settings;
 }
 
+DatabaseLocation DataDir::database_location(const std::optional<std::string>& given) const {
+  std::string text = kDefaultDatabase;
+  std::string origin = "--database";
+  if (given) {
+    text = *given;
+  } else if (file_exists(config())) {
+    auto settings = read_config();
+    if (auto it = settings.find("database"); it != settings.end()) {
+      text = it->second;
+      origin = config() + ": database";
+    }
+  }
+  auto location = DatabaseLocation::parse(text, root_);
+  if (!location.ok()) {
+    std::string message = origin + " " + text + ": " + location.error().message;
+    if (given) throw UsageError(message);
+    throw StartupError(message);
+  }
+  return location.value();
+}
+
 void DataDir::require_initialised() const {
-  if (!file_exists(config()) || !file_exists(database())) {
+  const bool configured = file_exists(config());
+  if (!configured || (database_location().kind == DatabaseLocation::Kind::sqlite &&
+                      !file_exists(database_location().target))) {
     throw StartupError(root_ +
                        " is not a MotherShip data directory (run: tte-mothership init --data-dir " +
                        root_ + " --ms-id N)");
@@ -64,15 +91,57 @@ std::string DataDir::admin_token() const {
   return read_token_file(path("admin.token"));
 }
 
+std::string otp_key_check(const OtpHasher& hasher) {
+  const OtpDigest digest = hasher.digest(DevId(0), Otp(0));
+  std::string hex(32, '0');
+  write_hex_lower(ByteView(digest.data(), 16), hex.data());
+  return hex;
+}
+
+void check_database_matches(const DataDir& dir, Store& store) {
+  auto otp_check = store.meta("otp_key_check");
+  auto dtls = store.meta("dtls_fingerprint");
+  if (!otp_check.ok() || !dtls.ok())
+    throw StartupError(store.path() + ": cannot read it: " + store.last_error());
+  if (otp_check.value() && *otp_check.value() != otp_key_check(dir.otp_hasher())) {
+    throw StartupError(dir.path("otp.key") + " is not the key " + store.path() +
+                       " was made with: every instance on one database needs the same otp.key "
+                       "(copy it from the data directory `init` made; docs/operations.md)");
+  }
+  const std::string fingerprint(dir.dtls_fingerprint().to_string().view());
+  if (dtls.value() && *dtls.value() != fingerprint) {
+    throw StartupError(dir.path("dtls.key") + " is not the DTLS key " + store.path() +
+                       " was made with: devices pin one fingerprint, so every instance on one "
+                       "database needs the same dtls.key and dtls.crt (docs/operations.md)");
+  }
+}
+
 InitResult initialise(const InitOptions& o) {
   DataDir dir(o.data_dir);
-  if (file_exists(dir.database()) || file_exists(dir.config())) {
+  auto location = DatabaseLocation::parse(o.database, o.data_dir);
+  if (!location.ok()) throw UsageError("--database " + o.database + ": " + location.error().message);
+  const bool on_sqlite = location->kind == DatabaseLocation::Kind::sqlite;
+  if ((on_sqlite && file_exists(location->target)) || file_exists(dir.config())) {
     throw StartupError(o.data_dir + " already holds a MotherShip; refusing to overwrite it");
   }
   if (o.https_cert.has_value() != o.https_key.has_value()) {
     throw StartupError("--https-cert and --https-key go together");
   }
+  const bool made_here = !file_exists(o.data_dir);
   make_private_directory(o.data_dir);
+  try {
+    return initialise_in(dir, o, *location);
+  } catch (...) {
+    // Nothing half made is left behind (a PostgreSQL database that already holds a
+    // MotherShip, say): the keys written here would match no database.
+    if (made_here) std::filesystem::remove_all(o.data_dir);
+    throw;
+  }
+}
+
+namespace {
+
+InitResult initialise_in(DataDir& dir, const InitOptions& o, const DatabaseLocation& location) {
   const std::string host(o.ms_id.host().view());
   const std::int64_t now = std::time(nullptr);
   InitResult result;
@@ -142,9 +211,17 @@ InitResult initialise(const InitOptions& o) {
       "\n"
       "https-cert = https.crt\n"
       "https-key = https.key\n";
-  Store::initialize(dir.database(), o.ms_id);
+  if (o.database != kDefaultDatabase) {
+    config += "# The database (docs/operations.md): sqlite:PATH or postgresql://...\n"
+              "database = " + o.database + "\n";
+  }
+  Store::initialize(location.to_string(), o.ms_id,
+                    {{"otp_key_check", otp_key_check(dir.otp_hasher())},
+                     {"dtls_fingerprint", std::string(result.dtls_fingerprint.to_string().view())}});
   write_file_atomic(dir.config(), config, 0644, false);
   return result;
 }
+
+}  // namespace
 
 }  // namespace tte::mothership

@@ -1,7 +1,8 @@
 // A MotherShip's data directory (docs/operations.md lists it):
 //
 //   mothership.conf   options for `serve` (ms-id, listeners, ...), as "name = value"
-//   mothership.db     SQLite database (with -wal and -shm beside it while in use)
+//   mothership.db     SQLite database (with -wal and -shm beside it while in use),
+//                     unless mothership.conf names another (database = ...)
 //   otp.key           the HMAC key for stored OTPs, 32 bytes as hex         (0600)
 //   psk.key           the AES-256-GCM key sealing factory PSKs, 32 bytes hex (0600)
 //   admin.token       the admin API's bearer token                           (0600)
@@ -16,10 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "database_location.hpp"
 #include "tte/host/otp_crypto.hpp"
 #include "tte/host/psk_seal.hpp"
 #include "tte/identifiers.hpp"
 #include "tte/platform/data_directory.hpp"
+
+namespace tte::mothership {
+class Store;
+}
 
 namespace tte::mothership {
 
@@ -33,6 +39,9 @@ class DataDir : public DataDirectory {
 
   // Throws StartupError unless `init` has run here.
   void require_initialised() const;
+  // The database: `given` (--database), else mothership.conf's `database`, else
+  // sqlite:mothership.db here. Throws StartupError (UsageError for a bad --database).
+  DatabaseLocation database_location(const std::optional<std::string>& given = std::nullopt) const;
   // The OTP HMAC key. Throws StartupError.
   OtpHasher otp_hasher() const;
   // The key that seals PSK Devices' factory PSKs (docs/protocol.md §13.3). A data
@@ -50,6 +59,8 @@ struct InitOptions {
   std::string coaps = "0.0.0.0:5684";
   std::string admin = "127.0.0.1:8443";
   std::string coaps_public;  // where devices reach the CoAPS listener (factory bundles)
+  // sqlite:PATH (relative: in the data directory) or postgresql://... (an empty database).
+  std::string database = kDefaultDatabase;
   std::optional<std::string> https_cert;       // production: the operator's certificate chain ...
   std::optional<std::string> https_key;        // ... and key, copied into the data dir
   std::vector<std::string> https_extra_names;  // more DNS names for the local HTTPS certificate
@@ -61,6 +72,15 @@ struct InitResult {
   std::string ca_file;  // empty when the operator supplied the HTTPS certificate
   std::string admin_token_file;
 };
+
+// What the database records of otp.key (meta otp_key_check), so that an
+// instance started with another key refuses to start instead of refusing every
+// claim: an HMAC of a fixed input, which tells nothing of the key.
+std::string otp_key_check(const OtpHasher& hasher);
+
+// Refuses (StartupError) a database made with another otp.key or DTLS key than
+// this data directory's (several instances on one database must share them).
+void check_database_matches(const DataDir& dir, Store& store);
 
 // Creates the data directory. Refuses a directory that already holds a
 // MotherShip. Throws StartupError.

@@ -14,7 +14,7 @@ ImportOutcome failed(Status status, std::string message) {
 ImportOutcome import_devices(Store& store, const OtpHasher& hasher, std::istream& records,
                              const ImportOptions& options) {
   constexpr const char* kNothing = "; nothing was imported";
-  if (Status locked = store.begin_immediate(); !locked.ok())
+  if (Status locked = store.begin_bulk(); !locked.ok())
     return failed(locked, "cannot lock the database: " + store.last_error());
   std::size_t count = 0;
   std::vector<FactoryRecord> chunk;
@@ -55,6 +55,7 @@ ImportOutcome import_devices(Store& store, const OtpHasher& hasher, std::istream
   if (auto stored = store_chunk(); !stored.status.ok()) return stored;
   auto commit = [&]() -> Status {
     AuditEntry entry = import_audit_entry(count, options.actor, options.now);
+    TTE_TRY(store.lock_audit_chain());  // PostgreSQL: only now, for the audit entry
     TTE_ASSIGN_OR_RETURN(AuditHead head, store.audit_head());
     TTE_TRY(store.append_audit(entry, head));
     return store.commit();

@@ -1,6 +1,8 @@
 // `tte-mothership import`: the factory's device records into the database,
 // all or none, in one transaction (which may run beside a serving MotherShip:
-// SQLite's WAL lets its readers go on, and its Writer waits for the lock).
+// SQLite's WAL lets its readers go on, and its Writer waits for the lock; on
+// PostgreSQL the rows go in with one COPY, and the audit chain's lock is taken
+// only for the import's audit entry, so claims go on meanwhile).
 #ifndef TTE_MOTHERSHIP_IMPORT_HPP
 #define TTE_MOTHERSHIP_IMPORT_HPP
 

@@ -50,7 +50,8 @@ void print_json_or_text(bool json, const nlohmann::ordered_json& value, const st
 int run_init(const std::vector<std::string>& args) {
   CommandLine cli(
       "tte-mothership init --data-dir DIR --ms-id N [options]",
-      "Creates a MotherShip's data directory: the SQLite database, the DTLS key pair devices pin, "
+      "Creates a MotherShip's data directory and its database (SQLite unless --database names "
+      "PostgreSQL), the DTLS key pair devices pin, "
       "the OTP HMAC key, the admin token and, unless you bring your own HTTPS certificate, a "
       "small local CA with a certificate for the MotherShip's host name tte-XXXXXX.net.");
   cli.option("data-dir", "DIR", "the directory to create (mode 0700)")
@@ -70,6 +71,11 @@ int run_init(const std::vector<std::string>& args) {
       .option("https-key", "FILE", "production: its private key (PEM)")
       .option("https-name", "NAME",
               "another DNS name for the local HTTPS certificate (e.g. localhost)")
+      .option("database", "sqlite:PATH|postgresql://...",
+              "where the devices are kept: a SQLite file (relative: in DIR) or an empty "
+              "PostgreSQL database, as a libpq URI (several instances can share it; "
+              "docs/operations.md)",
+              kDefaultDatabase)
       .flag("json", "print the result as JSON")
       .epilog(kExitCodes);
   if (!cli.parse(args)) return 0;
@@ -97,6 +103,7 @@ int run_init(const std::vector<std::string>& args) {
   options.https_cert = cli.get("https-cert");
   options.https_key = cli.get("https-key");
   if (auto name = cli.get("https-name")) options.https_extra_names.push_back(*name);
+  options.database = cli.require("database");
 
   InitResult result = initialise(options);
   nlohmann::ordered_json json{
@@ -124,6 +131,7 @@ MotherShipServerOptions server_options(const CommandLine& cli, const DataDir& di
   constexpr std::int64_t kYear = 365 * 86400;
   MotherShipServerOptions o;
   o.data_dir = dir.root();
+  o.database = dir.database_location(cli.get("database")).to_string();
   o.id_policy = policy_of(cli);
   o.https = ListenAddress::parse(cli.require("https"), "https");
   o.admin = ListenAddress::parse(cli.require("admin"), "admin");
@@ -157,6 +165,8 @@ int run_serve(const std::vector<std::string>& args) {
       .option("https-cert", "FILE", "HTTPS certificate chain (PEM)")
       .option("https-key", "FILE", "HTTPS private key (PEM)")
       .option("ms-id", "N", "the MotherShip ID (normally from the configuration)")
+      .option("database", "sqlite:PATH|postgresql://...",
+              "the database (normally from the configuration; default sqlite:mothership.db)")
       .option("coaps-public", "ADDR:PORT",
               "where devices reach CoAPS (used by the factory; unused here)")
       .flag("allow-example-id", "accept MS ID 0 (demos and tests)")
@@ -199,6 +209,8 @@ int run_import(const std::vector<std::string>& args) {
       "only as HMACs. A Dev ID or URN that is already stored refuses the whole file and is "
       "named. FILE may be - for standard input. Works while the server runs.");
   cli.option("data-dir", "DIR", "the MotherShip's data directory")
+      .option("database", "sqlite:PATH|postgresql://...",
+              "the database, if not the one the data directory's mothership.conf names")
       .positional("FILE", "the device records (JSON lines), or - for standard input")
       .flag("json", "print the result as JSON")
       .epilog(kExitCodes);
@@ -214,7 +226,7 @@ int run_import(const std::vector<std::string>& args) {
   std::istream& in = file == "-" ? std::cin : in_file;
 
   const auto started = std::chrono::steady_clock::now();
-  Store store(dir.database(), Store::Access::read_write);
+  Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_write);
   store.tune_for_bulk_load();
   ImportOptions options;
   options.source = file;
@@ -254,6 +266,8 @@ int run_device(const std::vector<std::string>& args) {
       "the device itself 4.03), or lifts a revocation. Changes are written to the audit log. "
       "Works while the server runs.");
   cli.option("data-dir", "DIR", "the MotherShip's data directory")
+      .option("database", "sqlite:PATH|postgresql://...",
+              "the database, if not the one the data directory's mothership.conf names")
       .positional("ACTION", "show, revoke or unrevoke")
       .positional("DEVID", "the Dev ID (hex)")
       .flag("json", "print the device as JSON")
@@ -270,13 +284,13 @@ int run_device(const std::vector<std::string>& args) {
 
   std::optional<DeviceRecord> device;
   if (action == "show") {
-    Store store(dir.database(), Store::Access::read_only);
+    Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
     auto found = store.device(*dev_id);
     if (!found.ok()) throw StartupError("cannot read the database: " + store.last_error());
     device = found.value();
   } else {
     Logger logger("tte-mothership", LogFormat::text);
-    Writer writer(dir.database(), dir.otp_hasher(), wall_clock, logger);
+    Writer writer(dir.database_location(cli.get("database")).to_string(), dir.otp_hasher(), wall_clock, logger);
     std::promise<Result<std::optional<DeviceRecord>>> done;
     writer.submit(RevocationJob{
         *dev_id, action == "revoke", "cli",
@@ -289,7 +303,7 @@ int run_device(const std::vector<std::string>& args) {
   }
   if (!device)
     throw StartupError("no device with Dev ID " + std::string(dev_id->to_string().view()));
-  Store store(dir.database(), Store::Access::read_only);
+  Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
   ThrottleState throttle = store.throttle(*dev_id).value_or(ThrottleState{});
   std::string json = admin_device_json(*device, throttle, GuessPolicy{}, wall_clock());
   if (cli.has("json")) {
@@ -310,6 +324,8 @@ int run_audit(const std::vector<std::string>& args) {
       "somewhere else: it lets you later prove the log was not cut short). list: prints entries "
       "as JSON lines.");
   cli.option("data-dir", "DIR", "the MotherShip's data directory")
+      .option("database", "sqlite:PATH|postgresql://...",
+              "the database, if not the one the data directory's mothership.conf names")
       .positional("ACTION", "verify or list")
       .option("after", "SEQ", "list: entries after this sequence number", "0")
       .option("limit", "N", "list: at most this many entries", "1000")
@@ -319,7 +335,7 @@ int run_audit(const std::vector<std::string>& args) {
   DataDir dir(cli.require("data-dir"));
   dir.require_initialised();
   std::string action = cli.require("ACTION");
-  Store store(dir.database(), Store::Access::read_only);
+  Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
   if (action == "list") {
     auto entries = store.audit_after(cli.require_int("after", 0, INT64_MAX),
                                      static_cast<int>(cli.require_int("limit", 1, INT_MAX)));

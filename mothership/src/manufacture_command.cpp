@@ -91,6 +91,8 @@ int run_manufacture(const std::vector<std::string>& args) {
       "device keeps its own label. The box key goes to no file the MotherShip reads: the box "
       "files and labels are as secret as the device labels (mode 0600).");
   cli.option("data-dir", "DIR", "a local MotherShip's data directory: store the records there")
+      .option("database", "sqlite:PATH|postgresql://...",
+              "with --data-dir: the database, if not the one its mothership.conf names")
       .option("admin", "URL", "a remote MotherShip's admin API, e.g. https://tte-00000A.net:8443")
       .option("token", "TOKEN", "the admin API's bearer token")
       .option("token-file", "FILE",
@@ -184,7 +186,7 @@ int run_manufacture(const std::vector<std::string>& args) {
     dir.emplace(cli.require("data-dir"));
     dir->require_initialised();
     auto config = dir->read_config();
-    Store store(dir->database(), Store::Access::read_only);
+    Store store(dir->database_location(cli.get("database")).to_string(), Store::Access::read_only);
     IdPolicy local = config["allow-example-id"] == "true" || policy == IdPolicy::allow_example
                          ? IdPolicy::allow_example
                          : IdPolicy::operational;
@@ -226,7 +228,7 @@ int run_manufacture(const std::vector<std::string>& args) {
 
   // Refuse what the MotherShip already has before minting anything.
   if (dir && !cli.has("records-only")) {
-    Store store(dir->database(), Store::Access::read_only);
+    Store store(dir->database_location(cli.get("database")).to_string(), Store::Access::read_only);
     for (const auto& device : plan) {
       auto by_id = store.device(device.dev_id);
       if (!by_id.ok()) throw StartupError("cannot read the database: " + store.last_error());
@@ -248,9 +250,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       [&](const std::vector<FactoryRecord>& records) -> std::string {
     if (cli.has("records-only")) return "records.jsonl (load it with tte-mothership import)";
     if (dir) {
-      Store store(dir->database(), Store::Access::read_write);
+      Store store(dir->database_location(cli.get("database")).to_string(), Store::Access::read_write);
       store.tune_for_bulk_load();
-      if (!store.begin_immediate().ok())
+      if (!store.begin_bulk().ok())
         throw StartupError("cannot lock the database: " + store.last_error());
       const PskSealer psk_sealer = dir->psk_sealer();
       auto inserted = insert_factory_records(store, dir->otp_hasher(), records.begin(),
@@ -266,7 +268,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       entry.action = "manufacture";
       entry.detail += ", " + std::string(records.front().dev_id.to_string().view()) + ".." +
                       std::string(records.back().dev_id.to_string().view());
-      auto head = store.audit_head();
+      auto head = store.lock_audit_chain().ok() ? store.audit_head()
+                                                : Result<AuditHead>(make_error(
+                                                      Errc::io, "cannot lock", "database"));
       if (!head.ok() || !store.append_audit(entry, head.value()).ok() || !store.commit().ok()) {
         store.rollback();
         throw StartupError("cannot store the records: " + store.last_error());

@@ -12,10 +12,54 @@ std::int64_t wall_clock() {
   return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-MsId stored_ms_id(const DataDir& dir, IdPolicy policy) {
-  Store probe(dir.database(), Store::Access::read_only);
+std::string database_of(const MotherShipServerOptions& o, const DataDir& dir) {
+  return o.database.empty() ? dir.database_location().to_string() : o.database;
+}
+
+// The MS ID, once the database is known to be this data directory's (the same
+// otp.key and DTLS key: data_dir.hpp).
+MsId stored_ms_id(const DataDir& dir, const std::string& database, IdPolicy policy) {
+  Store probe(database, Store::Access::read_only);
+  check_database_matches(dir, probe);
   return probe.ms_id(policy);
 }
+
+}  // namespace
+
+OtpGuard make_otp_guard(const GuessPolicy& policy, bool shared, ReadPool& reads,
+                        ReadPool& throttle_connections, Logger& logger) {
+  OtpGuard::Load load = [&reads](DevId dev_id) -> std::optional<ThrottleState> {
+    auto store = reads.try_acquire();
+    if (!store) return std::nullopt;
+    auto stored = (*store)->throttle(dev_id);
+    if (!stored.ok()) return std::nullopt;
+    return stored.value();
+  };
+  if (!shared) return OtpGuard(policy, load);
+  OtpGuard::SharedBuckets buckets;
+  buckets.take = [&throttle_connections, &logger, policy](DevId dev_id,
+                                                          std::int64_t now) -> std::optional<Slot> {
+    auto store = throttle_connections.try_acquire();
+    if (!store) return std::nullopt;
+    auto slot = (*store)->take_shared_slot(dev_id, now, policy);
+    if (!slot.ok()) {
+      logger.error("cannot take an OTP check slot", {{"error", (*store)->last_error()}});
+      return std::nullopt;
+    }
+    return slot.value();
+  };
+  buckets.give_back = [&throttle_connections, &logger, policy](DevId dev_id, std::int64_t now) {
+    auto store = throttle_connections.try_acquire();
+    // A slot not given back stays spent: the owner waits one interval more.
+    if (!store || !(*store)->give_back_shared_slot(dev_id, now, policy).ok()) {
+      logger.warning("cannot give an OTP check slot back",
+                  {{"devid", std::string(dev_id.to_string().view())}});
+    }
+  };
+  return OtpGuard(policy, load, std::move(buckets));
+}
+
+namespace {
 
 CoapServerOptions coap_options(const MotherShipServerOptions& o, const DataDir& dir) {
   CoapServerOptions coap;
@@ -23,7 +67,7 @@ CoapServerOptions coap_options(const MotherShipServerOptions& o, const DataDir& 
   coap.port = o.coaps.port;
   coap.certificate_file = dir.path("dtls.crt");
   coap.private_key_file = dir.path("dtls.key");
-  coap.database = dir.database();
+  coap.database = database_of(o, dir);
   coap.half_open = o.half_open;
   coap.retry_after = o.max_age;
   coap.psk_sealer = dir.psk_sealer();
@@ -46,20 +90,16 @@ MotherShipServer::MotherShipServer(MotherShipServerOptions options, Logger& logg
     : options_(std::move(options)),
       dir_(options_.data_dir),
       logger_(logger),
-      ms_id_(stored_ms_id(dir_, options_.id_policy)),
+      ms_id_(stored_ms_id(dir_, database_of(options_, dir_), options_.id_policy)),
       host_(ms_id_.host().view()),
       hasher_(dir_.otp_hasher()),
-      writer_(dir_.database(), hasher_, wall_clock, logger_, WriterOptions{512, dir_.psk_sealer()}),
-      reads_(dir_.database()),
+      writer_(database_of(options_, dir_), hasher_, wall_clock, logger_,
+              WriterOptions{512, dir_.psk_sealer()}),
+      reads_(database_of(options_, dir_)),
+      throttle_connections_(database_of(options_, dir_), Store::Access::read_write),
       clients_(options_.client_failure_limit),
-      guard_(options_.guess_policy,
-             [this](DevId dev_id) -> std::optional<ThrottleState> {
-               auto store = reads_.try_acquire();
-               if (!store) return std::nullopt;
-               auto stored = (*store)->throttle(dev_id);
-               if (!stored.ok()) return std::nullopt;
-               return stored.value();
-             }),
+      guard_(make_otp_guard(options_.guess_policy, writer_.shared(), reads_, throttle_connections_,
+                            logger_)),
       public_api_(PublicApiOptions{ms_id_.host(), hasher_, wall_clock}, reads_, writer_, clients_,
                   guard_),
       admin_api_(dir_.admin_token(),
@@ -91,6 +131,7 @@ void MotherShipServer::start() {
   coap_.start();
   started_ = true;
   logger_.info("serving", {{"host", host_},
+                           {"database", DatabaseLocation::parse(database_of(options_, dir_))->redacted()},
                            {"https", https_address_.to_string()},
                            {"coaps", coaps_address_.to_string()},
                            {"admin", admin_address_.to_string()}});

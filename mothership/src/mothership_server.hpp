@@ -27,6 +27,7 @@ namespace tte::mothership {
 
 struct MotherShipServerOptions {
   std::string data_dir;                        // initialised by `init` (see data_dir.hpp)
+  std::string database;  // sqlite:PATH or postgresql://... (empty: the data directory's)
   IdPolicy id_policy = IdPolicy::operational;  // allow_example: MS ID 0 (demos and tests)
   ListenAddress https{"0.0.0.0", 443};         // installers
   ListenAddress admin{"127.0.0.1", 8443};      // the admin API
@@ -43,6 +44,11 @@ struct MotherShipServerOptions {
   http::ListenerOptions listener_budget;
   coaps::HalfOpenLimits half_open;
 };
+
+// The OTP guard `serve` uses: buckets in memory, or (shared: a database
+// several instances use) in the database, through throttle_connections.
+OtpGuard make_otp_guard(const GuessPolicy& policy, bool shared, ReadPool& reads,
+                        ReadPool& throttle_connections, Logger& logger);
 
 class MotherShipServer {
  public:
@@ -81,6 +87,7 @@ class MotherShipServer {
   OtpHasher hasher_;
   Writer writer_;
   ReadPool reads_;
+  ReadPool throttle_connections_;  // a shared database's OTP buckets (unused on SQLite)
   ClientThrottle clients_;
   OtpGuard guard_;
   PublicApi public_api_;

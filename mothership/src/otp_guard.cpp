@@ -5,7 +5,15 @@ namespace tte::mothership {
 OtpGuard::OtpGuard(GuessPolicy policy, Load load, std::size_t max_buckets)
     : policy_(policy), load_(std::move(load)), max_buckets_(max_buckets) {}
 
+OtpGuard::OtpGuard(GuessPolicy policy, Load load, SharedBuckets shared)
+    : policy_(policy), load_(std::move(load)), max_buckets_(0), shared_(std::move(shared)) {}
+
 OtpGuard::Result OtpGuard::take(DevId dev_id, std::int64_t now) {
+  if (shared_) {
+    std::optional<Slot> slot = shared_->take(dev_id, now);
+    if (!slot) return Result{Verdict::unavailable, {}, 0};
+    return Result{slot->taken ? Verdict::taken : Verdict::no_slot, slot->state, slot->retry_after};
+  }
   const std::uint32_t key = dev_id.value();
   bool known = false;
   {
@@ -35,12 +43,14 @@ OtpGuard::Result OtpGuard::take(DevId dev_id, std::int64_t now) {
 }
 
 void OtpGuard::give_back(DevId dev_id, std::int64_t now) {
+  if (shared_) return shared_->give_back(dev_id, now);
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = buckets_.find(dev_id.value());
   if (it != buckets_.end()) it->second = give_back_slot(it->second, now, policy_);
 }
 
 std::optional<ThrottleState> OtpGuard::peek(DevId dev_id) const {
+  if (shared_) return load_(dev_id);
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = buckets_.find(dev_id.value());
   if (it == buckets_.end()) return std::nullopt;

@@ -4,6 +4,10 @@
 // allows. The buckets live in memory; each starts from the state the database
 // holds (read once per Dev ID by `load`), and a failed check's state is stored
 // by the caller (through the writer), so that a restart gives nothing back.
+//
+// On a database several instances share (PostgreSQL), the buckets live in the
+// database instead (SharedBuckets: Store::take_shared_slot), so that the limit
+// holds across all of them; nothing is kept in memory then.
 #ifndef TTE_MOTHERSHIP_OTP_GUARD_HPP
 #define TTE_MOTHERSHIP_OTP_GUARD_HPP
 
@@ -24,9 +28,17 @@ class OtpGuard {
   // (the check is then refused as unavailable).
   using Load = std::function<std::optional<ThrottleState>(DevId)>;
 
+  // The buckets in the database: take answers nothing when it cannot be read
+  // or written (the check is then refused as unavailable).
+  struct SharedBuckets {
+    std::function<std::optional<Slot>(DevId, std::int64_t now)> take;
+    std::function<void(DevId, std::int64_t now)> give_back;
+  };
+
   // Buckets are dropped once refilled; at max_buckets (about 64 bytes each),
   // a Dev ID with no bucket yet is refused as unavailable.
   OtpGuard(GuessPolicy policy, Load load, std::size_t max_buckets = 200'000);
+  OtpGuard(GuessPolicy policy, Load load, SharedBuckets shared);
 
   enum class Verdict { taken, no_slot, unavailable };
   struct Result {
@@ -37,7 +49,8 @@ class OtpGuard {
   Result take(DevId dev_id, std::int64_t now);
   // The OTP was right: its slot is given back.
   void give_back(DevId dev_id, std::int64_t now);
-  // The bucket as it stands (for the admin API); nothing if never touched here.
+  // The bucket as it stands (for the admin API); nothing if never touched here
+  // (shared buckets: as the database holds it).
   std::optional<ThrottleState> peek(DevId dev_id) const;
   std::size_t buckets() const;
   const GuessPolicy& policy() const { return policy_; }
@@ -51,6 +64,7 @@ class OtpGuard {
   mutable std::mutex mutex_;
   std::unordered_map<std::uint32_t, ThrottleState> buckets_;
   std::int64_t last_sweep_ = 0;
+  std::optional<SharedBuckets> shared_;
 };
 
 }  // namespace tte::mothership

@@ -1,4 +1,5 @@
 #include "public_api.hpp"
+#include "mothership_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -47,13 +48,10 @@ class PublicApiTest : public ::testing::Test {
         writer_(db_.path(), test_hasher(), clock_.clock(), quiet_logger(),
                 WriterOptions{512, psk_sealer()}),
         reads_(db_.path()),
+        throttle_connections_(db_.path(), Store::Access::read_write),
         clients_(30),
-        guard_(GuessPolicy{},
-               [this](DevId dev_id) -> std::optional<ThrottleState> {
-                 auto stored = reads_.acquire()->throttle(dev_id);
-                 if (!stored.ok()) return std::nullopt;
-                 return stored.value();
-               }),
+        guard_(make_otp_guard(GuessPolicy{}, writer_.shared(), reads_, throttle_connections_,
+                              quiet_logger())),
         api_(PublicApiOptions{MsId::from_value(10, IdPolicy::operational)->host(), test_hasher(),
                               clock_.clock()},
              reads_, writer_, clients_, guard_) {}
@@ -62,6 +60,7 @@ class PublicApiTest : public ::testing::Test {
   FakeClock clock_;
   Writer writer_;
   ReadPool reads_;
+  ReadPool throttle_connections_;
   ClientThrottle clients_;
   OtpGuard guard_;
   PublicApi api_;

@@ -1,5 +1,7 @@
-// Read-only database connections for request threads: SQLite connections are
-// not shared between threads, so each request borrows one.
+// Database connections for request threads: a connection is not shared between
+// threads, so each request borrows one (read-only, unless the pool is made for
+// the OTP throttle's shared buckets). The pool holds as many as were ever in use
+// at once: about one per HTTP worker thread.
 #ifndef TTE_MOTHERSHIP_READ_POOL_HPP
 #define TTE_MOTHERSHIP_READ_POOL_HPP
 
@@ -15,7 +17,8 @@ namespace tte::mothership {
 
 class ReadPool {
  public:
-  explicit ReadPool(std::string path) : path_(std::move(path)) {}
+  explicit ReadPool(std::string location, Store::Access access = Store::Access::read_only)
+      : location_(std::move(location)), access_(access) {}
 
   class Lease {
    public:
@@ -44,7 +47,7 @@ class ReadPool {
         free_.pop_back();
       }
     }
-    if (!store) store = std::make_unique<Store>(path_, Store::Access::read_only);
+    if (!store) store = std::make_unique<Store>(location_, access_);
     return Lease(*this, std::move(store));
   }
   // The same for request paths, which never throw: nothing when the database
@@ -63,7 +66,8 @@ class ReadPool {
     free_.push_back(std::move(store));
   }
 
-  std::string path_;
+  std::string location_;
+  Store::Access access_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Store>> free_;
 };

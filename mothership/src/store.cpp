@@ -7,218 +7,67 @@
 namespace tte::mothership {
 namespace {
 
-// Version 2 (PSK Devices, docs/protocol.md §13.3): devices.fingerprint may be NULL, and
-// devices.factory_psk holds a PSK Device's sealed factory PSK. Version 1 files are upgraded
-// when opened read-write (upgrade_to_2), and read as they are when opened read-only.
-constexpr int kSchemaVersion = 2;
-
-// Devices are looked up by Dev ID (the rowid: no separate index) and by URN
-// (the CoAP query). The audit log refuses UPDATE and DELETE at the SQL level
-// too; the hash chain is what detects changes made around SQLite.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-) WITHOUT ROWID;
-
-CREATE TABLE devices (
-  devid INTEGER PRIMARY KEY,
-  urn TEXT NOT NULL UNIQUE,
-  fingerprint BLOB,
-  otp_digest BLOB NOT NULL,
-  state INTEGER NOT NULL DEFAULT 0,
-  revoked_at INTEGER,
-  controller_ip BLOB,
-  controller_port INTEGER,
-  controller_fingerprint BLOB,
-  controller_psk BLOB,
-  description TEXT,
-  mapped_at INTEGER,
-  registered_at INTEGER,
-  factory_psk BLOB,
-  CHECK ((fingerprint IS NULL) != (factory_psk IS NULL))
-);
-
--- Each Dev ID's bucket of OTP checks (rules.hpp, ThrottleState): failures holds
--- the slots spent at window_start, locks how often the bucket ran out;
--- locked_until is no longer used (0), kept so that version 1 files still open.
-CREATE TABLE throttle (
-  devid INTEGER PRIMARY KEY,
-  failures INTEGER NOT NULL,
-  window_start INTEGER NOT NULL,
-  locked_until INTEGER NOT NULL,
-  locks INTEGER NOT NULL
-);
-
-CREATE TABLE audit (
-  seq INTEGER PRIMARY KEY,
-  time INTEGER NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  devid INTEGER,
-  outcome TEXT NOT NULL,
-  cfingerprint TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  hash BLOB NOT NULL
-);
-
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-)sql";
-
-constexpr const char* kDeviceColumnsV1 =
-    "devid, urn, fingerprint, otp_digest, state, revoked_at, controller_ip, controller_port, "
-    "controller_fingerprint, controller_psk, description, mapped_at, registered_at";
-
-// A version 1 file (read-only) has no factory_psk column: none of its devices is a PSK Device.
-std::string select_device_sql(int version, const char* where) {
-  return std::string("SELECT ") + kDeviceColumnsV1 + (version >= 2 ? ", factory_psk" : ", NULL") +
-         " FROM devices WHERE " + where;
-}
-
-std::string insert_device_sql(int version) {
-  return version >= 2 ? "INSERT INTO devices (devid, urn, fingerprint, otp_digest, factory_psk) "
-                        "VALUES (?, ?, ?, ?, ?)"
-                      : "INSERT INTO devices (devid, urn, fingerprint, otp_digest) "
-                        "VALUES (?, ?, ?, ?)";
-}
-
-void configure(sqlite::Database& db, Store::Access access) {
-  // WAL lets readers run beside the one writer; FULL makes every commit durable.
-  db.exec_or_throw("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-  if (access == Store::Access::read_only) db.exec_or_throw("PRAGMA query_only=1;");
-}
-
-int stored_schema_version(sqlite::Database& db, const std::string& path) {
-  auto version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
-  auto row = version.step();
-  if (!row.ok() || !*row) throw StartupError(path + " is not a MotherShip database");
-  std::string text = version.column_text(0);
-  if (text == "1") return 1;
-  if (text == "2") return 2;
-  throw StartupError(path + " has schema version " + text + "; this program knows " +
-                     std::to_string(kSchemaVersion));
-}
-
-// Version 1 to 2: SQLite cannot drop a NOT NULL, so the devices table is copied into its
-// version 2 form, in one transaction (a crash leaves version 1 whole).
-void upgrade_to_2(sqlite::Database& db, const std::string& path) {
-  db.exec_or_throw("BEGIN IMMEDIATE;");
-  if (stored_schema_version(db, path) != 1) {  // another process upgraded it first
-    db.exec_or_throw("COMMIT;");
-    return;
-  }
-  db.exec_or_throw(std::string(R"sql(
-CREATE TABLE devices_v2 (
-  devid INTEGER PRIMARY KEY,
-  urn TEXT NOT NULL UNIQUE,
-  fingerprint BLOB,
-  otp_digest BLOB NOT NULL,
-  state INTEGER NOT NULL DEFAULT 0,
-  revoked_at INTEGER,
-  controller_ip BLOB,
-  controller_port INTEGER,
-  controller_fingerprint BLOB,
-  controller_psk BLOB,
-  description TEXT,
-  mapped_at INTEGER,
-  registered_at INTEGER,
-  factory_psk BLOB,
-  CHECK ((fingerprint IS NULL) != (factory_psk IS NULL))
-);
-INSERT INTO devices_v2 ()sql") +
-                   kDeviceColumnsV1 + ") SELECT " + kDeviceColumnsV1 +
-                   R"sql( FROM devices;
-DROP TABLE devices;
-ALTER TABLE devices_v2 RENAME TO devices;
-UPDATE meta SET value = '2' WHERE key = 'schema_version';
-COMMIT;
-)sql");
-}
-
-// Configures the connection, upgrades a version 1 file opened read-write, and returns the
-// schema version the statements must be written for.
-int open_schema(sqlite::Database& db, Store::Access access, const std::string& path) {
-  configure(db, access);
-  int version = stored_schema_version(db, path);
-  if (version == 1 && access == Store::Access::read_write) {
-    upgrade_to_2(db, path);
-    version = stored_schema_version(db, path);
-  }
-  return version;
-}
-
 template <std::size_t N>
-bool copy_blob(ByteView blob, std::array<std::uint8_t, N>& out) {
+bool copy_blob(const Blob& blob, std::array<std::uint8_t, N>& out) {
   if (blob.size() != N) return false;
   std::memcpy(out.data(), blob.data(), N);
   return true;
 }
 
-std::optional<std::int64_t> optional_int(const sqlite::Statement& row, int column) {
-  if (row.is_null(column)) return std::nullopt;
-  return row.column_int(column);
+Blob blob_of(ByteView bytes) {
+  return Blob(bytes.begin(), bytes.end());
 }
 
 Error corrupt(const char* what) {
   return make_error(Errc::io, what, "database");
 }
 
-}  // namespace
-
-void Store::initialize(const std::string& path, MsId ms_id) {
-  sqlite::Database db(path, sqlite::Database::Mode::read_write_create);
-  configure(db, Access::read_write);
-  db.exec_or_throw("BEGIN IMMEDIATE;");
-  db.exec_or_throw(kSchema);
-  db.exec_or_throw("INSERT INTO meta (key, value) VALUES ('schema_version', '" +
-                   std::to_string(kSchemaVersion) + "'), ('ms_id', '" +
-                   std::to_string(ms_id.value()) + "');");
-  db.exec_or_throw("COMMIT;");
+std::unique_ptr<StoreBackend> open_backend(const DatabaseLocation& location, StoreAccess access) {
+  return location.kind == DatabaseLocation::Kind::postgresql
+             ? open_postgres_backend(location.target, access)
+             : open_sqlite_backend(location.target, access);
 }
 
-Store::Store(const std::string& path, Access access, const PskSealer* psk_sealer)
-    : db_(path, access == Access::read_only ? sqlite::Database::Mode::read_only
-                                            : sqlite::Database::Mode::read_write),
-      // The pragmas (and an upgrade) must precede the first statement.
-      schema_version_(open_schema(db_, access, path)),
-      select_device_(db_.prepare(select_device_sql(schema_version_, "devid = ?").c_str())),
-      select_device_by_urn_(db_.prepare(select_device_sql(schema_version_, "urn = ?").c_str())),
-      select_box_devices_(db_.prepare(
-          select_device_sql(schema_version_, "devid >= ? AND devid <= ? ORDER BY devid").c_str())),
-      select_throttle_(db_.prepare(
-          "SELECT failures, window_start, locked_until, locks FROM throttle WHERE devid = ?")),
-      select_audit_head_(db_.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")),
-      select_audit_after_(db_.prepare(
-          "SELECT seq, time, actor, action, devid, outcome, cfingerprint, detail, hash FROM audit "
-          "WHERE seq > ? ORDER BY seq LIMIT ?")),
-      upsert_throttle_(db_.prepare(
-          "INSERT INTO throttle (devid, failures, window_start, locked_until, locks) "
-          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (devid) DO UPDATE SET failures = excluded.failures, "
-          "window_start = excluded.window_start, locked_until = excluded.locked_until, "
-          "locks = excluded.locks")),
-      map_device_(db_.prepare(
-          "UPDATE devices SET state = 1, controller_ip = ?, controller_port = ?, "
-          "controller_fingerprint = ?, controller_psk = ?, description = ?, mapped_at = ? "
-          "WHERE devid = ? AND state = 0 AND revoked_at IS NULL")),
-      mark_registered_(db_.prepare(
-          "UPDATE devices SET state = 2, registered_at = ? WHERE devid = ? AND state = 1")),
-      set_revoked_(db_.prepare("UPDATE devices SET revoked_at = ? WHERE devid = ?")),
-      insert_device_(db_.prepare(insert_device_sql(schema_version_).c_str())),
-      insert_audit_(db_.prepare("INSERT INTO audit (seq, time, actor, action, devid, outcome, "
-                                "cfingerprint, detail, hash) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+DatabaseLocation parse_location(const std::string& text) {
+  auto location = DatabaseLocation::parse(text);
+  if (!location.ok())
+    throw StartupError("--database " + text + ": " + location.error().message);
+  return location.value();
+}
+
+// A bucket that keeps changing under us gives up after this many tries (each
+// try lost to another instance's change of the same bucket, which took a slot).
+constexpr int kSwapAttempts = 200;
+
+}  // namespace
+
+void Store::initialize(const std::string& location, MsId ms_id,
+                       const std::vector<std::pair<std::string, std::string>>& meta) {
+  DatabaseLocation where = parse_location(location);
+  std::vector<std::pair<std::string, std::string>> rows{
+      {"schema_version", std::to_string(kSchemaVersion)},
+      {"ms_id", std::to_string(ms_id.value())}};
+  rows.insert(rows.end(), meta.begin(), meta.end());
+  if (where.kind == DatabaseLocation::Kind::postgresql) {
+    create_postgres_schema(where.target, rows);
+  } else {
+    create_sqlite_schema(where.target, rows);
+  }
+}
+
+Store::Store(const std::string& location, Access access, const PskSealer* psk_sealer)
+    : Store(parse_location(location), access, psk_sealer) {}
+
+Store::Store(const DatabaseLocation& location, Access access, const PskSealer* psk_sealer)
+    : db_(open_backend(location, access)) {
   if (psk_sealer) use_psk_sealer(*psk_sealer);
 }
 
-MsId Store::ms_id(IdPolicy policy) const {
-  auto statement =
-      const_cast<sqlite::Database&>(db_).prepare("SELECT value FROM meta WHERE key = 'ms_id'");
-  auto row = statement.step();
-  if (!row.ok() || !*row) throw StartupError(path() + " records no MS ID");
-  std::string text = statement.column_text(0);
+MsId Store::ms_id(IdPolicy policy) {
+  auto stored = db_->meta("ms_id");
+  if (!stored.ok()) throw StartupError(path() + ": cannot read the MS ID: " + last_error());
+  if (!stored.value()) throw StartupError(path() + " records no MS ID");
+  const std::string& text = *stored.value();
   auto ms_id = MsId::parse_number(text, policy);
   if (!ms_id.ok()) {
     std::string hint = text == "0" ? " (it is the example ID: start with --allow-example-id)" : "";
@@ -227,47 +76,26 @@ MsId Store::ms_id(IdPolicy policy) const {
   return ms_id.value();
 }
 
-Result<std::optional<DeviceRecord>> Store::read_device(sqlite::Statement& s) {
-  sqlite::ResetOnExit reset(s);
-  TTE_ASSIGN_OR_RETURN(bool found, s.step());
-  if (!found) return std::optional<DeviceRecord>();
-  TTE_ASSIGN_OR_RETURN(DeviceRecord record, device_of_row(s));
-  return std::optional<DeviceRecord>(std::move(record));
-}
-
-Result<std::vector<DeviceRecord>> Store::box_devices(DevId first, std::uint32_t count) {
-  auto& s = select_box_devices_;
-  sqlite::ResetOnExit reset(s);
-  s.bind(1, static_cast<std::int64_t>(first.value()))
-      .bind(2, static_cast<std::int64_t>(first.value()) + static_cast<std::int64_t>(count) - 1);
-  std::vector<DeviceRecord> devices;
-  while (true) {
-    TTE_ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) break;
-    TTE_ASSIGN_OR_RETURN(DeviceRecord record, device_of_row(s));
-    devices.push_back(std::move(record));
-  }
-  return devices;
-}
-
-Result<DeviceRecord> Store::device_of_row(sqlite::Statement& s) {
-  auto urn = DevUrn::parse(s.column_text(1));
+Result<DeviceRecord> Store::decode(const DeviceRow& row) const {
+  auto urn = DevUrn::parse(row.urn);
   // A certificate Device has a key fingerprint; a PSK Device a sealed factory PSK instead.
   std::optional<Fingerprint> fingerprint;
   std::optional<SealedPsk> sealed_psk;
-  if (!s.is_null(13)) {
+  if (row.factory_psk) {
     sealed_psk.emplace();
-    if (!copy_blob(s.column_blob_view(13), *sealed_psk)) return corrupt("a sealed PSK is damaged");
+    if (!copy_blob(*row.factory_psk, *sealed_psk)) return corrupt("a sealed PSK is damaged");
   } else {
-    auto key = Fingerprint::from_bytes(s.column_blob_view(2));
+    if (!row.fingerprint) return corrupt("a device row does not parse");
+    auto key = Fingerprint::from_bytes(ByteView(row.fingerprint->data(), row.fingerprint->size()));
     if (!key.ok()) return corrupt("a device row does not parse");
     fingerprint = key.value();
   }
   OtpDigest digest{};
-  if (!urn.ok() || !copy_blob(s.column_blob_view(3), digest)) {
+  if (!urn.ok() || !copy_blob(row.otp_digest, digest) || row.devid < 0 ||
+      row.devid > 0xffffffff) {
     return corrupt("a device row does not parse");
   }
-  DeviceRecord record{DevId(static_cast<std::uint32_t>(s.column_int(0))),
+  DeviceRecord record{DevId(static_cast<std::uint32_t>(row.devid)),
                       urn.value(),
                       fingerprint,
                       digest,
@@ -277,26 +105,30 @@ Result<DeviceRecord> Store::device_of_row(sqlite::Statement& s) {
                       std::string(),
                       std::nullopt,
                       std::nullopt};
-  std::int64_t state = s.column_int(4);
-  record.state = state == 0   ? DeviceState::unmapped
-                 : state == 1 ? DeviceState::mapped
-                              : DeviceState::registered;
-  record.revoked_at = optional_int(s, 5);
-  if (!s.is_null(6)) {
-    auto ip = IpAddress::from_bytes(s.column_blob_view(6));
-    auto controller_fingerprint = Fingerprint::from_bytes(s.column_blob_view(8));
+  record.state = row.state == 0   ? DeviceState::unmapped
+                 : row.state == 1 ? DeviceState::mapped
+                                  : DeviceState::registered;
+  record.revoked_at = row.revoked_at;
+  if (row.controller_ip) {
+    const Blob& ip_bytes = *row.controller_ip;
+    const Blob& fingerprint_bytes = row.controller_fingerprint.value_or(Blob{});
+    auto ip = IpAddress::from_bytes(ByteView(ip_bytes.data(), ip_bytes.size()));
+    auto controller_fingerprint =
+        Fingerprint::from_bytes(ByteView(fingerprint_bytes.data(), fingerprint_bytes.size()));
     if (!ip.ok() || !controller_fingerprint.ok())
       return corrupt("a controller binding does not parse");
     ControllerBinding binding{
-        ControllerAddress{ip.value(), static_cast<std::uint16_t>(s.column_int(7))},
+        ControllerAddress{ip.value(), static_cast<std::uint16_t>(row.controller_port)},
         controller_fingerprint.value(), std::nullopt};
-    if (!s.is_null(9)) {
+    if (row.controller_psk) {
       // Sealed under psk.key (45 bytes); a database written before sealing holds 16 in clear.
-      const ByteView stored = s.column_blob_view(9);
+      const Blob& stored = *row.controller_psk;
       Psk psk{};
       if (stored.size() == std::tuple_size<SealedPsk>::value) {
         if (link_sealer_) {
-          TTE_ASSIGN_OR_RETURN(psk, link_sealer_->unseal(record.dev_id, stored));
+          TTE_ASSIGN_OR_RETURN(psk,
+                               link_sealer_->unseal(record.dev_id, ByteView(stored.data(),
+                                                                            stored.size())));
           binding.psk = psk;
         } else {
           binding.psk_unopened = true;
@@ -308,198 +140,145 @@ Result<DeviceRecord> Store::device_of_row(sqlite::Statement& s) {
     }
     record.controller = binding;
   }
-  record.description = s.column_text(10);
-  record.mapped_at = optional_int(s, 11);
-  record.registered_at = optional_int(s, 12);
+  record.description = row.description;
+  record.mapped_at = row.mapped_at;
+  record.registered_at = row.registered_at;
   record.sealed_psk = sealed_psk;
   return record;
 }
 
 Result<std::optional<DeviceRecord>> Store::device(DevId dev_id) {
-  select_device_.bind(1, static_cast<std::int64_t>(dev_id.value()));
-  return read_device(select_device_);
+  TTE_ASSIGN_OR_RETURN(auto row, db_->device(dev_id.value()));
+  if (!row) return std::optional<DeviceRecord>();
+  TTE_ASSIGN_OR_RETURN(DeviceRecord record, decode(*row));
+  return std::optional<DeviceRecord>(std::move(record));
 }
 
 Result<std::optional<DeviceRecord>> Store::device_by_urn(std::string_view urn) {
-  select_device_by_urn_.bind(1, urn);
-  return read_device(select_device_by_urn_);
+  TTE_ASSIGN_OR_RETURN(auto row, db_->device_by_urn(urn));
+  if (!row) return std::optional<DeviceRecord>();
+  TTE_ASSIGN_OR_RETURN(DeviceRecord record, decode(*row));
+  return std::optional<DeviceRecord>(std::move(record));
+}
+
+Result<std::vector<DeviceRecord>> Store::box_devices(DevId first, std::uint32_t count) {
+  const std::int64_t from = first.value();
+  TTE_ASSIGN_OR_RETURN(auto rows,
+                       db_->devices_between(from, from + static_cast<std::int64_t>(count) - 1));
+  std::vector<DeviceRecord> devices;
+  devices.reserve(rows.size());
+  for (const DeviceRow& row : rows) {
+    TTE_ASSIGN_OR_RETURN(DeviceRecord record, decode(row));
+    devices.push_back(std::move(record));
+  }
+  return devices;
 }
 
 Result<ThrottleState> Store::throttle(DevId dev_id) {
-  sqlite::ResetOnExit reset(select_throttle_);
-  select_throttle_.bind(1, static_cast<std::int64_t>(dev_id.value()));
-  TTE_ASSIGN_OR_RETURN(bool found, select_throttle_.step());
-  if (!found) return ThrottleState{};
-  return ThrottleState{static_cast<int>(select_throttle_.column_int(0)),
-                       select_throttle_.column_int(1),
-                       static_cast<int>(select_throttle_.column_int(3))};
+  TTE_ASSIGN_OR_RETURN(auto state, db_->throttle(dev_id.value()));
+  return state.value_or(ThrottleState{});
 }
 
 Result<AuditHead> Store::audit_head() {
-  sqlite::ResetOnExit reset(select_audit_head_);
-  TTE_ASSIGN_OR_RETURN(bool found, select_audit_head_.step());
+  TTE_ASSIGN_OR_RETURN(auto last, db_->audit_last());
   AuditHead head;
-  if (!found) return head;
-  head.seq = select_audit_head_.column_int(0);
-  if (!copy_blob(select_audit_head_.column_blob_view(1), head.hash))
-    return corrupt("an audit hash is not 32 bytes");
+  if (last) head = AuditHead{last->entry.seq, last->hash};
   return head;
 }
 
 Result<std::vector<std::pair<AuditEntry, AuditHash>>> Store::audit_after(std::int64_t after,
                                                                          int limit) {
-  sqlite::ResetOnExit reset(select_audit_after_);
-  select_audit_after_.bind(1, after).bind(2, limit);
+  TTE_ASSIGN_OR_RETURN(auto rows, db_->audit_after(after, limit));
   std::vector<std::pair<AuditEntry, AuditHash>> entries;
-  while (true) {
-    TTE_ASSIGN_OR_RETURN(bool row, select_audit_after_.step());
-    if (!row) break;
-    auto& s = select_audit_after_;
-    AuditEntry entry;
-    entry.seq = s.column_int(0);
-    entry.time = s.column_int(1);
-    entry.actor = s.column_text(2);
-    entry.action = s.column_text(3);
-    if (!s.is_null(4)) entry.dev_id = DevId(static_cast<std::uint32_t>(s.column_int(4)));
-    entry.outcome = s.column_text(5);
-    entry.controller_fingerprint = s.column_text(6);
-    entry.detail = s.column_text(7);
-    AuditHash hash{};
-    if (!copy_blob(s.column_blob_view(8), hash)) return corrupt("an audit hash is not 32 bytes");
-    entries.emplace_back(std::move(entry), hash);
-  }
+  entries.reserve(rows.size());
+  for (AuditRow& row : rows)
+    entries.emplace_back(std::move(row.entry), row.hash);
   return entries;
 }
 
-Result<std::int64_t> Store::device_count() {
-  auto statement = db_.prepare("SELECT count(*) FROM devices");
-  TTE_ASSIGN_OR_RETURN(bool row, statement.step());
-  return row ? statement.column_int(0) : 0;
-}
-
 Result<std::optional<DevId>> Store::next_free_dev_id() {
-  auto statement = db_.prepare("SELECT max(devid) FROM devices");
-  TTE_ASSIGN_OR_RETURN(bool row, statement.step());
-  if (!row || statement.is_null(0)) return std::optional<DevId>(DevId(1));
-  std::int64_t highest = statement.column_int(0);
-  if (highest >= 0xffffffff) return std::optional<DevId>();
-  return std::optional<DevId>(DevId(static_cast<std::uint32_t>(highest + 1)));
+  TTE_ASSIGN_OR_RETURN(auto highest, db_->max_devid());
+  if (!highest) return std::optional<DevId>(DevId(1));
+  if (*highest >= 0xffffffff) return std::optional<DevId>();
+  return std::optional<DevId>(DevId(static_cast<std::uint32_t>(*highest + 1)));
 }
 
 Result<bool> Store::urn_exists(std::string_view urn) {
-  TTE_ASSIGN_OR_RETURN(auto device, device_by_urn(urn));
-  return device.has_value();
-}
-
-Status Store::begin_immediate() {
-  return db_.exec("BEGIN IMMEDIATE");
-}
-Status Store::commit() {
-  return db_.exec("COMMIT");
-}
-void Store::rollback() {
-  (void)db_.exec("ROLLBACK");
-}
-Status Store::savepoint() {
-  return db_.exec("SAVEPOINT job");
-}
-Status Store::release_savepoint() {
-  return db_.exec("RELEASE job");
-}
-void Store::rollback_to_savepoint() {
-  (void)db_.exec("ROLLBACK TO job");
-  (void)db_.exec("RELEASE job");
-}
-
-Status Store::save_throttle(DevId dev_id, const ThrottleState& state) {
-  sqlite::ResetOnExit reset(upsert_throttle_);
-  upsert_throttle_.bind(1, static_cast<std::int64_t>(dev_id.value()))
-      .bind(2, state.spent)
-      .bind(3, state.since)
-      .bind(4, std::int64_t{0})
-      .bind(5, state.emptied);
-  return upsert_throttle_.run();
+  TTE_ASSIGN_OR_RETURN(auto row, db_->device_by_urn(urn));
+  return row.has_value();
 }
 
 Result<bool> Store::map_device(DevId dev_id, const ControllerBinding& controller,
                                const std::string& description, std::int64_t now) {
-  sqlite::ResetOnExit reset(map_device_);
-  map_device_.bind_blob(1, controller.address.ip.bytes())
-      .bind(2, controller.address.port)
-      .bind_blob(3, controller.fingerprint.bytes());
+  MappingRow mapping;
+  mapping.controller_ip = blob_of(controller.address.ip.bytes());
+  mapping.controller_port = controller.address.port;
+  mapping.controller_fingerprint = blob_of(controller.fingerprint.bytes());
   if (controller.psk) {
     if (!link_sealer_) return make_error(Errc::crypto, "no psk.key to seal the link PSK", "cpsk");
     TTE_ASSIGN_OR_RETURN(SealedPsk sealed, link_sealer_->seal(dev_id, *controller.psk));
-    map_device_.bind_blob(4, sealed);
-  } else {
-    map_device_.bind_null(4);
+    mapping.controller_psk = Blob(sealed.begin(), sealed.end());
   }
-  map_device_.bind(5, description).bind(6, now).bind(7, static_cast<std::int64_t>(dev_id.value()));
-  TTE_TRY(map_device_.run());
-  return db_.changes() == 1;
-}
-
-Status Store::mark_registered(DevId dev_id, std::int64_t now) {
-  sqlite::ResetOnExit reset(mark_registered_);
-  mark_registered_.bind(1, now).bind(2, static_cast<std::int64_t>(dev_id.value()));
-  return mark_registered_.run();
-}
-
-Result<bool> Store::set_revoked(DevId dev_id, std::optional<std::int64_t> revoked_at) {
-  sqlite::ResetOnExit reset(set_revoked_);
-  if (revoked_at) {
-    set_revoked_.bind(1, *revoked_at);
-  } else {
-    set_revoked_.bind_null(1);
-  }
-  set_revoked_.bind(2, static_cast<std::int64_t>(dev_id.value()));
-  TTE_TRY(set_revoked_.run());
-  return db_.changes() == 1;
+  mapping.description = description;
+  mapping.mapped_at = now;
+  return db_->map_device(dev_id.value(), mapping);
 }
 
 Status Store::insert_device(const FactoryRecord& record, const OtpDigest& digest,
                             const std::optional<SealedPsk>& sealed_psk) {
-  if (record.fingerprint.has_value() == sealed_psk.has_value()) {
-    return make_error(Errc::syntax, "a device has either a key fingerprint or a sealed PSK",
-                      "fingerprint");
-  }
-  if (sealed_psk && schema_version_ < 2)
-    return make_error(Errc::unsupported, "a version 1 database holds no PSK Devices", "psk");
-  sqlite::ResetOnExit reset(insert_device_);
-  insert_device_.bind(1, static_cast<std::int64_t>(record.dev_id.value()))
-      .bind(2, record.urn.view());
-  if (record.fingerprint) {
-    insert_device_.bind_blob(3, record.fingerprint->bytes());
-  } else {
-    insert_device_.bind_null(3);
-  }
-  insert_device_.bind_blob(4, digest);
-  if (schema_version_ >= 2) {
-    if (sealed_psk) {
-      insert_device_.bind_blob(5, *sealed_psk);
-    } else {
-      insert_device_.bind_null(5);
+  return insert_devices({NewDevice{&record, digest, sealed_psk}}, nullptr);
+}
+
+Status Store::insert_devices(const std::vector<NewDevice>& devices, std::string* duplicate_of) {
+  std::vector<NewDeviceRow> rows;
+  rows.reserve(devices.size());
+  for (const NewDevice& device : devices) {
+    const FactoryRecord& record = *device.record;
+    if (record.fingerprint.has_value() == device.sealed_psk.has_value()) {
+      return make_error(Errc::syntax, "a device has either a key fingerprint or a sealed PSK",
+                        "fingerprint");
     }
+    if (device.sealed_psk && schema_version() < 2)
+      return make_error(Errc::unsupported, "a version 1 database holds no PSK Devices", "psk");
+    NewDeviceRow row;
+    row.devid = record.dev_id.value();
+    row.urn = std::string(record.urn.view());
+    if (record.fingerprint) row.fingerprint = blob_of(record.fingerprint->bytes());
+    row.otp_digest = Blob(device.digest.begin(), device.digest.end());
+    if (device.sealed_psk) row.factory_psk = Blob(device.sealed_psk->begin(), device.sealed_psk->end());
+    rows.push_back(std::move(row));
   }
-  return insert_device_.run();
+  return db_->insert_devices(rows, duplicate_of);
 }
 
 Result<AuditHead> Store::append_audit(AuditEntry& entry, const AuditHead& head) {
   entry.seq = head.seq + 1;
   AuditHead next{entry.seq, chain_hash(head.hash, entry)};
-  sqlite::ResetOnExit reset(insert_audit_);
-  insert_audit_.bind(1, entry.seq).bind(2, entry.time).bind(3, entry.actor).bind(4, entry.action);
-  if (entry.dev_id) {
-    insert_audit_.bind(5, static_cast<std::int64_t>(entry.dev_id->value()));
-  } else {
-    insert_audit_.bind_null(5);
-  }
-  insert_audit_.bind(6, entry.outcome)
-      .bind(7, entry.controller_fingerprint)
-      .bind(8, entry.detail)
-      .bind_blob(9, next.hash);
-  TTE_TRY(insert_audit_.run());
+  TTE_TRY(db_->insert_audit(entry, next.hash));
   return next;
+}
+
+Result<Slot> Store::take_shared_slot(DevId dev_id, std::int64_t now, const GuessPolicy& policy) {
+  for (int attempt = 0; attempt < kSwapAttempts; ++attempt) {
+    TTE_ASSIGN_OR_RETURN(auto stored, db_->throttle(dev_id.value()));
+    Slot slot = take_slot(stored.value_or(ThrottleState{}), now, policy);
+    if (stored && slot.state == *stored) return slot;  // refused, and nothing changed
+    TTE_ASSIGN_OR_RETURN(bool swapped, db_->swap_throttle(dev_id.value(), stored, slot.state));
+    if (swapped) return slot;
+  }
+  return make_error(Errc::unavailable, "the bucket kept changing", "throttle");
+}
+
+Status Store::give_back_shared_slot(DevId dev_id, std::int64_t now, const GuessPolicy& policy) {
+  for (int attempt = 0; attempt < kSwapAttempts; ++attempt) {
+    TTE_ASSIGN_OR_RETURN(auto stored, db_->throttle(dev_id.value()));
+    if (!stored) return ok_status();  // nothing was taken here
+    ThrottleState next = give_back_slot(*stored, now, policy);
+    if (next == *stored) return ok_status();
+    TTE_ASSIGN_OR_RETURN(bool swapped, db_->swap_throttle(dev_id.value(), stored, next));
+    if (swapped) return ok_status();
+  }
+  return make_error(Errc::unavailable, "the bucket kept changing", "throttle");
 }
 
 Result<Store::Verification> Store::verify_audit() {

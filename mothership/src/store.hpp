@@ -1,14 +1,18 @@
-// The MotherShip's database (SQLite): devices, per-Dev-ID throttling, and the
-// hash-chained audit log. One Store is one connection; use it from one thread.
+// The MotherShip's database: devices, per-Dev-ID throttling, and the hash-chained
+// audit log, on SQLite (the embedded default) or PostgreSQL (several instances on
+// one database; store_backend.hpp, docs/operations.md). One Store is one
+// connection; use it from one thread.
 //
-// Durability: WAL with synchronous=FULL, so a transaction that has committed is
-// on disk. Writes happen in transactions the caller opens with begin(); only
-// the Writer (writer.hpp) and the offline tools write.
+// Durability: SQLite runs WAL with synchronous=FULL, PostgreSQL with
+// synchronous_commit on, so a transaction that has committed is on disk. Writes
+// happen in transactions the caller opens with begin_immediate(); only the Writer
+// (writer.hpp), the OTP throttle's shared buckets and the offline tools write.
 #ifndef TTE_MOTHERSHIP_STORE_HPP
 #define TTE_MOTHERSHIP_STORE_HPP
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +20,7 @@
 #include "audit.hpp"
 #include "device_record.hpp"
 #include "rules.hpp"
-#include "tte/platform/sqlite.hpp"
+#include "store_backend.hpp"
 
 namespace tte::mothership {
 
@@ -27,13 +31,18 @@ struct AuditHead {
 
 class Store {
  public:
-  enum class Access { read_only, read_write };
+  using Access = StoreAccess;
 
-  // Creates the schema in a new database file and records the MS ID. Throws StartupError.
-  static void initialize(const std::string& path, MsId ms_id);
+  // Creates the schema in a new database (a SQLite file, or an empty PostgreSQL
+  // database) and records the MS ID and `meta` (name, value) pairs. Throws
+  // StartupError, also when the database already holds a MotherShip.
+  static void initialize(const std::string& location, MsId ms_id,
+                         const std::vector<std::pair<std::string, std::string>>& meta = {});
 
-  // Opens an initialised database. Throws StartupError. psk_sealer: as use_psk_sealer.
-  Store(const std::string& path, Access access, const PskSealer* psk_sealer = nullptr);
+  // Opens an initialised database: `location` as DatabaseLocation::parse reads it
+  // (a plain path is a SQLite file). Throws StartupError. psk_sealer: as use_psk_sealer.
+  Store(const std::string& location, Access access, const PskSealer* psk_sealer = nullptr);
+  Store(const DatabaseLocation& location, Access access, const PskSealer* psk_sealer = nullptr);
 
   // Seals the link PSKs (cpsk) map_device stores and opens those read back
   // (docs/protocol.md §11). Without it, map_device refuses a PSK (crypto) and
@@ -42,9 +51,15 @@ class Store {
     link_sealer_ = sealer.for_purpose(PskSealer::Purpose::controller);
   }
 
-  MsId ms_id(IdPolicy policy) const;  // throws StartupError if the stored one is refused
-  const std::string& path() const { return db_.path(); }
-  std::string last_error() const { return db_.error_message(); }
+  MsId ms_id(IdPolicy policy);  // throws StartupError if the stored one is refused
+  // Where the database is, for messages (no password).
+  std::string path() const { return db_->location(); }
+  std::string last_error() const { return db_->last_error(); }
+  // Several MotherShip instances may share this database (PostgreSQL): the OTP
+  // throttle's buckets then live in it (take_shared_slot).
+  bool shared() const { return db_->shared(); }
+  // A meta value (schema_version, ms_id, otp_key_check, dtls_fingerprint).
+  Result<std::optional<std::string>> meta(std::string_view key) { return db_->meta(key); }
 
   // --- Reads. Errors: io.
   Result<std::optional<DeviceRecord>> device(DevId dev_id);
@@ -56,40 +71,68 @@ class Store {
   Result<AuditHead> audit_head();
   // Audit entries with seq > after, oldest first, at most limit.
   Result<std::vector<std::pair<AuditEntry, AuditHash>>> audit_after(std::int64_t after, int limit);
-  Result<std::int64_t> device_count();
+  Result<std::int64_t> device_count() { return db_->device_count(); }
   // One past the highest Dev ID stored (1 for an empty database); nothing if ffffffff is taken.
   Result<std::optional<DevId>> next_free_dev_id();
   // Whether a device with this URN is stored.
   Result<bool> urn_exists(std::string_view urn);
 
-  // For bulk loads: a 256 MiB page cache keeps the URN index in memory.
-  void tune_for_bulk_load() { db_.exec_or_throw("PRAGMA cache_size=-262144;"); }
+  // For bulk loads (SQLite: a 256 MiB page cache keeps the URN index in memory).
+  void tune_for_bulk_load() { db_->tune_for_bulk_load(); }
 
   // --- Transactions. Errors: io.
-  Status begin_immediate();
-  Status commit();
-  void rollback();
-  Status savepoint();
-  Status release_savepoint();
-  void rollback_to_savepoint();
+  // A write transaction; on PostgreSQL it holds the audit chain's lock (one
+  // writer at a time across all instances) until commit or rollback.
+  Status begin_immediate() { return db_->begin_write(); }
+  // A write transaction for a bulk import: call lock_audit_chain() before
+  // audit_head() and append_audit() (PostgreSQL takes the lock then, so that the
+  // rows of a long import do not hold up the claims of every instance).
+  Status begin_bulk() { return db_->begin_bulk(); }
+  Status lock_audit_chain() { return db_->lock_audit_chain(); }
+  Status commit() { return db_->commit(); }
+  void rollback() { db_->rollback(); }
+  Status savepoint() { return db_->savepoint(); }
+  Status release_savepoint() { return db_->release_savepoint(); }
+  void rollback_to_savepoint() { db_->rollback_to_savepoint(); }
 
   // --- Writes, inside a transaction. Errors: io; duplicate where stated.
-  Status save_throttle(DevId dev_id, const ThrottleState& state);
+  Status save_throttle(DevId dev_id, const ThrottleState& state) {
+    return db_->save_throttle(dev_id.value(), state);
+  }
   // Maps an unmapped, unrevoked device; false if the device was not in that state.
   Result<bool> map_device(DevId dev_id, const ControllerBinding& controller,
                           const std::string& description, std::int64_t now);
   // Moves a mapped device to registered (recording the first time only).
-  Status mark_registered(DevId dev_id, std::int64_t now);
+  Status mark_registered(DevId dev_id, std::int64_t now) {
+    return db_->mark_registered(dev_id.value(), now);
+  }
   // Sets or clears revocation; false if the device does not exist.
-  Result<bool> set_revoked(DevId dev_id, std::optional<std::int64_t> revoked_at);
+  Result<bool> set_revoked(DevId dev_id, std::optional<std::int64_t> revoked_at) {
+    return db_->set_revoked(dev_id.value(), revoked_at);
+  }
   // A PSK Device (no fingerprint) comes with its sealed factory PSK, which the database
   // keeps instead of the PSK. Errors: duplicate (the Dev ID or the URN exists), syntax
   // (neither or both of a fingerprint and a sealed PSK).
   Status insert_device(const FactoryRecord& record, const OtpDigest& digest,
                        const std::optional<SealedPsk>& sealed_psk = std::nullopt);
-  int schema_version() const { return schema_version_; }
+  // Many at once (PostgreSQL: one COPY). On a duplicate, `duplicate_of` says which
+  // Dev ID or URN, as far as the database tells.
+  struct NewDevice {
+    const FactoryRecord* record;
+    OtpDigest digest;
+    std::optional<SealedPsk> sealed_psk;
+  };
+  Status insert_devices(const std::vector<NewDevice>& devices, std::string* duplicate_of);
+  int schema_version() const { return db_->schema_version(); }
   // Appends an entry after `head` (setting its seq) and returns the new head.
   Result<AuditHead> append_audit(AuditEntry& entry, const AuditHead& head);
+
+  // --- The OTP throttle's buckets kept in the database, each change in a
+  // transaction of its own (not inside begin_immediate): what take_slot and
+  // give_back_slot do in memory, atomic across every instance on the database.
+  // Errors: io, unavailable (the bucket kept changing under us).
+  Result<Slot> take_shared_slot(DevId dev_id, std::int64_t now, const GuessPolicy& policy);
+  Status give_back_shared_slot(DevId dev_id, std::int64_t now, const GuessPolicy& policy);
 
   // Walks the whole audit log, recomputing the chain. Returns the number of
   // entries and the head on success; on a broken chain, the first bad seq.
@@ -102,24 +145,9 @@ class Store {
   Result<Verification> verify_audit();
 
  private:
-  Result<std::optional<DeviceRecord>> read_device(sqlite::Statement& statement);
-  // The row the statement stands on.
-  Result<DeviceRecord> device_of_row(sqlite::Statement& statement);
+  Result<DeviceRecord> decode(const DeviceRow& row) const;
 
-  sqlite::Database db_;
-  int schema_version_;
-  sqlite::Statement select_device_;
-  sqlite::Statement select_device_by_urn_;
-  sqlite::Statement select_box_devices_;
-  sqlite::Statement select_throttle_;
-  sqlite::Statement select_audit_head_;
-  sqlite::Statement select_audit_after_;
-  sqlite::Statement upsert_throttle_;
-  sqlite::Statement map_device_;
-  sqlite::Statement mark_registered_;
-  sqlite::Statement set_revoked_;
-  sqlite::Statement insert_device_;
-  sqlite::Statement insert_audit_;
+  std::unique_ptr<StoreBackend> db_;
   std::optional<PskSealer> link_sealer_;
 };
 
@@ -136,6 +164,7 @@ template <typename Iterator>
 InsertOutcome insert_factory_records(Store& store, const OtpHasher& hasher, Iterator begin,
                                      Iterator end, const PskSealer* sealer = nullptr) {
   InsertOutcome outcome;
+  std::vector<Store::NewDevice> devices;
   for (auto it = begin; it != end; ++it) {
     std::optional<SealedPsk> sealed;
     if (it->psk) {
@@ -152,15 +181,10 @@ InsertOutcome insert_factory_records(Store& store, const OtpHasher& hasher, Iter
       }
       sealed = sealing.value();
     }
-    auto inserted = store.insert_device(*it, hasher.digest(it->dev_id, it->otp), sealed);
-    if (!inserted.ok()) {
-      outcome.status = inserted.error();
-      outcome.which = "Dev ID " + std::string(it->dev_id.to_string().view()) + " or URN " +
-                      std::string(it->urn.view());
-      return outcome;
-    }
-    ++outcome.inserted;
+    devices.push_back(Store::NewDevice{&*it, hasher.digest(it->dev_id, it->otp), sealed});
   }
+  outcome.status = store.insert_devices(devices, &outcome.which);
+  if (outcome.status.ok()) outcome.inserted = devices.size();
   return outcome;
 }
 

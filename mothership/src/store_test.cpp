@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -64,7 +66,9 @@ TEST(Store, RefusesDuplicateDevIdsAndUrns) {
   ASSERT_TRUE(store.begin_immediate().ok());
   auto outcome = insert_factory_records(store, test_hasher(), records.begin(), records.end());
   EXPECT_EQ(outcome.status.error().code, Errc::duplicate);
-  EXPECT_EQ(outcome.which, "Dev ID 00000002 or URN urn:dev:ops:32473-Test-2");
+  // SQLite names the record; PostgreSQL the key it found taken.
+  EXPECT_EQ(outcome.which, db.on_postgres() ? "Dev ID 00000002"
+                                            : "Dev ID 00000002 or URN urn:dev:ops:32473-Test-2");
   store.rollback();
   EXPECT_FALSE(store.device(DevId(7)).value());  // all or none
 }
@@ -129,13 +133,16 @@ TEST(Store, AuditChainVerifiesAndDetectsTampering) {
   EXPECT_EQ(store.audit_after(3, 10)->size(), 2u);
 
   // The log refuses edits through SQL ...
-  sqlite::Database raw(db.path(), sqlite::Database::Mode::read_write);
-  EXPECT_THROW(raw.exec_or_throw("UPDATE audit SET outcome = 'already_used' WHERE seq = 3"),
-               StartupError);
-  EXPECT_THROW(raw.exec_or_throw("DELETE FROM audit WHERE seq = 5"), StartupError);
+  EXPECT_THROW(db.exec("UPDATE audit SET outcome = 'already_used' WHERE seq = 3"), StartupError);
+  EXPECT_THROW(db.exec("DELETE FROM audit WHERE seq = 5"), StartupError);
+  if (db.on_postgres()) {
+    EXPECT_THROW(db.exec("TRUNCATE audit"), StartupError);
+  }
   // ... and an edit made around the triggers breaks the chain at that entry.
-  raw.exec_or_throw(
-      "DROP TRIGGER audit_no_update; UPDATE audit SET outcome = 'already_used' WHERE seq = 3;");
+  db.exec(db.on_postgres() ? "ALTER TABLE audit DISABLE TRIGGER audit_no_change; UPDATE audit SET "
+                             "outcome = 'already_used' WHERE seq = 3;"
+                           : "DROP TRIGGER audit_no_update; UPDATE audit SET outcome = "
+                             "'already_used' WHERE seq = 3;");
   verified = store.verify_audit();
   ASSERT_TRUE(verified.ok());
   EXPECT_FALSE(verified->ok);
@@ -147,7 +154,7 @@ TEST(Store, RefusesWhatIsNotItsDatabase) {
   TempDatabase db;
   std::string other = db.dir() + "/other.db";
   {
-    sqlite::Database raw(other, sqlite::Database::Mode::read_write_create);
+    tte::sqlite::Database raw(other, tte::sqlite::Database::Mode::read_write_create);
     raw.exec_or_throw("CREATE TABLE meta (key TEXT, value TEXT)");
   }
   EXPECT_THROW(Store(other, Store::Access::read_only), StartupError);
@@ -226,6 +233,12 @@ TEST(Store, KeepsAPskDevicesFactoryPskSealedAndNeverInClear) {
   EXPECT_FALSE(certificate.value()->psk_device());
   // The database files hold the sealed form only ("tte-factory-psk!" in ASCII is the PSK).
   const std::string clear(kFactoryPsk.begin(), kFactoryPsk.end());
+  if (db.on_postgres()) {
+    EXPECT_NO_THROW(db.exec("DO $$ BEGIN IF EXISTS (SELECT 1 FROM devices WHERE "
+                            "position(convert_to('" + clear + "', 'UTF8') in factory_psk) > 0) "
+                            "THEN RAISE EXCEPTION 'a factory PSK in clear'; END IF; END $$"));
+    return;
+  }
   for (const std::string& file : {db.path(), db.path() + "-wal"}) {
     EXPECT_EQ(file_bytes(file).find(clear), std::string::npos) << file;
   }
@@ -259,8 +272,7 @@ TEST(Store, ARecordHasAFingerprintOrAPskNeverBoth) {
 TEST(Store, UpgradesAVersionOneDatabaseWhenOpenedReadWrite) {
   TempDatabase db(2);
   {
-    sqlite::Database raw(db.path(), sqlite::Database::Mode::read_write);
-    raw.exec_or_throw(R"sql(
+    db.exec(R"sql(
 BEGIN;
 CREATE TABLE devices_v1 (devid INTEGER PRIMARY KEY, urn TEXT NOT NULL UNIQUE,
   fingerprint BLOB NOT NULL, otp_digest BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0,
@@ -295,6 +307,119 @@ COMMIT;
   ASSERT_TRUE(store.commit().ok());
   EXPECT_TRUE(store.device(DevId(3)).value()->psk_device());
   EXPECT_EQ(Store(db.path(), Store::Access::read_only).schema_version(), 2);
+}
+
+// The throttle's shared buckets (several instances on one database): each of
+// these threads is an instance with a connection of its own; together they get
+// exactly the bucket's slots, however the takes interleave.
+TEST(Store, SharedBucketsGiveOutExactlyTheirSlotsAcrossConnections) {
+  TempDatabase db(1);
+  const GuessPolicy policy{10, 90};
+  const std::int64_t now = 1795843720;
+  std::atomic<int> taken{0}, refused{0}, failed{0};
+  std::vector<std::thread> instances;
+  for (int i = 0; i < 4; ++i) {
+    instances.emplace_back([&] {
+      Store store(db.path(), Store::Access::read_write);
+      for (int k = 0; k < 8; ++k) {
+        auto slot = store.take_shared_slot(DevId(1), now, policy);
+        if (!slot.ok()) {
+          ++failed;
+        } else if (slot->taken) {
+          ++taken;
+        } else {
+          ++refused;
+          EXPECT_GT(slot->retry_after, 0);
+        }
+      }
+    });
+  }
+  for (auto& instance : instances)
+    instance.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(taken.load(), 10);
+  EXPECT_EQ(refused.load(), 22);
+  Store store(db.path(), Store::Access::read_write);
+  EXPECT_EQ(store.throttle(DevId(1))->spent, 10);
+  // A right OTP gives its slot back; the next check takes it again.
+  ASSERT_TRUE(store.give_back_shared_slot(DevId(1), now, policy).ok());
+  EXPECT_EQ(store.throttle(DevId(1))->spent, 9);
+  EXPECT_TRUE(store.take_shared_slot(DevId(1), now, policy)->taken);
+  EXPECT_FALSE(store.take_shared_slot(DevId(1), now, policy)->taken);
+  // One slot comes back per interval.
+  EXPECT_TRUE(store.take_shared_slot(DevId(1), now + 90, policy)->taken);
+}
+
+// Of claims racing from several connections, each in its own write
+// transaction, exactly one maps the device (one conditional statement).
+TEST(Store, RacingMapsFromSeveralConnectionsHaveOneWinner) {
+  TempDatabase db(1);
+  std::atomic<int> winners{0}, failures{0};
+  std::vector<std::thread> instances;
+  for (int i = 0; i < 6; ++i) {
+    instances.emplace_back([&, i] {
+      Store store(db.path(), Store::Access::read_write);
+      if (!store.begin_immediate().ok()) {
+        ++failures;
+        return;
+      }
+      auto mapped = store.map_device(DevId(1), test_controller(), "racer " + std::to_string(i),
+                                     1000 + i);
+      if (!mapped.ok() || !store.commit().ok()) {
+        ++failures;
+        return;
+      }
+      if (mapped.value()) ++winners;
+    });
+  }
+  for (auto& instance : instances)
+    instance.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(winners.load(), 1);
+  Store store(db.path(), Store::Access::read_only);
+  EXPECT_EQ(store.device(DevId(1)).value()->state, DeviceState::mapped);
+}
+
+TEST(Store, ABulkInsertNamesTheDuplicateAndStoresNothing) {
+  TempDatabase db(3);
+  Store store(db.path(), Store::Access::read_write);
+  std::vector<FactoryRecord> records{test_record(10), test_record(11), test_record(2),
+                                     test_record(12)};
+  ASSERT_TRUE(store.begin_bulk().ok());
+  auto outcome = insert_factory_records(store, test_hasher(), records.begin(), records.end());
+  EXPECT_EQ(outcome.status.error().code, Errc::duplicate);
+  EXPECT_NE(outcome.which.find("00000002"), std::string::npos) << outcome.which;
+  store.rollback();
+  EXPECT_EQ(*store.device_count(), 3);
+  // A thousand at once (one COPY on PostgreSQL), then read back.
+  std::vector<FactoryRecord> many;
+  for (std::uint32_t n = 100; n < 1100; ++n)
+    many.push_back(test_record(n));
+  ASSERT_TRUE(store.begin_bulk().ok());
+  ASSERT_TRUE(insert_factory_records(store, test_hasher(), many.begin(), many.end()).status.ok());
+  ASSERT_TRUE(store.lock_audit_chain().ok());
+  ASSERT_TRUE(store.commit().ok());
+  EXPECT_EQ(*store.device_count(), 1003);
+  EXPECT_EQ(store.device(DevId(1099)).value()->otp_digest,
+            test_hasher().digest(DevId(1099), Otp(0x1000 + 1099)));
+  EXPECT_EQ(store.next_free_dev_id().value(), DevId(1100));
+}
+
+TEST(Store, RecordsTheKeysItWasMadeWith) {
+  TempDatabase db;
+  std::string location = db.on_postgres() ? db.path() : db.dir() + "/keys.db";
+  if (db.on_postgres()) {
+    // init refuses a database that holds a MotherShip already.
+    EXPECT_THROW(Store::initialize(location, MsId::from_value(10, IdPolicy::operational).value()),
+                 StartupError);
+    return;
+  }
+  Store::initialize(location, MsId::from_value(10, IdPolicy::operational).value(),
+                    {{"otp_key_check", "abc"}});
+  Store store(location, Store::Access::read_only);
+  EXPECT_EQ(store.meta("otp_key_check").value(), std::optional<std::string>("abc"));
+  EXPECT_EQ(store.meta("schema_version").value(), std::optional<std::string>("2"));
+  EXPECT_FALSE(store.meta("nothing").value());
 }
 
 }  // namespace

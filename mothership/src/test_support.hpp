@@ -11,8 +11,16 @@
 #include <future>
 #include <memory>
 
+#include <libpq-fe.h>
+
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+
 #include "store.hpp"
 #include "tte/platform/http.hpp"
+#include "tte/platform/sqlite.hpp"
+#include "tte/platform/startup_error.hpp"
 #include "writer.hpp"
 
 namespace tte::mothership::testing {
@@ -36,34 +44,97 @@ inline FactoryRecord test_record(std::uint32_t n) {
                        Fingerprint::parse(kDeviceFingerprint).value(), Otp(0x1000 + n)};
 }
 
-// A fresh database in a temporary directory, removed at the end.
+// The PostgreSQL server these tests use, if any: ctest's postgresql. run of
+// the store, writer, import and API tests sets TTE_TEST_POSTGRES_URI_FILE to a
+// file holding its URI (tests/support/postgres.sh); nothing means SQLite.
+inline std::optional<std::string> test_postgres_server() {
+  const char* file = std::getenv("TTE_TEST_POSTGRES_URI_FILE");
+  if (file == nullptr || *file == '\0') return std::nullopt;
+  std::ifstream in(file);
+  std::string uri;
+  if (!std::getline(in, uri) || uri.empty())
+    throw std::runtime_error(std::string("no PostgreSQL URI in ") + file);
+  return uri;
+}
+
+// Raw SQL on a PostgreSQL database (for tests that go around the Store).
+inline void postgres_exec(const std::string& uri, const std::string& sql) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  std::string why;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    why = PQerrorMessage(conn);
+  } else {
+    PGresult* result = PQexec(conn, sql.c_str());
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK)
+      why = PQresultErrorMessage(result);
+    PQclear(result);
+  }
+  PQfinish(conn);
+  if (!why.empty()) throw StartupError(why);
+}
+
+// A fresh database, removed at the end: a SQLite file in a temporary directory,
+// or (test_postgres_server) a database of its own on the test server.
 class TempDatabase {
  public:
   explicit TempDatabase(std::uint32_t devices = 0) {
     static std::atomic<int> counter{0};
+    const int n = counter++;
     dir_ = std::filesystem::temp_directory_path() /
-           ("tte-ms-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+           ("tte-ms-test-" + std::to_string(::getpid()) + "-" + std::to_string(n));
     std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "mothership.db").string();
+    if (auto server = test_postgres_server()) {
+      server_ = *server;
+      const std::string name = "tte_test_" + std::to_string(::getpid()) + "_" + std::to_string(n);
+      postgres_exec(server_, "DROP DATABASE IF EXISTS " + name);
+      postgres_exec(server_, "CREATE DATABASE " + name);
+      // postgresql:///postgres?host=... -> postgresql:///<name>?host=...
+      path_ = server_;
+      const std::size_t slash = path_.find('/', path_.find("://") + 3);
+      const std::size_t query = path_.find('?', slash);
+      path_.replace(slash + 1, (query == std::string::npos ? path_.size() : query) - slash - 1,
+                    name);
+      name_ = name;
+    } else {
+      path_ = (dir_ / "mothership.db").string();
+    }
     Store::initialize(path_, MsId::from_value(10, IdPolicy::operational).value());
     if (devices > 0) {
       Store store(path_, Store::Access::read_write);
       std::vector<FactoryRecord> records;
-      for (std::uint32_t n = 1; n <= devices; ++n)
-        records.push_back(test_record(n));
+      for (std::uint32_t k = 1; k <= devices; ++k)
+        records.push_back(test_record(k));
       EXPECT_TRUE(store.begin_immediate().ok());
       auto outcome = insert_factory_records(store, test_hasher(), records.begin(), records.end());
       EXPECT_TRUE(outcome.status.ok());
       EXPECT_TRUE(store.commit().ok());
     }
   }
-  ~TempDatabase() { std::filesystem::remove_all(dir_); }
+  ~TempDatabase() {
+    std::filesystem::remove_all(dir_);
+    if (!name_.empty()) {
+      try {
+        postgres_exec(server_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  // Where the database is, as Store takes it.
   const std::string& path() const { return path_; }
   std::string dir() const { return dir_.string(); }
+  bool on_postgres() const { return !name_.empty(); }
+  // Raw SQL, around the Store. Throws StartupError when the database refuses it.
+  void exec(const std::string& sql) const {
+    if (on_postgres()) return postgres_exec(path_, sql);
+    sqlite::Database raw(path_, sqlite::Database::Mode::read_write);
+    raw.exec_or_throw(sql);
+  }
 
  private:
   std::filesystem::path dir_;
   std::string path_;
+  std::string server_;
+  std::string name_;
 };
 
 // Box n: Devices first .. first + count - 1 whose OTPs derive from key (URNs

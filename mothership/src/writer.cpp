@@ -22,6 +22,14 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 
 }  // namespace
 
+// A failed check's bucket. On a shared database (PostgreSQL) the OTP guard has
+// stored every change of it already, atomically (Store::take_shared_slot):
+// writing this copy would undo the other instances' changes.
+Status Writer::record_failure(DevId dev_id, const ThrottleState& state) {
+  if (store_.shared()) return ok_status();
+  return store_.save_throttle(dev_id, state);
+}
+
 void fail_job(Job& job) {
   std::visit(
       Overloaded{
@@ -174,7 +182,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
               case ClaimOutcome::psk_required:
                 break;  // nothing stored
               case ClaimOutcome::not_authorized:
-                if (!store_.save_throttle(claim.dev_id, claim.throttle).ok())
+                if (!record_failure(claim.dev_id, claim.throttle).ok())
                   return storage_error("cannot record a failed attempt");
                 break;
               case ClaimOutcome::locked:
@@ -221,7 +229,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
             };
           },
           [&](FailureJob& failure) -> std::function<void(bool)> {
-            if (!store_.save_throttle(failure.dev_id, failure.throttle).ok())
+            if (!record_failure(failure.dev_id, failure.throttle).ok())
               return storage_error("cannot record a failed attempt");
             auto done = std::move(failure.done);
             return [done](bool committed) {
@@ -283,7 +291,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
           },
           [&](BoxFailureJob& failure) -> std::function<void(bool)> {
             for (const auto& [dev_id, throttle] : failure.throttles) {
-              if (!store_.save_throttle(dev_id, throttle).ok())
+              if (!record_failure(dev_id, throttle).ok())
                 return storage_error("cannot record a failed attempt");
             }
             auto done = std::move(failure.done);
@@ -356,7 +364,7 @@ std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box, Aud
     case ClaimOutcome::not_authorized:
       for (std::uint32_t i = 0; i < box.count; ++i) {
         if (decision.give_back[i]) continue;
-        if (!store_.save_throttle(DevId(box.first.value() + i), box.throttle[i]).ok())
+        if (!record_failure(DevId(box.first.value() + i), box.throttle[i]).ok())
           return std::nullopt;
       }
       break;

@@ -128,9 +128,12 @@ class Writer {
   // Counters for benchmarks and logs.
   std::uint64_t transactions() const { return transactions_; }
   std::uint64_t jobs() const { return jobs_; }
+  // The database is shared by several instances (PostgreSQL).
+  bool shared() const { return store_.shared(); }
 
  private:
   void run();
+  Status record_failure(DevId dev_id, const ThrottleState& state);
   void process_batch(std::deque<Job>& batch);
   // Runs one job inside the open transaction; returns the callback to run after commit.
   std::function<void(bool committed)> apply(Job& job, AuditHead& head, std::int64_t now);

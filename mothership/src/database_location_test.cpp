@@ -1,0 +1,51 @@
+#include "database_location.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tte::mothership {
+namespace {
+
+TEST(DatabaseLocation, ReadsSqliteFilesRelativeToTheDataDirectory) {
+  auto relative = DatabaseLocation::parse("sqlite:mothership.db", "/var/lib/tte");
+  ASSERT_TRUE(relative.ok());
+  EXPECT_EQ(relative->kind, DatabaseLocation::Kind::sqlite);
+  EXPECT_EQ(relative->target, "/var/lib/tte/mothership.db");
+  EXPECT_EQ(relative->to_string(), "sqlite:/var/lib/tte/mothership.db");
+  EXPECT_EQ(DatabaseLocation::parse("sqlite:/srv/ms.db", "/var/lib/tte")->target, "/srv/ms.db");
+  EXPECT_EQ(DatabaseLocation::parse("sqlite:///srv/ms.db")->target, "/srv/ms.db");
+  // A plain path is a SQLite file (as before --database).
+  EXPECT_EQ(DatabaseLocation::parse("/tmp/x/mothership.db")->kind, DatabaseLocation::Kind::sqlite);
+  EXPECT_EQ(DatabaseLocation::parse("./a:b.db")->target, "./a:b.db");
+}
+
+TEST(DatabaseLocation, TakesPostgresqlUrisAsTheyAre) {
+  for (const char* uri : {"postgresql://tte@db.example/tte", "postgres://db/tte?sslmode=require",
+                          "postgresql:///tte?host=/run/postgresql"}) {
+    auto location = DatabaseLocation::parse(uri, "/var/lib/tte");
+    ASSERT_TRUE(location.ok()) << uri;
+    EXPECT_EQ(location->kind, DatabaseLocation::Kind::postgresql);
+    EXPECT_EQ(location->target, uri);
+    EXPECT_EQ(location->to_string(), uri);
+  }
+}
+
+TEST(DatabaseLocation, RefusesWhatItDoesNotKnow) {
+  EXPECT_EQ(DatabaseLocation::parse("").error().code, Errc::missing);
+  EXPECT_EQ(DatabaseLocation::parse("sqlite:").error().code, Errc::syntax);
+  EXPECT_EQ(DatabaseLocation::parse("mysql://db/tte").error().code, Errc::unsupported);
+  EXPECT_EQ(DatabaseLocation::parse("postgresq://db").error().code, Errc::unsupported);
+}
+
+TEST(DatabaseLocation, NeverShowsAPassword) {
+  auto redacted = [](const char* uri) { return DatabaseLocation::parse(uri)->redacted(); };
+  EXPECT_EQ(redacted("postgresql://tte:s3cret@db:5432/tte"), "postgresql://tte:***@db:5432/tte");
+  EXPECT_EQ(redacted("postgresql://tte@db/tte?password=s3cret&sslmode=require"),
+            "postgresql://tte@db/tte?password=***&sslmode=require");
+  EXPECT_EQ(redacted("postgresql://a:b@c@db/tte"), "postgresql://a:***@db/tte");
+  EXPECT_EQ(redacted("postgresql://db/tte?host=/run/postgresql"),
+            "postgresql://db/tte?host=/run/postgresql");
+  EXPECT_EQ(redacted("postgresql://tte:@db/tte?password="), "postgresql://tte:***@db/tte?password=***");
+}
+
+}  // namespace
+}  // namespace tte::mothership

@@ -1,0 +1,698 @@
+// The PostgreSQL backend (store_backend.hpp), through libpq: several MotherShip
+// instances on one database (docs/operations.md, "Running on PostgreSQL").
+//
+// - Every write transaction that appends to the audit log holds one advisory
+//   lock (kAuditChainLock) until it ends, so the chain has one appender at a
+//   time whichever instance it runs in; a bulk import takes it only for its end.
+// - synchronous_commit is on for every session: a commit is on disk (and on a
+//   synchronous standby, if the server has one) before COMMIT returns.
+// - A connection that broke is opened again by the next call, at most once a
+//   second; until then calls fail (io), and the MotherShip answers 503.
+#include <arpa/inet.h>
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "store_backend.hpp"
+#include "tte/platform/startup_error.hpp"
+
+namespace tte::mothership {
+namespace {
+
+constexpr long long kAuditChainLock = 0x7474652d61756474;  // "tte-audt"
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+
+CREATE TABLE devices (
+  devid bigint PRIMARY KEY CHECK (devid BETWEEN 0 AND 4294967295),
+  urn text NOT NULL UNIQUE,
+  fingerprint bytea,
+  otp_digest bytea NOT NULL,
+  state bigint NOT NULL DEFAULT 0,
+  revoked_at bigint,
+  controller_ip bytea,
+  controller_port bigint,
+  controller_fingerprint bytea,
+  controller_psk bytea,
+  description text,
+  mapped_at bigint,
+  registered_at bigint,
+  factory_psk bytea,
+  CHECK ((fingerprint IS NULL) <> (factory_psk IS NULL))
+);
+
+-- As in SQLite (store_sqlite.cpp): locked_until is unused (0).
+CREATE TABLE throttle (
+  devid bigint PRIMARY KEY,
+  failures bigint NOT NULL,
+  window_start bigint NOT NULL,
+  locked_until bigint NOT NULL,
+  locks bigint NOT NULL
+);
+
+CREATE TABLE audit (
+  seq bigint PRIMARY KEY,
+  time bigint NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  devid bigint,
+  outcome text NOT NULL,
+  cfingerprint text NOT NULL,
+  detail text NOT NULL,
+  hash bytea NOT NULL
+);
+
+CREATE FUNCTION tte_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
+  FOR EACH ROW EXECUTE FUNCTION tte_audit_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+  FOR EACH STATEMENT EXECUTE FUNCTION tte_audit_append_only();
+)sql";
+
+constexpr const char* kDeviceColumns =
+    "devid, urn, fingerprint, otp_digest, state, revoked_at, controller_ip, controller_port, "
+    "controller_fingerprint, controller_psk, description, mapped_at, registered_at, factory_psk";
+
+constexpr unsigned kInt8 = 20, kBytea = 17, kText = 25;
+
+// Parameters in binary format.
+class Params {
+ public:
+  Params& add(std::int64_t value) {
+    std::string bytes(8, '\0');
+    auto v = static_cast<std::uint64_t>(value);
+    for (int i = 7; i >= 0; --i, v >>= 8)
+      bytes[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+    return push(kInt8, std::move(bytes));
+  }
+  Params& add_text(std::string_view text) { return push(kText, std::string(text)); }
+  Params& add_blob(const Blob& blob) {
+    return push(kBytea, std::string(blob.begin(), blob.end()));
+  }
+  Params& add_blob(const std::optional<Blob>& blob) {
+    if (!blob) return push_null(kBytea);
+    return add_blob(*blob);
+  }
+  Params& add(std::optional<std::int64_t> value) {
+    if (!value) return push_null(kInt8);
+    return add(*value);
+  }
+
+  int count() const { return static_cast<int>(types_.size()); }
+  const unsigned* types() const { return types_.data(); }
+  const char* const* values() {
+    pointers_.clear();
+    for (std::size_t i = 0; i < values_.size(); ++i)
+      pointers_.push_back(nulls_[i] ? nullptr : values_[i].data());
+    return pointers_.data();
+  }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  Params& push(unsigned type, std::string bytes) {
+    types_.push_back(type);
+    lengths_.push_back(static_cast<int>(bytes.size()));
+    formats_.push_back(1);
+    values_.push_back(std::move(bytes));
+    nulls_.push_back(false);
+    return *this;
+  }
+  Params& push_null(unsigned type) {
+    push(type, std::string());
+    nulls_.back() = true;
+    return *this;
+  }
+  std::vector<unsigned> types_;
+  std::vector<std::string> values_;
+  std::vector<bool> nulls_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+  std::vector<const char*> pointers_;
+};
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// Columns of a binary-format result.
+struct Row {
+  const PGresult* result;
+  int row;
+  bool is_null(int column) const { return PQgetisnull(result, row, column) != 0; }
+  std::int64_t int8(int column) const {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(PQgetvalue(result, row, column));
+    const int length = PQgetlength(result, row, column);
+    std::uint64_t v = 0;
+    for (int i = 0; i < length; ++i)
+      v = (v << 8) | bytes[i];
+    if (length == 4) return static_cast<std::int32_t>(v);
+    return static_cast<std::int64_t>(v);
+  }
+  std::optional<std::int64_t> optional_int8(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return int8(column);
+  }
+  std::string text(int column) const {
+    return std::string(PQgetvalue(result, row, column),
+                       static_cast<std::size_t>(PQgetlength(result, row, column)));
+  }
+  Blob blob(int column) const {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(PQgetvalue(result, row, column));
+    return Blob(bytes, bytes + PQgetlength(result, row, column));
+  }
+  std::optional<Blob> optional_blob(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return blob(column);
+  }
+};
+
+DeviceRow device_row(const Row& r) {
+  DeviceRow row;
+  row.devid = r.int8(0);
+  row.urn = r.text(1);
+  row.fingerprint = r.optional_blob(2);
+  row.otp_digest = r.blob(3);
+  row.state = r.int8(4);
+  row.revoked_at = r.optional_int8(5);
+  row.controller_ip = r.optional_blob(6);
+  row.controller_port = r.is_null(7) ? 0 : r.int8(7);
+  row.controller_fingerprint = r.optional_blob(8);
+  row.controller_psk = r.optional_blob(9);
+  row.description = r.is_null(10) ? std::string() : r.text(10);
+  row.mapped_at = r.optional_int8(11);
+  row.registered_at = r.optional_int8(12);
+  row.factory_psk = r.optional_blob(13);
+  return row;
+}
+
+Result<AuditRow> audit_row(const Row& r) {
+  AuditRow row;
+  row.entry.seq = r.int8(0);
+  row.entry.time = r.int8(1);
+  row.entry.actor = r.text(2);
+  row.entry.action = r.text(3);
+  if (!r.is_null(4)) row.entry.dev_id = DevId(static_cast<std::uint32_t>(r.int8(4)));
+  row.entry.outcome = r.text(5);
+  row.entry.controller_fingerprint = r.text(6);
+  row.entry.detail = r.text(7);
+  Blob hash = r.blob(8);
+  if (hash.size() != row.hash.size())
+    return make_error(Errc::io, "an audit hash is not 32 bytes", "database");
+  std::memcpy(row.hash.data(), hash.data(), hash.size());
+  return row;
+}
+
+// "postgresql://..." with our defaults (the URI's own settings win).
+PGconn* connect(const std::string& uri) {
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "tte-mothership", uri.c_str(), nullptr};
+  return PQconnectdbParams(keywords, values, 1);
+}
+
+void append_u16(std::string& out, std::uint16_t v) {
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+void append_u32(std::string& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+void append_field(std::string& out, const void* bytes, std::size_t length) {
+  append_u32(out, static_cast<std::uint32_t>(length));
+  out.append(static_cast<const char*>(bytes), length);
+}
+void append_field(std::string& out, const std::optional<Blob>& blob) {
+  if (!blob) {
+    append_u32(out, 0xffffffffu);  // NULL
+    return;
+  }
+  append_field(out, blob->data(), blob->size());
+}
+
+// "Key (devid)=(5) already exists." -> "Dev ID 00000005"; the URN likewise.
+std::string duplicate_named_by(const char* detail) {
+  if (detail == nullptr) return "a Dev ID or URN";
+  std::string text(detail);
+  const std::size_t open = text.find(")=(");
+  const std::size_t close = text.rfind(") already exists");
+  if (open == std::string::npos || close == std::string::npos || close < open) return text;
+  const std::string value = text.substr(open + 3, close - open - 3);
+  if (text.find("(devid)") != std::string::npos) {
+    char* end = nullptr;
+    const unsigned long long devid = std::strtoull(value.c_str(), &end, 10);
+    if (end != value.c_str() && devid <= 0xffffffffull)
+      return "Dev ID " + std::string(DevId(static_cast<std::uint32_t>(devid)).to_string().view());
+  }
+  if (text.find("(urn)") != std::string::npos) return "URN " + value;
+  return text;
+}
+
+class PostgresBackend final : public StoreBackend {
+ public:
+  PostgresBackend(std::string uri, StoreAccess access)
+      : uri_(std::move(uri)), access_(access), conn_(connect(uri_)) {
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string why = PQerrorMessage(conn_);
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw StartupError("cannot connect to " + redacted() + ": " + trimmed(why));
+    }
+    if (!set_up_session()) throw StartupError(redacted() + ": " + last_error_);
+    auto version = meta("schema_version");
+    if (!version.ok() || !version.value()) {
+      throw StartupError(redacted() +
+                         " is not a MotherShip database (tte-mothership init --database creates "
+                         "one): " +
+                         last_error_);
+    }
+    const std::string& text = *version.value();
+    schema_version_ = std::atoi(text.c_str());
+    if (schema_version_ != kSchemaVersion) {
+      throw StartupError(redacted() + " has schema version " + text + "; this program knows " +
+                         std::to_string(kSchemaVersion));
+    }
+  }
+  ~PostgresBackend() override {
+    if (conn_) PQfinish(conn_);
+  }
+
+  int schema_version() const override { return schema_version_; }
+  std::string location() const override { return redacted(); }
+  std::string last_error() const override { return last_error_; }
+  bool shared() const override { return true; }
+
+  Result<std::optional<std::string>> meta(std::string_view key) override {
+    Params p;
+    p.add_text(key);
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query("SELECT value FROM meta WHERE key = $1", p));
+    if (PQntuples(r.get()) == 0) return std::optional<std::string>();
+    return std::optional<std::string>(Row{r.get(), 0}.text(0));
+  }
+  Status set_meta(std::string_view key, std::string_view value) override {
+    Params p;
+    p.add_text(key).add_text(value);
+    return command(
+        "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = "
+        "excluded.value",
+        p);
+  }
+
+  Result<std::optional<DeviceRow>> device(std::int64_t devid) override {
+    Params p;
+    p.add(devid);
+    return one_device(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE devid = $1",
+                      p);
+  }
+  Result<std::optional<DeviceRow>> device_by_urn(std::string_view urn) override {
+    Params p;
+    p.add_text(urn);
+    return one_device(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE urn = $1", p);
+  }
+  Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last) override {
+    Params p;
+    p.add(first).add(last);
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query(std::string("SELECT ") + kDeviceColumns +
+                                                " FROM devices WHERE devid >= $1 AND devid <= $2 "
+                                                "ORDER BY devid",
+                                            p));
+    std::vector<DeviceRow> rows;
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+      rows.push_back(device_row(Row{r.get(), i}));
+    return rows;
+  }
+  Result<std::optional<ThrottleState>> throttle(std::int64_t devid) override {
+    Params p;
+    p.add(devid);
+    TTE_ASSIGN_OR_RETURN(
+        ResultPtr r, query("SELECT failures, window_start, locks FROM throttle WHERE devid = $1", p));
+    if (PQntuples(r.get()) == 0) return std::optional<ThrottleState>();
+    Row row{r.get(), 0};
+    return std::optional<ThrottleState>(ThrottleState{static_cast<int>(row.int8(0)), row.int8(1),
+                                                      static_cast<int>(row.int8(2))});
+  }
+  Result<std::optional<AuditRow>> audit_last() override {
+    Params p;
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query("SELECT seq, time, actor, action, devid, outcome, "
+                                            "cfingerprint, detail, hash FROM audit ORDER BY seq "
+                                            "DESC LIMIT 1",
+                                            p));
+    if (PQntuples(r.get()) == 0) return std::optional<AuditRow>();
+    TTE_ASSIGN_OR_RETURN(AuditRow row, audit_row(Row{r.get(), 0}));
+    return std::optional<AuditRow>(std::move(row));
+  }
+  Result<std::vector<AuditRow>> audit_after(std::int64_t after, int limit) override {
+    Params p;
+    p.add(after).add(std::int64_t{limit});
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query("SELECT seq, time, actor, action, devid, outcome, "
+                                            "cfingerprint, detail, hash FROM audit WHERE seq > $1 "
+                                            "ORDER BY seq LIMIT $2",
+                                            p));
+    std::vector<AuditRow> rows;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      TTE_ASSIGN_OR_RETURN(AuditRow row, audit_row(Row{r.get(), i}));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+  Result<std::int64_t> device_count() override {
+    Params p;
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query("SELECT count(*) FROM devices", p));
+    return Row{r.get(), 0}.int8(0);
+  }
+  Result<std::optional<std::int64_t>> max_devid() override {
+    Params p;
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query("SELECT max(devid) FROM devices", p));
+    Row row{r.get(), 0};
+    return row.optional_int8(0);
+  }
+
+  Status begin_write() override {
+    return simple("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")",
+                  true);
+  }
+  Status begin_bulk() override { return simple("BEGIN", true); }
+  Status lock_audit_chain() override {
+    return simple("SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")");
+  }
+  Status commit() override {
+    Status committed = simple("COMMIT");
+    in_transaction_ = false;
+    // A COMMIT of a failed transaction "succeeds" as a ROLLBACK.
+    if (committed.ok() && rolled_back_) {
+      rolled_back_ = false;
+      last_error_ = "the transaction had failed and was rolled back";
+      return make_error(Errc::io, "the transaction was rolled back", "database");
+    }
+    return committed;
+  }
+  void rollback() override {
+    (void)simple("ROLLBACK");
+    in_transaction_ = false;
+    rolled_back_ = false;
+  }
+  Status savepoint() override { return simple("SAVEPOINT job"); }
+  Status release_savepoint() override { return simple("RELEASE job"); }
+  void rollback_to_savepoint() override {
+    (void)simple("ROLLBACK TO job; RELEASE job");
+  }
+
+  Status save_throttle(std::int64_t devid, const ThrottleState& state) override {
+    Params p;
+    p.add(devid).add(std::int64_t{state.spent}).add(state.since).add(std::int64_t{state.emptied});
+    return command(
+        "INSERT INTO throttle (devid, failures, window_start, locked_until, locks) "
+        "VALUES ($1, $2, $3, 0, $4) ON CONFLICT (devid) DO UPDATE SET failures = "
+        "excluded.failures, window_start = excluded.window_start, locks = excluded.locks",
+        p);
+  }
+  Result<bool> swap_throttle(std::int64_t devid, const std::optional<ThrottleState>& expected,
+                             const ThrottleState& next) override {
+    Params p;
+    p.add(devid).add(std::int64_t{next.spent}).add(next.since).add(std::int64_t{next.emptied});
+    if (expected) {
+      p.add(std::int64_t{expected->spent})
+          .add(expected->since)
+          .add(std::int64_t{expected->emptied});
+      return changed_one(
+          "UPDATE throttle SET failures = $2, window_start = $3, locks = $4 WHERE devid = $1 AND "
+          "failures = $5 AND window_start = $6 AND locks = $7",
+          p);
+    }
+    return changed_one(
+        "INSERT INTO throttle (devid, failures, window_start, locked_until, locks) "
+        "VALUES ($1, $2, $3, 0, $4) ON CONFLICT (devid) DO NOTHING",
+        p);
+  }
+  Result<bool> map_device(std::int64_t devid, const MappingRow& m) override {
+    Params p;
+    p.add_blob(m.controller_ip)
+        .add(m.controller_port)
+        .add_blob(m.controller_fingerprint)
+        .add_blob(m.controller_psk)
+        .add_text(m.description)
+        .add(m.mapped_at)
+        .add(devid);
+    return changed_one(
+        "UPDATE devices SET state = 1, controller_ip = $1, controller_port = $2, "
+        "controller_fingerprint = $3, controller_psk = $4, description = $5, mapped_at = $6 "
+        "WHERE devid = $7 AND state = 0 AND revoked_at IS NULL",
+        p);
+  }
+  Status mark_registered(std::int64_t devid, std::int64_t now) override {
+    Params p;
+    p.add(now).add(devid);
+    return command("UPDATE devices SET state = 2, registered_at = $1 WHERE devid = $2 AND state = 1",
+                   p);
+  }
+  Result<bool> set_revoked(std::int64_t devid, std::optional<std::int64_t> revoked_at) override {
+    Params p;
+    p.add(revoked_at).add(devid);
+    return changed_one("UPDATE devices SET revoked_at = $1 WHERE devid = $2", p);
+  }
+  // One COPY in binary format, sent in pieces of about 1 MiB.
+  // Inside a transaction, in a savepoint of its own: a duplicate undoes this
+  // call only, as a failed statement does in SQLite.
+  Status insert_devices(const std::vector<NewDeviceRow>& rows, std::string* duplicate_of) override {
+    if (rows.empty()) return ok_status();
+    if (!in_transaction_) return copy_devices(rows, duplicate_of);
+    TTE_TRY(simple("SAVEPOINT insert_devices"));
+    Status copied = copy_devices(rows, duplicate_of);
+    if (!copied.ok()) {
+      (void)simple("ROLLBACK TO insert_devices; RELEASE insert_devices");
+      return copied;
+    }
+    TTE_TRY(simple("RELEASE insert_devices"));
+    return ok_status();
+  }
+
+ private:
+  Status copy_devices(const std::vector<NewDeviceRow>& rows, std::string* duplicate_of) {
+    if (!usable()) return unreachable();
+    ResultPtr started(PQexec(conn_,
+                             "COPY devices (devid, urn, fingerprint, otp_digest, factory_psk) "
+                             "FROM STDIN (FORMAT binary)"),
+                      &PQclear);
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN) return failed(started.get());
+    std::string buffer("PGCOPY\n\377\r\n\0", 11);
+    append_u32(buffer, 0);  // flags
+    append_u32(buffer, 0);  // header extension
+    auto send = [&]() -> bool {
+      if (buffer.empty()) return true;
+      const bool sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
+      buffer.clear();
+      return sent;
+    };
+    bool sending = true;
+    for (const NewDeviceRow& row : rows) {
+      append_u16(buffer, 5);
+      char devid[8];
+      auto v = static_cast<std::uint64_t>(row.devid);
+      for (int i = 7; i >= 0; --i, v >>= 8)
+        devid[i] = static_cast<char>(v & 0xff);
+      append_field(buffer, devid, 8);
+      append_field(buffer, row.urn.data(), row.urn.size());
+      append_field(buffer, row.fingerprint);
+      append_field(buffer, row.otp_digest.data(), row.otp_digest.size());
+      append_field(buffer, row.factory_psk);
+      if (buffer.size() >= (1u << 20) && !(sending = send())) break;
+    }
+    if (sending) {
+      append_u16(buffer, 0xffff);  // trailer
+      sending = send();
+    }
+    if (PQputCopyEnd(conn_, sending ? nullptr : "the client stopped") != 1) {
+      last_error_ = trimmed(PQerrorMessage(conn_));
+      return make_error(Errc::io, "the database failed", "database");
+    }
+    Status status = ok_status();
+    while (PGresult* raw = PQgetResult(conn_)) {
+      ResultPtr r(raw, &PQclear);
+      if (PQresultStatus(raw) != PGRES_COMMAND_OK && status.ok()) {
+        status = failed(raw);
+        if (status.error().code == Errc::duplicate && duplicate_of)
+          *duplicate_of = duplicate_named_by(PQresultErrorField(raw, PG_DIAG_MESSAGE_DETAIL));
+      }
+    }
+    return status;
+  }
+
+ public:
+  Status insert_audit(const AuditEntry& entry, const AuditHash& hash) override {
+    Params p;
+    p.add(entry.seq).add(entry.time).add_text(entry.actor).add_text(entry.action);
+    p.add(entry.dev_id ? std::optional<std::int64_t>(entry.dev_id->value()) : std::nullopt);
+    p.add_text(entry.outcome)
+        .add_text(entry.controller_fingerprint)
+        .add_text(entry.detail)
+        .add_blob(Blob(hash.begin(), hash.end()));
+    return command(
+        "INSERT INTO audit (seq, time, actor, action, devid, outcome, cfingerprint, detail, hash) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        p);
+  }
+  void tune_for_bulk_load() override {}
+
+ private:
+  static std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+  }
+  std::string redacted() const {
+    auto location = DatabaseLocation::parse(uri_);
+    return location.ok() ? location->redacted() : "the PostgreSQL database";
+  }
+
+  bool set_up_session() {
+    std::string setup =
+        "SET synchronous_commit = on; SET client_min_messages = warning; "
+        "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '60s'";
+    if (access_ == StoreAccess::read_only) setup += "; SET default_transaction_read_only = on";
+    ResultPtr r(PQexec(conn_, setup.c_str()), &PQclear);
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      last_error_ = trimmed(PQresultErrorMessage(r.get()));
+      return false;
+    }
+    return true;
+  }
+
+  // The connection works, or was opened again (not inside a transaction: that
+  // one is lost, and the caller's next statement fails).
+  bool usable() {
+    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    if (in_transaction_) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_reset_ < std::chrono::seconds(1)) return false;
+    last_reset_ = now;
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      last_error_ = trimmed(PQerrorMessage(conn_));
+      return false;
+    }
+    return set_up_session();
+  }
+  Error unreachable() {
+    if (last_error_.empty()) last_error_ = "the database is unreachable";
+    return make_error(Errc::io, "the database is unreachable", "database");
+  }
+  Error failed(const PGresult* r) {
+    last_error_ = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
+    if (last_error_.empty()) last_error_ = trimmed(PQerrorMessage(conn_));
+    if (in_transaction_) rolled_back_ = true;
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    if (state && std::strcmp(state, "23505") == 0)
+      return make_error(Errc::duplicate, "already stored", "devid");
+    return make_error(Errc::io, "the database failed", "database");
+  }
+
+  Result<ResultPtr> query(const std::string& sql, Params& p) {
+    if (!usable()) return unreachable();
+    ResultPtr r(PQexecParams(conn_, sql.c_str(), p.count(), p.types(), p.values(), p.lengths(),
+                             p.formats(), 1),
+                &PQclear);
+    const ExecStatusType status = PQresultStatus(r.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failed(r.get());
+    return r;
+  }
+  Status command(const std::string& sql, Params& p) {
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query(sql, p));
+    (void)r;
+    return ok_status();
+  }
+  Result<bool> changed_one(const std::string& sql, Params& p) {
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query(sql, p));
+    return std::strcmp(PQcmdTuples(r.get()), "1") == 0;
+  }
+  Result<std::optional<DeviceRow>> one_device(const std::string& sql, Params& p) {
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query(sql, p));
+    if (PQntuples(r.get()) == 0) return std::optional<DeviceRow>();
+    return std::optional<DeviceRow>(device_row(Row{r.get(), 0}));
+  }
+  // SQL without parameters (several statements allowed). begins: it opens a transaction.
+  Status simple(const std::string& sql, bool begins = false) {
+    if (!usable()) return unreachable();
+    if (begins) {
+      in_transaction_ = true;
+      rolled_back_ = false;
+    }
+    ResultPtr r(PQexec(conn_, sql.c_str()), &PQclear);
+    const ExecStatusType status = PQresultStatus(r.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+      Error error = failed(r.get());
+      if (begins) {
+        (void)PQexec(conn_, "ROLLBACK");
+        in_transaction_ = false;
+        rolled_back_ = false;
+      }
+      return error;
+    }
+    // ROLLBACK TO clears a failed transaction's state.
+    if (sql.rfind("ROLLBACK TO", 0) == 0) rolled_back_ = false;
+    return ok_status();
+  }
+
+  std::string uri_;
+  StoreAccess access_;
+  PGconn* conn_;
+  int schema_version_ = 0;
+  std::string last_error_;
+  bool in_transaction_ = false;
+  bool rolled_back_ = false;  // a statement failed inside the open transaction
+  std::chrono::steady_clock::time_point last_reset_{};
+};
+
+}  // namespace
+
+std::unique_ptr<StoreBackend> open_postgres_backend(const std::string& uri, StoreAccess access) {
+  return std::make_unique<PostgresBackend>(uri, access);
+}
+
+void create_postgres_schema(const std::string& uri,
+                            const std::vector<std::pair<std::string, std::string>>& meta) {
+  auto location = DatabaseLocation::parse(uri);
+  const std::string name = location.ok() ? location->redacted() : "the database";
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(connect(uri), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(conn.get());
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw StartupError("cannot connect to " + name + ": " + why);
+  }
+  auto run = [&](const std::string& sql) {
+    ResultPtr r(PQexec(conn.get(), sql.c_str()), &PQclear);
+    const ExecStatusType status = PQresultStatus(r.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      std::string why = PQresultErrorMessage(r.get());
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      (void)PQexec(conn.get(), "ROLLBACK");
+      throw StartupError(name + ": " + why);
+    }
+    return r;
+  };
+  run("SET client_min_messages = warning; SET synchronous_commit = on");
+  run("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")");
+  ResultPtr existing = run("SELECT to_regclass('meta') IS NOT NULL OR to_regclass('devices') IS NOT NULL");
+  if (std::strcmp(PQgetvalue(existing.get(), 0, 0), "t") == 0) {
+    (void)PQexec(conn.get(), "ROLLBACK");
+    throw StartupError(name + " already holds a MotherShip (or tables named meta or devices); "
+                              "init wants an empty database");
+  }
+  run(kSchema);
+  for (const auto& [key, value] : meta) {
+    const char* values[] = {key.c_str(), value.c_str()};
+    ResultPtr r(PQexecParams(conn.get(), "INSERT INTO meta (key, value) VALUES ($1, $2)", 2,
+                             nullptr, values, nullptr, nullptr, 0),
+                &PQclear);
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      std::string why = PQresultErrorMessage(r.get());
+      (void)PQexec(conn.get(), "ROLLBACK");
+      throw StartupError(name + ": " + why);
+    }
+  }
+  run("COMMIT");
+}
+
+}  // namespace tte::mothership
