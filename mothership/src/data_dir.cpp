@@ -119,7 +119,8 @@ void check_database_matches(const DataDir& dir, Store& store) {
 InitResult initialise(const InitOptions& o) {
   DataDir dir(o.data_dir);
   auto location = DatabaseLocation::parse(o.database, o.data_dir);
-  if (!location.ok()) throw UsageError("--database " + o.database + ": " + location.error().message);
+  if (!location.ok())
+    throw UsageError("--database " + o.database + ": " + location.error().message);
   const bool on_sqlite = location->kind == DatabaseLocation::Kind::sqlite;
   if ((on_sqlite && file_exists(location->target)) || file_exists(dir.config())) {
     throw StartupError(o.data_dir + " already holds a MotherShip; refusing to overwrite it");
@@ -212,12 +213,15 @@ InitResult initialise_in(DataDir& dir, const InitOptions& o, const DatabaseLocat
       "https-cert = https.crt\n"
       "https-key = https.key\n";
   if (o.database != kDefaultDatabase) {
-    config += "# The database (docs/operations.md): sqlite:PATH or postgresql://...\n"
-              "database = " + o.database + "\n";
+    config +=
+        "# The database (docs/operations.md): sqlite:PATH or postgresql://...\n"
+        "database = " +
+        o.database + "\n";
   }
-  Store::initialize(location.to_string(), o.ms_id,
-                    {{"otp_key_check", otp_key_check(dir.otp_hasher())},
-                     {"dtls_fingerprint", std::string(result.dtls_fingerprint.to_string().view())}});
+  Store::initialize(
+      location.to_string(), o.ms_id,
+      {{"otp_key_check", otp_key_check(dir.otp_hasher())},
+       {"dtls_fingerprint", std::string(result.dtls_fingerprint.to_string().view())}});
   write_file_atomic(dir.config(), config, 0644, false);
   return result;
 }

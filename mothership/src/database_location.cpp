@@ -14,8 +14,8 @@ std::string redact_uri(std::string uri) {
   if (scheme_end != std::string::npos) {
     const std::size_t authority = scheme_end + 3;
     const std::size_t authority_end = uri.find_first_of("/?", authority);
-    const std::size_t at = uri.rfind('@', authority_end == std::string::npos ? uri.size() - 1
-                                                                             : authority_end - 1);
+    const std::size_t at =
+        uri.rfind('@', authority_end == std::string::npos ? uri.size() - 1 : authority_end - 1);
     if (at != std::string::npos && at >= authority) {
       const std::size_t colon = uri.find(':', authority);
       if (colon != std::string::npos && colon < at) uri.replace(colon + 1, at - colon - 1, "***");
@@ -48,8 +48,8 @@ Result<DatabaseLocation> DatabaseLocation::parse(std::string_view text, std::str
     const std::size_t colon = text.find(':');
     const std::size_t slash = text.find('/');
     if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
-      return make_error(Errc::unsupported,
-                        "the database must be sqlite:PATH or postgresql://...", "database");
+      return make_error(Errc::unsupported, "the database must be sqlite:PATH or postgresql://...",
+                        "database");
     }
   }
   std::string resolved(path);

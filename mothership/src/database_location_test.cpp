@@ -44,7 +44,8 @@ TEST(DatabaseLocation, NeverShowsAPassword) {
   EXPECT_EQ(redacted("postgresql://a:b@c@db/tte"), "postgresql://a:***@db/tte");
   EXPECT_EQ(redacted("postgresql://db/tte?host=/run/postgresql"),
             "postgresql://db/tte?host=/run/postgresql");
-  EXPECT_EQ(redacted("postgresql://tte:@db/tte?password="), "postgresql://tte:***@db/tte?password=***");
+  EXPECT_EQ(redacted("postgresql://tte:@db/tte?password="),
+            "postgresql://tte:***@db/tte?password=***");
 }
 
 }  // namespace

@@ -290,7 +290,8 @@ int run_device(const std::vector<std::string>& args) {
     device = found.value();
   } else {
     Logger logger("tte-mothership", LogFormat::text);
-    Writer writer(dir.database_location(cli.get("database")).to_string(), dir.otp_hasher(), wall_clock, logger);
+    Writer writer(dir.database_location(cli.get("database")).to_string(), dir.otp_hasher(),
+                  wall_clock, logger);
     std::promise<Result<std::optional<DeviceRecord>>> done;
     writer.submit(RevocationJob{
         *dev_id, action == "revoke", "cli",

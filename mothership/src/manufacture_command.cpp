@@ -250,7 +250,8 @@ int run_manufacture(const std::vector<std::string>& args) {
       [&](const std::vector<FactoryRecord>& records) -> std::string {
     if (cli.has("records-only")) return "records.jsonl (load it with tte-mothership import)";
     if (dir) {
-      Store store(dir->database_location(cli.get("database")).to_string(), Store::Access::read_write);
+      Store store(dir->database_location(cli.get("database")).to_string(),
+                  Store::Access::read_write);
       store.tune_for_bulk_load();
       if (!store.begin_bulk().ok())
         throw StartupError("cannot lock the database: " + store.last_error());
@@ -268,9 +269,9 @@ int run_manufacture(const std::vector<std::string>& args) {
       entry.action = "manufacture";
       entry.detail += ", " + std::string(records.front().dev_id.to_string().view()) + ".." +
                       std::string(records.back().dev_id.to_string().view());
-      auto head = store.lock_audit_chain().ok() ? store.audit_head()
-                                                : Result<AuditHead>(make_error(
-                                                      Errc::io, "cannot lock", "database"));
+      auto head = store.lock_audit_chain().ok()
+                      ? store.audit_head()
+                      : Result<AuditHead>(make_error(Errc::io, "cannot lock", "database"));
       if (!head.ok() || !store.append_audit(entry, head.value()).ok() || !store.commit().ok()) {
         store.rollback();
         throw StartupError("cannot store the records: " + store.last_error());

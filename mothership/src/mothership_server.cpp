@@ -37,23 +37,32 @@ OtpGuard make_otp_guard(const GuessPolicy& policy, bool shared, ReadPool& reads,
   };
   if (!shared) return OtpGuard(policy, load);
   OtpGuard::SharedBuckets buckets;
-  buckets.take = [&throttle_connections, &logger, policy](DevId dev_id,
-                                                          std::int64_t now) -> std::optional<Slot> {
+  // While the database is down every check fails alike: one line a second.
+  auto repeats = std::make_shared<RepeatLimiter>();
+  buckets.take = [&throttle_connections, &logger, policy, repeats](
+                     DevId dev_id, std::int64_t now) -> std::optional<Slot> {
     auto store = throttle_connections.try_acquire();
     if (!store) return std::nullopt;
     auto slot = (*store)->take_shared_slot(dev_id, now, policy);
     if (!slot.ok()) {
-      logger.error("cannot take an OTP check slot", {{"error", (*store)->last_error()}});
+      if (auto left_out = repeats->admit()) {
+        logger.error("cannot take an OTP check slot",
+                     {{"error", (*store)->last_error()}, {"left_out", *left_out}});
+      }
       return std::nullopt;
     }
     return slot.value();
   };
-  buckets.give_back = [&throttle_connections, &logger, policy](DevId dev_id, std::int64_t now) {
+  buckets.give_back = [&throttle_connections, &logger, policy, repeats](DevId dev_id,
+                                                                        std::int64_t now) {
     auto store = throttle_connections.try_acquire();
     // A slot not given back stays spent: the owner waits one interval more.
     if (!store || !(*store)->give_back_shared_slot(dev_id, now, policy).ok()) {
-      logger.warning("cannot give an OTP check slot back",
-                  {{"devid", std::string(dev_id.to_string().view())}});
+      if (auto left_out = repeats->admit()) {
+        logger.warning(
+            "cannot give an OTP check slot back",
+            {{"devid", std::string(dev_id.to_string().view())}, {"left_out", *left_out}});
+      }
     }
   };
   return OtpGuard(policy, load, std::move(buckets));
@@ -130,11 +139,12 @@ MotherShipServer::~MotherShipServer() {
 void MotherShipServer::start() {
   coap_.start();
   started_ = true;
-  logger_.info("serving", {{"host", host_},
-                           {"database", DatabaseLocation::parse(database_of(options_, dir_))->redacted()},
-                           {"https", https_address_.to_string()},
-                           {"coaps", coaps_address_.to_string()},
-                           {"admin", admin_address_.to_string()}});
+  logger_.info("serving",
+               {{"host", host_},
+                {"database", DatabaseLocation::parse(database_of(options_, dir_))->redacted()},
+                {"https", https_address_.to_string()},
+                {"coaps", coaps_address_.to_string()},
+                {"admin", admin_address_.to_string()}});
 }
 
 void MotherShipServer::run_until_signal() {

@@ -26,7 +26,7 @@
 namespace tte::mothership {
 
 struct MotherShipServerOptions {
-  std::string data_dir;                        // initialised by `init` (see data_dir.hpp)
+  std::string data_dir;  // initialised by `init` (see data_dir.hpp)
   std::string database;  // sqlite:PATH or postgresql://... (empty: the data directory's)
   IdPolicy id_policy = IdPolicy::operational;  // allow_example: MS ID 0 (demos and tests)
   ListenAddress https{"0.0.0.0", 443};         // installers

@@ -1,8 +1,8 @@
 #include "public_api.hpp"
-#include "mothership_server.hpp"
 
 #include <gtest/gtest.h>
 
+#include "mothership_server.hpp"
 #include "test_support.hpp"
 
 namespace tte::mothership {

@@ -30,8 +30,7 @@ std::unique_ptr<StoreBackend> open_backend(const DatabaseLocation& location, Sto
 
 DatabaseLocation parse_location(const std::string& text) {
   auto location = DatabaseLocation::parse(text);
-  if (!location.ok())
-    throw StartupError("--database " + text + ": " + location.error().message);
+  if (!location.ok()) throw StartupError("--database " + text + ": " + location.error().message);
   return location.value();
 }
 
@@ -45,8 +44,7 @@ void Store::initialize(const std::string& location, MsId ms_id,
                        const std::vector<std::pair<std::string, std::string>>& meta) {
   DatabaseLocation where = parse_location(location);
   std::vector<std::pair<std::string, std::string>> rows{
-      {"schema_version", std::to_string(kSchemaVersion)},
-      {"ms_id", std::to_string(ms_id.value())}};
+      {"schema_version", std::to_string(kSchemaVersion)}, {"ms_id", std::to_string(ms_id.value())}};
   rows.insert(rows.end(), meta.begin(), meta.end());
   if (where.kind == DatabaseLocation::Kind::postgresql) {
     create_postgres_schema(where.target, rows);
@@ -91,8 +89,7 @@ Result<DeviceRecord> Store::decode(const DeviceRow& row) const {
     fingerprint = key.value();
   }
   OtpDigest digest{};
-  if (!urn.ok() || !copy_blob(row.otp_digest, digest) || row.devid < 0 ||
-      row.devid > 0xffffffff) {
+  if (!urn.ok() || !copy_blob(row.otp_digest, digest) || row.devid < 0 || row.devid > 0xffffffff) {
     return corrupt("a device row does not parse");
   }
   DeviceRecord record{DevId(static_cast<std::uint32_t>(row.devid)),
@@ -126,9 +123,8 @@ Result<DeviceRecord> Store::decode(const DeviceRow& row) const {
       Psk psk{};
       if (stored.size() == std::tuple_size<SealedPsk>::value) {
         if (link_sealer_) {
-          TTE_ASSIGN_OR_RETURN(psk,
-                               link_sealer_->unseal(record.dev_id, ByteView(stored.data(),
-                                                                            stored.size())));
+          TTE_ASSIGN_OR_RETURN(
+              psk, link_sealer_->unseal(record.dev_id, ByteView(stored.data(), stored.size())));
           binding.psk = psk;
         } else {
           binding.psk_unopened = true;
@@ -245,7 +241,8 @@ Status Store::insert_devices(const std::vector<NewDevice>& devices, std::string*
     row.urn = std::string(record.urn.view());
     if (record.fingerprint) row.fingerprint = blob_of(record.fingerprint->bytes());
     row.otp_digest = Blob(device.digest.begin(), device.digest.end());
-    if (device.sealed_psk) row.factory_psk = Blob(device.sealed_psk->begin(), device.sealed_psk->end());
+    if (device.sealed_psk)
+      row.factory_psk = Blob(device.sealed_psk->begin(), device.sealed_psk->end());
     rows.push_back(std::move(row));
   }
   return db_->insert_devices(rows, duplicate_of);

@@ -84,8 +84,7 @@ class StoreBackend {
 
   virtual Result<std::optional<DeviceRow>> device(std::int64_t devid) = 0;
   virtual Result<std::optional<DeviceRow>> device_by_urn(std::string_view urn) = 0;
-  virtual Result<std::vector<DeviceRow>> devices_between(std::int64_t first,
-                                                         std::int64_t last) = 0;
+  virtual Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last) = 0;
   virtual Result<std::optional<ThrottleState>> throttle(std::int64_t devid) = 0;
   virtual Result<std::optional<AuditRow>> audit_last() = 0;
   virtual Result<std::vector<AuditRow>> audit_after(std::int64_t after, int limit) = 0;
@@ -108,7 +107,8 @@ class StoreBackend {
   virtual Status save_throttle(std::int64_t devid, const ThrottleState& state) = 0;
   // Sets the bucket to `next` only if it still is `expected` (nothing: no row yet),
   // in a transaction of its own. False: someone else changed it first.
-  virtual Result<bool> swap_throttle(std::int64_t devid, const std::optional<ThrottleState>& expected,
+  virtual Result<bool> swap_throttle(std::int64_t devid,
+                                     const std::optional<ThrottleState>& expected,
                                      const ThrottleState& next) = 0;
   // One statement: maps the device only if it is unmapped and not revoked
   // (so of racing claims exactly one changes the row). False: it was not.

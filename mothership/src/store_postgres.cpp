@@ -7,10 +7,12 @@
 // - synchronous_commit is on for every session: a commit is on disk (and on a
 //   synchronous standby, if the server has one) before COMMIT returns.
 // - A connection that broke is opened again by the next call, at most once a
-//   second; until then calls fail (io), and the MotherShip answers 503.
+//   second (sooner once another connection got through); until then calls
+//   fail (io), and the MotherShip answers 503.
 #include <arpa/inet.h>
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 
@@ -92,9 +94,7 @@ class Params {
     return push(kInt8, std::move(bytes));
   }
   Params& add_text(std::string_view text) { return push(kText, std::string(text)); }
-  Params& add_blob(const Blob& blob) {
-    return push(kBytea, std::string(blob.begin(), blob.end()));
-  }
+  Params& add_blob(const Blob& blob) { return push(kBytea, std::string(blob.begin(), blob.end())); }
   Params& add_blob(const std::optional<Blob>& blob) {
     if (!blob) return push_null(kBytea);
     return add_blob(*blob);
@@ -263,6 +263,7 @@ class PostgresBackend final : public StoreBackend {
       throw StartupError("cannot connect to " + redacted() + ": " + trimmed(why));
     }
     if (!set_up_session()) throw StartupError(redacted() + ": " + last_error_);
+    last_reconnect_.store(std::chrono::steady_clock::now().time_since_epoch().count());
     auto version = meta("schema_version");
     if (!version.ok() || !version.value()) {
       throw StartupError(redacted() +
@@ -329,11 +330,12 @@ class PostgresBackend final : public StoreBackend {
     Params p;
     p.add(devid);
     TTE_ASSIGN_OR_RETURN(
-        ResultPtr r, query("SELECT failures, window_start, locks FROM throttle WHERE devid = $1", p));
+        ResultPtr r,
+        query("SELECT failures, window_start, locks FROM throttle WHERE devid = $1", p));
     if (PQntuples(r.get()) == 0) return std::optional<ThrottleState>();
     Row row{r.get(), 0};
-    return std::optional<ThrottleState>(ThrottleState{static_cast<int>(row.int8(0)), row.int8(1),
-                                                      static_cast<int>(row.int8(2))});
+    return std::optional<ThrottleState>(
+        ThrottleState{static_cast<int>(row.int8(0)), row.int8(1), static_cast<int>(row.int8(2))});
   }
   Result<std::optional<AuditRow>> audit_last() override {
     Params p;
@@ -397,9 +399,7 @@ class PostgresBackend final : public StoreBackend {
   }
   Status savepoint() override { return simple("SAVEPOINT job"); }
   Status release_savepoint() override { return simple("RELEASE job"); }
-  void rollback_to_savepoint() override {
-    (void)simple("ROLLBACK TO job; RELEASE job");
-  }
+  void rollback_to_savepoint() override { (void)simple("ROLLBACK TO job; RELEASE job"); }
 
   Status save_throttle(std::int64_t devid, const ThrottleState& state) override {
     Params p;
@@ -446,8 +446,8 @@ class PostgresBackend final : public StoreBackend {
   Status mark_registered(std::int64_t devid, std::int64_t now) override {
     Params p;
     p.add(now).add(devid);
-    return command("UPDATE devices SET state = 2, registered_at = $1 WHERE devid = $2 AND state = 1",
-                   p);
+    return command(
+        "UPDATE devices SET state = 2, registered_at = $1 WHERE devid = $2 AND state = 1", p);
   }
   Result<bool> set_revoked(std::int64_t devid, std::optional<std::int64_t> revoked_at) override {
     Params p;
@@ -539,7 +539,8 @@ class PostgresBackend final : public StoreBackend {
 
  private:
   static std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+      text.pop_back();
     return text;
   }
   std::string redacted() const {
@@ -565,14 +566,20 @@ class PostgresBackend final : public StoreBackend {
   bool usable() {
     if (PQstatus(conn_) == CONNECTION_OK) return true;
     if (in_transaction_) return false;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_reset_ < std::chrono::seconds(1)) return false;
+    // At most one try a second per connection while the server is away, unless
+    // another connection of this process got through since (it is back).
+    const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    const std::int64_t second =
+        std::chrono::steady_clock::duration(std::chrono::seconds(1)).count();
+    if (last_reset_ != 0 && now - last_reset_ < second && last_reconnect_.load() <= last_reset_)
+      return false;
     last_reset_ = now;
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK) {
       last_error_ = trimmed(PQerrorMessage(conn_));
       return false;
     }
+    last_reconnect_.store(std::chrono::steady_clock::now().time_since_epoch().count());
     return set_up_session();
   }
   Error unreachable() {
@@ -589,11 +596,31 @@ class PostgresBackend final : public StoreBackend {
     return make_error(Errc::io, "the database failed", "database");
   }
 
+  // A connection the server closed while it was idle (a restart, a failover)
+  // shows only when it is next used: outside a transaction, nothing was done
+  // yet, so it is opened again at once and the statement sent once more.
+  bool reopen_after(const PGresult* r, bool was_in_transaction) {
+    const ExecStatusType status = PQresultStatus(r);
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return false;
+    if (was_in_transaction || PQstatus(conn_) != CONNECTION_BAD) return false;
+    last_reset_ = 0;
+    const bool beginning = in_transaction_;  // the BEGIN that failed
+    in_transaction_ = false;
+    const bool reopened = usable();
+    in_transaction_ = beginning;
+    return reopened;
+  }
+
   Result<ResultPtr> query(const std::string& sql, Params& p) {
     if (!usable()) return unreachable();
-    ResultPtr r(PQexecParams(conn_, sql.c_str(), p.count(), p.types(), p.values(), p.lengths(),
-                             p.formats(), 1),
-                &PQclear);
+    const bool was_in_transaction = in_transaction_;
+    auto send = [&] {
+      return ResultPtr(PQexecParams(conn_, sql.c_str(), p.count(), p.types(), p.values(),
+                                    p.lengths(), p.formats(), 1),
+                       &PQclear);
+    };
+    ResultPtr r = send();
+    if (reopen_after(r.get(), was_in_transaction)) r = send();
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failed(r.get());
     return r;
@@ -615,11 +642,13 @@ class PostgresBackend final : public StoreBackend {
   // SQL without parameters (several statements allowed). begins: it opens a transaction.
   Status simple(const std::string& sql, bool begins = false) {
     if (!usable()) return unreachable();
+    const bool was_in_transaction = in_transaction_;
     if (begins) {
       in_transaction_ = true;
       rolled_back_ = false;
     }
     ResultPtr r(PQexec(conn_, sql.c_str()), &PQclear);
+    if (reopen_after(r.get(), was_in_transaction)) r.reset(PQexec(conn_, sql.c_str()));
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       Error error = failed(r.get());
@@ -641,8 +670,10 @@ class PostgresBackend final : public StoreBackend {
   int schema_version_ = 0;
   std::string last_error_;
   bool in_transaction_ = false;
-  bool rolled_back_ = false;  // a statement failed inside the open transaction
-  std::chrono::steady_clock::time_point last_reset_{};
+  bool rolled_back_ = false;     // a statement failed inside the open transaction
+  std::int64_t last_reset_ = 0;  // steady_clock ticks of the last try to reconnect
+  // When any connection of this process last reconnected.
+  static inline std::atomic<std::int64_t> last_reconnect_{0};
 };
 
 }  // namespace
@@ -658,7 +689,8 @@ void create_postgres_schema(const std::string& uri,
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(connect(uri), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     std::string why = PQerrorMessage(conn.get());
-    while (!why.empty() && why.back() == '\n') why.pop_back();
+    while (!why.empty() && why.back() == '\n')
+      why.pop_back();
     throw StartupError("cannot connect to " + name + ": " + why);
   }
   auto run = [&](const std::string& sql) {
@@ -666,7 +698,8 @@ void create_postgres_schema(const std::string& uri,
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       std::string why = PQresultErrorMessage(r.get());
-      while (!why.empty() && why.back() == '\n') why.pop_back();
+      while (!why.empty() && why.back() == '\n')
+        why.pop_back();
       (void)PQexec(conn.get(), "ROLLBACK");
       throw StartupError(name + ": " + why);
     }
@@ -674,11 +707,13 @@ void create_postgres_schema(const std::string& uri,
   };
   run("SET client_min_messages = warning; SET synchronous_commit = on");
   run("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")");
-  ResultPtr existing = run("SELECT to_regclass('meta') IS NOT NULL OR to_regclass('devices') IS NOT NULL");
+  ResultPtr existing =
+      run("SELECT to_regclass('meta') IS NOT NULL OR to_regclass('devices') IS NOT NULL");
   if (std::strcmp(PQgetvalue(existing.get(), 0, 0), "t") == 0) {
     (void)PQexec(conn.get(), "ROLLBACK");
-    throw StartupError(name + " already holds a MotherShip (or tables named meta or devices); "
-                              "init wants an empty database");
+    throw StartupError(name +
+                       " already holds a MotherShip (or tables named meta or devices); "
+                       "init wants an empty database");
   }
   run(kSchema);
   for (const auto& [key, value] : meta) {

@@ -150,7 +150,6 @@ int open_schema(sqlite::Database& db, StoreAccess access, const std::string& pat
   return version;
 }
 
-
 std::optional<std::int64_t> optional_int(const sqlite::Statement& row, int column) {
   if (row.is_null(column)) return std::nullopt;
   return row.column_int(column);
@@ -202,20 +201,21 @@ class SqliteBackend final : public StoreBackend {
                 .c_str())),
         select_throttle_(db_.prepare(
             "SELECT failures, window_start, locked_until, locks FROM throttle WHERE devid = ?")),
-        select_audit_last_(db_.prepare(
-            "SELECT seq, time, actor, action, devid, outcome, cfingerprint, detail, hash FROM audit "
-            "ORDER BY seq DESC LIMIT 1")),
-        select_audit_after_(db_.prepare(
-            "SELECT seq, time, actor, action, devid, outcome, cfingerprint, detail, hash FROM audit "
-            "WHERE seq > ? ORDER BY seq LIMIT ?")),
+        select_audit_last_(db_.prepare("SELECT seq, time, actor, action, devid, outcome, "
+                                       "cfingerprint, detail, hash FROM audit "
+                                       "ORDER BY seq DESC LIMIT 1")),
+        select_audit_after_(db_.prepare("SELECT seq, time, actor, action, devid, outcome, "
+                                        "cfingerprint, detail, hash FROM audit "
+                                        "WHERE seq > ? ORDER BY seq LIMIT ?")),
         upsert_throttle_(db_.prepare(
             "INSERT INTO throttle (devid, failures, window_start, locked_until, locks) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (devid) DO UPDATE SET failures = excluded.failures, "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (devid) DO UPDATE SET failures = "
+            "excluded.failures, "
             "window_start = excluded.window_start, locked_until = excluded.locked_until, "
             "locks = excluded.locks")),
-        swap_throttle_(db_.prepare(
-            "UPDATE throttle SET failures = ?, window_start = ?, locks = ? "
-            "WHERE devid = ? AND failures = ? AND window_start = ? AND locks = ?")),
+        swap_throttle_(
+            db_.prepare("UPDATE throttle SET failures = ?, window_start = ?, locks = ? "
+                        "WHERE devid = ? AND failures = ? AND window_start = ? AND locks = ?")),
         insert_throttle_(db_.prepare(
             "INSERT OR IGNORE INTO throttle (devid, failures, window_start, locked_until, locks) "
             "VALUES (?, ?, ?, 0, ?)")),
@@ -276,10 +276,9 @@ class SqliteBackend final : public StoreBackend {
     select_throttle_.bind(1, devid);
     TTE_ASSIGN_OR_RETURN(bool found, select_throttle_.step());
     if (!found) return std::optional<ThrottleState>();
-    return std::optional<ThrottleState>(
-        ThrottleState{static_cast<int>(select_throttle_.column_int(0)),
-                      select_throttle_.column_int(1),
-                      static_cast<int>(select_throttle_.column_int(3))});
+    return std::optional<ThrottleState>(ThrottleState{
+        static_cast<int>(select_throttle_.column_int(0)), select_throttle_.column_int(1),
+        static_cast<int>(select_throttle_.column_int(3))});
   }
   Result<std::optional<AuditRow>> audit_last() override {
     sqlite::ResetOnExit reset(select_audit_last_);
@@ -389,9 +388,10 @@ class SqliteBackend final : public StoreBackend {
       Status inserted = insert_device_.run();
       if (!inserted.ok()) {
         if (duplicate_of && inserted.error().code == Errc::duplicate) {
-          *duplicate_of = "Dev ID " +
-                          std::string(DevId(static_cast<std::uint32_t>(row.devid)).to_string().view()) +
-                          " or URN " + row.urn;
+          *duplicate_of =
+              "Dev ID " +
+              std::string(DevId(static_cast<std::uint32_t>(row.devid)).to_string().view()) +
+              " or URN " + row.urn;
         }
         return inserted;
       }

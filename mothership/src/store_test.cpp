@@ -4,9 +4,9 @@
 
 #include <atomic>
 #include <fstream>
-#include <thread>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "test_support.hpp"
 #include "tte/platform/startup_error.hpp"
@@ -234,9 +234,12 @@ TEST(Store, KeepsAPskDevicesFactoryPskSealedAndNeverInClear) {
   // The database files hold the sealed form only ("tte-factory-psk!" in ASCII is the PSK).
   const std::string clear(kFactoryPsk.begin(), kFactoryPsk.end());
   if (db.on_postgres()) {
-    EXPECT_NO_THROW(db.exec("DO $$ BEGIN IF EXISTS (SELECT 1 FROM devices WHERE "
-                            "position(convert_to('" + clear + "', 'UTF8') in factory_psk) > 0) "
-                            "THEN RAISE EXCEPTION 'a factory PSK in clear'; END IF; END $$"));
+    EXPECT_NO_THROW(
+        db.exec("DO $$ BEGIN IF EXISTS (SELECT 1 FROM devices WHERE "
+                "position(convert_to('" +
+                clear +
+                "', 'UTF8') in factory_psk) > 0) "
+                "THEN RAISE EXCEPTION 'a factory PSK in clear'; END IF; END $$"));
     return;
   }
   for (const std::string& file : {db.path(), db.path() + "-wal"}) {
@@ -363,8 +366,8 @@ TEST(Store, RacingMapsFromSeveralConnectionsHaveOneWinner) {
         ++failures;
         return;
       }
-      auto mapped = store.map_device(DevId(1), test_controller(), "racer " + std::to_string(i),
-                                     1000 + i);
+      auto mapped =
+          store.map_device(DevId(1), test_controller(), "racer " + std::to_string(i), 1000 + i);
       if (!mapped.ok() || !store.commit().ok()) {
         ++failures;
         return;

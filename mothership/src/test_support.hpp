@@ -3,17 +3,15 @@
 #ifndef TTE_MOTHERSHIP_TEST_SUPPORT_HPP
 #define TTE_MOTHERSHIP_TEST_SUPPORT_HPP
 
+#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
-
-#include <libpq-fe.h>
-
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 

@@ -132,7 +132,10 @@ void Writer::process_batch(std::deque<Job>& batch) {
       store_.rollback();
     }
   } else {
-    logger_.error("cannot begin a database transaction", {{"error", store_.last_error()}});
+    if (auto left_out = begin_failures_.admit()) {
+      logger_.error("cannot begin a database transaction",
+                    {{"error", store_.last_error()}, {"left_out", *left_out}});
+    }
     for (Job& job : batch)
       fail_job(job);
     return;

@@ -150,6 +150,7 @@ class Writer {
   std::condition_variable wake_;
   std::deque<Job> queue_;
   bool stopping_ = false;
+  RepeatLimiter begin_failures_;  // the database is down: one line a second
   std::uint64_t transactions_ = 0;
   std::uint64_t jobs_ = 0;
   std::thread thread_;

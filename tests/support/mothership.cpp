@@ -3,13 +3,14 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace tte::test {
 
 MotherShipProcess::MotherShipProcess(const TempDir& dir, std::vector<std::string> serve_args,
-                                     int ms_id)
+                                     int ms_id, std::vector<std::string> init_args)
     : data_dir_(dir.file(ms_id == 10 ? "ms" : "ms-" + std::to_string(ms_id))),
       log_(dir.file(ms_id == 10 ? "mothership.log"
                                 : "mothership-" + std::to_string(ms_id) + ".log")),
@@ -17,9 +18,20 @@ MotherShipProcess::MotherShipProcess(const TempDir& dir, std::vector<std::string
   char host[32];
   std::snprintf(host, sizeof host, "tte-%06X.net", static_cast<unsigned>(ms_id));
   host_ = host;
-  RunResult init =
-      run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", data_dir_, "--ms-id", std::to_string(ms_id)});
+  std::vector<std::string> argv{TTE_MOTHERSHIP_BIN, "init",    "--data-dir",
+                                data_dir_,          "--ms-id", std::to_string(ms_id)};
+  argv.insert(argv.end(), init_args.begin(), init_args.end());
+  RunResult init = run(argv);
   if (init.exit_code != 0) throw std::runtime_error("tte-mothership init failed: " + init.err);
+}
+
+MotherShipProcess::MotherShipProcess(const TempDir& dir, const MotherShipProcess& first,
+                                     const std::string& name, std::vector<std::string> serve_args)
+    : data_dir_(dir.file(name)),
+      log_(dir.file(name + ".log")),
+      host_(first.host_),
+      serve_args_(std::move(serve_args)) {
+  std::filesystem::copy(first.data_dir_, data_dir_, std::filesystem::copy_options::recursive);
 }
 
 std::string MotherShipProcess::connect_to() const {

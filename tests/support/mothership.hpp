@@ -17,7 +17,11 @@ class MotherShipProcess {
  public:
   // Runs `tte-mothership init --ms-id <ms_id>` in dir/ms (dir/ms-<id> for other IDs than 10).
   explicit MotherShipProcess(const TempDir& dir, std::vector<std::string> serve_args = {},
-                             int ms_id = 10);
+                             int ms_id = 10, std::vector<std::string> init_args = {});
+  // Another instance of `first`'s MotherShip (several on one PostgreSQL): a copy of
+  // its data directory, as an operator makes one, in dir/<name>; no init.
+  MotherShipProcess(const TempDir& dir, const MotherShipProcess& first, const std::string& name,
+                    std::vector<std::string> serve_args = {});
   ~MotherShipProcess();
 
   void start();  // serve on 127.0.0.1 port 0; returns once the ready line arrived

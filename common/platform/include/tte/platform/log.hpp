@@ -3,10 +3,12 @@
 #ifndef TTE_PLATFORM_LOG_HPP
 #define TTE_PLATFORM_LOG_HPP
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -68,6 +70,32 @@ class Logger {
   LogLevel minimum_;
   std::FILE* out_;
   std::mutex mutex_;
+};
+
+// For an error that repeats with every request (the database is down, say): at
+// most one line a second, which says how many like it were left out before it.
+class RepeatLimiter {
+ public:
+  // Nothing: leave this one out. Else log it, with the count as "left_out".
+  std::optional<std::int64_t> admit() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < std::chrono::seconds(1)) {
+      ++left_out_;
+      return std::nullopt;
+    }
+    logged_ = true;
+    last_ = now;
+    const std::int64_t left_out = left_out_;
+    left_out_ = 0;
+    return left_out;
+  }
+
+ private:
+  std::mutex mutex_;
+  bool logged_ = false;
+  std::chrono::steady_clock::time_point last_{};
+  std::int64_t left_out_ = 0;
 };
 
 // Wall-clock time now, as an RFC 3339 string with milliseconds.

@@ -1,0 +1,338 @@
+// Several tte-mothership instances on one PostgreSQL, as an operator runs them
+// (docs/operations.md, "Running on PostgreSQL"): a throwaway server started here
+// as an unprivileged user, the real daemons on free ports, curl as the
+// installers and psql to look at what the database holds.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "support/mothership.hpp"
+#include "support/postgres.hpp"
+#include "support/process.hpp"
+
+namespace tte::test {
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    lines.push_back(line);
+  return lines;
+}
+
+std::string records_for(std::uint32_t first, std::uint32_t count) {
+  std::string records;
+  for (std::uint32_t n = first; n < first + count; ++n)
+    records += device_record(n);
+  return records;
+}
+
+// The Dev ID of a "%{http_code} %{url}" line.
+std::string devid_in(const std::string& answer) {
+  return answer.substr(answer.find("devid=") + 6, 8);
+}
+
+class MotherShipPostgresTest : public ::testing::Test {
+ protected:
+  // `instances` MotherShips on one database; serve_args for each.
+  void start_instances(int instances, std::vector<std::string> serve_args = {}) {
+    database_ = postgres_.create_database("tte");
+    ships_.push_back(std::make_unique<MotherShipProcess>(
+        dir_, serve_args, 10, std::vector<std::string>{"--database", database_}));
+    for (int i = 1; i < instances; ++i) {
+      ships_.push_back(std::make_unique<MotherShipProcess>(
+          dir_, *ships_[0], "ms-instance-" + std::to_string(i), serve_args));
+    }
+  }
+  void start_all() {
+    for (auto& ship : ships_)
+      ship->start();
+  }
+  void TearDown() override {
+    if (!HasFailure()) return;
+    for (auto& ship : ships_)
+      std::cerr << "--- " << ship->log() << " ---\n" << read_text(ship->log()) << "\n";
+  }
+
+  // curl with every instance's host:port resolved, -s and the CA.
+  std::vector<std::string> curl_argv() const {
+    std::vector<std::string> argv{"curl", "-s", "--cacert", ships_[0]->ca_file()};
+    for (const auto& ship : ships_) {
+      argv.insert(argv.end(), {"--resolve", ship->host() + ":" +
+                                                std::to_string(ship->https_port()) + ":127.0.0.1"});
+    }
+    return argv;
+  }
+  // Claims spread over the instances (request i goes to instance i % n), all
+  // at once: one "%{http_code} %{url}" line per answer.
+  std::vector<std::string> claim_in_parallel(const std::vector<std::string>& queries,
+                                             int parallel) const {
+    std::vector<std::string> argv = curl_argv();
+    argv.insert(argv.end(), {"--parallel", "--parallel-immediate", "--parallel-max",
+                             std::to_string(parallel), "-w", "%{http_code} %{url}\\n"});
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      const auto& ship = ships_[i % ships_.size()];
+      argv.insert(argv.end(),
+                  {"-X", "POST", "-o", "/dev/null", ship->url("/.well-known/tte?" + queries[i])});
+    }
+    return lines_of(run(argv, "", 300s).out);
+  }
+  std::set<std::string> mapped_in_database() const {
+    std::set<std::string> mapped;
+    for (const auto& line : lines_of(postgres_.query(
+             "tte", "SELECT lpad(to_hex(devid), 8, '0') FROM devices WHERE state >= 1")))
+      mapped.insert(line);
+    return mapped;
+  }
+  void expect_audit_verifies() const {
+    RunResult verify = ships_[0]->cli({"audit", "verify", "--json"});
+    ASSERT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    EXPECT_EQ(nlohmann::json::parse(verify.out)["ok"], true);
+  }
+
+  TempDir dir_;
+  PostgresServer postgres_{dir_};
+  std::string database_;
+  std::vector<std::unique_ptr<MotherShipProcess>> ships_;
+};
+
+// The claim is one conditional UPDATE: of 64 racing claims of one OTP spread
+// over three instances, exactly one maps the device, every round.
+TEST_F(MotherShipPostgresTest, SixtyFourRacingClaimsOverThreeInstancesHaveOneWinnerEachRound) {
+  constexpr int kRounds = 100;
+  constexpr int kRacers = 64;
+  start_instances(3, {"--max-connections-per-client", "128"});
+  ships_[0]->import(records_for(1, kRounds));
+  start_all();
+  std::map<std::string, int> totals;
+  for (int n = 1; n <= kRounds; ++n) {
+    std::vector<std::string> queries(kRacers, claim_query(static_cast<std::uint32_t>(n)));
+    std::map<std::string, int> codes;
+    for (const auto& answer : claim_in_parallel(queries, kRacers))
+      codes[answer.substr(0, 3)]++;
+    ASSERT_EQ(codes["200"], 1) << "round " << n;
+    // The others see it used, or find its checks all in flight (429).
+    ASSERT_EQ(codes["409"] + codes["429"], kRacers - 1) << "round " << n;
+    for (const auto& [code, count] : codes)
+      totals[code] += count;
+  }
+  EXPECT_EQ(mapped_in_database().size(), static_cast<std::size_t>(kRounds));
+  // One audit entry per compared claim, however many instances appended.
+  expect_audit_verifies();
+  const std::string entries =
+      postgres_.query("tte", "SELECT count(*) FROM audit WHERE action = 'claim'");
+  EXPECT_EQ(std::stoi(entries), totals["200"] + totals["409"]);
+}
+
+// A Dev ID's OTP checks are one bucket in the database, whichever instance
+// checks: ten wrong OTPs spread over three instances spend it, on every path.
+TEST_F(MotherShipPostgresTest, TheOtpThrottleIsCountedAcrossInstances) {
+  start_instances(3, {"--client-failure-limit", "0"});
+  ships_[0]->import(records_for(1, 2));
+  start_all();
+  std::map<std::string, int> codes;
+  for (int i = 0; i < 12; ++i) {
+    const auto& ship = ships_[static_cast<std::size_t>(i) % ships_.size()];
+    // Claims, status queries and the form page all take a check.
+    std::vector<std::string> args{"-o", "/dev/null", "-w", "%{http_code}"};
+    const std::string wrong = "0000000000" + std::to_string(100000 + i);
+    if (i % 3 == 0) {
+      args.insert(args.end(),
+                  {"-X", "POST", ship->url("/.well-known/tte?" + claim_query(1, wrong))});
+    } else if (i % 3 == 1) {
+      args.push_back(ship->url("/.well-known/tte/status?otp=" + wrong + "&devid=00000001"));
+    } else {
+      args.push_back(ship->url("/.well-known/tte?otp=" + wrong + "&devid=00000001"));
+    }
+    codes[ship->curl(args).out]++;
+  }
+  EXPECT_EQ(codes["403"], 10);
+  EXPECT_EQ(codes["429"], 2);
+  EXPECT_EQ(postgres_.query("tte", "SELECT failures FROM throttle WHERE devid = 1"), "10\n");
+  // The owner, on any instance, waits too (no slot: 429 before any comparison) ...
+  EXPECT_EQ(ships_[1]
+                ->curl({"-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                        ships_[1]->url("/.well-known/tte?" + claim_query(1))})
+                .out,
+            "429");
+  // ... while another Dev ID's bucket is untouched, and a right OTP gives its check back.
+  EXPECT_EQ(ships_[2]
+                ->curl({"-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                        ships_[2]->url("/.well-known/tte?" + claim_query(2))})
+                .out,
+            "200");
+  EXPECT_EQ(postgres_.query("tte", "SELECT failures FROM throttle WHERE devid = 2"), "0\n");
+  expect_audit_verifies();
+}
+
+// kill -9 of one instance in a burst from all three: every claim answered 200
+// is in the database, the other two serve on, and the chain holds.
+TEST_F(MotherShipPostgresTest, KillNineOfOneInstanceInABurstLosesNoAnsweredClaim) {
+  constexpr std::uint32_t kPerInstance = 600;
+  start_instances(3);
+  ships_[0]->import(records_for(1, 3 * kPerInstance));
+  start_all();
+  // One installer program per instance, 8 claims at a time each, its own Devices.
+  std::vector<std::unique_ptr<Process>> installers;
+  for (std::size_t i = 0; i < ships_.size(); ++i) {
+    std::vector<std::string> argv = curl_argv();
+    argv.insert(argv.end(), {"--parallel", "--parallel-max", "8", "-w", "%{http_code} %{url}\\n"});
+    for (std::uint32_t k = 0; k < kPerInstance; ++k) {
+      const std::uint32_t n = 1 + static_cast<std::uint32_t>(i) * kPerInstance + k;
+      argv.insert(argv.end(), {"-X", "POST", "-o", "/dev/null",
+                               ships_[i]->url("/.well-known/tte?" + claim_query(n))});
+    }
+    installers.push_back(
+        std::make_unique<Process>(argv, dir_.file("installer-" + std::to_string(i) + ".log")));
+  }
+  std::vector<std::vector<std::string>> answers(ships_.size());
+  while (answers[0].size() < 150)
+    answers[0].push_back(installers[0]->read_line(60s));
+  ships_[0]->kill9();
+  for (std::size_t i = 0; i < installers.size(); ++i) {
+    while (true) {
+      try {
+        answers[i].push_back(installers[i]->read_line(60s));
+      } catch (const std::exception&) {
+        break;  // that installer is done
+      }
+    }
+    installers[i]->wait(60s);
+  }
+  const std::set<std::string> stored = mapped_in_database();
+  std::size_t confirmed = 0;
+  for (const auto& per_instance : answers) {
+    for (const auto& answer : per_instance) {
+      if (answer.rfind("200 ", 0) != 0) continue;
+      ++confirmed;
+      EXPECT_TRUE(stored.count(devid_in(answer))) << answer << ": 200 but not stored";
+    }
+  }
+  EXPECT_LT(answers[0].size() - std::count_if(answers[0].begin(), answers[0].end(),
+                                              [](const std::string& a) { return a[0] == '0'; }),
+            kPerInstance)
+      << "the instance died too late to test anything";
+  // The two others answered every one of their installers' claims.
+  for (std::size_t i = 1; i < answers.size(); ++i) {
+    ASSERT_EQ(answers[i].size(), kPerInstance);
+    for (const auto& answer : answers[i])
+      EXPECT_EQ(answer.substr(0, 4), "200 ") << answer;
+  }
+  EXPECT_GE(confirmed, 150u + 2 * kPerInstance);
+  expect_audit_verifies();
+}
+
+// PostgreSQL stops under load: the instances answer 503 (with Retry-After) and
+// never 200 for a claim they did not store; when it is back they serve again by
+// themselves, without a restart.
+TEST_F(MotherShipPostgresTest, PostgresStoppedUnderLoadGives503sThenServiceResumes) {
+  constexpr std::uint32_t kDevices = 3000;
+  start_instances(2, {"--client-failure-limit", "0"});
+  ships_[0]->import(records_for(1, kDevices));
+  start_all();
+  auto installer_argv = [&](const std::vector<std::uint32_t>& devices) {
+    std::vector<std::string> argv = curl_argv();
+    argv.insert(argv.end(), {"--parallel", "--parallel-max", "8", "-w", "%{http_code} %{url}\\n"});
+    for (std::uint32_t n : devices) {
+      const auto& ship = ships_[n % ships_.size()];
+      argv.insert(argv.end(), {"-X", "POST", "-o", "/dev/null",
+                               ship->url("/.well-known/tte?" + claim_query(n))});
+    }
+    return argv;
+  };
+  std::vector<std::uint32_t> all(kDevices);
+  for (std::uint32_t n = 1; n <= kDevices; ++n)
+    all[n - 1] = n;
+  Process installer(installer_argv(all), dir_.file("installer.log"));
+  std::vector<std::string> answers;
+  auto next = [&] { answers.push_back(installer.read_line(60s)); };
+  auto count = [&](const char* code) {
+    return std::count_if(answers.begin(), answers.end(),
+                         [&](const std::string& a) { return a.rfind(code, 0) == 0; });
+  };
+  while (answers.size() < 300)
+    next();
+  postgres_.pause();
+  while (count("503") < 100)
+    next();
+  // Both instances say so on /health (a balancer drains them), with Retry-After on claims.
+  for (const auto& ship : ships_) {
+    EXPECT_EQ(ship->curl({"-o", "/dev/null", "-w", "%{http_code}", ship->url("/health")}).out,
+              "503");
+  }
+  RunResult refused =
+      ships_[0]->curl({"-i", "-X", "POST", ships_[0]->url("/.well-known/tte?" + claim_query(1))});
+  EXPECT_NE(refused.out.find("HTTP/1.1 503"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("Retry-After: "), std::string::npos) << refused.out;
+  postgres_.resume();
+  while (true) {
+    try {
+      next();
+    } catch (const std::exception&) {
+      break;
+    }
+  }
+  installer.wait(60s);
+  ASSERT_EQ(answers.size(), kDevices);
+  // No restart: each instance is back once it has reconnected (within a second).
+  for (const auto& ship : ships_) {
+    EXPECT_TRUE(eventually(
+        [&] {
+          return ship->curl({"-o", "/dev/null", "-w", "%{http_code}", ship->url("/health")}).out ==
+                 "200";
+        },
+        30s))
+        << ship->log();
+  }
+  const std::set<std::string> stored = mapped_in_database();
+  std::vector<std::uint32_t> unstored;
+  for (const auto& answer : answers) {
+    if (answer.rfind("200 ", 0) == 0) {
+      EXPECT_TRUE(stored.count(devid_in(answer))) << answer << ": 200 but not stored";
+      continue;
+    }
+    EXPECT_EQ(answer.substr(0, 4), "503 ") << answer;
+    // A 503 was not stored, or (a commit whose answer was lost) stored and 503 all the same.
+    if (!stored.count(devid_in(answer)))
+      unstored.push_back(static_cast<std::uint32_t>(std::stoul(devid_in(answer), nullptr, 16)));
+  }
+  ASSERT_GE(unstored.size(), 100u);
+  // The installers try again: every one of those claims goes through now.
+  Process again(installer_argv(unstored), dir_.file("installer-again.log"));
+  std::size_t answered = 0;
+  while (answered < unstored.size()) {
+    const std::string answer = again.read_line(60s);
+    EXPECT_EQ(answer.substr(0, 4), "200 ") << answer;
+    ++answered;
+  }
+  again.wait(60s);
+  EXPECT_EQ(mapped_in_database().size(), static_cast<std::size_t>(kDevices));
+  expect_audit_verifies();
+}
+
+// Every instance must have the keys the database was made with.
+TEST_F(MotherShipPostgresTest, AnInstanceWithAnotherOtpKeyRefusesToStart) {
+  start_instances(2);
+  write_text(ships_[1]->data_dir() + "/otp.key",
+             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+  RunResult serve =
+      run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", ships_[1]->data_dir(), "--https",
+           "127.0.0.1:0", "--coaps", "127.0.0.1:0", "--admin", "127.0.0.1:0"});
+  EXPECT_EQ(serve.exit_code, 1);
+  EXPECT_NE(serve.err.find("otp.key is not the key"), std::string::npos) << serve.err;
+  // And init refuses a database that already holds a MotherShip.
+  RunResult again = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir_.file("again"), "--ms-id",
+                         "10", "--database", database_});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already holds a MotherShip"), std::string::npos) << again.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("again")));
+}
+
+}  // namespace
+}  // namespace tte::test
