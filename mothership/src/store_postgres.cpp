@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include "store_backend.hpp"
 #include "tte/platform/startup_error.hpp"
@@ -580,6 +581,7 @@ class PostgresBackend final : public StoreBackend {
       return false;
     }
     last_reconnect_.store(std::chrono::steady_clock::now().time_since_epoch().count());
+    prepared_.clear();  // a new session has none
     return set_up_session();
   }
   Error unreachable() {
@@ -614,9 +616,17 @@ class PostgresBackend final : public StoreBackend {
   Result<ResultPtr> query(const std::string& sql, Params& p) {
     if (!usable()) return unreachable();
     const bool was_in_transaction = in_transaction_;
+    // Each statement is prepared once per connection (parsed and planned once).
     auto send = [&] {
-      return ResultPtr(PQexecParams(conn_, sql.c_str(), p.count(), p.types(), p.values(),
-                                    p.lengths(), p.formats(), 1),
+      auto it = prepared_.find(sql);
+      if (it == prepared_.end()) {
+        const std::string name = "s" + std::to_string(prepared_.size());
+        ResultPtr made(PQprepare(conn_, name.c_str(), sql.c_str(), p.count(), p.types()), &PQclear);
+        if (PQresultStatus(made.get()) != PGRES_COMMAND_OK) return made;
+        it = prepared_.emplace(sql, name).first;
+      }
+      return ResultPtr(PQexecPrepared(conn_, it->second.c_str(), p.count(), p.values(), p.lengths(),
+                                      p.formats(), 1),
                        &PQclear);
     };
     ResultPtr r = send();
@@ -670,7 +680,8 @@ class PostgresBackend final : public StoreBackend {
   int schema_version_ = 0;
   std::string last_error_;
   bool in_transaction_ = false;
-  bool rolled_back_ = false;     // a statement failed inside the open transaction
+  bool rolled_back_ = false;  // a statement failed inside the open transaction
+  std::unordered_map<std::string, std::string> prepared_;  // SQL -> its prepared statement
   std::int64_t last_reset_ = 0;  // steady_clock ticks of the last try to reconnect
   // When any connection of this process last reconnected.
   static inline std::atomic<std::int64_t> last_reconnect_{0};
