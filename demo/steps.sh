@@ -16,6 +16,10 @@
 #   TTE_BIN_DIR                  where the four programs are (the PATH when unset)
 #   TTE_MS_IP, TTE_CONTROLLER_IP addresses the others reach them at (127.0.0.1)
 #   TTE_LISTEN_IP                the address servers listen on (127.0.0.1; 0.0.0.0 in containers)
+#   TTE_MS_DATABASE              the MotherShip's database for init --database (unset: SQLite
+#                                in its data directory; the compose file's postgresql profile
+#                                gives a postgresql:// URL)
+# `mothership-serve` passes the arguments after it on to `tte-mothership serve`.
 set -euo pipefail
 
 DIR=${TTE_DEMO_DIR:-/tmp/tte-demo}
@@ -70,17 +74,19 @@ case "$step" in
     if [ -e "$DIR/mothership/mothership.conf" ]; then
       done_already "the MotherShip in $DIR/mothership"
     else
+      database=()
+      [ -n "${TTE_MS_DATABASE:-}" ] && database=(--database "$TTE_MS_DATABASE")
       run "$MS" init --data-dir "$DIR/mothership" --ms-id 0 --allow-example-id \
       --https "$LISTEN:$MS_HTTPS_PORT" --admin "$LISTEN:$MS_ADMIN_PORT" \
       --coaps "$LISTEN:$MS_COAPS_PORT" --coaps-public "$MS_IP:$MS_COAPS_PORT" \
-        --https-name localhost >/dev/null
+        --https-name localhost "${database[@]}" >/dev/null
     fi
     # The demo's Devices are told to ask again after 2 s instead of a minute.
     grep -q '^max-age = ' "$DIR/mothership/mothership.conf" ||
       echo "max-age = 2" >>"$DIR/mothership/mothership.conf"
     ;;
   mothership-serve)
-    run_exec "$MS" serve --data-dir "$DIR/mothership"
+    run_exec "$MS" serve --data-dir "$DIR/mothership" "$@"
     ;;
   controller-init)
     mkdir -p "$DIR"
@@ -183,7 +189,7 @@ EOF
     "$CTL" device get "$(urn_of "${1:?}")" "${2:?}" --data-dir "$DIR/controller" --url "$CTL_URL"
     ;;
   *)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,5 @@
 // Several tte-mothership instances on one PostgreSQL, as an operator runs them
-// (docs/operations.md, "Running on PostgreSQL"): a throwaway server started here
+// (docs/operations.md, "Running on PostgreSQL, several instances"): a throwaway server started here
 // as an unprivileged user, the real daemons on free ports, curl as the
 // installers and psql to look at what the database holds.
 #include <gtest/gtest.h>

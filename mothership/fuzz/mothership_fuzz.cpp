@@ -1,10 +1,12 @@
 // The MotherShip's own parsers of untrusted input: factory device records (the
 // admin API's body), provisioning bundles, the device query's URI query and
-// Accept option, and the HTTP Accept header. None may crash; what parses must be well formed.
+// Accept option, the HTTP Accept header, and --database locations (with their
+// password redaction). None may crash; what parses must be well formed.
 #include <cstdint>
 #include <string_view>
 
 #include "bundle.hpp"
+#include "database_location.hpp"
 #include "device_query.hpp"
 #include "device_record.hpp"
 #include "fuzz_check.hpp"
@@ -43,6 +45,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(answer.code != 0);
   if (answer.code == coap_code::content)
     FUZZ_CHECK(!answer.payload.empty() && answer.content_format);
+
+  if (auto location = DatabaseLocation::parse(text, "/data"); location.ok()) {
+    auto again = DatabaseLocation::parse(location->to_string());
+    FUZZ_CHECK(again.ok() && again->kind == location->kind && again->target == location->target);
+    // A password parameter never shows: each is *** up to the next parameter.
+    const std::string redacted = location->redacted();
+    if (location->kind == DatabaseLocation::Kind::postgresql) {
+      for (const char* key : {"?password=", "&password="}) {
+        for (std::size_t at = redacted.find(key); at != std::string::npos;
+             at = redacted.find(key, at + 1)) {
+          const std::size_t value = at + 10;
+          FUZZ_CHECK(redacted.compare(value, 3, "***") == 0 &&
+                     (value + 3 == redacted.size() || redacted[value + 3] == '&'));
+        }
+      }
+    }
+  }
 
   http::Request request;
   request.headers.emplace_back("Accept", std::string(text));

@@ -255,6 +255,19 @@ Result<AuditHead> Store::append_audit(AuditEntry& entry, const AuditHead& head) 
   return next;
 }
 
+Result<AuditHead> Store::append_audits(std::vector<AuditEntry>& entries, const AuditHead& head) {
+  AuditHead next = head;
+  std::vector<AuditRow> rows;
+  rows.reserve(entries.size());
+  for (AuditEntry& entry : entries) {
+    entry.seq = next.seq + 1;
+    next = AuditHead{entry.seq, chain_hash(next.hash, entry)};
+    rows.push_back(AuditRow{entry, next.hash});
+  }
+  if (!rows.empty()) TTE_TRY(db_->insert_audits(rows));
+  return next;
+}
+
 Result<Slot> Store::take_shared_slot(DevId dev_id, std::int64_t now, const GuessPolicy& policy) {
   for (int attempt = 0; attempt < kSwapAttempts; ++attempt) {
     TTE_ASSIGN_OR_RETURN(auto stored, db_->throttle(dev_id.value()));

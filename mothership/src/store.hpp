@@ -126,6 +126,8 @@ class Store {
   int schema_version() const { return db_->schema_version(); }
   // Appends an entry after `head` (setting its seq) and returns the new head.
   Result<AuditHead> append_audit(AuditEntry& entry, const AuditHead& head);
+  // The same for many, in order (PostgreSQL: one COPY).
+  Result<AuditHead> append_audits(std::vector<AuditEntry>& entries, const AuditHead& head);
 
   // --- The OTP throttle's buckets kept in the database, each change in a
   // transaction of its own (not inside begin_immediate): what take_slot and

@@ -120,6 +120,11 @@ class StoreBackend {
   virtual Status insert_devices(const std::vector<NewDeviceRow>& rows,
                                 std::string* duplicate_of) = 0;
   virtual Status insert_audit(const AuditEntry& entry, const AuditHash& hash) = 0;
+  virtual Status insert_audits(const std::vector<AuditRow>& rows) {
+    for (const AuditRow& row : rows)
+      TTE_TRY(insert_audit(row.entry, row.hash));
+    return ok_status();
+  }
   virtual void tune_for_bulk_load() = 0;
 };
 

@@ -1,5 +1,5 @@
 // The PostgreSQL backend (store_backend.hpp), through libpq: several MotherShip
-// instances on one database (docs/operations.md, "Running on PostgreSQL").
+// instances on one database (docs/operations.md, "Running on PostgreSQL, several instances").
 //
 // - Every write transaction that appends to the audit log holds one advisory
 //   lock (kAuditChainLock) until it ends, so the chain has one appender at a
@@ -233,6 +233,13 @@ void append_field(std::string& out, const std::optional<Blob>& blob) {
     return;
   }
   append_field(out, blob->data(), blob->size());
+}
+
+void append_int8(std::string& out, std::int64_t value) {
+  const auto v = static_cast<std::uint64_t>(value);
+  append_u32(out, 8);
+  append_u32(out, static_cast<std::uint32_t>(v >> 32));
+  append_u32(out, static_cast<std::uint32_t>(v & 0xffffffffu));
 }
 
 // "Key (devid)=(5) already exists." -> "Dev ID 00000005"; the URN likewise.
@@ -473,11 +480,28 @@ class PostgresBackend final : public StoreBackend {
 
  private:
   Status copy_devices(const std::vector<NewDeviceRow>& rows, std::string* duplicate_of) {
+    return copy_in(
+        "COPY devices (devid, urn, fingerprint, otp_digest, factory_psk) FROM STDIN "
+        "(FORMAT binary)",
+        rows.size(),
+        [&](std::size_t i, std::string& buffer) {
+          const NewDeviceRow& row = rows[i];
+          append_u16(buffer, 5);
+          append_int8(buffer, row.devid);
+          append_field(buffer, row.urn.data(), row.urn.size());
+          append_field(buffer, row.fingerprint);
+          append_field(buffer, row.otp_digest.data(), row.otp_digest.size());
+          append_field(buffer, row.factory_psk);
+        },
+        duplicate_of);
+  }
+
+  // One COPY ... FROM STDIN (FORMAT binary) of `count` tuples, sent in pieces of
+  // about 1 MiB; `tuple` appends tuple i.
+  template <typename Tuple>
+  Status copy_in(const char* sql, std::size_t count, Tuple tuple, std::string* duplicate_of) {
     if (!usable()) return unreachable();
-    ResultPtr started(PQexec(conn_,
-                             "COPY devices (devid, urn, fingerprint, otp_digest, factory_psk) "
-                             "FROM STDIN (FORMAT binary)"),
-                      &PQclear);
+    ResultPtr started(PQexec(conn_, sql), &PQclear);
     if (PQresultStatus(started.get()) != PGRES_COPY_IN) return failed(started.get());
     std::string buffer("PGCOPY\n\377\r\n\0", 11);
     append_u32(buffer, 0);  // flags
@@ -489,17 +513,8 @@ class PostgresBackend final : public StoreBackend {
       return sent;
     };
     bool sending = true;
-    for (const NewDeviceRow& row : rows) {
-      append_u16(buffer, 5);
-      char devid[8];
-      auto v = static_cast<std::uint64_t>(row.devid);
-      for (int i = 7; i >= 0; --i, v >>= 8)
-        devid[i] = static_cast<char>(v & 0xff);
-      append_field(buffer, devid, 8);
-      append_field(buffer, row.urn.data(), row.urn.size());
-      append_field(buffer, row.fingerprint);
-      append_field(buffer, row.otp_digest.data(), row.otp_digest.size());
-      append_field(buffer, row.factory_psk);
+    for (std::size_t i = 0; i < count; ++i) {
+      tuple(i, buffer);
       if (buffer.size() >= (1u << 20) && !(sending = send())) break;
     }
     if (sending) {
@@ -535,6 +550,32 @@ class PostgresBackend final : public StoreBackend {
         "INSERT INTO audit (seq, time, actor, action, devid, outcome, cfingerprint, detail, hash) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         p);
+  }
+  // A batch's audit entries: one COPY.
+  Status insert_audits(const std::vector<AuditRow>& rows) override {
+    if (rows.size() == 1) return insert_audit(rows[0].entry, rows[0].hash);
+    return copy_in(
+        "COPY audit (seq, time, actor, action, devid, outcome, cfingerprint, detail, "
+        "hash) FROM STDIN (FORMAT binary)",
+        rows.size(),
+        [&](std::size_t i, std::string& buffer) {
+          const AuditEntry& e = rows[i].entry;
+          append_u16(buffer, 9);
+          append_int8(buffer, e.seq);
+          append_int8(buffer, e.time);
+          append_field(buffer, e.actor.data(), e.actor.size());
+          append_field(buffer, e.action.data(), e.action.size());
+          if (e.dev_id) {
+            append_int8(buffer, e.dev_id->value());
+          } else {
+            append_u32(buffer, 0xffffffffu);
+          }
+          append_field(buffer, e.outcome.data(), e.outcome.size());
+          append_field(buffer, e.controller_fingerprint.data(), e.controller_fingerprint.size());
+          append_field(buffer, e.detail.data(), e.detail.size());
+          append_field(buffer, rows[i].hash.data(), rows[i].hash.size());
+        },
+        nullptr);
   }
   void tune_for_bulk_load() override {}
 

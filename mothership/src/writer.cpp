@@ -118,14 +118,18 @@ void Writer::process_batch(std::deque<Job>& batch) {
   std::vector<std::function<void(bool)>> callbacks;
   callbacks.reserve(batch.size());
   bool committed = false;
-  if (store_.begin_immediate().ok()) {
-    auto head = store_.audit_head();
-    if (head.ok()) {
-      AuditHead current = head.value();
-      std::int64_t now = clock_();
-      for (Job& job : batch)
-        callbacks.push_back(apply(job, current, now));
-      committed = store_.commit().ok();
+  // The jobs first, then the chain's lock (PostgreSQL: one appender at a time
+  // across instances) for as short as it can be: the head, the batch's audit
+  // entries in one go, the commit.
+  if (store_.begin_bulk().ok()) {
+    std::vector<AuditEntry> audit;
+    std::int64_t now = clock_();
+    for (Job& job : batch)
+      callbacks.push_back(apply(job, audit, now));
+    if (store_.lock_audit_chain().ok()) {
+      auto head = store_.audit_head();
+      committed =
+          head.ok() && store_.append_audits(audit, head.value()).ok() && store_.commit().ok();
     }
     if (!committed) {
       logger_.error("database transaction failed", {{"error", store_.last_error()}});
@@ -150,17 +154,18 @@ void Writer::process_batch(std::deque<Job>& batch) {
 // Message 4 (draft §2; docs/protocol.md §5.2), stored: a ClaimJob maps the Device (or is
 // refused). The other jobs: message 2's records (ImportJob), the "registered" of message 10,
 // failed OTP checks and revocations.
-std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t now) {
+std::function<void(bool)> Writer::apply(Job& job, std::vector<AuditEntry>& audit,
+                                        std::int64_t now) {
   if (!store_.savepoint().ok()) {
     fail_job(job);
     return nullptr;
   }
-  const AuditHead head_before = head;
+  const std::size_t audit_before = audit.size();
   bool savepoint_open = true;
   // Undoes the job's changes (and its audit entries) but not the batch's others.
   auto undo = [&] {
     store_.rollback_to_savepoint();
-    head = head_before;
+    audit.resize(audit_before);
     savepoint_open = false;
   };
   auto storage_error = [&](const char* what) -> std::function<void(bool)> {
@@ -217,9 +222,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
             entry.dev_id = claim.dev_id;
             entry.outcome = claim_outcome_name(result.outcome);
             entry.controller_fingerprint = fingerprint_hex(claim.controller.fingerprint);
-            auto next = store_.append_audit(entry, head);
-            if (!next.ok()) return storage_error("cannot append to the audit log");
-            head = next.value();
+            audit.push_back(std::move(entry));
             auto done = std::move(claim.done);
             return [done, result](bool committed) {
               if (committed) {
@@ -253,9 +256,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
             entry.dev_id = registered.dev_id;
             entry.outcome = "registered";
             entry.controller_fingerprint = fingerprint_hex(device.value()->controller->fingerprint);
-            auto next = store_.append_audit(entry, head);
-            if (!next.ok()) return storage_error("cannot append to the audit log");
-            head = next.value();
+            audit.push_back(std::move(entry));
             return nullptr;
           },
           [&](RevocationJob& revocation) -> std::function<void(bool)> {
@@ -272,9 +273,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
               entry.action = revocation.revoke ? "revoke" : "unrevoke";
               entry.dev_id = revocation.dev_id;
               entry.outcome = "done";
-              auto next = store_.append_audit(entry, head);
-              if (!next.ok()) return storage_error("cannot append to the audit log");
-              head = next.value();
+              audit.push_back(std::move(entry));
             }
             auto done = std::move(revocation.done);
             auto record = device.value();
@@ -288,7 +287,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
             };
           },
           [&](BoxClaimJob& box) -> std::function<void(bool)> {
-            auto stored = apply_box(box, head, now);
+            auto stored = apply_box(box, audit, now);
             if (!stored) return storage_error("cannot store a box claim");
             return *stored;
           },
@@ -316,9 +315,7 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
               return nullptr;
             }
             AuditEntry entry = import_audit_entry(import.records.size(), import.actor, now);
-            auto next = store_.append_audit(entry, head);
-            if (!next.ok()) return storage_error("cannot append to the audit log");
-            head = next.value();
+            audit.push_back(std::move(entry));
             auto done = std::move(import.done);
             return [done](bool committed) {
               if (!done) return;
@@ -342,7 +339,8 @@ std::function<void(bool)> Writer::apply(Job& job, AuditHead& head, std::int64_t 
 // Bulk enrollment (docs/protocol.md §13.2): the box's Devices are read in one range
 // statement, decided together (decide_box_claim) and, when all are fresh, mapped in
 // this job's savepoint: all or none, committed with the batch before any answer.
-std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box, AuditHead& head,
+std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box,
+                                                           std::vector<AuditEntry>& audit,
                                                            std::int64_t now) {
   auto stored = store_.box_devices(box.first, box.count);
   if (!stored.ok()) return std::nullopt;
@@ -387,9 +385,7 @@ std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box, Aud
         entry.dev_id = dev_id;
         entry.outcome = claim_outcome_name(ClaimOutcome::mapped);
         entry.controller_fingerprint = controller_fingerprint;
-        auto next = store_.append_audit(entry, head);
-        if (!next.ok()) return std::nullopt;
-        head = next.value();
+        audit.push_back(std::move(entry));
       }
       auto updated = store_.box_devices(box.first, box.count);
       if (!updated.ok() || updated->size() != box.count) return std::nullopt;
@@ -413,9 +409,7 @@ std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box, Aud
   entry.detail = "count " + std::to_string(box.count);
   if (decision.outcome == ClaimOutcome::already_used)
     entry.detail += ", " + std::to_string(decision.used.size()) + " already used or revoked";
-  auto next = store_.append_audit(entry, head);
-  if (!next.ok()) return std::nullopt;
-  head = next.value();
+  audit.push_back(std::move(entry));
   auto done = std::move(box.done);
   return std::function<void(bool)>([done, result = std::move(result)](bool committed) {
     if (!done) return;

@@ -2,9 +2,11 @@
 // one thread that commits in groups (docs/protocol.md section 11).
 //
 // Requests queue jobs; the writer takes all that are waiting, runs them in one
-// BEGIN IMMEDIATE transaction (each in its own savepoint, so one failing job
-// does not undo the others), commits (one fsync for the group) and only then
-// calls each job's `done`. A claim's answer is therefore never sent before
+// transaction (each in its own savepoint, so one failing job does not undo the
+// others), appends their audit entries to the chain at the end, commits (one
+// fsync for the group) and only then calls each job's `done`. On PostgreSQL the
+// audit chain's lock is held only for that end, so that the instances sharing the
+// database take turns for as little as they can. A claim's answer is therefore never sent before
 // the claim is on disk, and throughput grows with concurrency instead of
 // being capped at one fsync per claim.
 #ifndef TTE_MOTHERSHIP_WRITER_HPP
@@ -136,9 +138,12 @@ class Writer {
   Status record_failure(DevId dev_id, const ThrottleState& state);
   void process_batch(std::deque<Job>& batch);
   // Runs one job inside the open transaction; returns the callback to run after commit.
-  std::function<void(bool committed)> apply(Job& job, AuditHead& head, std::int64_t now);
+  // Its audit entries join `audit`, appended to the chain when the batch commits.
+  std::function<void(bool committed)> apply(Job& job, std::vector<AuditEntry>& audit,
+                                            std::int64_t now);
   // The box claim inside apply's savepoint; nullopt: a storage error (undo and fail).
-  std::optional<std::function<void(bool)>> apply_box(BoxClaimJob& box, AuditHead& head,
+  std::optional<std::function<void(bool)>> apply_box(BoxClaimJob& box,
+                                                     std::vector<AuditEntry>& audit,
                                                      std::int64_t now);
 
   Store store_;
