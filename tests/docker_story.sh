@@ -14,6 +14,8 @@
 #   7. stop, then a second `up` on the same volumes: the init jobs and the
 #      Introducer skip what is done, the Devices come back from their NV
 #      files, nothing at the MotherShip or the Controller changes;
+#   7b. the postgresql profile: PostgreSQL, two MotherShips and nginx; a claim
+#      through the balancer is 200 then 409, and the other instance sees it;
 #   8. docker-compose down -v leaves no container, network or volume;
 #   9. with --packages DIR (./tte test docker builds them with ./tte package):
 #      the .deb files installed into a clean Debian 12 container whose PID 1
@@ -135,7 +137,7 @@ cleanup() {
       echo "--- the containers' last lines ---" >&2
       compose logs --no-color --tail 15 >&2 2>/dev/null || true
     fi
-    compose down -v --remove-orphans >/dev/null 2>&1 || true
+    compose --profile postgresql down -v --remove-orphans >/dev/null 2>&1 || true
   fi
   [ -n "$package_container" ] && docker rm -f "$package_container" >/dev/null 2>&1
   if [ "$started_engine" -eq 1 ] && { [ "$keep" -eq 0 ] || [ "$status" -ne 0 ]; }; then
@@ -322,6 +324,41 @@ diff "$work/state.before" "$work/state.after" >&2 || fail "the second up changed
 wait_until 60 "every long-running service healthy again" healthy
 echo "second up: the init jobs and the Introducer skipped what was done; nine Devices back; nothing changed"
 
+# --- 7b. the postgresql profile ------------------------------------------------------
+# PostgreSQL, init as its owner, the grants, two MotherShips as the application
+# role and nginx in front (docker/docker-compose.yml): a claim through the
+# balancer is stored once, whichever instance takes it.
+step "the postgresql profile: PostgreSQL, two MotherShips, the balancer"
+export TTE_PG_HTTPS_PORT=$(free_port)
+pg() { compose --profile postgresql "$@"; }
+pg build postgres balancer 2>&1 | grep -E '^(Successfully tagged)|rror' | cut -c1-120 || true
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "building the postgresql profile's images failed"
+pg up -d balancer 2>&1 | sed 's/^/  /'
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "docker-compose --profile postgresql up failed"
+balancer_healthy() {
+  local id; id=$(pg ps -q balancer)
+  [ -n "$id" ] && [ "$(docker inspect -f '{{.State.Health.Status}}' "$id")" = healthy ]
+}
+wait_until 180 "the balancer healthy (both instances behind it)" balancer_healthy
+pg_origin="https://tte-000000.net:$TTE_PG_HTTPS_PORT"
+pg exec -T mothership-a cat /data/pg/mothership/ca.crt >"$work/pg-ca.crt"
+pg_curl() { curl -sS --max-time 10 --cacert "$work/pg-ca.crt" --resolve "tte-000000.net:$TTE_PG_HTTPS_PORT:127.0.0.1" "$@"; }
+printf '{"devid":"00000101","urn":"urn:dev:ops:32473-Pg-101","fingerprint":"%s","otp":"0000000000abc101"}\n' \
+  9e80f80b941243c01cd0b430ce21f52b0158ad296e91a4e4ab72891729226486 |
+  pg exec -T mothership-a tte-mothership import --data-dir /data/pg/mothership \
+    --database postgresql://tte_app@postgres:5432/tte - >/dev/null || fail "import as tte_app"
+claim="$pg_origin/.well-known/tte?otp=0000000000abc101&devid=00000101&cip=192.0.2.7&cport=5684&cfingerprint=98a0ecb70f640b791f6c97619565196f82cd4826d4223620d19bce9339f66be4"
+first=$(pg_curl -o /dev/null -w '%{http_code}' -X POST "$claim")
+again=$(pg_curl -o /dev/null -w '%{http_code}' -X POST "$claim")
+[ "$first $again" = "200 409" ] || fail "a claim through the balancer: $first then $again (want 200 then 409)"
+pg exec -T mothership-b tte-mothership audit verify --data-dir /data/pg/mothership \
+  --database postgresql://tte_app@postgres:5432/tte >/dev/null || fail "audit verify on the other instance"
+pg exec -T mothership-b tte-mothership device show 00000101 --data-dir /data/pg/mothership \
+  --database postgresql://tte_app@postgres:5432/tte --json | jq -e '.state == "mapped"' >/dev/null ||
+  fail "the other instance does not see the device mapped"
+pg stop postgres mothership-a mothership-b balancer >/dev/null 2>&1
+echo "claimed through nginx: 200, then 409; the other instance reads it mapped; the audit chain verifies"
+
 # --- 8. down ----------------------------------------------------------------------
 if [ "$keep" -eq 1 ]; then
   end_step
@@ -329,7 +366,7 @@ if [ "$keep" -eq 1 ]; then
   exit 0
 fi
 step "docker-compose down -v"
-compose down -v --remove-orphans 2>&1 | sed 's/^/  /'
+compose --profile postgresql down -v --remove-orphans 2>&1 | sed 's/^/  /'
 up_attempted=0
 [ -z "$(docker ps -aq --filter "label=com.docker.compose.project=$project")" ] || fail "containers left after down"
 [ -z "$(docker volume ls -q --filter "label=com.docker.compose.project=$project")" ] || fail "volumes left after down"
