@@ -7,35 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/box.hpp"
 #include "support/mothership.hpp"
 #include "support/process.hpp"
 #include "tte/host/otp_crypto.hpp"
 
 namespace tte::test {
 namespace {
-
-const BoxUrl::Key kKey{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-constexpr const char* kKeyHex = "000102030405060708090a0b0c0d0e0f";
-
-std::string box_otp(std::uint32_t devid) {
-  return std::string(box_device_otp(kKey, DevId(devid)).value().to_string().view());
-}
-
-// Device records for Dev IDs first .. first + count - 1 with the box key's OTPs.
-std::string box_records(std::uint32_t first, std::uint32_t count) {
-  std::string records;
-  for (std::uint32_t n = first; n < first + count; ++n) {
-    records += "{\"devid\":\"" + devid_of(n) + "\",\"urn\":\"urn:dev:ops:32473-Box-" +
-               std::to_string(n) + "\",\"fingerprint\":\"" + kDeviceFingerprint + "\",\"otp\":\"" +
-               box_otp(n) + "\"}\n";
-  }
-  return records;
-}
-
-std::string box_query(std::uint32_t first, std::uint32_t count, const std::string& key = kKeyHex) {
-  return "first=" + devid_of(first) + "&count=" + std::to_string(count) + "&key=" + key +
-         "&cip=127.0.0.1&cport=5684&cfingerprint=" + kControllerFingerprint;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -117,13 +95,13 @@ TEST_F(MotherShipBoxTest, TheFieldsMayComeInAFormBody) {
   ms_.import(box_records(0x2000, 3));
   ms_.start();
   std::string body;
-  ASSERT_EQ(
-      request({"--data",
-               std::string("cip=127.0.0.1&cport=5684&cfingerprint=") + kControllerFingerprint +
-                   "&description=Box+7",
-               ms_.url("/.well-known/tte/box?FIRST=00002000;count=3;key=" + std::string(kKeyHex))},
-              body),
-      200)
+  ASSERT_EQ(request({"--data",
+                     std::string("cip=127.0.0.1&cport=5684&cfingerprint=") +
+                         kControllerFingerprint + "&description=Box+7",
+                     ms_.url("/.well-known/tte/box?FIRST=00002000;count=3;key=" +
+                             std::string(kBoxKeyHex))},
+                    body),
+            200)
       << body;
   EXPECT_EQ(nlohmann::json::parse(body)["devices"][2]["devid"], "00002002");
 }

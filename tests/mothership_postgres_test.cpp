@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/box.hpp"
 #include "support/mothership.hpp"
 #include "support/postgres.hpp"
 #include "support/process.hpp"
@@ -168,6 +169,49 @@ TEST_F(MotherShipPostgresTest, TheOtpThrottleIsCountedAcrossInstances) {
                 .out,
             "200");
   EXPECT_EQ(postgres_.query("tte", "SELECT failures FROM throttle WHERE devid = 2"), "0\n");
+  expect_audit_verifies();
+}
+
+// A box claim on one instance racing single claims of one of its members on
+// both: exactly one request maps anything (the box's rows are locked as read),
+// and none fails for it.
+TEST_F(MotherShipPostgresTest, ABoxClaimRacingSingleClaimsOnTwoInstancesHasOneWinner) {
+  constexpr std::uint32_t kRounds = 20;
+  constexpr std::uint32_t kBox = 8;
+  constexpr int kSingles = 16;
+  start_instances(2, {"--max-connections-per-client", "128"});
+  ships_[0]->import(box_records(0x10000, kRounds * kBox));
+  start_all();
+  int box_wins = 0;
+  for (std::uint32_t round = 0; round < kRounds; ++round) {
+    const std::uint32_t first = 0x10000 + round * kBox;
+    const std::uint32_t member = first + round % kBox;
+    std::vector<std::string> argv = curl_argv();
+    argv.insert(argv.end(), {"--parallel", "--parallel-immediate", "--parallel-max",
+                             std::to_string(kSingles + 1), "-w", "%{http_code} %{url}\\n"});
+    for (int i = 0; i <= kSingles; ++i) {
+      const auto& ship = ships_[static_cast<std::size_t>(i) % ships_.size()];
+      const std::string target = i == kSingles / 2
+                                     ? "/.well-known/tte/box?" + box_query(first, kBox)
+                                     : "/.well-known/tte?" + claim_query(member, box_otp(member));
+      argv.insert(argv.end(), {"-X", "POST", "-o", "/dev/null", ship->url(target)});
+    }
+    int wins = 0;
+    bool box_won = false;
+    for (const std::string& line : lines_of(run(argv).out)) {
+      EXPECT_NE(line.substr(0, 1), "5") << "round " << round << ": " << line;
+      if (line.rfind("200 ", 0) != 0) continue;
+      ++wins;
+      box_won = box_won || line.find("/box?") != std::string::npos;
+    }
+    ASSERT_EQ(wins, 1) << "round " << round;
+    box_wins += box_won;
+    const std::string mapped = postgres_.query(
+        "tte", "SELECT count(*) FROM devices WHERE state = 1 AND devid BETWEEN " +
+                   std::to_string(first) + " AND " + std::to_string(first + kBox - 1));
+    EXPECT_EQ(mapped, box_won ? std::to_string(kBox) + "\n" : "1\n") << "round " << round;
+  }
+  std::cout << "box claim won " << box_wins << " of " << kRounds << " rounds\n";
   expect_audit_verifies();
 }
 

@@ -157,10 +157,12 @@ Result<std::optional<DeviceRecord>> Store::device_by_urn(std::string_view urn) {
   return std::optional<DeviceRecord>(std::move(record));
 }
 
-Result<std::vector<DeviceRecord>> Store::box_devices(DevId first, std::uint32_t count) {
+Result<std::vector<DeviceRecord>> Store::box_devices(DevId first, std::uint32_t count,
+                                                     bool for_update) {
   const std::int64_t from = first.value();
-  TTE_ASSIGN_OR_RETURN(auto rows,
-                       db_->devices_between(from, from + static_cast<std::int64_t>(count) - 1));
+  TTE_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->devices_between(from, from + static_cast<std::int64_t>(count) - 1, for_update));
   std::vector<DeviceRecord> devices;
   devices.reserve(rows.size());
   for (const DeviceRow& row : rows) {

@@ -66,7 +66,10 @@ class Store {
   Result<std::optional<DeviceRecord>> device_by_urn(std::string_view urn);
   // The stored Devices with Dev IDs first .. first + count - 1, in Dev ID order
   // (one statement: a box of 10,000 is one range scan); absent ones are skipped.
-  Result<std::vector<DeviceRecord>> box_devices(DevId first, std::uint32_t count);
+  // for_update: inside a write transaction, they stay as read until it ends (a
+  // box claim decides on all of them; another instance cannot map one meanwhile).
+  Result<std::vector<DeviceRecord>> box_devices(DevId first, std::uint32_t count,
+                                                bool for_update = false);
   Result<ThrottleState> throttle(DevId dev_id);
   Result<AuditHead> audit_head();
   // Audit entries with seq > after, oldest first, at most limit.

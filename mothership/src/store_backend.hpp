@@ -84,7 +84,10 @@ class StoreBackend {
 
   virtual Result<std::optional<DeviceRow>> device(std::int64_t devid) = 0;
   virtual Result<std::optional<DeviceRow>> device_by_urn(std::string_view urn) = 0;
-  virtual Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last) = 0;
+  // for_update: inside a write transaction, the rows stay as read until it ends
+  // (PostgreSQL: row locks, taken in Dev ID order; SQLite's one writer has them anyway).
+  virtual Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last,
+                                                         bool for_update = false) = 0;
   virtual Result<std::optional<ThrottleState>> throttle(std::int64_t devid) = 0;
   virtual Result<std::optional<AuditRow>> audit_last() = 0;
   virtual Result<std::vector<AuditRow>> audit_after(std::int64_t after, int limit) = 0;

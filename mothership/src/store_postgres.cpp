@@ -322,12 +322,14 @@ class PostgresBackend final : public StoreBackend {
     p.add_text(urn);
     return one_device(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE urn = $1", p);
   }
-  Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last) override {
+  Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last,
+                                                 bool for_update) override {
     Params p;
     p.add(first).add(last);
     TTE_ASSIGN_OR_RETURN(ResultPtr r, query(std::string("SELECT ") + kDeviceColumns +
                                                 " FROM devices WHERE devid >= $1 AND devid <= $2 "
-                                                "ORDER BY devid",
+                                                "ORDER BY devid" +
+                                                (for_update ? " FOR UPDATE" : ""),
                                             p));
     std::vector<DeviceRow> rows;
     for (int i = 0; i < PQntuples(r.get()); ++i)

@@ -259,7 +259,8 @@ class SqliteBackend final : public StoreBackend {
     select_device_by_urn_.bind(1, urn);
     return read_device(select_device_by_urn_);
   }
-  Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last) override {
+  Result<std::vector<DeviceRow>> devices_between(std::int64_t first, std::int64_t last,
+                                                 bool /*for_update*/) override {
     auto& s = select_box_devices_;
     sqlite::ResetOnExit reset(s);
     s.bind(1, first).bind(2, last);

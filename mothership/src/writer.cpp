@@ -342,7 +342,9 @@ std::function<void(bool)> Writer::apply(Job& job, std::vector<AuditEntry>& audit
 std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box,
                                                            std::vector<AuditEntry>& audit,
                                                            std::int64_t now) {
-  auto stored = store_.box_devices(box.first, box.count);
+  // Locked as read: on a shared database another instance could map a member
+  // between this read and the updates below.
+  auto stored = store_.box_devices(box.first, box.count, /*for_update=*/true);
   if (!stored.ok()) return std::nullopt;
   // The members in Dev ID order; an absent Dev ID compares against zeros.
   std::vector<const DeviceRecord*> records(box.count, nullptr);
@@ -377,7 +379,7 @@ std::optional<std::function<void(bool)>> Writer::apply_box(BoxClaimJob& box,
       for (std::uint32_t i = 0; i < box.count; ++i) {
         const DevId dev_id(box.first.value() + i);
         auto changed = store_.map_device(dev_id, box.controller, box.description, now);
-        if (!changed.ok() || !changed.value()) return std::nullopt;  // cannot happen in one job
+        if (!changed.ok() || !changed.value()) return std::nullopt;  // the rows are locked
         AuditEntry entry;
         entry.time = now;
         entry.actor = box.client;
