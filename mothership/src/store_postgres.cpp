@@ -706,7 +706,7 @@ class PostgresBackend final : public StoreBackend {
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       Error error = failed(r.get());
       if (begins) {
-        (void)PQexec(conn_, "ROLLBACK");
+        PQclear(PQexec(conn_, "ROLLBACK"));
         in_transaction_ = false;
         rolled_back_ = false;
       }
@@ -754,7 +754,7 @@ void create_postgres_schema(const std::string& uri,
       std::string why = PQresultErrorMessage(r.get());
       while (!why.empty() && why.back() == '\n')
         why.pop_back();
-      (void)PQexec(conn.get(), "ROLLBACK");
+      PQclear(PQexec(conn.get(), "ROLLBACK"));
       throw StartupError(name + ": " + why);
     }
     return r;
@@ -764,7 +764,7 @@ void create_postgres_schema(const std::string& uri,
   ResultPtr existing =
       run("SELECT to_regclass('meta') IS NOT NULL OR to_regclass('devices') IS NOT NULL");
   if (std::strcmp(PQgetvalue(existing.get(), 0, 0), "t") == 0) {
-    (void)PQexec(conn.get(), "ROLLBACK");
+    PQclear(PQexec(conn.get(), "ROLLBACK"));
     throw StartupError(name +
                        " already holds a MotherShip (or tables named meta or devices); "
                        "init wants an empty database");
@@ -777,7 +777,7 @@ void create_postgres_schema(const std::string& uri,
                 &PQclear);
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
       std::string why = PQresultErrorMessage(r.get());
-      (void)PQexec(conn.get(), "ROLLBACK");
+      PQclear(PQexec(conn.get(), "ROLLBACK"));
       throw StartupError(name + ": " + why);
     }
   }
