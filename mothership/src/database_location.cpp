@@ -41,7 +41,6 @@ Result<DatabaseLocation> DatabaseLocation::parse(std::string_view text, std::str
   std::string_view path = text;
   if (starts_with(text, "sqlite:")) {
     path = text.substr(7);
-    if (starts_with(path, "///")) path.remove_prefix(2);  // sqlite:///abs/path
     if (path.empty()) return make_error(Errc::syntax, "sqlite: needs a file name", "database");
   } else {
     // A scheme we do not know ("mysql://..."), or a plain path.
