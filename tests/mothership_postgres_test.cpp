@@ -379,6 +379,15 @@ TEST_F(MotherShipPostgresTest, AnInstanceWithAnotherOtpKeyRefusesToStart) {
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("already holds a MotherShip"), std::string::npos) << again.err;
   EXPECT_FALSE(std::filesystem::exists(dir_.file("again")));
+  // Nor one that holds another program's tables.
+  const std::string other = postgres_.create_database("other");
+  postgres_.query("other", "CREATE TABLE users (id integer)");
+  RunResult taken = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir_.file("other"), "--ms-id",
+                         "10", "--database", other});
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("is not empty"), std::string::npos) << taken.err;
+  EXPECT_EQ(postgres_.query("other", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+            "1\n");
 }
 
 }  // namespace

@@ -761,13 +761,19 @@ void create_postgres_schema(const std::string& uri,
   };
   run("SET client_min_messages = warning; SET synchronous_commit = on");
   run("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")");
-  ResultPtr existing =
-      run("SELECT to_regclass('meta') IS NOT NULL OR to_regclass('devices') IS NOT NULL");
+  ResultPtr existing = run("SELECT to_regclass('meta') IS NOT NULL");
   if (std::strcmp(PQgetvalue(existing.get(), 0, 0), "t") == 0) {
     PQclear(PQexec(conn.get(), "ROLLBACK"));
-    throw StartupError(name +
-                       " already holds a MotherShip (or tables named meta or devices); "
-                       "init wants an empty database");
+    throw StartupError(name + " already holds a MotherShip; init wants an empty database");
+  }
+  // Anything else in the schema (another program's tables): not ours to share.
+  ResultPtr others =
+      run("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+          "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'S', 'f', 'p')");
+  if (std::strcmp(PQgetvalue(others.get(), 0, 0), "0") != 0) {
+    PQclear(PQexec(conn.get(), "ROLLBACK"));
+    throw StartupError(name + " is not empty (its schema holds " + PQgetvalue(others.get(), 0, 0) +
+                       " tables, views or sequences); init wants an empty database");
   }
   run(kSchema);
   for (const auto& [key, value] : meta) {
