@@ -15,15 +15,6 @@
 namespace tte::test {
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    lines.push_back(line);
-  return lines;
-}
-
 class MotherShipBoxTest : public ::testing::Test {
  protected:
   MotherShipBoxTest() : ms_(dir_) {}

@@ -18,15 +18,6 @@
 namespace tte::test {
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    lines.push_back(line);
-  return lines;
-}
-
 std::string records_for(std::uint32_t first, std::uint32_t count) {
   std::string records;
   for (std::uint32_t n = first; n < first + count; ++n)

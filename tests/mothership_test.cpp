@@ -34,15 +34,6 @@ nlohmann::json json_of(const std::string& text) {
   return nlohmann::json::parse(text);
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    lines.push_back(line);
-  return lines;
-}
-
 class MotherShipTest : public ::testing::Test {
  protected:
   explicit MotherShipTest(std::vector<std::string> serve_args = {})

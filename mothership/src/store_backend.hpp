@@ -65,6 +65,9 @@ struct AuditRow {
   AuditHash hash{};
 };
 
+// The audit table's columns, in the order both backends read and write them.
+#define TTE_AUDIT_COLUMNS "seq, time, actor, action, devid, outcome, cfingerprint, detail, hash"
+
 enum class StoreAccess { read_only, read_write };
 
 class StoreBackend {

@@ -24,6 +24,15 @@ namespace tte::mothership {
 namespace {
 
 constexpr long long kAuditChainLock = 0x7474652d61756474;  // "tte-audt"
+const std::string kLockAuditChain =
+    "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")";
+
+// libpq's messages end in a newline.
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta (
@@ -349,10 +358,8 @@ class PostgresBackend final : public StoreBackend {
   }
   Result<std::optional<AuditRow>> audit_last() override {
     Params p;
-    TTE_ASSIGN_OR_RETURN(ResultPtr r, query("SELECT seq, time, actor, action, devid, outcome, "
-                                            "cfingerprint, detail, hash FROM audit ORDER BY seq "
-                                            "DESC LIMIT 1",
-                                            p));
+    TTE_ASSIGN_OR_RETURN(
+        ResultPtr r, query("SELECT " TTE_AUDIT_COLUMNS " FROM audit ORDER BY seq DESC LIMIT 1", p));
     if (PQntuples(r.get()) == 0) return std::optional<AuditRow>();
     TTE_ASSIGN_OR_RETURN(AuditRow row, audit_row(Row{r.get(), 0}));
     return std::optional<AuditRow>(std::move(row));
@@ -360,10 +367,9 @@ class PostgresBackend final : public StoreBackend {
   Result<std::vector<AuditRow>> audit_after(std::int64_t after, int limit) override {
     Params p;
     p.add(after).add(std::int64_t{limit});
-    TTE_ASSIGN_OR_RETURN(ResultPtr r, query("SELECT seq, time, actor, action, devid, outcome, "
-                                            "cfingerprint, detail, hash FROM audit WHERE seq > $1 "
-                                            "ORDER BY seq LIMIT $2",
-                                            p));
+    TTE_ASSIGN_OR_RETURN(
+        ResultPtr r,
+        query("SELECT " TTE_AUDIT_COLUMNS " FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2", p));
     std::vector<AuditRow> rows;
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       TTE_ASSIGN_OR_RETURN(AuditRow row, audit_row(Row{r.get(), i}));
@@ -383,14 +389,9 @@ class PostgresBackend final : public StoreBackend {
     return row.optional_int8(0);
   }
 
-  Status begin_write() override {
-    return simple("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")",
-                  true);
-  }
+  Status begin_write() override { return simple("BEGIN; " + kLockAuditChain, true); }
   Status begin_bulk() override { return simple("BEGIN", true); }
-  Status lock_audit_chain() override {
-    return simple("SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")");
-  }
+  Status lock_audit_chain() override { return simple(kLockAuditChain); }
   Status commit() override {
     Status committed = simple("COMMIT");
     in_transaction_ = false;
@@ -549,17 +550,13 @@ class PostgresBackend final : public StoreBackend {
         .add_text(entry.detail)
         .add_blob(Blob(hash.begin(), hash.end()));
     return command(
-        "INSERT INTO audit (seq, time, actor, action, devid, outcome, cfingerprint, detail, hash) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        p);
+        "INSERT INTO audit (" TTE_AUDIT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", p);
   }
   // A batch's audit entries: one COPY.
   Status insert_audits(const std::vector<AuditRow>& rows) override {
     if (rows.size() == 1) return insert_audit(rows[0].entry, rows[0].hash);
     return copy_in(
-        "COPY audit (seq, time, actor, action, devid, outcome, cfingerprint, detail, "
-        "hash) FROM STDIN (FORMAT binary)",
-        rows.size(),
+        "COPY audit (" TTE_AUDIT_COLUMNS ") FROM STDIN (FORMAT binary)", rows.size(),
         [&](std::size_t i, std::string& buffer) {
           const AuditEntry& e = rows[i].entry;
           append_u16(buffer, 9);
@@ -582,11 +579,6 @@ class PostgresBackend final : public StoreBackend {
   void tune_for_bulk_load() override {}
 
  private:
-  static std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-      text.pop_back();
-    return text;
-  }
   std::string redacted() const {
     auto location = DatabaseLocation::parse(uri_);
     return location.ok() ? location->redacted() : "the PostgreSQL database";
@@ -742,25 +734,20 @@ void create_postgres_schema(const std::string& uri,
   const std::string name = location.ok() ? location->redacted() : "the database";
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(connect(uri), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    std::string why = PQerrorMessage(conn.get());
-    while (!why.empty() && why.back() == '\n')
-      why.pop_back();
-    throw StartupError("cannot connect to " + name + ": " + why);
+    throw StartupError("cannot connect to " + name + ": " + trimmed(PQerrorMessage(conn.get())));
   }
   auto run = [&](const std::string& sql) {
     ResultPtr r(PQexec(conn.get(), sql.c_str()), &PQclear);
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      std::string why = PQresultErrorMessage(r.get());
-      while (!why.empty() && why.back() == '\n')
-        why.pop_back();
+      const std::string why = trimmed(PQresultErrorMessage(r.get()));
       PQclear(PQexec(conn.get(), "ROLLBACK"));
       throw StartupError(name + ": " + why);
     }
     return r;
   };
   run("SET client_min_messages = warning; SET synchronous_commit = on");
-  run("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")");
+  run("BEGIN; " + kLockAuditChain);
   ResultPtr existing = run("SELECT to_regclass('meta') IS NOT NULL");
   if (std::strcmp(PQgetvalue(existing.get(), 0, 0), "t") == 0) {
     PQclear(PQexec(conn.get(), "ROLLBACK"));
@@ -782,7 +769,7 @@ void create_postgres_schema(const std::string& uri,
                              nullptr, values, nullptr, nullptr, 0),
                 &PQclear);
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-      std::string why = PQresultErrorMessage(r.get());
+      const std::string why = trimmed(PQresultErrorMessage(r.get()));
       PQclear(PQexec(conn.get(), "ROLLBACK"));
       throw StartupError(name + ": " + why);
     }

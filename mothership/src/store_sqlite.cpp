@@ -15,13 +15,9 @@ namespace {
 // Devices are looked up by Dev ID (the rowid: no separate index) and by URN
 // (the CoAP query). The audit log refuses UPDATE and DELETE at the SQL level
 // too; the hash chain is what detects changes made around SQLite.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-) WITHOUT ROWID;
-
-CREATE TABLE devices (
+// The devices table of version 2, named (the upgrade makes it beside version 1's).
+std::string devices_table(const char* name) {
+  return std::string("CREATE TABLE ") + name + R"sql( (
   devid INTEGER PRIMARY KEY,
   urn TEXT NOT NULL UNIQUE,
   fingerprint BLOB,
@@ -38,7 +34,17 @@ CREATE TABLE devices (
   factory_psk BLOB,
   CHECK ((fingerprint IS NULL) != (factory_psk IS NULL))
 );
+)sql";
+}
 
+constexpr const char* kMetaTable = R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kSchemaRest = R"sql(
 -- Each Dev ID's bucket of OTP checks (rules.hpp, ThrottleState): failures holds
 -- the slots spent at window_start, locks how often the bucket ran out;
 -- locked_until is no longer used (0), kept so that version 1 files still open.
@@ -110,26 +116,8 @@ void upgrade_to_2(sqlite::Database& db, const std::string& path) {
     db.exec_or_throw("COMMIT;");
     return;
   }
-  db.exec_or_throw(std::string(R"sql(
-CREATE TABLE devices_v2 (
-  devid INTEGER PRIMARY KEY,
-  urn TEXT NOT NULL UNIQUE,
-  fingerprint BLOB,
-  otp_digest BLOB NOT NULL,
-  state INTEGER NOT NULL DEFAULT 0,
-  revoked_at INTEGER,
-  controller_ip BLOB,
-  controller_port INTEGER,
-  controller_fingerprint BLOB,
-  controller_psk BLOB,
-  description TEXT,
-  mapped_at INTEGER,
-  registered_at INTEGER,
-  factory_psk BLOB,
-  CHECK ((fingerprint IS NULL) != (factory_psk IS NULL))
-);
-INSERT INTO devices_v2 ()sql") +
-                   kDeviceColumnsV1 + ") SELECT " + kDeviceColumnsV1 +
+  db.exec_or_throw(devices_table("devices_v2") + "INSERT INTO devices_v2 (" + kDeviceColumnsV1 +
+                   ") SELECT " + kDeviceColumnsV1 +
                    R"sql( FROM devices;
 DROP TABLE devices;
 ALTER TABLE devices_v2 RENAME TO devices;
@@ -201,12 +189,10 @@ class SqliteBackend final : public StoreBackend {
                 .c_str())),
         select_throttle_(db_.prepare(
             "SELECT failures, window_start, locked_until, locks FROM throttle WHERE devid = ?")),
-        select_audit_last_(db_.prepare("SELECT seq, time, actor, action, devid, outcome, "
-                                       "cfingerprint, detail, hash FROM audit "
-                                       "ORDER BY seq DESC LIMIT 1")),
-        select_audit_after_(db_.prepare("SELECT seq, time, actor, action, devid, outcome, "
-                                        "cfingerprint, detail, hash FROM audit "
-                                        "WHERE seq > ? ORDER BY seq LIMIT ?")),
+        select_audit_last_(
+            db_.prepare("SELECT " TTE_AUDIT_COLUMNS " FROM audit ORDER BY seq DESC LIMIT 1")),
+        select_audit_after_(db_.prepare("SELECT " TTE_AUDIT_COLUMNS
+                                        " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")),
         upsert_throttle_(db_.prepare(
             "INSERT INTO throttle (devid, failures, window_start, locked_until, locks) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (devid) DO UPDATE SET failures = "
@@ -227,9 +213,8 @@ class SqliteBackend final : public StoreBackend {
             "UPDATE devices SET state = 2, registered_at = ? WHERE devid = ? AND state = 1")),
         set_revoked_(db_.prepare("UPDATE devices SET revoked_at = ? WHERE devid = ?")),
         insert_device_(db_.prepare(insert_device_sql(schema_version_).c_str())),
-        insert_audit_(db_.prepare("INSERT INTO audit (seq, time, actor, action, devid, outcome, "
-                                  "cfingerprint, detail, hash) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {}
+        insert_audit_(db_.prepare("INSERT INTO audit (" TTE_AUDIT_COLUMNS
+                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {}
 
   int schema_version() const override { return schema_version_; }
   std::string location() const override { return db_.path(); }
@@ -470,7 +455,7 @@ void create_sqlite_schema(const std::string& path,
   sqlite::Database db(path, sqlite::Database::Mode::read_write_create);
   configure(db, StoreAccess::read_write);
   db.exec_or_throw("BEGIN IMMEDIATE;");
-  db.exec_or_throw(kSchema);
+  db.exec_or_throw(std::string(kMetaTable) + devices_table("devices") + kSchemaRest);
   auto insert = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
   for (const auto& [key, value] : meta) {
     sqlite::ResetOnExit reset(insert);

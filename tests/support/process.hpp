@@ -67,6 +67,8 @@ class TempDir {
 };
 
 std::string read_text(const std::string& path);
+// The lines of `text`, without their newlines (empty ones kept).
+std::vector<std::string> lines_of(const std::string& text);
 
 // CPU seconds (user + system) process `pid` has used so far (benchmarks).
 double cpu_seconds(pid_t pid);
