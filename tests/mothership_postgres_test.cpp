@@ -4,6 +4,7 @@
 // installers and psql to look at what the database holds.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -354,16 +355,119 @@ TEST_F(MotherShipPostgresTest, PostgresStoppedUnderLoadGives503sThenServiceResum
   expect_audit_verifies();
 }
 
+// A hung database host (every PostgreSQL process stopped: no error, no answer)
+// costs a request at most the deadline, and never the whole instance: once a
+// call has given up, the instances answer 503 at once, what needs no database
+// as usual, and they come back by themselves when the host does.
+TEST_F(MotherShipPostgresTest, AHungPostgresCostsARequestAtMostTheDeadlineThenServiceResumes) {
+  // The server cancels a statement after 1 s; the client gives up 2 s later.
+  constexpr double kGivesUpAfter = 3.0;
+  start_instances(2, {"--database-timeout", "1", "--client-failure-limit", "0"});
+  ships_[0]->import(records_for(1, 40));
+  start_all();
+  ASSERT_EQ(ships_[1]
+                ->curl({"-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                        ships_[1]->url("/.well-known/tte?" + claim_query(1))})
+                .out,
+            "200");
+  // Every request at once, to both instances: "code seconds url" per answer.
+  // (Two curls: -X POST would apply to every URL of one.)
+  std::uint32_t next_device = 2;
+  auto round = [&] {
+    std::vector<std::string> gets = curl_argv(), posts = curl_argv();
+    for (auto* argv : {&gets, &posts}) {
+      argv->insert(argv->end(), {"--parallel", "--parallel-immediate", "--parallel-max", "32",
+                                 "--max-time", "60", "-w", "%{http_code} %{time_total} %{url}\\n"});
+    }
+    posts.insert(posts.end(), {"-X", "POST"});
+    for (const auto& ship : ships_) {
+      for (int i = 0; i < 3; ++i) {
+        const std::string query = claim_query(next_device++);
+        gets.insert(gets.end(), {"-o", "/dev/null", ship->url("/health"), "-o", "/dev/null",
+                                 ship->url("/nothing-here"), "-o", "/dev/null",
+                                 ship->url("/.well-known/tte?" + query)});
+        posts.insert(posts.end(), {"-o", "/dev/null", ship->url("/.well-known/tte?" + query)});
+      }
+    }
+    auto posted = std::async(std::launch::async, [&] { return run(posts, "", 120s); });
+    std::vector<std::string> answers = lines_of(run(gets, "", 120s).out);
+    for (auto& line : lines_of(posted.get().out))
+      answers.push_back(line);
+    return answers;
+  };
+  auto check = [&](const std::vector<std::string>& answers, double at_most) {
+    ASSERT_EQ(answers.size(), 24u);
+    for (const auto& answer : answers) {
+      std::istringstream in(answer);
+      std::string code, url;
+      double seconds = 0;
+      in >> code >> seconds >> url;
+      EXPECT_LT(seconds, at_most) << answer;
+      EXPECT_EQ(code, url.find("/nothing-here") != std::string::npos ? "404" : "503") << answer;
+    }
+  };
+  postgres_.freeze();
+  // The first requests wait for the deadline (the slack: a loaded machine).
+  check(round(), kGivesUpAfter + 4);
+  // Later ones do not queue behind each other: at most one call at a time
+  // tries the database while it is stalled.
+  check(round(), kGivesUpAfter + 4);
+  postgres_.thaw();
+  for (const auto& ship : ships_) {
+    EXPECT_TRUE(eventually(
+        [&] {
+          return ship->curl({"-o", "/dev/null", "-w", "%{http_code}", ship->url("/health")}).out ==
+                 "200";
+        },
+        30s))
+        << ship->log();
+  }
+  for (const auto& ship : ships_) {
+    EXPECT_EQ(ship->curl({"-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                          ship->url("/.well-known/tte?" + claim_query(next_device++))})
+                  .out,
+              "200");
+  }
+  EXPECT_EQ(mapped_in_database().size(), 3u);
+  expect_audit_verifies();
+}
+
 // Every instance must have the keys the database was made with.
-TEST_F(MotherShipPostgresTest, AnInstanceWithAnotherOtpKeyRefusesToStart) {
+// Every instance must have the keys the database was made with, and so must
+// every command that writes to it.
+TEST_F(MotherShipPostgresTest, AnInstanceWithAnotherKeyRefusesToStartOrImport) {
   start_instances(2);
-  write_text(ships_[1]->data_dir() + "/otp.key",
-             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
-  RunResult serve =
-      run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", ships_[1]->data_dir(), "--https",
-           "127.0.0.1:0", "--coaps", "127.0.0.1:0", "--admin", "127.0.0.1:0"});
-  EXPECT_EQ(serve.exit_code, 1);
-  EXPECT_NE(serve.err.find("otp.key is not the key"), std::string::npos) << serve.err;
+  ships_[0]->start();
+  for (const std::string key : {"otp.key", "psk.key"}) {
+    const std::string file = ships_[1]->data_dir() + "/" + key;
+    const std::string kept = read_text(file);
+    write_text(file, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+    RunResult serve =
+        run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", ships_[1]->data_dir(), "--https",
+             "127.0.0.1:0", "--coaps", "127.0.0.1:0", "--admin", "127.0.0.1:0"});
+    EXPECT_EQ(serve.exit_code, 1) << key;
+    EXPECT_NE(serve.err.find(key + " is not the key"), std::string::npos) << serve.err;
+    write_text(dir_.file("records.jsonl"), records_for(1, 2));
+    RunResult import = ships_[1]->cli({"import", dir_.file("records.jsonl")});
+    EXPECT_EQ(import.exit_code, 1) << key;
+    EXPECT_NE(import.err.find(key + " is not the key"), std::string::npos) << import.err;
+    RunResult revoke = ships_[1]->cli({"device", "revoke", "00000001"});
+    EXPECT_EQ(revoke.exit_code, 1) << key;
+    EXPECT_NE(revoke.err.find(key + " is not the key"), std::string::npos) << revoke.err;
+    write_text(file, kept);
+  }
+  EXPECT_EQ(postgres_.query("tte", "SELECT count(*) FROM devices"), "0\n");
+  // With the right keys, the same import goes through.
+  RunResult import = ships_[1]->cli({"import", dir_.file("records.jsonl")});
+  EXPECT_EQ(import.exit_code, 0) << import.err;
+  // init keeps passwords out of mothership.conf (and out of its messages).
+  RunResult with_password =
+      run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir_.file("pw"), "--ms-id", "10", "--database",
+           "postgresql://tte:s3cret@127.0.0.1/tte"});
+  EXPECT_EQ(with_password.exit_code, 2);
+  EXPECT_NE(with_password.err.find(".pgpass"), std::string::npos) << with_password.err;
+  EXPECT_EQ(with_password.err.find("s3cret"), std::string::npos) << with_password.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("pw")));
   // And init refuses a database that already holds a MotherShip.
   RunResult again = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir_.file("again"), "--ms-id",
                          "10", "--database", database_});
@@ -377,6 +481,16 @@ TEST_F(MotherShipPostgresTest, AnInstanceWithAnotherOtpKeyRefusesToStart) {
                          "10", "--database", other});
   EXPECT_EQ(taken.exit_code, 1);
   EXPECT_NE(taken.err.find("is not empty"), std::string::npos) << taken.err;
+  // In a directory that was there already, only what init wrote is removed.
+  std::filesystem::create_directory(dir_.file("home"));
+  write_text(dir_.file("home") + "/.profile", "# the operator's\n");
+  RunResult in_home = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir_.file("home"), "--ms-id",
+                           "10", "--database", other});
+  EXPECT_EQ(in_home.exit_code, 1);
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.file("home")))
+    left.push_back(entry.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{".profile"});
   EXPECT_EQ(postgres_.query("other", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
             "1\n");
 }

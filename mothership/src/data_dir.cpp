@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "store.hpp"
@@ -55,7 +56,8 @@ DatabaseLocation DataDir::database_location(const std::optional<std::string>& gi
   }
   auto location = DatabaseLocation::parse(text, root_);
   if (!location.ok()) {
-    std::string message = origin + " " + text + ": " + location.error().message;
+    std::string message =
+        origin + " " + redact_database_text(text) + ": " + location.error().message;
     if (given) throw UsageError(message);
     throw StartupError(message);
   }
@@ -91,6 +93,21 @@ std::string DataDir::admin_token() const {
   return read_token_file(path("admin.token"));
 }
 
+std::string psk_key_check(const PskSealer& sealer) {
+  auto sealed = sealer.seal(DevId(0), FactoryPsk{});
+  if (!sealed.ok()) throw StartupError("cannot seal with psk.key");
+  std::string hex(sealed.value().size() * 2, '0');
+  write_hex_lower(ByteView(sealed.value().data(), sealed.value().size()), hex.data());
+  return hex;
+}
+
+bool psk_key_opens(const PskSealer& sealer, std::string_view check) {
+  SealedPsk sealed{};
+  if (!parse_hex_bytes(check, sealed, "psk_key_check").ok()) return false;
+  auto opened = sealer.unseal(DevId(0), ByteView(sealed.data(), sealed.size()));
+  return opened.ok() && opened.value() == FactoryPsk{};
+}
+
 std::string otp_key_check(const OtpHasher& hasher) {
   const OtpDigest digest = hasher.digest(DevId(0), Otp(0));
   std::string hex(32, '0');
@@ -101,12 +118,19 @@ std::string otp_key_check(const OtpHasher& hasher) {
 void check_database_matches(const DataDir& dir, Store& store) {
   auto otp_check = store.meta("otp_key_check");
   auto dtls = store.meta("dtls_fingerprint");
-  if (!otp_check.ok() || !dtls.ok())
+  auto psk_check = store.meta("psk_key_check");
+  if (!otp_check.ok() || !dtls.ok() || !psk_check.ok())
     throw StartupError(store.path() + ": cannot read it: " + store.last_error());
   if (otp_check.value() && *otp_check.value() != otp_key_check(dir.otp_hasher())) {
     throw StartupError(dir.path("otp.key") + " is not the key " + store.path() +
                        " was made with: every instance on one database needs the same otp.key "
                        "(copy it from the data directory `init` made; docs/operations.md)");
+  }
+  if (psk_check.value() && !psk_key_opens(dir.psk_sealer(), *psk_check.value())) {
+    throw StartupError(dir.path("psk.key") + " is not the key " + store.path() +
+                       " was made with: PSK Devices' factory keys are sealed with it, so every "
+                       "instance on one database needs the same psk.key (copy it from the data "
+                       "directory `init` made; docs/operations.md)");
   }
   const std::string fingerprint(dir.dtls_fingerprint().to_string().view());
   if (dtls.value() && *dtls.value() != fingerprint) {
@@ -119,8 +143,17 @@ void check_database_matches(const DataDir& dir, Store& store) {
 InitResult initialise(const InitOptions& o) {
   DataDir dir(o.data_dir);
   auto location = DatabaseLocation::parse(o.database, o.data_dir);
-  if (!location.ok())
-    throw UsageError("--database " + o.database + ": " + location.error().message);
+  if (!location.ok()) {
+    throw UsageError("--database " + redact_database_text(o.database) + ": " +
+                     location.error().message);
+  }
+  // init writes the URI into mothership.conf, and `ps` shows command lines.
+  if (location->has_password()) {
+    throw UsageError(
+        "--database " + location->redacted() +
+        ": leave the password out; libpq reads it from ~/.pgpass (or the file PGPASSFILE "
+        "names) when the URI names no password (docs/operations.md)");
+  }
   const bool on_sqlite = location->kind == DatabaseLocation::Kind::sqlite;
   if ((on_sqlite && file_exists(location->target)) || file_exists(dir.config())) {
     throw StartupError(o.data_dir + " already holds a MotherShip; refusing to overwrite it");
@@ -130,12 +163,24 @@ InitResult initialise(const InitOptions& o) {
   }
   const bool made_here = !file_exists(o.data_dir);
   make_private_directory(o.data_dir);
+  std::set<std::string> there_before;
+  for (const auto& entry : std::filesystem::directory_iterator(o.data_dir))
+    there_before.insert(entry.path().filename().string());
   try {
     return initialise_in(dir, o, *location);
   } catch (...) {
     // Nothing half made is left behind (a PostgreSQL database that already holds a
-    // MotherShip, say): the keys written here would match no database.
-    if (made_here) std::filesystem::remove_all(o.data_dir);
+    // MotherShip, say): the keys written here would match no database. In a
+    // directory that was there (a package's home), only what init wrote goes.
+    std::error_code ignored;
+    if (made_here) {
+      std::filesystem::remove_all(o.data_dir, ignored);
+    } else {
+      for (const auto& entry : std::filesystem::directory_iterator(o.data_dir, ignored)) {
+        if (!there_before.count(entry.path().filename().string()))
+          std::filesystem::remove_all(entry.path(), ignored);
+      }
+    }
     throw;
   }
 }
@@ -218,11 +263,13 @@ InitResult initialise_in(DataDir& dir, const InitOptions& o, const DatabaseLocat
         "database = " +
         o.database + "\n";
   }
+  // The configuration first: a database made last is never one no directory names.
+  write_file_atomic(dir.config(), config, 0644, false);
   Store::initialize(
       location.to_string(), o.ms_id,
       {{"otp_key_check", otp_key_check(dir.otp_hasher())},
+       {"psk_key_check", psk_key_check(dir.psk_sealer())},
        {"dtls_fingerprint", std::string(result.dtls_fingerprint.to_string().view())}});
-  write_file_atomic(dir.config(), config, 0644, false);
   return result;
 }
 

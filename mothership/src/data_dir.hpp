@@ -77,9 +77,14 @@ struct InitResult {
 // instance started with another key refuses to start instead of refusing every
 // claim: an HMAC of a fixed input, which tells nothing of the key.
 std::string otp_key_check(const OtpHasher& hasher);
+// The same for psk.key (meta psk_key_check): an all-zero PSK sealed for Dev ID
+// 0. Sealing takes a fresh nonce, so the check is that it opens.
+std::string psk_key_check(const PskSealer& sealer);
+bool psk_key_opens(const PskSealer& sealer, std::string_view check);
 
-// Refuses (StartupError) a database made with another otp.key or DTLS key than
-// this data directory's (several instances on one database must share them).
+// Refuses (StartupError) a database made with another otp.key, psk.key or DTLS
+// key than this data directory's (several instances on one database must share
+// them). Every command that writes to the database calls it.
 void check_database_matches(const DataDir& dir, Store& store);
 
 // Creates the data directory. Refuses a directory that already holds a

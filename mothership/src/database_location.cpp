@@ -7,26 +7,64 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db", and
-// "password=secret" in the query -> "password=***".
-std::string redact_uri(std::string uri) {
-  const std::size_t scheme_end = uri.find("://");
-  if (scheme_end != std::string::npos) {
-    const std::size_t authority = scheme_end + 3;
-    const std::size_t authority_end = uri.find_first_of("/?", authority);
-    const std::size_t at =
-        uri.rfind('@', authority_end == std::string::npos ? uri.size() - 1 : authority_end - 1);
-    if (at != std::string::npos && at >= authority) {
-      const std::size_t colon = uri.find(':', authority);
-      if (colon != std::string::npos && colon < at) uri.replace(colon + 1, at - colon - 1, "***");
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A query parameter's name as libpq reads it (percent-decoded).
+std::string decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
     }
   }
-  for (std::size_t at = uri.find("password="); at != std::string::npos;
-       at = uri.find("password=", at + 1)) {
-    if (at != 0 && uri[at - 1] != '?' && uri[at - 1] != '&') continue;
-    const std::size_t value = at + 9;
-    const std::size_t end = uri.find('&', value);
-    uri.replace(value, (end == std::string::npos ? uri.size() : end) - value, "***");
+  return out;
+}
+
+// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db", and
+// the values of password= and sslpassword= in the query (however their names
+// are percent-encoded) -> "***". Like libpq, the user's part ends at an '@'
+// before the first '/'; it is taken to end at the last such '@' (a password
+// with an '@' in it is hidden whole). `found`: whether there was a password.
+std::string redact_uri(std::string uri, bool* found) {
+  *found = false;
+  const std::size_t scheme_end = uri.find("://");
+  std::size_t query = uri.find('?');
+  if (scheme_end != std::string::npos) {
+    const std::size_t authority = scheme_end + 3;
+    const std::size_t path = uri.find('/', authority);
+    const std::size_t at = uri.rfind('@', path == std::string::npos ? std::string::npos : path - 1);
+    if (at != std::string::npos && at >= authority) {
+      const std::size_t colon = uri.find(':', authority);
+      if (colon != std::string::npos && colon < at) {
+        uri.replace(colon + 1, at - colon - 1, "***");
+        *found = true;
+      }
+      query = uri.find('?', uri.find('@', colon == std::string::npos ? authority : colon));
+    }
+  }
+  if (query == std::string::npos) return uri;
+  for (std::size_t begin = query + 1; begin <= uri.size();) {
+    std::size_t end = uri.find('&', begin);
+    if (end == std::string::npos) end = uri.size();
+    const std::size_t equals = uri.find('=', begin);
+    if (equals != std::string::npos && equals < end) {
+      const std::string name = decoded(std::string_view(uri).substr(begin, equals - begin));
+      if (name == "password" || name == "sslpassword") {
+        uri.replace(equals + 1, end - equals - 1, "***");
+        end = equals + 4;
+        *found = true;
+      }
+    }
+    begin = end + 1;
   }
   return uri;
 }
@@ -62,7 +100,19 @@ std::string DatabaseLocation::to_string() const {
 }
 
 std::string DatabaseLocation::redacted() const {
-  return kind == Kind::sqlite ? to_string() : redact_uri(target);
+  bool found = false;
+  return kind == Kind::sqlite ? to_string() : redact_uri(target, &found);
+}
+
+bool DatabaseLocation::has_password() const {
+  bool found = false;
+  if (kind == Kind::postgresql) (void)redact_uri(target, &found);
+  return found;
+}
+
+std::string redact_database_text(std::string_view text) {
+  bool found = false;
+  return redact_uri(std::string(text), &found);
 }
 
 }  // namespace tte::mothership

@@ -29,7 +29,12 @@ struct DatabaseLocation {
   std::string to_string() const;
   // The same with any password replaced by "***" (for logs and messages).
   std::string redacted() const;
+  // Whether the URI holds a password (in the user part, password= or sslpassword=).
+  bool has_password() const;
 };
+
+// Any text given as a database (even one parse refuses), passwords hidden.
+std::string redact_database_text(std::string_view text);
 
 // The default: sqlite:mothership.db in the data directory.
 inline constexpr const char* kDefaultDatabase = "sqlite:mothership.db";

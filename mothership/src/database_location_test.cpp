@@ -50,6 +50,28 @@ TEST(DatabaseLocation, NeverShowsAPassword) {
             "postgresql://db/tte?host=/run/postgresql");
   EXPECT_EQ(redacted("postgresql://tte:@db/tte?password="),
             "postgresql://tte:***@db/tte?password=***");
+  // As libpq reads them: the user part ends at an '@' before the first '/', and
+  // parameter names are percent-decoded.
+  EXPECT_EQ(redacted("postgresql://u:pa?ss@db/tte"), "postgresql://u:***@db/tte");
+  EXPECT_EQ(redacted("postgresql://u:pa?ss@db/tte?password=x"),
+            "postgresql://u:***@db/tte?password=***");
+  EXPECT_EQ(redacted("postgresql://db/tte?pass%77ord=s3cret"),
+            "postgresql://db/tte?pass%77ord=***");
+  EXPECT_EQ(redacted("postgresql://db/tte?sslmode=require&sslpassword=s3cret&user=u"),
+            "postgresql://db/tte?sslmode=require&sslpassword=***&user=u");
+  EXPECT_EQ(redacted("postgresql://db/tte?passwordx=1&xpassword=2"),
+            "postgresql://db/tte?passwordx=1&xpassword=2");
+  EXPECT_EQ(redact_database_text("mysql://u:s3cret@db/x"), "mysql://u:***@db/x");
+}
+
+TEST(DatabaseLocation, KnowsWhetherAUriHoldsAPassword) {
+  auto has = [](const char* uri) { return DatabaseLocation::parse(uri)->has_password(); };
+  EXPECT_TRUE(has("postgresql://u:s@db/tte"));
+  EXPECT_TRUE(has("postgresql://db/tte?password=s"));
+  EXPECT_TRUE(has("postgresql://db/tte?sslpassword=s"));
+  EXPECT_TRUE(has("postgresql://db/tte?%70assword=s"));
+  EXPECT_FALSE(has("postgresql://u@db/tte?host=/run/postgresql"));
+  EXPECT_FALSE(has("sqlite:pass:word@x"));
 }
 
 }  // namespace

@@ -144,6 +144,7 @@ MotherShipServerOptions server_options(const CommandLine& cli, const DataDir& di
   o.guess_policy.burst = static_cast<int>(cli.require_int("otp-checks", 1, 1'000'000));
   o.guess_policy.interval = cli.require_int("otp-check-interval", 1, kYear);
   o.client_failure_limit = static_cast<int>(cli.require_int("client-failure-limit", 0, 1'000'000));
+  set_database_deadline(std::chrono::seconds(cli.require_int("database-timeout", 1, 3600)));
   http::apply_budget_options(cli, o.listener_budget);
   o.half_open = http::half_open_limits(cli);
   return o;
@@ -183,6 +184,10 @@ int run_serve(const std::vector<std::string>& args) {
               "90")
       .option("client-failure-limit", "N",
               "failed credential checks per client address per minute (0: no limit)", "30")
+      .option("database-timeout", "SECONDS",
+              "PostgreSQL: the longest a statement may take; a database that says nothing for 2 s "
+              "more is given up and the request answered 503",
+              "10")
       .option("log-format", "text|json", "log line format", "text");
   http::add_budget_options(cli);
   cli.config_file().epilog(kExitCodes);
@@ -227,6 +232,7 @@ int run_import(const std::vector<std::string>& args) {
 
   const auto started = std::chrono::steady_clock::now();
   Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_write);
+  check_database_matches(dir, store);  // records sealed or hashed with other keys: unclaimable
   store.tune_for_bulk_load();
   ImportOptions options;
   options.source = file;
@@ -289,6 +295,10 @@ int run_device(const std::vector<std::string>& args) {
     if (!found.ok()) throw StartupError("cannot read the database: " + store.last_error());
     device = found.value();
   } else {
+    {
+      Store probe(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
+      check_database_matches(dir, probe);
+    }
     Logger logger("tte-mothership", LogFormat::text);
     Writer writer(dir.database_location(cli.get("database")).to_string(), dir.otp_hasher(),
                   wall_clock, logger);

@@ -252,6 +252,7 @@ int run_manufacture(const std::vector<std::string>& args) {
     if (dir) {
       Store store(dir->database_location(cli.get("database")).to_string(),
                   Store::Access::read_write);
+      check_database_matches(*dir, store);
       store.tune_for_bulk_load();
       if (!store.begin_bulk().ok())
         throw StartupError("cannot lock the database: " + store.last_error());

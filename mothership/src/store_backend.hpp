@@ -6,6 +6,7 @@
 #ifndef TTE_MOTHERSHIP_STORE_BACKEND_HPP
 #define TTE_MOTHERSHIP_STORE_BACKEND_HPP
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -138,6 +139,11 @@ class StoreBackend {
 // MotherShip's (or is one of a schema version this program does not know).
 std::unique_ptr<StoreBackend> open_sqlite_backend(const std::string& path, StoreAccess access);
 std::unique_ptr<StoreBackend> open_postgres_backend(const std::string& uri, StoreAccess access);
+
+// How long a PostgreSQL statement may take, for every connection of the process
+// (default 10 s; `serve --database-timeout`): the server cancels it then, and
+// the client gives up 2 s later if the server has said nothing at all.
+void set_database_deadline(std::chrono::milliseconds deadline);
 
 // Create the schema (version kSchemaVersion) and the meta rows. Throws
 // StartupError, also when the database already holds a MotherShip.

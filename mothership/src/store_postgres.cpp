@@ -9,11 +9,22 @@
 // - A connection that broke is opened again by the next call, at most once a
 //   second (sooner once another connection got through); until then calls
 //   fail (io), and the MotherShip answers 503.
+// - No call waits for the server longer than the deadline
+//   (set_database_deadline): the server cancels a statement after it
+//   (statement_timeout), and the client gives up 2 s later if the server says
+//   nothing at all (a hung host, a dead network), closing the connection. The
+//   first call that gives up so marks the database stalled for the whole
+//   process: for the next second every call fails at once, then one call at a
+//   time tries again, so a hung database ties up one thread, not all of them.
 #include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <unordered_map>
 
@@ -22,6 +33,11 @@
 
 namespace tte::mothership {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::atomic<std::int64_t> deadline_ms{10'000};
+constexpr std::int64_t kClientGraceMs = 2'000;
 
 constexpr long long kAuditChainLock = 0x7474652d61756474;  // "tte-audt"
 const std::string kLockAuditChain =
@@ -217,11 +233,25 @@ Result<AuditRow> audit_row(const Row& r) {
   return row;
 }
 
-// "postgresql://..." with our defaults (the URI's own settings win).
+// "postgresql://..." with our defaults (the URI's own settings win): the
+// deadline for connecting, and TCP keepalives and a TCP user timeout so that a
+// peer that vanished is noticed in about 25 s even on an idle connection.
 PGconn* connect(const std::string& uri) {
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"5", "tte-mothership", uri.c_str(), nullptr};
-  return PQconnectdbParams(keywords, values, 1);
+  const std::string timeout = std::to_string(std::max<std::int64_t>(2, deadline_ms.load() / 1000));
+  const char* keywords[] = {"connect_timeout",
+                            "application_name",
+                            "keepalives",
+                            "keepalives_idle",
+                            "keepalives_interval",
+                            "keepalives_count",
+                            "tcp_user_timeout",
+                            "dbname",
+                            nullptr};
+  const char* values[] = {timeout.c_str(), "tte-mothership", "1",    "10", "5", "3",
+                          "25000",         uri.c_str(),      nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, 1);
+  if (PQstatus(conn) == CONNECTION_OK) PQsetnonblocking(conn, 1);
+  return conn;
 }
 
 void append_u16(std::string& out, std::uint16_t v) {
@@ -271,16 +301,17 @@ std::string duplicate_named_by(const char* detail) {
 
 class PostgresBackend final : public StoreBackend {
  public:
-  PostgresBackend(std::string uri, StoreAccess access)
-      : uri_(std::move(uri)), access_(access), conn_(connect(uri_)) {
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string why = PQerrorMessage(conn_);
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw StartupError("cannot connect to " + redacted() + ": " + trimmed(why));
+  PostgresBackend(std::string uri, StoreAccess access) : uri_(std::move(uri)), access_(access) {
+    {
+      // While the database is stalled (the comment at the top), a new
+      // connection is one more call: refused, or the one that tries it again.
+      Admission admission(*this);
+      if (!admission.admitted()) throw StartupError(redacted() + ": " + last_error_);
+      if (!open_connection())
+        throw StartupError("cannot connect to " + redacted() + ": " + last_error_);
+      if (!set_up_session()) throw StartupError(redacted() + ": " + last_error_);
     }
-    if (!set_up_session()) throw StartupError(redacted() + ": " + last_error_);
-    last_reconnect_.store(std::chrono::steady_clock::now().time_since_epoch().count());
+    last_reconnect_.store(Clock::now().time_since_epoch().count());
     auto version = meta("schema_version");
     if (!version.ok() || !version.value()) {
       throw StartupError(redacted() +
@@ -503,15 +534,19 @@ class PostgresBackend final : public StoreBackend {
   // about 1 MiB; `tuple` appends tuple i.
   template <typename Tuple>
   Status copy_in(const char* sql, std::size_t count, Tuple tuple, std::string* duplicate_of) {
-    if (!usable()) return unreachable();
-    ResultPtr started(PQexec(conn_, sql), &PQclear);
+    Admission admission(*this);
+    if (!admission.admitted() || !usable()) return unreachable();
+    ResultPtr started = run(PQsendQuery(conn_, sql) == 1);
     if (PQresultStatus(started.get()) != PGRES_COPY_IN) return failed(started.get());
     std::string buffer("PGCOPY\n\377\r\n\0", 11);
     append_u32(buffer, 0);  // flags
     append_u32(buffer, 0);  // header extension
+    // Each piece has the deadline: a COPY may be long, but never stuck.
     auto send = [&]() -> bool {
       if (buffer.empty()) return true;
-      const bool sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
+      const bool sent = put(deadline(), [&] {
+        return PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size()));
+      });
       buffer.clear();
       return sent;
     };
@@ -524,17 +559,22 @@ class PostgresBackend final : public StoreBackend {
       append_u16(buffer, 0xffff);  // trailer
       sending = send();
     }
-    if (PQputCopyEnd(conn_, sending ? nullptr : "the client stopped") != 1) {
-      last_error_ = trimmed(PQerrorMessage(conn_));
-      return make_error(Errc::io, "the database failed", "database");
+    if (timed_out_ || !conn_) return failed(nullptr);
+    const Clock::time_point end_deadline = deadline();
+    if (!put(end_deadline,
+             [&] { return PQputCopyEnd(conn_, sending ? nullptr : "the client stopped"); }) ||
+        !flush(end_deadline)) {
+      return failed(nullptr);
     }
     Status status = ok_status();
-    while (PGresult* raw = PQgetResult(conn_)) {
-      ResultPtr r(raw, &PQclear);
-      if (PQresultStatus(raw) != PGRES_COMMAND_OK && status.ok()) {
-        status = failed(raw);
+    for (;;) {
+      ResultPtr r(nullptr, &PQclear);
+      if (!next_result(end_deadline, r)) return failed(nullptr);
+      if (!r) break;
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && status.ok()) {
+        status = failed(r.get());
         if (status.error().code == Errc::duplicate && duplicate_of)
-          *duplicate_of = duplicate_named_by(PQresultErrorField(raw, PG_DIAG_MESSAGE_DETAIL));
+          *duplicate_of = duplicate_named_by(PQresultErrorField(r.get(), PG_DIAG_MESSAGE_DETAIL));
       }
     }
     return status;
@@ -576,7 +616,11 @@ class PostgresBackend final : public StoreBackend {
         },
         nullptr);
   }
-  void tune_for_bulk_load() override {}
+  // An import reads its input inside its transaction: however slowly the input
+  // comes, the server must not end the session as idle.
+  void tune_for_bulk_load() override {
+    (void)simple("SET idle_in_transaction_session_timeout = 0");
+  }
 
  private:
   std::string redacted() const {
@@ -584,48 +628,199 @@ class PostgresBackend final : public StoreBackend {
     return location.ok() ? location->redacted() : "the PostgreSQL database";
   }
 
+  // Every session: durable commits, READ COMMITTED (whatever the server's
+  // default: the audit head must be read fresh), the deadline, and (from
+  // PostgreSQL 14 on) a backend that notices a client gone while it waits.
+  // A session not so set up is not used: it is closed and opened again later.
   bool set_up_session() {
+    const std::int64_t timeout = deadline_ms.load();
     std::string setup =
         "SET synchronous_commit = on; SET client_min_messages = warning; "
-        "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '60s'";
+        "SET default_transaction_isolation = 'read committed'; SET statement_timeout = " +
+        std::to_string(timeout) + "; SET idle_in_transaction_session_timeout = '60s'";
+    if (PQserverVersion(conn_) >= 140000) setup += "; SET client_connection_check_interval = 1000";
     if (access_ == StoreAccess::read_only) setup += "; SET default_transaction_read_only = on";
-    ResultPtr r(PQexec(conn_, setup.c_str()), &PQclear);
+    ResultPtr r = run(PQsendQuery(conn_, setup.c_str()) == 1);
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-      last_error_ = trimmed(PQresultErrorMessage(r.get()));
+      (void)failed(r.get());
+      close();
       return false;
     }
     return true;
   }
 
+  // A new session in conn_. A server that let the attempt run out of time (it
+  // takes the connection, then says nothing) marks the database stalled.
+  bool open_connection() {
+    const Clock::time_point started = Clock::now();
+    conn_ = connect(uri_);
+    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    last_error_ = trimmed(PQerrorMessage(conn_));
+    close();
+    // libpq's connect_timeout is 2 s at least; a refusal comes at once.
+    if (Clock::now() - started >= std::chrono::milliseconds(1900)) {
+      timed_out_ = true;
+      stalled_at_.store(Clock::now().time_since_epoch().count());
+    }
+    return false;
+  }
+
+  void close() {
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+    prepared_.clear();  // a new session has none
+  }
+
+  // The deadline of a call starting now: the server's statement_timeout, and
+  // the grace for its answer to come.
+  static Clock::time_point deadline() {
+    return Clock::now() + std::chrono::milliseconds(deadline_ms.load() + kClientGraceMs);
+  }
+
+  // The server said nothing before the deadline: this connection is given up
+  // (closing it tells the server to end its transaction), and the whole
+  // process treats the database as stalled for a second.
+  void give_up() {
+    timed_out_ = true;
+    last_error_ = "the database did not answer within " +
+                  std::to_string((deadline_ms.load() + kClientGraceMs) / 1000) + " s";
+    close();
+    stalled_at_.store(Clock::now().time_since_epoch().count());
+  }
+
+  // Waits until the connection's socket can be read (or written, too), until
+  // `by`. False: the deadline passed (give_up() was called) or the socket broke.
+  bool wait_for_socket(Clock::time_point by, bool writing) {
+    const int fd = PQsocket(conn_);
+    if (fd < 0) return false;
+    for (;;) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(by - Clock::now()).count();
+      if (left <= 0) {
+        give_up();
+        return false;
+      }
+      pollfd p{fd, static_cast<short>(POLLIN | (writing ? POLLOUT : 0)), 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left, INT32_MAX)));
+      if (ready > 0) return true;
+      if (ready < 0 && errno != EINTR) return false;
+    }
+  }
+
+  // Sends what libpq holds, until `by`.
+  bool flush(Clock::time_point by) {
+    for (;;) {
+      const int left = PQflush(conn_);
+      if (left == 0) return true;
+      if (left < 0 || !wait_for_socket(by, true) || PQconsumeInput(conn_) == 0) return false;
+    }
+  }
+
+  // Hands libpq data with `offer` (PQputCopyData, PQputCopyEnd: 1 taken, 0
+  // full, -1 broken), waiting for room until `by`.
+  template <typename Offer>
+  bool put(Clock::time_point by, Offer offer) {
+    for (;;) {
+      if (!conn_) return false;
+      const int taken = offer();
+      if (taken == 1) return true;
+      if (taken < 0 || !wait_for_socket(by, true) || PQflush(conn_) < 0) return false;
+    }
+  }
+
+  // The statement's next result into `out` (null: it has no more). False: no
+  // answer by `by`, or the connection broke.
+  bool next_result(Clock::time_point by, ResultPtr& out) {
+    while (PQisBusy(conn_)) {
+      if (!wait_for_socket(by, false) || PQconsumeInput(conn_) == 0) return false;
+    }
+    out.reset(PQgetResult(conn_));
+    return true;
+  }
+
+  // The results of what was just sent (sent: the PQsend... call succeeded),
+  // as PQexec gives them: the last one, or the first error; a COPY's start as
+  // soon as it comes. Null: no answer (failed(nullptr) says why).
+  ResultPtr run(bool sent) {
+    ResultPtr last(nullptr, &PQclear);
+    if (!sent) return last;
+    const Clock::time_point by = deadline();
+    if (!flush(by)) return last;
+    for (;;) {
+      ResultPtr r(nullptr, &PQclear);
+      if (!next_result(by, r)) return ResultPtr(nullptr, &PQclear);
+      if (!r) break;
+      const ExecStatusType status = PQresultStatus(r.get());
+      if (status == PGRES_COPY_IN) return r;
+      if (!last || PQresultStatus(last.get()) != PGRES_FATAL_ERROR) last = std::move(r);
+      if (PQstatus(conn_) == CONNECTION_BAD) break;
+    }
+    return last;
+  }
+
+  // Whether a call may use the database now. While it is stalled (a call of
+  // this process got no answer in time), calls fail at once for a second; then
+  // one call at a time, the probe, tries it again.
+  class Admission {
+   public:
+    explicit Admission(PostgresBackend& backend) : backend_(backend) {
+      backend_.timed_out_ = false;
+      const std::int64_t stalled = stalled_at_.load();
+      if (stalled == 0) return;
+      const std::int64_t now = Clock::now().time_since_epoch().count();
+      const std::int64_t second = Clock::duration(std::chrono::seconds(1)).count();
+      bool free = false;
+      if (now - stalled >= second && probing_.compare_exchange_strong(free, true)) {
+        probe_ = true;
+        return;
+      }
+      admitted_ = false;
+      backend_.last_error_ = "the database stopped answering; trying again once a second";
+      // A transaction in progress is lost: ending the session ends it on the
+      // server too, and no later statement runs in it by mistake.
+      if (backend_.in_transaction_) backend_.close();
+    }
+    ~Admission() {
+      if (!probe_) return;
+      if (!backend_.timed_out_) stalled_at_.store(0);
+      probing_.store(false);
+    }
+    Admission(const Admission&) = delete;
+    Admission& operator=(const Admission&) = delete;
+    bool admitted() const { return admitted_; }
+
+   private:
+    PostgresBackend& backend_;
+    bool admitted_ = true;
+    bool probe_ = false;
+  };
+
   // The connection works, or was opened again (not inside a transaction: that
   // one is lost, and the caller's next statement fails).
   bool usable() {
-    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK) return true;
     if (in_transaction_) return false;
     // At most one try a second per connection while the server is away, unless
     // another connection of this process got through since (it is back).
-    const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
-    const std::int64_t second =
-        std::chrono::steady_clock::duration(std::chrono::seconds(1)).count();
+    const std::int64_t now = Clock::now().time_since_epoch().count();
+    const std::int64_t second = Clock::duration(std::chrono::seconds(1)).count();
     if (last_reset_ != 0 && now - last_reset_ < second && last_reconnect_.load() <= last_reset_)
       return false;
     last_reset_ = now;
-    PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      last_error_ = trimmed(PQerrorMessage(conn_));
-      return false;
-    }
-    last_reconnect_.store(std::chrono::steady_clock::now().time_since_epoch().count());
-    prepared_.clear();  // a new session has none
-    return set_up_session();
+    close();
+    if (!open_connection() || !set_up_session()) return false;
+    last_reconnect_.store(Clock::now().time_since_epoch().count());
+    return true;
   }
   Error unreachable() {
     if (last_error_.empty()) last_error_ = "the database is unreachable";
     return make_error(Errc::io, "the database is unreachable", "database");
   }
   Error failed(const PGresult* r) {
-    last_error_ = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
-    if (last_error_.empty()) last_error_ = trimmed(PQerrorMessage(conn_));
+    if (!timed_out_) {
+      last_error_ = r ? trimmed(PQresultErrorMessage(r)) : std::string();
+      if (last_error_.empty() && conn_) last_error_ = trimmed(PQerrorMessage(conn_));
+      if (last_error_.empty()) last_error_ = "the database connection was lost";
+    }
     if (in_transaction_) rolled_back_ = true;
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     if (state && std::strcmp(state, "23505") == 0)
@@ -639,7 +834,8 @@ class PostgresBackend final : public StoreBackend {
   bool reopen_after(const PGresult* r, bool was_in_transaction) {
     const ExecStatusType status = PQresultStatus(r);
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return false;
-    if (was_in_transaction || PQstatus(conn_) != CONNECTION_BAD) return false;
+    if (timed_out_ || was_in_transaction || !conn_ || PQstatus(conn_) != CONNECTION_BAD)
+      return false;
     last_reset_ = 0;
     const bool beginning = in_transaction_;  // the BEGIN that failed
     in_transaction_ = false;
@@ -649,20 +845,21 @@ class PostgresBackend final : public StoreBackend {
   }
 
   Result<ResultPtr> query(const std::string& sql, Params& p) {
-    if (!usable()) return unreachable();
+    Admission admission(*this);
+    if (!admission.admitted() || !usable()) return unreachable();
     const bool was_in_transaction = in_transaction_;
     // Each statement is prepared once per connection (parsed and planned once).
     auto send = [&] {
       auto it = prepared_.find(sql);
       if (it == prepared_.end()) {
         const std::string name = "s" + std::to_string(prepared_.size());
-        ResultPtr made(PQprepare(conn_, name.c_str(), sql.c_str(), p.count(), p.types()), &PQclear);
+        ResultPtr made =
+            run(PQsendPrepare(conn_, name.c_str(), sql.c_str(), p.count(), p.types()) == 1);
         if (PQresultStatus(made.get()) != PGRES_COMMAND_OK) return made;
         it = prepared_.emplace(sql, name).first;
       }
-      return ResultPtr(PQexecPrepared(conn_, it->second.c_str(), p.count(), p.values(), p.lengths(),
-                                      p.formats(), 1),
-                       &PQclear);
+      return run(PQsendQueryPrepared(conn_, it->second.c_str(), p.count(), p.values(), p.lengths(),
+                                     p.formats(), 1) == 1);
     };
     ResultPtr r = send();
     if (reopen_after(r.get(), was_in_transaction)) r = send();
@@ -686,19 +883,20 @@ class PostgresBackend final : public StoreBackend {
   }
   // SQL without parameters (several statements allowed). begins: it opens a transaction.
   Status simple(const std::string& sql, bool begins = false) {
-    if (!usable()) return unreachable();
+    Admission admission(*this);
+    if (!admission.admitted() || !usable()) return unreachable();
     const bool was_in_transaction = in_transaction_;
     if (begins) {
       in_transaction_ = true;
       rolled_back_ = false;
     }
-    ResultPtr r(PQexec(conn_, sql.c_str()), &PQclear);
-    if (reopen_after(r.get(), was_in_transaction)) r.reset(PQexec(conn_, sql.c_str()));
+    ResultPtr r = run(PQsendQuery(conn_, sql.c_str()) == 1);
+    if (reopen_after(r.get(), was_in_transaction)) r = run(PQsendQuery(conn_, sql.c_str()) == 1);
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       Error error = failed(r.get());
       if (begins) {
-        PQclear(PQexec(conn_, "ROLLBACK"));
+        if (conn_) (void)run(PQsendQuery(conn_, "ROLLBACK") == 1);
         in_transaction_ = false;
         rolled_back_ = false;
       }
@@ -711,18 +909,27 @@ class PostgresBackend final : public StoreBackend {
 
   std::string uri_;
   StoreAccess access_;
-  PGconn* conn_;
+  PGconn* conn_ = nullptr;
   int schema_version_ = 0;
   std::string last_error_;
   bool in_transaction_ = false;
   bool rolled_back_ = false;  // a statement failed inside the open transaction
+  bool timed_out_ = false;    // the current call gave up waiting (give_up)
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> its prepared statement
   std::int64_t last_reset_ = 0;  // steady_clock ticks of the last try to reconnect
   // When any connection of this process last reconnected.
   static inline std::atomic<std::int64_t> last_reconnect_{0};
+  // When a call of this process last got no answer in time (0: none since a
+  // call got one), and whether a call is trying the database again.
+  static inline std::atomic<std::int64_t> stalled_at_{0};
+  static inline std::atomic<bool> probing_{false};
 };
 
 }  // namespace
+
+void set_database_deadline(std::chrono::milliseconds deadline) {
+  deadline_ms.store(std::max<std::int64_t>(1, deadline.count()));
+}
 
 std::unique_ptr<StoreBackend> open_postgres_backend(const std::string& uri, StoreAccess access) {
   return std::make_unique<PostgresBackend>(uri, access);

@@ -13,6 +13,7 @@ PostgresServer::PostgresServer(const TempDir& dir) : state_(dir.file("postgres")
 
 PostgresServer::~PostgresServer() {
   try {
+    if (frozen_) thaw();
     script("stop");
   } catch (const std::exception&) {
   }
@@ -46,6 +47,16 @@ void PostgresServer::pause() {
 
 void PostgresServer::resume() {
   script("resume");
+}
+
+void PostgresServer::freeze() {
+  script("freeze");
+  frozen_ = true;
+}
+
+void PostgresServer::thaw() {
+  script("thaw");
+  frozen_ = false;
 }
 
 }  // namespace tte::test

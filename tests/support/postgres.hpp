@@ -26,12 +26,15 @@ class PostgresServer {
 
   void pause();   // pg_ctl stop -m fast: every connection is closed
   void resume();  // pg_ctl start, on the same data
+  void freeze();  // SIGSTOP the server and its backends: a hung host, no error, no answer
+  void thaw();    // SIGCONT them
 
  private:
   void script(const std::string& command) const;
 
   std::string state_;
   std::string socket_dir_;
+  bool frozen_ = false;
 };
 
 }  // namespace tte::test

@@ -8,9 +8,11 @@
 #   tests/support/postgres.sh stop STATE     stop it and remove its directory
 #   tests/support/postgres.sh pause STATE    stop the server, keep its data
 #   tests/support/postgres.sh resume STATE   start it again
+#   tests/support/postgres.sh freeze STATE   SIGSTOP the server and its backends (a hung host)
+#   tests/support/postgres.sh thaw STATE     SIGCONT them
 set -euo pipefail
 
-command=${1:?start, stop, pause or resume}
+command=${1:?start, stop, pause, resume, freeze or thaw}
 state=${2:?a state directory}
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -30,6 +32,12 @@ server() {  # pg_ctl start|stop
     stop)
       as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 -s stop ;;
   esac
+}
+
+cluster_pids() {  # the postmaster and its children
+  local dir pid; dir=$(cat "$state/dir")
+  pid=$(head -n 1 "$dir/data/postmaster.pid")
+  echo "$pid" $(pgrep -P "$pid")
 }
 
 case $command in
@@ -52,5 +60,7 @@ case $command in
     ;;
   pause) server stop ;;
   resume) server start ;;
-  *) echo "postgres.sh: start, stop, pause or resume" >&2; exit 2 ;;
+  freeze) kill -STOP $(cluster_pids) ;;
+  thaw) kill -CONT $(cluster_pids) ;;
+  *) echo "postgres.sh: start, stop, pause, resume, freeze or thaw" >&2; exit 2 ;;
 esac
