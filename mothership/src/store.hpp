@@ -106,7 +106,7 @@ class Store {
   Result<bool> map_device(DevId dev_id, const ControllerBinding& controller,
                           const std::string& description, std::int64_t now);
   // Moves a mapped device to registered (recording the first time only).
-  Status mark_registered(DevId dev_id, std::int64_t now) {
+  Result<bool> mark_registered(DevId dev_id, std::int64_t now) {
     return db_->mark_registered(dev_id.value(), now);
   }
   // Sets or clears revocation; false if the device does not exist.

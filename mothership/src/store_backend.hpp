@@ -120,7 +120,8 @@ class StoreBackend {
   // One statement: maps the device only if it is unmapped and not revoked
   // (so of racing claims exactly one changes the row). False: it was not.
   virtual Result<bool> map_device(std::int64_t devid, const MappingRow& mapping) = 0;
-  virtual Status mark_registered(std::int64_t devid, std::int64_t now) = 0;
+  // Whether it changed the row (false: not mapped, or registered already).
+  virtual Result<bool> mark_registered(std::int64_t devid, std::int64_t now) = 0;
   virtual Result<bool> set_revoked(std::int64_t devid, std::optional<std::int64_t> revoked_at) = 0;
   // Errors: duplicate (the Dev ID or the URN is taken; `duplicate_of` then names
   // it when the database says which), io.

@@ -485,10 +485,10 @@ class PostgresBackend final : public StoreBackend {
         "WHERE devid = $7 AND state = 0 AND revoked_at IS NULL",
         p);
   }
-  Status mark_registered(std::int64_t devid, std::int64_t now) override {
+  Result<bool> mark_registered(std::int64_t devid, std::int64_t now) override {
     Params p;
     p.add(now).add(devid);
-    return command(
+    return changed_one(
         "UPDATE devices SET state = 2, registered_at = $1 WHERE devid = $2 AND state = 1", p);
   }
   Result<bool> set_revoked(std::int64_t devid, std::optional<std::int64_t> revoked_at) override {

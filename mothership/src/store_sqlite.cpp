@@ -348,10 +348,11 @@ class SqliteBackend final : public StoreBackend {
     TTE_TRY(map_device_.run());
     return db_.changes() == 1;
   }
-  Status mark_registered(std::int64_t devid, std::int64_t now) override {
+  Result<bool> mark_registered(std::int64_t devid, std::int64_t now) override {
     sqlite::ResetOnExit reset(mark_registered_);
     mark_registered_.bind(1, now).bind(2, devid);
-    return mark_registered_.run();
+    TTE_TRY(mark_registered_.run());
+    return db_.changes() == 1;
   }
   Result<bool> set_revoked(std::int64_t devid, std::optional<std::int64_t> revoked_at) override {
     sqlite::ResetOnExit reset(set_revoked_);

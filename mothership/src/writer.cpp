@@ -1,5 +1,8 @@
 #include "writer.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "tte/hex.hpp"
 
 namespace tte::mothership {
@@ -114,6 +117,29 @@ void Writer::run() {
   }
 }
 
+namespace {
+
+// The first Dev ID a job changes (jobs that name none last).
+std::uint64_t first_dev_id(const Job& job) {
+  return std::visit(
+      Overloaded{
+          [](const ClaimJob& j) -> std::uint64_t { return j.dev_id.value(); },
+          [](const FailureJob& j) -> std::uint64_t { return j.dev_id.value(); },
+          [](const RegisteredJob& j) -> std::uint64_t { return j.dev_id.value(); },
+          [](const RevocationJob& j) -> std::uint64_t { return j.dev_id.value(); },
+          [](const BoxClaimJob& j) -> std::uint64_t { return j.first.value(); },
+          [](const BoxFailureJob& j) -> std::uint64_t {
+            return j.throttles.empty() ? UINT64_MAX : j.throttles.front().first.value();
+          },
+          [](const ImportJob& j) -> std::uint64_t {
+            return j.records.empty() ? UINT64_MAX : j.records.front().dev_id.value();
+          },
+      },
+      job);
+}
+
+}  // namespace
+
 void Writer::process_batch(std::deque<Job>& batch) {
   std::vector<std::function<void(bool)>> callbacks;
   callbacks.reserve(batch.size());
@@ -124,9 +150,15 @@ void Writer::process_batch(std::deque<Job>& batch) {
   if (store_.begin_bulk().ok()) {
     std::vector<AuditEntry> audit;
     std::int64_t now = clock_();
+    // In Dev ID order: batches of two instances that touch the same devices
+    // lock their rows in one order, so they wait for each other, never deadlock.
+    std::stable_sort(batch.begin(), batch.end(),
+                     [](const Job& a, const Job& b) { return first_dev_id(a) < first_dev_id(b); });
     for (Job& job : batch)
       callbacks.push_back(apply(job, audit, now));
-    if (store_.lock_audit_chain().ok()) {
+    if (audit.empty()) {
+      committed = store_.commit().ok();  // nothing to chain: no lock
+    } else if (store_.lock_audit_chain().ok()) {
       auto head = store_.audit_head();
       committed =
           head.ok() && store_.append_audits(audit, head.value()).ok() && store_.commit().ok();
@@ -199,13 +231,17 @@ std::function<void(bool)> Writer::apply(Job& job, std::vector<AuditEntry>& audit
                 auto changed =
                     store_.map_device(claim.dev_id, claim.controller, claim.description, now);
                 if (!changed.ok()) return storage_error("cannot map a device");
-                if (!changed.value()) {
-                  result.outcome =
-                      ClaimOutcome::already_used;  // cannot happen inside one transaction
-                }
                 auto updated = store_.device(claim.dev_id);
                 if (!updated.ok() || !updated.value())
                   return storage_error("cannot re-read a device");
+                // Not changed: another instance claimed or revoked it between the
+                // read and the update (PostgreSQL; within one SQLite transaction
+                // it cannot happen). Decided again on what it holds now.
+                if (!changed.value() && updated.value()->revoked_at) {
+                  result.outcome = ClaimOutcome::revoked;
+                  break;
+                }
+                if (!changed.value()) result.outcome = ClaimOutcome::already_used;
                 result.device = updated.value()->state_object();
                 break;
               }
@@ -246,9 +282,10 @@ std::function<void(bool)> Writer::apply(Job& job, std::vector<AuditEntry>& audit
             auto device = store_.device(registered.dev_id);
             if (!device.ok()) return storage_error("cannot read a device");
             if (!device.value() || device.value()->state != DeviceState::mapped) return nullptr;
-            if (!store_.mark_registered(registered.dev_id, now).ok()) {
-              return storage_error("cannot record a registration");
-            }
+            auto changed = store_.mark_registered(registered.dev_id, now);
+            if (!changed.ok()) return storage_error("cannot record a registration");
+            // Another instance recorded it since the read (the Device asked both).
+            if (!changed.value()) return nullptr;
             AuditEntry entry;
             entry.time = now;
             entry.actor = "device";

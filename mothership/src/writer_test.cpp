@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include "test_support.hpp"
@@ -88,6 +90,46 @@ TEST(Writer, RevokedDevicesAnswerRevokedOnlyToTheRightOtp) {
   writer.submit(
       RevocationJob{DevId(9), true, "test", [&](auto result) { missing.set_value(result); }});
   EXPECT_FALSE(missing.get_future().get().value());
+}
+
+// PostgreSQL, READ COMMITTED: another instance revokes the Device after this
+// writer read it and before its update. The claim is then decided on what the
+// row holds now: revoked (410), not "already used" (409).
+TEST(Writer, AClaimOfADeviceRevokedMeanwhileByAnotherInstanceAnswersRevoked) {
+  TempDatabase db(1);
+  if (!db.on_postgres()) GTEST_SKIP() << "one SQLite writer has no one to race";
+  auto session = [&] {
+    return std::unique_ptr<PGconn, decltype(&PQfinish)>(PQconnectdb(db.path().c_str()), &PQfinish);
+  };
+  auto exec = [](PGconn* conn, const char* sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn, sql), &PQclear);
+    const ExecStatusType status = PQresultStatus(r.get());
+    EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        << sql << ": " << PQresultErrorMessage(r.get());
+    return std::string(PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "");
+  };
+  auto other = session(), watcher = session();
+  ASSERT_EQ(PQstatus(other.get()), CONNECTION_OK);
+  exec(other.get(), "BEGIN");
+  exec(other.get(), "SELECT devid FROM devices WHERE devid = 1 FOR UPDATE");
+  FakeClock clock;
+  Writer writer(db.path(), test_hasher(), clock.clock(), quiet_logger());
+  auto claim = std::async(std::launch::async, [&] { return claim_now(writer, 1, 0x1001); });
+  // The writer has read the row and waits on its lock in the UPDATE.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (exec(watcher.get(),
+              "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+              "query LIKE 'UPDATE devices SET state = 1%'") != "1") {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the writer never waited";
+    std::this_thread::yield();
+  }
+  exec(other.get(), "UPDATE devices SET revoked_at = 5 WHERE devid = 1");
+  exec(other.get(), "COMMIT");
+  EXPECT_EQ(claim.get().outcome, ClaimOutcome::revoked);
+  writer.stop();
+  Store store(db.path(), Store::Access::read_only);
+  EXPECT_EQ(store.device(DevId(1)).value()->state, DeviceState::unmapped);
+  EXPECT_EQ(store.audit_after(0, 10).value().back().first.outcome, "revoked");
 }
 
 TEST(Writer, RacingClaimsHaveExactlyOneWinner) {
