@@ -408,8 +408,8 @@ TEST_F(MotherShipPostgresTest, AHungPostgresCostsARequestAtMostTheDeadlineThenSe
       EXPECT_LT(seconds, at_most) << answer;
       EXPECT_EQ(code, url.find("/nothing-here") != std::string::npos ? "404" : "503") << answer;
     }
-    std::cout << "24 requests while PostgreSQL is frozen: slowest " << slowest
-              << " s, slowest 404 " << slowest_404 << " s\n";
+    std::cout << "24 requests while PostgreSQL is frozen: slowest " << slowest << " s, slowest 404 "
+              << slowest_404 << " s\n";
   };
   postgres_.freeze();
   // The first requests wait for the deadline (the slack: a loaded machine).

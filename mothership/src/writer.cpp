@@ -121,21 +121,21 @@ namespace {
 
 // The first Dev ID a job changes (jobs that name none last).
 std::uint64_t first_dev_id(const Job& job) {
-  return std::visit(
-      Overloaded{
-          [](const ClaimJob& j) -> std::uint64_t { return j.dev_id.value(); },
-          [](const FailureJob& j) -> std::uint64_t { return j.dev_id.value(); },
-          [](const RegisteredJob& j) -> std::uint64_t { return j.dev_id.value(); },
-          [](const RevocationJob& j) -> std::uint64_t { return j.dev_id.value(); },
-          [](const BoxClaimJob& j) -> std::uint64_t { return j.first.value(); },
-          [](const BoxFailureJob& j) -> std::uint64_t {
-            return j.throttles.empty() ? UINT64_MAX : j.throttles.front().first.value();
-          },
-          [](const ImportJob& j) -> std::uint64_t {
-            return j.records.empty() ? UINT64_MAX : j.records.front().dev_id.value();
-          },
-      },
-      job);
+  return std::visit(Overloaded{
+                        [](const ClaimJob& j) -> std::uint64_t { return j.dev_id.value(); },
+                        [](const FailureJob& j) -> std::uint64_t { return j.dev_id.value(); },
+                        [](const RegisteredJob& j) -> std::uint64_t { return j.dev_id.value(); },
+                        [](const RevocationJob& j) -> std::uint64_t { return j.dev_id.value(); },
+                        [](const BoxClaimJob& j) -> std::uint64_t { return j.first.value(); },
+                        [](const BoxFailureJob& j) -> std::uint64_t {
+                          return j.throttles.empty() ? UINT64_MAX
+                                                     : j.throttles.front().first.value();
+                        },
+                        [](const ImportJob& j) -> std::uint64_t {
+                          return j.records.empty() ? UINT64_MAX : j.records.front().dev_id.value();
+                        },
+                    },
+                    job);
 }
 
 }  // namespace
