@@ -30,16 +30,17 @@ std::string decoded(std::string_view text) {
 }
 
 // "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db", and
-// the values of password= and sslpassword= in the query (however their names
-// are percent-encoded) -> "***". Like libpq, the user's part ends at an '@'
-// before the first '/'; it is taken to end at the last such '@' (a password
-// with an '@' in it is hidden whole). `found`: whether there was a password.
+// the values of password= and sslpassword= parameters (however their names are
+// percent-encoded) -> "***". Like libpq, the user's part ends at an '@' before
+// the first '/'; it is taken to end at the last such '@' (a password with an
+// '@' in it is hidden whole). A parameter is taken to start after any '?' or
+// '&', even where libpq would not read one: this hides more, never less.
+// `found`: whether there was a password.
 std::string redact_uri(std::string uri, bool* found) {
   *found = false;
   const std::size_t scheme_end = uri.find("://");
-  std::size_t query = uri.find('?');
+  const std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
   if (scheme_end != std::string::npos) {
-    const std::size_t authority = scheme_end + 3;
     const std::size_t path = uri.find('/', authority);
     const std::size_t at = uri.rfind('@', path == std::string::npos ? std::string::npos : path - 1);
     if (at != std::string::npos && at >= authority) {
@@ -48,23 +49,19 @@ std::string redact_uri(std::string uri, bool* found) {
         uri.replace(colon + 1, at - colon - 1, "***");
         *found = true;
       }
-      query = uri.find('?', uri.find('@', colon == std::string::npos ? authority : colon));
     }
   }
-  if (query == std::string::npos) return uri;
-  for (std::size_t begin = query + 1; begin <= uri.size();) {
-    std::size_t end = uri.find('&', begin);
-    if (end == std::string::npos) end = uri.size();
-    const std::size_t equals = uri.find('=', begin);
-    if (equals != std::string::npos && equals < end) {
-      const std::string name = decoded(std::string_view(uri).substr(begin, equals - begin));
-      if (name == "password" || name == "sslpassword") {
-        uri.replace(equals + 1, end - equals - 1, "***");
-        end = equals + 4;
-        *found = true;
-      }
-    }
-    begin = end + 1;
+  for (std::size_t i = authority; i < uri.size(); ++i) {
+    if (uri[i] != '?' && uri[i] != '&') continue;
+    const std::size_t name = i + 1;
+    const std::size_t equals = uri.find_first_of("?&=", name);
+    if (equals == std::string::npos || uri[equals] != '=') continue;
+    const std::string key = decoded(std::string_view(uri).substr(name, equals - name));
+    if (key != "password" && key != "sslpassword") continue;
+    const std::size_t end = uri.find('&', equals + 1);
+    uri.replace(equals + 1, (end == std::string::npos ? uri.size() : end) - equals - 1, "***");
+    *found = true;
+    i = equals + 3;
   }
   return uri;
 }

@@ -62,6 +62,9 @@ TEST(DatabaseLocation, NeverShowsAPassword) {
   EXPECT_EQ(redacted("postgresql://db/tte?passwordx=1&xpassword=2"),
             "postgresql://db/tte?passwordx=1&xpassword=2");
   EXPECT_EQ(redact_database_text("mysql://u:s3cret@db/x"), "mysql://u:***@db/x");
+  // Where libpq would read no parameter, one is hidden all the same.
+  EXPECT_EQ(redacted("postgres://db&password=s3cret"), "postgres://db&password=***");
+  EXPECT_EQ(redacted("postgresql://?password=s3cret@db/x"), "postgresql://?password=***");
 }
 
 TEST(DatabaseLocation, KnowsWhetherAUriHoldsAPassword) {
