@@ -83,6 +83,18 @@ class MotherShipPostgresTest : public ::testing::Test {
       mapped.insert(line);
     return mapped;
   }
+  // Each instance answers /health with 200 again (by itself: no restart).
+  void expect_every_instance_healthy_again() const {
+    for (const auto& ship : ships_) {
+      EXPECT_TRUE(eventually(
+          [&] {
+            return ship->curl({"-o", "/dev/null", "-w", "%{http_code}", ship->url("/health")})
+                       .out == "200";
+          },
+          30s))
+          << ship->log();
+    }
+  }
   void expect_audit_verifies() const {
     RunResult verify = ships_[0]->cli({"audit", "verify", "--json"});
     ASSERT_EQ(verify.exit_code, 0) << verify.out << verify.err;
@@ -320,15 +332,7 @@ TEST_F(MotherShipPostgresTest, PostgresStoppedUnderLoadGives503sThenServiceResum
   installer.wait(60s);
   ASSERT_EQ(answers.size(), kDevices);
   // No restart: each instance is back once it has reconnected (within a second).
-  for (const auto& ship : ships_) {
-    EXPECT_TRUE(eventually(
-        [&] {
-          return ship->curl({"-o", "/dev/null", "-w", "%{http_code}", ship->url("/health")}).out ==
-                 "200";
-        },
-        30s))
-        << ship->log();
-  }
+  expect_every_instance_healthy_again();
   const std::set<std::string> stored = mapped_in_database();
   std::vector<std::uint32_t> unstored;
   for (const auto& answer : answers) {
@@ -418,15 +422,7 @@ TEST_F(MotherShipPostgresTest, AHungPostgresCostsARequestAtMostTheDeadlineThenSe
   // tries the database while it is stalled.
   check(round(), kGivesUpAfter + 4);
   postgres_.thaw();
-  for (const auto& ship : ships_) {
-    EXPECT_TRUE(eventually(
-        [&] {
-          return ship->curl({"-o", "/dev/null", "-w", "%{http_code}", ship->url("/health")}).out ==
-                 "200";
-        },
-        30s))
-        << ship->log();
-  }
+  expect_every_instance_healthy_again();
   for (const auto& ship : ships_) {
     EXPECT_EQ(ship->curl({"-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
                           ship->url("/.well-known/tte?" + claim_query(next_device++))})

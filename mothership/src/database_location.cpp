@@ -1,5 +1,7 @@
 #include "database_location.hpp"
 
+#include "tte/query.hpp"
+
 namespace tte::mothership {
 namespace {
 
@@ -7,26 +9,11 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// A query parameter's name as libpq reads it (percent-decoded).
-std::string decoded(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
+// Whether a parameter name, percent-decoded as libpq reads it, names a password.
+bool names_a_password(std::string_view name) {
+  char buffer[16];
+  auto decoded = percent_decode(name, Span<char>(buffer, sizeof buffer), QueryStyle::url, "name");
+  return decoded.ok() && (decoded.value() == "password" || decoded.value() == "sslpassword");
 }
 
 // "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db", and
@@ -35,9 +22,9 @@ std::string decoded(std::string_view text) {
 // the first '/'; it is taken to end at the last such '@' (a password with an
 // '@' in it is hidden whole). A parameter is taken to start after any '?' or
 // '&', even where libpq would not read one: this hides more, never less.
-// `found`: whether there was a password.
-std::string redact_uri(std::string uri, bool* found) {
-  *found = false;
+// `found` (if given): whether there was a password.
+std::string redact_uri(std::string uri, bool* found = nullptr) {
+  bool any = false;
   const std::size_t scheme_end = uri.find("://");
   const std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
   if (scheme_end != std::string::npos) {
@@ -47,7 +34,7 @@ std::string redact_uri(std::string uri, bool* found) {
       const std::size_t colon = uri.find(':', authority);
       if (colon != std::string::npos && colon < at) {
         uri.replace(colon + 1, at - colon - 1, "***");
-        *found = true;
+        any = true;
       }
     }
   }
@@ -56,13 +43,13 @@ std::string redact_uri(std::string uri, bool* found) {
     const std::size_t name = i + 1;
     const std::size_t equals = uri.find_first_of("?&=", name);
     if (equals == std::string::npos || uri[equals] != '=') continue;
-    const std::string key = decoded(std::string_view(uri).substr(name, equals - name));
-    if (key != "password" && key != "sslpassword") continue;
+    if (!names_a_password(std::string_view(uri).substr(name, equals - name))) continue;
     const std::size_t end = uri.find('&', equals + 1);
     uri.replace(equals + 1, (end == std::string::npos ? uri.size() : end) - equals - 1, "***");
-    *found = true;
+    any = true;
     i = equals + 3;
   }
+  if (found) *found = any;
   return uri;
 }
 
@@ -97,8 +84,7 @@ std::string DatabaseLocation::to_string() const {
 }
 
 std::string DatabaseLocation::redacted() const {
-  bool found = false;
-  return kind == Kind::sqlite ? to_string() : redact_uri(target, &found);
+  return kind == Kind::sqlite ? to_string() : redact_uri(target);
 }
 
 bool DatabaseLocation::has_password() const {
@@ -108,8 +94,7 @@ bool DatabaseLocation::has_password() const {
 }
 
 std::string redact_database_text(std::string_view text) {
-  bool found = false;
-  return redact_uri(std::string(text), &found);
+  return redact_uri(std::string(text));
 }
 
 }  // namespace tte::mothership

@@ -39,6 +39,12 @@ using Clock = std::chrono::steady_clock;
 std::atomic<std::int64_t> deadline_ms{10'000};
 constexpr std::int64_t kClientGraceMs = 2'000;
 
+// steady_clock ticks, as the process-wide atomics below keep them.
+std::int64_t ticks_now() {
+  return Clock::now().time_since_epoch().count();
+}
+constexpr std::int64_t kSecondTicks = Clock::duration(std::chrono::seconds(1)).count();
+
 constexpr long long kAuditChainLock = 0x7474652d61756474;  // "tte-audt"
 const std::string kLockAuditChain =
     "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditChainLock) + ")";
@@ -311,7 +317,7 @@ class PostgresBackend final : public StoreBackend {
         throw StartupError("cannot connect to " + redacted() + ": " + last_error_);
       if (!set_up_session()) throw StartupError(redacted() + ": " + last_error_);
     }
-    last_reconnect_.store(Clock::now().time_since_epoch().count());
+    last_reconnect_.store(ticks_now());
     auto version = meta("schema_version");
     if (!version.ok() || !version.value()) {
       throw StartupError(redacted() +
@@ -640,7 +646,7 @@ class PostgresBackend final : public StoreBackend {
         std::to_string(timeout) + "; SET idle_in_transaction_session_timeout = '60s'";
     if (PQserverVersion(conn_) >= 140000) setup += "; SET client_connection_check_interval = 1000";
     if (access_ == StoreAccess::read_only) setup += "; SET default_transaction_read_only = on";
-    ResultPtr r = run(PQsendQuery(conn_, setup.c_str()) == 1);
+    ResultPtr r = run_sql(setup);
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
       (void)failed(r.get());
       close();
@@ -658,10 +664,7 @@ class PostgresBackend final : public StoreBackend {
     last_error_ = trimmed(PQerrorMessage(conn_));
     close();
     // libpq's connect_timeout is 2 s at least; a refusal comes at once.
-    if (Clock::now() - started >= std::chrono::milliseconds(1900)) {
-      timed_out_ = true;
-      stalled_at_.store(Clock::now().time_since_epoch().count());
-    }
+    if (Clock::now() - started >= std::chrono::milliseconds(1900)) mark_stalled();
     return false;
   }
 
@@ -681,11 +684,15 @@ class PostgresBackend final : public StoreBackend {
   // (closing it tells the server to end its transaction), and the whole
   // process treats the database as stalled for a second.
   void give_up() {
-    timed_out_ = true;
     last_error_ = "the database did not answer within " +
                   std::to_string((deadline_ms.load() + kClientGraceMs) / 1000) + " s";
     close();
-    stalled_at_.store(Clock::now().time_since_epoch().count());
+    mark_stalled();
+  }
+  // This call got no answer in time, and the process knows it.
+  void mark_stalled() {
+    timed_out_ = true;
+    stalled_at_.store(ticks_now());
   }
 
   // Waits until the connection's socket can be read (or written, too), until
@@ -756,6 +763,8 @@ class PostgresBackend final : public StoreBackend {
     }
     return last;
   }
+  // SQL without parameters, sent and run to its end.
+  ResultPtr run_sql(const std::string& sql) { return run(PQsendQuery(conn_, sql.c_str()) == 1); }
 
   // Whether a call may use the database now. While it is stalled (a call of
   // this process got no answer in time), calls fail at once for a second; then
@@ -766,10 +775,8 @@ class PostgresBackend final : public StoreBackend {
       backend_.timed_out_ = false;
       const std::int64_t stalled = stalled_at_.load();
       if (stalled == 0) return;
-      const std::int64_t now = Clock::now().time_since_epoch().count();
-      const std::int64_t second = Clock::duration(std::chrono::seconds(1)).count();
       bool free = false;
-      if (now - stalled >= second && probing_.compare_exchange_strong(free, true)) {
+      if (ticks_now() - stalled >= kSecondTicks && probing_.compare_exchange_strong(free, true)) {
         probe_ = true;
         return;
       }
@@ -801,14 +808,14 @@ class PostgresBackend final : public StoreBackend {
     if (in_transaction_) return false;
     // At most one try a second per connection while the server is away, unless
     // another connection of this process got through since (it is back).
-    const std::int64_t now = Clock::now().time_since_epoch().count();
-    const std::int64_t second = Clock::duration(std::chrono::seconds(1)).count();
-    if (last_reset_ != 0 && now - last_reset_ < second && last_reconnect_.load() <= last_reset_)
+    const std::int64_t now = ticks_now();
+    if (last_reset_ != 0 && now - last_reset_ < kSecondTicks &&
+        last_reconnect_.load() <= last_reset_)
       return false;
     last_reset_ = now;
     close();
     if (!open_connection() || !set_up_session()) return false;
-    last_reconnect_.store(Clock::now().time_since_epoch().count());
+    last_reconnect_.store(ticks_now());
     return true;
   }
   Error unreachable() {
@@ -890,13 +897,13 @@ class PostgresBackend final : public StoreBackend {
       in_transaction_ = true;
       rolled_back_ = false;
     }
-    ResultPtr r = run(PQsendQuery(conn_, sql.c_str()) == 1);
-    if (reopen_after(r.get(), was_in_transaction)) r = run(PQsendQuery(conn_, sql.c_str()) == 1);
+    ResultPtr r = run_sql(sql);
+    if (reopen_after(r.get(), was_in_transaction)) r = run_sql(sql);
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       Error error = failed(r.get());
       if (begins) {
-        if (conn_) (void)run(PQsendQuery(conn_, "ROLLBACK") == 1);
+        if (conn_) (void)run_sql("ROLLBACK");
         in_transaction_ = false;
         rolled_back_ = false;
       }
