@@ -140,6 +140,13 @@ void check_database_matches(const DataDir& dir, Store& store) {
   }
 }
 
+Store open_store(const DataDir& dir, const std::optional<std::string>& given, StoreAccess access,
+                 StoreCheck check) {
+  Store store(dir.database_location(given), access);
+  if (check == StoreCheck::keys) check_database_matches(dir, store);
+  return store;
+}
+
 InitResult initialise(const InitOptions& o) {
   DataDir dir(o.data_dir);
   auto location = DatabaseLocation::parse(o.database, o.data_dir);

@@ -25,7 +25,8 @@
 
 namespace tte::mothership {
 class Store;
-}
+enum class StoreAccess;
+}  // namespace tte::mothership
 
 namespace tte::mothership {
 
@@ -86,6 +87,13 @@ bool psk_key_opens(const PskSealer& sealer, std::string_view check);
 // key than this data directory's (several instances on one database must share
 // them). Every command that writes to the database calls it.
 void check_database_matches(const DataDir& dir, Store& store);
+
+// The database `given` (--database), else the one the directory names, opened;
+// StoreCheck::keys: refused unless it matches the directory's keys
+// (check_database_matches), which whatever writes to it needs. Throws StartupError.
+enum class StoreCheck { keys, none };
+Store open_store(const DataDir& dir, const std::optional<std::string>& given, StoreAccess access,
+                 StoreCheck check = StoreCheck::keys);
 
 // Creates the data directory. Refuses a directory that already holds a
 // MotherShip. Throws StartupError.

@@ -231,8 +231,8 @@ int run_import(const std::vector<std::string>& args) {
   std::istream& in = file == "-" ? std::cin : in_file;
 
   const auto started = std::chrono::steady_clock::now();
-  Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_write);
-  check_database_matches(dir, store);  // records sealed or hashed with other keys: unclaimable
+  // Records hashed or sealed with other keys would be unclaimable: checked.
+  Store store = open_store(dir, cli.get("database"), Store::Access::read_write);
   store.tune_for_bulk_load();
   ImportOptions options;
   options.source = file;
@@ -290,15 +290,12 @@ int run_device(const std::vector<std::string>& args) {
 
   std::optional<DeviceRecord> device;
   if (action == "show") {
-    Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
+    Store store = open_store(dir, cli.get("database"), Store::Access::read_only, StoreCheck::none);
     auto found = store.device(*dev_id);
     if (!found.ok()) throw StartupError("cannot read the database: " + store.last_error());
     device = found.value();
   } else {
-    {
-      Store probe(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
-      check_database_matches(dir, probe);
-    }
+    (void)open_store(dir, cli.get("database"), Store::Access::read_only);  // the keys checked
     Logger logger("tte-mothership", LogFormat::text);
     Writer writer(dir.database_location(cli.get("database")).to_string(), dir.otp_hasher(),
                   wall_clock, logger);
@@ -314,7 +311,7 @@ int run_device(const std::vector<std::string>& args) {
   }
   if (!device)
     throw StartupError("no device with Dev ID " + std::string(dev_id->to_string().view()));
-  Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
+  Store store = open_store(dir, cli.get("database"), Store::Access::read_only, StoreCheck::none);
   ThrottleState throttle = store.throttle(*dev_id).value_or(ThrottleState{});
   std::string json = admin_device_json(*device, throttle, GuessPolicy{}, wall_clock());
   if (cli.has("json")) {
@@ -346,7 +343,7 @@ int run_audit(const std::vector<std::string>& args) {
   DataDir dir(cli.require("data-dir"));
   dir.require_initialised();
   std::string action = cli.require("ACTION");
-  Store store(dir.database_location(cli.get("database")).to_string(), Store::Access::read_only);
+  Store store = open_store(dir, cli.get("database"), Store::Access::read_only, StoreCheck::none);
   if (action == "list") {
     auto entries = store.audit_after(cli.require_int("after", 0, INT64_MAX),
                                      static_cast<int>(cli.require_int("limit", 1, INT_MAX)));

@@ -186,7 +186,7 @@ int run_manufacture(const std::vector<std::string>& args) {
     dir.emplace(cli.require("data-dir"));
     dir->require_initialised();
     auto config = dir->read_config();
-    Store store(dir->database_location(cli.get("database")).to_string(), Store::Access::read_only);
+    Store store = open_store(*dir, cli.get("database"), Store::Access::read_only, StoreCheck::none);
     IdPolicy local = config["allow-example-id"] == "true" || policy == IdPolicy::allow_example
                          ? IdPolicy::allow_example
                          : IdPolicy::operational;
@@ -228,7 +228,7 @@ int run_manufacture(const std::vector<std::string>& args) {
 
   // Refuse what the MotherShip already has before minting anything.
   if (dir && !cli.has("records-only")) {
-    Store store(dir->database_location(cli.get("database")).to_string(), Store::Access::read_only);
+    Store store = open_store(*dir, cli.get("database"), Store::Access::read_only, StoreCheck::none);
     for (const auto& device : plan) {
       auto by_id = store.device(device.dev_id);
       if (!by_id.ok()) throw StartupError("cannot read the database: " + store.last_error());
@@ -250,9 +250,7 @@ int run_manufacture(const std::vector<std::string>& args) {
       [&](const std::vector<FactoryRecord>& records) -> std::string {
     if (cli.has("records-only")) return "records.jsonl (load it with tte-mothership import)";
     if (dir) {
-      Store store(dir->database_location(cli.get("database")).to_string(),
-                  Store::Access::read_write);
-      check_database_matches(*dir, store);
+      Store store = open_store(*dir, cli.get("database"), Store::Access::read_write);
       store.tune_for_bulk_load();
       if (!store.begin_bulk().ok())
         throw StartupError("cannot lock the database: " + store.last_error());

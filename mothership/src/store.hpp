@@ -119,7 +119,8 @@ class Store {
   Status insert_device(const FactoryRecord& record, const OtpDigest& digest,
                        const std::optional<SealedPsk>& sealed_psk = std::nullopt);
   // Many at once (PostgreSQL: one COPY). On a duplicate, `duplicate_of` says which
-  // Dev ID or URN, as far as the database tells.
+  // Dev ID or URN, as far as the database tells. After a failure, roll the
+  // transaction back (or back to a savepoint): PostgreSQL's takes nothing more.
   struct NewDevice {
     const FactoryRecord* record;
     OtpDigest digest;

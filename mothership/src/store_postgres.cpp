@@ -308,6 +308,17 @@ std::string duplicate_named_by(const char* detail) {
 class PostgresBackend final : public StoreBackend {
  public:
   PostgresBackend(std::string uri, StoreAccess access) : uri_(std::move(uri)), access_(access) {
+    try {
+      open_checked();
+    } catch (...) {
+      close();  // no destructor runs for what the constructor threw out of
+      throw;
+    }
+  }
+  ~PostgresBackend() override { close(); }
+
+ private:
+  void open_checked() {
     {
       // While the database is stalled (the comment at the top), a new
       // connection is one more call: refused, or the one that tries it again.
@@ -332,10 +343,8 @@ class PostgresBackend final : public StoreBackend {
                          std::to_string(kSchemaVersion));
     }
   }
-  ~PostgresBackend() override {
-    if (conn_) PQfinish(conn_);
-  }
 
+ public:
   int schema_version() const override { return schema_version_; }
   std::string location() const override { return redacted(); }
   std::string last_error() const override { return last_error_; }
@@ -502,24 +511,12 @@ class PostgresBackend final : public StoreBackend {
     p.add(revoked_at).add(devid);
     return changed_one("UPDATE devices SET revoked_at = $1 WHERE devid = $2", p);
   }
-  // One COPY in binary format, sent in pieces of about 1 MiB.
-  // Inside a transaction, in a savepoint of its own: a duplicate undoes this
-  // call only, as a failed statement does in SQLite.
+  // One COPY in binary format, sent in pieces of about 1 MiB. No savepoint of
+  // its own (a subtransaction each would overflow PostgreSQL's cache of 64 in a
+  // long import): after a failure the transaction takes no more statements
+  // until it is rolled back, or back to the caller's savepoint.
   Status insert_devices(const std::vector<NewDeviceRow>& rows, std::string* duplicate_of) override {
     if (rows.empty()) return ok_status();
-    if (!in_transaction_) return copy_devices(rows, duplicate_of);
-    TTE_TRY(simple("SAVEPOINT insert_devices"));
-    Status copied = copy_devices(rows, duplicate_of);
-    if (!copied.ok()) {
-      (void)simple("ROLLBACK TO insert_devices; RELEASE insert_devices");
-      return copied;
-    }
-    TTE_TRY(simple("RELEASE insert_devices"));
-    return ok_status();
-  }
-
- private:
-  Status copy_devices(const std::vector<NewDeviceRow>& rows, std::string* duplicate_of) {
     return copy_in(
         "COPY devices (devid, urn, fingerprint, otp_digest, factory_psk) FROM STDIN "
         "(FORMAT binary)",
@@ -660,7 +657,11 @@ class PostgresBackend final : public StoreBackend {
   bool open_connection() {
     const Clock::time_point started = Clock::now();
     conn_ = connect(uri_);
-    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    if (PQstatus(conn_) == CONNECTION_OK) {
+      PQsetNoticeReceiver(conn_, &PostgresBackend::on_notice, this);
+      answered_ = true;
+      return true;
+    }
     last_error_ = trimmed(PQerrorMessage(conn_));
     close();
     // libpq's connect_timeout is 2 s at least; a refusal comes at once.
@@ -741,6 +742,7 @@ class PostgresBackend final : public StoreBackend {
       if (!wait_for_socket(by, false) || PQconsumeInput(conn_) == 0) return false;
     }
     out.reset(PQgetResult(conn_));
+    answered_ = true;
     return true;
   }
 
@@ -754,7 +756,11 @@ class PostgresBackend final : public StoreBackend {
     if (!flush(by)) return last;
     for (;;) {
       ResultPtr r(nullptr, &PQclear);
-      if (!next_result(by, r)) return ResultPtr(nullptr, &PQclear);
+      if (!next_result(by, r)) {
+        // The server's error (a FATAL before it closed) says more than the end.
+        if (last && PQresultStatus(last.get()) == PGRES_FATAL_ERROR && !timed_out_) return last;
+        return ResultPtr(nullptr, &PQclear);
+      }
       if (!r) break;
       const ExecStatusType status = PQresultStatus(r.get());
       if (status == PGRES_COPY_IN) return r;
@@ -773,6 +779,7 @@ class PostgresBackend final : public StoreBackend {
    public:
     explicit Admission(PostgresBackend& backend) : backend_(backend) {
       backend_.timed_out_ = false;
+      backend_.answered_ = false;
       const std::int64_t stalled = stalled_at_.load();
       if (stalled == 0) return;
       bool free = false;
@@ -788,7 +795,9 @@ class PostgresBackend final : public StoreBackend {
     }
     ~Admission() {
       if (!probe_) return;
-      if (!backend_.timed_out_) stalled_at_.store(0);
+      // Over only if the database answered (a probe refused before it reached
+      // the server, by usable()'s once a second, proves nothing).
+      if (!backend_.timed_out_ && backend_.answered_) stalled_at_.store(0);
       probing_.store(false);
     }
     Admission(const Admission&) = delete;
@@ -804,7 +813,7 @@ class PostgresBackend final : public StoreBackend {
   // The connection works, or was opened again (not inside a transaction: that
   // one is lost, and the caller's next statement fails).
   bool usable() {
-    if (conn_ && PQstatus(conn_) == CONNECTION_OK) return true;
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK && !ended_by_server()) return true;
     if (in_transaction_) return false;
     // At most one try a second per connection while the server is away, unless
     // another connection of this process got through since (it is back).
@@ -818,6 +827,26 @@ class PostgresBackend final : public StoreBackend {
     last_reconnect_.store(ticks_now());
     return true;
   }
+  // Whether the server has ended this connection since its last statement (a
+  // restart, a failover, pg_terminate_backend): its farewell, or the end of the
+  // stream, is waiting to be read. Seen before anything is sent, so a write is
+  // sent on a new connection once, never again after it may have run.
+  bool ended_by_server() {
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    if (p.fd < 0) return true;
+    if (::poll(&p, 1, 0) <= 0) return false;
+    ended_ = false;
+    if (PQconsumeInput(conn_) == 0) return true;
+    // Parses what came: libpq hands an error that comes while the connection
+    // is idle (the server's FATAL before it closes) to the notice receiver.
+    (void)PQisBusy(conn_);
+    return ended_ || PQstatus(conn_) == CONNECTION_BAD;
+  }
+  static void on_notice(void* self, const PGresult* notice) {
+    const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity && (std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0))
+      static_cast<PostgresBackend*>(self)->ended_ = true;
+  }
   Error unreachable() {
     if (last_error_.empty()) last_error_ = "the database is unreachable";
     return make_error(Errc::io, "the database is unreachable", "database");
@@ -828,6 +857,9 @@ class PostgresBackend final : public StoreBackend {
       if (last_error_.empty() && conn_) last_error_ = trimmed(PQerrorMessage(conn_));
       if (last_error_.empty()) last_error_ = "the database connection was lost";
     }
+    // No answer, or a broken connection: closed, so that no later statement
+    // finds it with a call half done ("another command is already in progress").
+    if (conn_ && (r == nullptr || PQstatus(conn_) == CONNECTION_BAD)) close();
     if (in_transaction_) rolled_back_ = true;
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     if (state && std::strcmp(state, "23505") == 0)
@@ -835,13 +867,16 @@ class PostgresBackend final : public StoreBackend {
     return make_error(Errc::io, "the database failed", "database");
   }
 
-  // A connection the server closed while it was idle (a restart, a failover)
-  // shows only when it is next used: outside a transaction, nothing was done
-  // yet, so it is opened again at once and the statement sent once more.
-  bool reopen_after(const PGresult* r, bool was_in_transaction) {
+  // A connection that broke while this statement was on it (its farewell came
+  // after usable() looked): outside a transaction, a statement that changes
+  // nothing that lasts (a read, a BEGIN) is sent once more on a new
+  // connection. A write is not: it may have been committed before the
+  // connection broke (a compare-and-set of a bucket run twice takes two slots).
+  bool reopen_after(const PGresult* r, bool was_in_transaction, bool may_repeat) {
     const ExecStatusType status = PQresultStatus(r);
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return false;
-    if (timed_out_ || was_in_transaction || !conn_ || PQstatus(conn_) != CONNECTION_BAD)
+    if (!may_repeat || timed_out_ || was_in_transaction || !conn_ ||
+        PQstatus(conn_) != CONNECTION_BAD)
       return false;
     last_reset_ = 0;
     const bool beginning = in_transaction_;  // the BEGIN that failed
@@ -855,6 +890,7 @@ class PostgresBackend final : public StoreBackend {
     Admission admission(*this);
     if (!admission.admitted() || !usable()) return unreachable();
     const bool was_in_transaction = in_transaction_;
+    bool only_prepared = false;  // the statement broke while being prepared: it did not run
     // Each statement is prepared once per connection (parsed and planned once).
     auto send = [&] {
       auto it = prepared_.find(sql);
@@ -862,14 +898,16 @@ class PostgresBackend final : public StoreBackend {
         const std::string name = "s" + std::to_string(prepared_.size());
         ResultPtr made =
             run(PQsendPrepare(conn_, name.c_str(), sql.c_str(), p.count(), p.types()) == 1);
-        if (PQresultStatus(made.get()) != PGRES_COMMAND_OK) return made;
+        only_prepared = PQresultStatus(made.get()) != PGRES_COMMAND_OK;
+        if (only_prepared) return made;
         it = prepared_.emplace(sql, name).first;
       }
       return run(PQsendQueryPrepared(conn_, it->second.c_str(), p.count(), p.values(), p.lengths(),
                                      p.formats(), 1) == 1);
     };
     ResultPtr r = send();
-    if (reopen_after(r.get(), was_in_transaction)) r = send();
+    if (reopen_after(r.get(), was_in_transaction, only_prepared || sql.rfind("SELECT ", 0) == 0))
+      r = send();
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failed(r.get());
     return r;
@@ -898,7 +936,7 @@ class PostgresBackend final : public StoreBackend {
       rolled_back_ = false;
     }
     ResultPtr r = run_sql(sql);
-    if (reopen_after(r.get(), was_in_transaction)) r = run_sql(sql);
+    if (reopen_after(r.get(), was_in_transaction, begins)) r = run_sql(sql);
     const ExecStatusType status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       Error error = failed(r.get());
@@ -922,6 +960,8 @@ class PostgresBackend final : public StoreBackend {
   bool in_transaction_ = false;
   bool rolled_back_ = false;  // a statement failed inside the open transaction
   bool timed_out_ = false;    // the current call gave up waiting (give_up)
+  bool answered_ = false;     // the current call heard from the server
+  bool ended_ = false;        // the server said FATAL while the connection was idle
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> its prepared statement
   std::int64_t last_reset_ = 0;  // steady_clock ticks of the last try to reconnect
   // When any connection of this process last reconnected.

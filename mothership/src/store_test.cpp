@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
+#include <latch>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -14,6 +16,7 @@
 namespace tte::mothership {
 namespace {
 
+using testing::PostgresSession;
 using testing::TempDatabase;
 using testing::test_controller;
 using testing::test_hasher;
@@ -58,6 +61,8 @@ TEST(Store, RefusesDuplicateDevIdsAndUrns) {
   auto same_devid = test_record(3);
   same_devid.dev_id = DevId(2);
   EXPECT_EQ(store.insert_device(same_devid, OtpDigest{}).error().code, Errc::duplicate);
+  store.rollback();  // (PostgreSQL's transaction takes nothing more after a failure)
+  ASSERT_TRUE(store.begin_immediate().ok());
   auto same_urn = test_record(2);
   same_urn.dev_id = DevId(9);
   EXPECT_EQ(store.insert_device(same_urn, OtpDigest{}).error().code, Errc::duplicate);
@@ -359,10 +364,16 @@ TEST(Store, RacingMapsFromSeveralConnectionsHaveOneWinner) {
   TempDatabase db(1);
   std::atomic<int> winners{0}, failures{0};
   std::vector<std::thread> instances;
+  std::latch start(6);
   for (int i = 0; i < 6; ++i) {
     instances.emplace_back([&, i] {
       Store store(db.path(), Store::Access::read_write);
-      if (!store.begin_immediate().ok()) {
+      // begin_bulk: on PostgreSQL no lock but the row's own stands between the
+      // racers (begin_immediate would queue them on the audit chain's lock), and
+      // all begin before any maps. (SQLite's begin_bulk takes the write lock.)
+      const bool began = store.begin_bulk().ok();
+      if (db.on_postgres()) start.arrive_and_wait();
+      if (!began) {
         ++failures;
         return;
       }
@@ -409,20 +420,58 @@ TEST(Store, ABulkInsertNamesTheDuplicateAndStoresNothing) {
 }
 
 TEST(Store, RecordsTheKeysItWasMadeWith) {
-  TempDatabase db;
-  std::string location = db.on_postgres() ? db.path() : db.dir() + "/keys.db";
-  if (db.on_postgres()) {
-    // init refuses a database that holds a MotherShip already.
-    EXPECT_THROW(Store::initialize(location, MsId::from_value(10, IdPolicy::operational).value()),
-                 StartupError);
-    return;
-  }
-  Store::initialize(location, MsId::from_value(10, IdPolicy::operational).value(),
-                    {{"otp_key_check", "abc"}});
-  Store store(location, Store::Access::read_only);
+  TempDatabase db(0, TempDatabase::Schema::none);
+  const auto ms_id = MsId::from_value(10, IdPolicy::operational).value();
+  Store::initialize(db.path(), ms_id, {{"otp_key_check", "abc"}});
+  Store store(db.path(), Store::Access::read_only);
   EXPECT_EQ(store.meta("otp_key_check").value(), std::optional<std::string>("abc"));
   EXPECT_EQ(store.meta("schema_version").value(), std::optional<std::string>("2"));
   EXPECT_FALSE(store.meta("nothing").value());
+  // init refuses a database that holds a MotherShip already.
+  EXPECT_THROW(Store::initialize(db.path(), ms_id), StartupError);
+}
+
+// PostgreSQL: the server ended the Store's idle session (a restart, a failover).
+// The next statement, a write, goes once on a new session.
+TEST(Store, AWriteAfterTheServerEndedTheSessionGoesOnANewOne) {
+  TempDatabase db(1);
+  if (!db.on_postgres()) GTEST_SKIP() << "SQLite has no server to end a session";
+  Store store(db.path(), Store::Access::read_write);
+  ASSERT_TRUE(store.set_revoked(DevId(1), std::nullopt).ok());  // (prepared on this session)
+  EXPECT_EQ(PostgresSession(db.path()).end_mothership_sessions(), "1");
+  auto revoked = store.set_revoked(DevId(1), 5);
+  ASSERT_TRUE(revoked.ok()) << store.last_error();
+  EXPECT_TRUE(revoked.value());
+  EXPECT_EQ(store.device(DevId(1)).value()->revoked_at, std::optional<std::int64_t>(5));
+}
+
+// PostgreSQL: the session breaks while a compare-and-set of a bucket is on it.
+// It may have been committed, so it is not sent again (that would take a second
+// slot): the call fails, and the next one works on a new session.
+TEST(Store, ABucketChangeWhoseSessionBrokeOnTheWayIsNotSentAgain) {
+  TempDatabase db(1);
+  if (!db.on_postgres()) GTEST_SKIP() << "SQLite has no server to end a session";
+  const GuessPolicy policy{10, 90};
+  const std::int64_t now = 1795843720;
+  Store store(db.path(), Store::Access::read_write);
+  ASSERT_TRUE(store.take_shared_slot(DevId(1), now, policy)->taken);
+  PostgresSession other(db.path()), watcher(db.path());
+  other.exec("BEGIN");
+  other.exec("SELECT devid FROM throttle WHERE devid = 1 FOR UPDATE");
+  auto take =
+      std::async(std::launch::async, [&] { return store.take_shared_slot(DevId(1), now, policy); });
+  const std::string pid = watcher.wait_for_session_waiting_in("UPDATE throttle");
+  EXPECT_NE(pid, "") << "the compare-and-set never waited";
+  // Ended (waiting up to 30 s for its end) before the row's lock is let go.
+  if (!pid.empty()) {
+    EXPECT_EQ(watcher.exec("SELECT pg_terminate_backend(" + pid + ", 30000)"), "t");
+  }
+  other.exec("COMMIT");
+  auto taken = take.get();
+  EXPECT_FALSE(taken.ok());
+  EXPECT_EQ(store.throttle(DevId(1))->spent, 1);
+  EXPECT_TRUE(store.take_shared_slot(DevId(1), now, policy)->taken);
+  EXPECT_EQ(store.throttle(DevId(1))->spent, 2);
 }
 
 }  // namespace

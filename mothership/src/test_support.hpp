@@ -3,10 +3,12 @@
 #ifndef TTE_MOTHERSHIP_TEST_SUPPORT_HPP
 #define TTE_MOTHERSHIP_TEST_SUPPORT_HPP
 
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "store.hpp"
 #include "tte/platform/http.hpp"
@@ -71,11 +74,55 @@ inline void postgres_exec(const std::string& uri, const std::string& sql) {
   if (!why.empty()) throw StartupError(why);
 }
 
+// A session of its own on a PostgreSQL database, for tests that hold locks or
+// end the Store's sessions from outside.
+class PostgresSession {
+ public:
+  explicit PostgresSession(const std::string& uri) : conn_(PQconnectdb(uri.c_str()), &PQfinish) {
+    EXPECT_EQ(PQstatus(conn_.get()), CONNECTION_OK) << PQerrorMessage(conn_.get());
+  }
+  // Runs `sql` (expecting it to work); the first column of its first row, if any.
+  std::string exec(const std::string& sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn_.get(), sql.c_str()), &PQclear);
+    const ExecStatusType status = PQresultStatus(r.get());
+    EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        << sql << ": " << PQresultErrorMessage(r.get());
+    return PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
+  }
+  // The pid of the one other session of this database whose statement begins
+  // with `statement` and waits on a lock, once there is one (empty: none in 30 s).
+  std::string wait_for_session_waiting_in(const std::string& statement) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string pid = exec(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND "
+          "wait_event_type = 'Lock' AND starts_with(query, '" +
+          statement + "')");
+      if (!pid.empty()) return pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return "";
+  }
+  // Ends the MotherShip's sessions of this database, waiting up to 30 s for
+  // each to end; how many ended.
+  std::string end_mothership_sessions() {
+    return exec(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 30000)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = 'tte-mothership' AND "
+        "backend_type = 'client backend'");
+  }
+
+ private:
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+};
+
 // A fresh database, removed at the end: a SQLite file in a temporary directory,
 // or (test_postgres_server) a database of its own on the test server.
 class TempDatabase {
  public:
-  explicit TempDatabase(std::uint32_t devices = 0) {
+  // none: an empty database (a SQLite file not made yet), for init to fill.
+  enum class Schema { mothership, none };
+  explicit TempDatabase(std::uint32_t devices = 0, Schema schema = Schema::mothership) {
     static std::atomic<int> counter{0};
     const int n = counter++;
     dir_ = std::filesystem::temp_directory_path() /
@@ -96,6 +143,7 @@ class TempDatabase {
     } else {
       path_ = (dir_ / "mothership.db").string();
     }
+    if (schema == Schema::none) return;
     Store::initialize(path_, MsId::from_value(10, IdPolicy::operational).value());
     if (devices > 0) {
       Store store(path_, Store::Access::read_write);

@@ -75,6 +75,14 @@ Writer::Writer(const std::string& database, OtpHasher hasher, Clock clock, Logge
       options_(options),
       thread_([this] { run(); }) {}
 
+std::size_t Writer::batch_limit() const {
+  // Each job runs in a savepoint, a subtransaction once it writes. PostgreSQL
+  // keeps 64 of a transaction's subtransactions in shared memory; past that,
+  // every other session's snapshot must look them up on disk while it lasts.
+  return store_.shared() ? std::min<std::size_t>(options_.max_batch, kMaxSubtransactions)
+                         : options_.max_batch;
+}
+
 Writer::~Writer() {
   stop();
 }
@@ -108,7 +116,7 @@ void Writer::run() {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything is done
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
+      while (!queue_.empty() && batch.size() < batch_limit()) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

@@ -108,7 +108,12 @@ struct ImportJob {
 using Job = std::variant<ClaimJob, FailureJob, RegisteredJob, RevocationJob, ImportJob, BoxClaimJob,
                          BoxFailureJob>;
 
+// PostgreSQL's PGPROC_MAX_CACHED_SUBXIDS: the subtransactions (one per job that
+// writes) a transaction may have before others' snapshots slow down.
+inline constexpr std::size_t kMaxSubtransactions = 64;
+
 struct WriterOptions {
+  // Jobs per transaction; on PostgreSQL at most kMaxSubtransactions.
   std::size_t max_batch = 512;
   // Seals PSK Devices' factory PSKs on import; without it PSK records are refused.
   std::optional<PskSealer> psk_sealer = std::nullopt;
@@ -135,6 +140,7 @@ class Writer {
 
  private:
   void run();
+  std::size_t batch_limit() const;
   Status record_failure(DevId dev_id, const ThrottleState& state);
   void process_batch(std::deque<Job>& batch);
   // Runs one job inside the open transaction; returns the callback to run after commit.
