@@ -639,6 +639,12 @@ TEST(MotherShipCli, InitRefusesTheExampleIdAndAnExistingDirectory) {
   RunResult again = run({TTE_MOTHERSHIP_BIN, "init", "--data-dir", dir.file("a"), "--ms-id", "10"});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("already"), std::string::npos);
+  // serve --ms-id must name the MS ID init made the database with.
+  RunResult other_id =
+      run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", dir.file("a"), "--ms-id", "5", "--https",
+           "127.0.0.1:0", "--coaps", "127.0.0.1:0", "--admin", "127.0.0.1:0"});
+  EXPECT_EQ(other_id.exit_code, 1);
+  EXPECT_NE(other_id.err.find("is not the MS ID"), std::string::npos) << other_id.err;
   RunResult not_a_dir = run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", dir.file("b")});
   EXPECT_EQ(not_a_dir.exit_code, 1);
   EXPECT_NE(not_a_dir.err.find("tte-mothership init"), std::string::npos);

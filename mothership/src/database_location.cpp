@@ -53,6 +53,36 @@ std::string redact_uri(std::string uri, bool* found = nullptr) {
   return uri;
 }
 
+// libpq's keyword/value form, "host=db password=secret" -> "host=db password=***"
+// (sslpassword too; spaces around '=', a quoted value). A value runs to the
+// next space: this hides more than a URI's value, never less.
+std::string redact_keyword_values(std::string text) {
+  auto blank = [&](std::size_t i) { return text[i] == ' ' || text[i] == '\t'; };
+  for (std::size_t at = text.find("password"); at != std::string::npos;
+       at = text.find("password", at + 1)) {
+    std::size_t i = at + 8;
+    while (i < text.size() && blank(i))
+      ++i;
+    if (i >= text.size() || text[i] != '=') continue;
+    ++i;
+    while (i < text.size() && blank(i))
+      ++i;
+    std::size_t end = i;
+    if (end < text.size() && text[end] == '\'') {
+      for (++end; end < text.size() && text[end] != '\''; ++end) {
+        if (text[end] == '\\') ++end;
+      }
+      end = std::min(end + 1, text.size());
+    } else {
+      while (end < text.size() && !blank(end))
+        ++end;
+    }
+    text.replace(i, end - i, "***");
+    at = i;
+  }
+  return text;
+}
+
 }  // namespace
 
 Result<DatabaseLocation> DatabaseLocation::parse(std::string_view text, std::string_view data_dir) {
@@ -64,6 +94,13 @@ Result<DatabaseLocation> DatabaseLocation::parse(std::string_view text, std::str
   if (starts_with(text, "sqlite:")) {
     path = text.substr(7);
     if (path.empty()) return make_error(Errc::syntax, "sqlite: needs a file name", "database");
+  } else if (text.find('=') != std::string_view::npos &&
+             text.find_first_of(" \t") != std::string_view::npos) {
+    // libpq's keyword/value form ("host=db dbname=tte"): not a file name to make.
+    return make_error(Errc::unsupported,
+                      "a keyword/value connection string is not taken: give it as a URI, "
+                      "postgresql://user@host:port/dbname?param=value (or sqlite:PATH for a file)",
+                      "database");
   } else {
     // A scheme we do not know ("mysql://..."), or a plain path.
     const std::size_t colon = text.find(':');
@@ -94,7 +131,7 @@ bool DatabaseLocation::has_password() const {
 }
 
 std::string redact_database_text(std::string_view text) {
-  return redact_uri(std::string(text));
+  return redact_keyword_values(redact_uri(std::string(text)));
 }
 
 }  // namespace tte::mothership

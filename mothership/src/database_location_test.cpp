@@ -38,6 +38,13 @@ TEST(DatabaseLocation, RefusesWhatItDoesNotKnow) {
   EXPECT_EQ(DatabaseLocation::parse("sqlite:").error().code, Errc::syntax);
   EXPECT_EQ(DatabaseLocation::parse("mysql://db/tte").error().code, Errc::unsupported);
   EXPECT_EQ(DatabaseLocation::parse("postgresq://db").error().code, Errc::unsupported);
+  // libpq's keyword/value form is not a file name (it was made as one, password and all).
+  auto conninfo = DatabaseLocation::parse("host=db dbname=tte password=S3CRET");
+  ASSERT_FALSE(conninfo.ok());
+  EXPECT_EQ(conninfo.error().code, Errc::unsupported);
+  EXPECT_EQ(std::string(conninfo.error().message).find("S3CRET"), std::string::npos);
+  EXPECT_EQ(DatabaseLocation::parse("dbname=tte\thost=db").error().code, Errc::unsupported);
+  EXPECT_TRUE(DatabaseLocation::parse("sqlite:a=b c.db").ok());  // a file named so, said so
 }
 
 TEST(DatabaseLocation, NeverShowsAPassword) {
@@ -62,6 +69,10 @@ TEST(DatabaseLocation, NeverShowsAPassword) {
   EXPECT_EQ(redacted("postgresql://db/tte?passwordx=1&xpassword=2"),
             "postgresql://db/tte?passwordx=1&xpassword=2");
   EXPECT_EQ(redact_database_text("mysql://u:s3cret@db/x"), "mysql://u:***@db/x");
+  // libpq's keyword/value form, which parse refuses but an error names.
+  EXPECT_EQ(redact_database_text("host=db password=s3cret dbname=tte"),
+            "host=db password=*** dbname=tte");
+  EXPECT_EQ(redact_database_text("sslpassword = 'a b\\' c' user=x"), "sslpassword = *** user=x");
   // Where libpq would read no parameter, one is hidden all the same.
   EXPECT_EQ(redacted("postgres://db&password=s3cret"), "postgres://db&password=***");
   EXPECT_EQ(redacted("postgresql://?password=s3cret@db/x"), "postgresql://?password=***");

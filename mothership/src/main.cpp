@@ -133,6 +133,11 @@ MotherShipServerOptions server_options(const CommandLine& cli, const DataDir& di
   o.data_dir = dir.root();
   o.database = dir.database_location(cli.get("database")).to_string();
   o.id_policy = policy_of(cli);
+  if (auto given = cli.get("ms-id")) {
+    auto ms_id = MsId::parse_number(*given, o.id_policy);
+    if (!ms_id.ok()) throw UsageError(std::string("--ms-id: ") + ms_id.error().message);
+    o.ms_id = ms_id.value();
+  }
   o.https = ListenAddress::parse(cli.require("https"), "https");
   o.admin = ListenAddress::parse(cli.require("admin"), "admin");
   o.coaps = ListenAddress::parse(cli.require("coaps"), "coaps");
@@ -165,7 +170,9 @@ int run_serve(const std::vector<std::string>& args) {
       .option("admin", "ADDR:PORT", "admin API listener (HTTPS, bearer token)")
       .option("https-cert", "FILE", "HTTPS certificate chain (PEM)")
       .option("https-key", "FILE", "HTTPS private key (PEM)")
-      .option("ms-id", "N", "the MotherShip ID (normally from the configuration)")
+      .option("ms-id", "N",
+              "the MotherShip ID init made the database with (normally from the configuration); "
+              "another is refused")
       .option("database", "sqlite:PATH|postgresql://...",
               "the database (normally from the configuration; default sqlite:mothership.db)")
       .option("coaps-public", "ADDR:PORT",

@@ -18,10 +18,18 @@ std::string database_of(const MotherShipServerOptions& o, const DataDir& dir) {
 
 // The MS ID, once the database is known to be this data directory's (the same
 // otp.key and DTLS key: data_dir.hpp).
-MsId stored_ms_id(const DataDir& dir, const std::string& database, IdPolicy policy) {
-  Store probe(database, Store::Access::read_only);
+MsId stored_ms_id(const DataDir& dir, const MotherShipServerOptions& o) {
+  Store probe(database_of(o, dir), Store::Access::read_only);
   check_database_matches(dir, probe);
-  return probe.ms_id(policy);
+  const MsId stored = probe.ms_id(o.id_policy);
+  if (o.ms_id && !(*o.ms_id == stored)) {
+    throw StartupError("--ms-id " + std::to_string(o.ms_id->value()) + " is not the MS ID " +
+                       probe.path() + " was made with (" + std::to_string(stored.value()) + ", " +
+                       std::string(stored.host().view()) +
+                       "): an MS ID is fixed by init; drop --ms-id (and ms-id = in the "
+                       "configuration) or give that one");
+  }
+  return stored;
 }
 
 }  // namespace
@@ -99,7 +107,7 @@ MotherShipServer::MotherShipServer(MotherShipServerOptions options, Logger& logg
     : options_(std::move(options)),
       dir_(options_.data_dir),
       logger_(logger),
-      ms_id_(stored_ms_id(dir_, database_of(options_, dir_), options_.id_policy)),
+      ms_id_(stored_ms_id(dir_, options_)),
       host_(ms_id_.host().view()),
       hasher_(dir_.otp_hasher()),
       writer_(database_of(options_, dir_), hasher_, wall_clock, logger_,

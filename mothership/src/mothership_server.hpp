@@ -7,6 +7,7 @@
 #define TTE_MOTHERSHIP_MOTHERSHIP_SERVER_HPP
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "admin_api.hpp"
@@ -29,10 +30,11 @@ struct MotherShipServerOptions {
   std::string data_dir;  // initialised by `init` (see data_dir.hpp)
   std::string database;  // sqlite:PATH or postgresql://... (empty: the data directory's)
   IdPolicy id_policy = IdPolicy::operational;  // allow_example: MS ID 0 (demos and tests)
-  ListenAddress https{"0.0.0.0", 443};         // installers
-  ListenAddress admin{"127.0.0.1", 8443};      // the admin API
-  ListenAddress coaps{"0.0.0.0", 5684};        // devices
-  std::string https_cert = "https.crt";        // relative names are inside the data directory
+  std::optional<MsId> ms_id;  // given (--ms-id): must be the one the database was made with
+  ListenAddress https{"0.0.0.0", 443};     // installers
+  ListenAddress admin{"127.0.0.1", 8443};  // the admin API
+  ListenAddress coaps{"0.0.0.0", 5684};    // devices
+  std::string https_cert = "https.crt";    // relative names are inside the data directory
   std::string https_key = "https.key";
   std::string coaps_public;       // where devices reach CoAPS, as the admin API reports it
   int threads = 2;                // HTTP worker threads

@@ -662,7 +662,8 @@ class PostgresBackend final : public StoreBackend {
       answered_ = true;
       return true;
     }
-    last_error_ = trimmed(PQerrorMessage(conn_));
+    // (libpq quotes a URI it cannot parse, password and all.)
+    last_error_ = redact_database_text(trimmed(PQerrorMessage(conn_)));
     close();
     // libpq's connect_timeout is 2 s at least; a refusal comes at once.
     if (Clock::now() - started >= std::chrono::milliseconds(1900)) mark_stalled();
@@ -988,7 +989,8 @@ void create_postgres_schema(const std::string& uri,
   const std::string name = location.ok() ? location->redacted() : "the database";
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(connect(uri), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    throw StartupError("cannot connect to " + name + ": " + trimmed(PQerrorMessage(conn.get())));
+    throw StartupError("cannot connect to " + name + ": " +
+                       redact_database_text(trimmed(PQerrorMessage(conn.get()))));
   }
   auto run = [&](const std::string& sql) {
     ResultPtr r(PQexec(conn.get(), sql.c_str()), &PQclear);

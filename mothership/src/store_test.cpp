@@ -431,6 +431,18 @@ TEST(Store, RecordsTheKeysItWasMadeWith) {
   EXPECT_THROW(Store::initialize(db.path(), ms_id), StartupError);
 }
 
+// libpq quotes a URI it cannot parse whole; the error says it without the password.
+TEST(Store, AUriLibpqCannotReadIsNamedWithoutItsPassword) {
+  try {
+    Store store("postgresql://tte:S3CRET@[::1:5432/tte", Store::Access::read_only);
+    ADD_FAILURE() << "opened";
+  } catch (const StartupError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find("S3CRET"), std::string::npos) << what;
+    EXPECT_NE(what.find("***"), std::string::npos) << what;
+  }
+}
+
 // PostgreSQL: the server ended the Store's idle session (a restart, a failover).
 // The next statement, a write, goes once on a new session.
 TEST(Store, AWriteAfterTheServerEndedTheSessionGoesOnANewOne) {
