@@ -73,6 +73,31 @@ OtpGuard make_otp_guard(const GuessPolicy& policy, bool shared, ReadPool& reads,
       }
     }
   };
+  buckets.take_box = [&throttle_connections, &logger, policy, repeats](
+                         DevId first, std::uint32_t count,
+                         std::int64_t now) -> std::optional<std::vector<Slot>> {
+    auto store = throttle_connections.try_acquire();
+    if (!store) return std::nullopt;
+    auto slots = (*store)->take_shared_slots(first, count, now, policy);
+    if (!slots.ok()) {
+      if (auto left_out = repeats->admit()) {
+        logger.error("cannot take a box's OTP check slots",
+                     {{"error", (*store)->last_error()}, {"left_out", *left_out}});
+      }
+      return std::nullopt;
+    }
+    return std::move(slots.value());
+  };
+  buckets.give_back_box = [&throttle_connections, &logger, policy, repeats](
+                              DevId first, const std::vector<bool>& which, std::int64_t now) {
+    auto store = throttle_connections.try_acquire();
+    if (!store || !(*store)->give_back_shared_slots(first, which, now, policy).ok()) {
+      if (auto left_out = repeats->admit()) {
+        logger.warning("cannot give a box's OTP check slots back",
+                       {{"first", std::string(first.to_string().view())}, {"left_out", *left_out}});
+      }
+    }
+  };
   return OtpGuard(policy, load, std::move(buckets));
 }
 

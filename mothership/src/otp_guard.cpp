@@ -49,6 +49,49 @@ void OtpGuard::give_back(DevId dev_id, std::int64_t now) {
   if (it != buckets_.end()) it->second = give_back_slot(it->second, now, policy_);
 }
 
+OtpGuard::BoxResult OtpGuard::take_box(DevId first, std::uint32_t count, std::int64_t now) {
+  BoxResult box;
+  if (shared_) {
+    auto slots = shared_->take_box(first, count, now);
+    if (!slots) return box;  // unavailable
+    for (const Slot& slot : *slots) {
+      if (!slot.taken) {
+        box.verdict = Verdict::no_slot;
+        box.retry_after = slot.retry_after;
+        box.states.clear();
+        return box;
+      }
+      box.states.push_back(slot.state);
+    }
+    box.verdict = Verdict::taken;
+    return box;
+  }
+  box.states.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    Result slot = take(DevId(first.value() + i), now);
+    if (slot.verdict == Verdict::taken) {
+      box.states.push_back(slot.state);
+      continue;
+    }
+    // No OTP was compared: every slot taken so far goes back.
+    for (std::uint32_t k = 0; k < i; ++k)
+      give_back(DevId(first.value() + k), now);
+    box.verdict = slot.verdict;
+    box.retry_after = slot.retry_after;
+    box.states.clear();
+    return box;
+  }
+  box.verdict = Verdict::taken;
+  return box;
+}
+
+void OtpGuard::give_back_box(DevId first, const std::vector<bool>& which, std::int64_t now) {
+  if (shared_) return shared_->give_back_box(first, which, now);
+  for (std::uint32_t i = 0; i < which.size(); ++i) {
+    if (which[i]) give_back(DevId(first.value() + i), now);
+  }
+}
+
 std::optional<ThrottleState> OtpGuard::peek(DevId dev_id) const {
   if (shared_) return load_(dev_id);
   std::lock_guard<std::mutex> lock(mutex_);

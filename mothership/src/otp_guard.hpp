@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "rules.hpp"
 #include "tte/identifiers.hpp"
@@ -33,6 +34,12 @@ class OtpGuard {
   struct SharedBuckets {
     std::function<std::optional<Slot>(DevId, std::int64_t now)> take;
     std::function<void(DevId, std::int64_t now)> give_back;
+    // A box's at once (Store::take_shared_slots, give_back_shared_slots).
+    std::function<std::optional<std::vector<Slot>>(DevId first, std::uint32_t count,
+                                                   std::int64_t now)>
+        take_box;
+    std::function<void(DevId first, const std::vector<bool>& which, std::int64_t now)>
+        give_back_box;
   };
 
   // Buckets are dropped once refilled; at max_buckets (about 64 bytes each),
@@ -49,6 +56,18 @@ class OtpGuard {
   Result take(DevId dev_id, std::int64_t now);
   // The OTP was right: its slot is given back.
   void give_back(DevId dev_id, std::int64_t now);
+
+  // A box, Devices first .. first + count - 1: a slot of each, all or none.
+  // taken: `states` holds each member's bucket after it (store them when the
+  // claim is refused); no_slot: retry_after is the refused member's.
+  struct BoxResult {
+    Verdict verdict = Verdict::unavailable;
+    std::vector<ThrottleState> states;
+    std::int64_t retry_after = 0;
+  };
+  BoxResult take_box(DevId first, std::uint32_t count, std::int64_t now);
+  // Gives back the slots of the members `which` marks (which[i]: Device first + i).
+  void give_back_box(DevId first, const std::vector<bool>& which, std::int64_t now);
   // The bucket as it stands (for the admin API); nothing if never touched here
   // (shared buckets: as the database holds it).
   std::optional<ThrottleState> peek(DevId dev_id) const;

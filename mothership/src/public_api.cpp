@@ -414,26 +414,16 @@ std::optional<http::Response> PublicApi::take_box_slots(const http::Request& req
   const std::int64_t now = options_.clock();
   // The client's limit counts the box once: it is one request, one key.
   if (auto wait = clients_.take(request.client_address, now)) return locked(html, *wait);
-  after->clear();
-  after->reserve(box.count);
-  for (std::uint32_t i = 0; i < box.count; ++i) {
-    const DevId dev_id(box.first.value() + i);
-    OtpGuard::Result slot = guard_.take(dev_id, now);
-    if (slot.verdict == OtpGuard::Verdict::taken) {
-      after->push_back(slot.state);
-      continue;
-    }
-    // No OTP was compared: every slot taken so far goes back.
-    for (std::uint32_t k = 0; k < i; ++k)
-      guard_.give_back(DevId(box.first.value() + k), now);
+  OtpGuard::BoxResult slots = guard_.take_box(box.first, box.count, now);
+  *after = std::move(slots.states);
+  if (slots.verdict != OtpGuard::Verdict::taken) {
+    // No OTP was compared: no member's slot stays taken, nor the client's.
     clients_.give_back(request.client_address, now);
-    http::Response response = slot.verdict == OtpGuard::Verdict::no_slot
-                                  ? locked(html, slot.retry_after)
-                                  : unavailable(html);
+    const bool throttled = slots.verdict == OtpGuard::Verdict::no_slot;
+    http::Response response = throttled ? locked(html, slots.retry_after) : unavailable(html);
     response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
     response.log_fields.emplace_back("count", std::to_string(box.count));
-    response.log_fields.emplace_back(
-        "outcome", slot.verdict == OtpGuard::Verdict::no_slot ? "throttled" : "unavailable");
+    response.log_fields.emplace_back("outcome", throttled ? "throttled" : "unavailable");
     return response;
   }
   return std::nullopt;
@@ -442,9 +432,9 @@ std::optional<http::Response> PublicApi::take_box_slots(const http::Request& req
 void PublicApi::give_back_box(const std::string& client, const BoxCredentials& box,
                               const std::vector<bool>& give_back, bool client_too) {
   const std::int64_t now = options_.clock();
-  for (std::uint32_t i = 0; i < box.count; ++i) {
-    if (i < give_back.size() && give_back[i]) guard_.give_back(DevId(box.first.value() + i), now);
-  }
+  std::vector<bool> which(give_back.begin(), give_back.end());
+  which.resize(box.count, false);
+  guard_.give_back_box(box.first, which, now);
   if (client_too) clients_.give_back(client, now);
 }
 

@@ -1,5 +1,6 @@
 #include "store.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tte/platform/startup_error.hpp"
@@ -291,6 +292,43 @@ Status Store::give_back_shared_slot(DevId dev_id, std::int64_t now, const GuessP
     if (swapped) return ok_status();
   }
   return make_error(Errc::unavailable, "the bucket kept changing", "throttle");
+}
+
+Result<std::vector<Slot>> Store::take_shared_slots(DevId first, std::uint32_t count,
+                                                   std::int64_t now, const GuessPolicy& policy) {
+  std::vector<Slot> slots(count, Slot{true, ThrottleState{}, 0});
+  if (count == 0) return slots;
+  const std::int64_t low = first.value();
+  TTE_TRY(db_->change_device_buckets(
+      low, low + count - 1, [&](const std::vector<StoreBackend::DeviceBucket>& buckets) {
+        std::vector<StoreBackend::BucketChange> changes;
+        changes.reserve(buckets.size());
+        for (const auto& bucket : buckets) {
+          Slot slot = take_slot(bucket.state.value_or(ThrottleState{}), now, policy);
+          slots[static_cast<std::size_t>(bucket.devid - low)] = slot;
+          if (!slot.taken) return std::vector<StoreBackend::BucketChange>();  // none taken
+          changes.push_back({bucket.devid, slot.state});
+        }
+        return changes;
+      }));
+  return slots;
+}
+
+Status Store::give_back_shared_slots(DevId first, const std::vector<bool>& which, std::int64_t now,
+                                     const GuessPolicy& policy) {
+  if (std::find(which.begin(), which.end(), true) == which.end()) return ok_status();
+  const std::int64_t low = first.value();
+  return db_->change_device_buckets(
+      low, low + static_cast<std::int64_t>(which.size()) - 1,
+      [&](const std::vector<StoreBackend::DeviceBucket>& buckets) {
+        std::vector<StoreBackend::BucketChange> changes;
+        for (const auto& bucket : buckets) {
+          if (!which[static_cast<std::size_t>(bucket.devid - low)] || !bucket.state) continue;
+          ThrottleState next = give_back_slot(*bucket.state, now, policy);
+          if (!(next == *bucket.state)) changes.push_back({bucket.devid, next});
+        }
+        return changes;
+      });
 }
 
 Result<Store::Verification> Store::verify_audit() {

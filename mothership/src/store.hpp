@@ -139,6 +139,15 @@ class Store {
   // Errors: io, unavailable (the bucket kept changing under us).
   Result<Slot> take_shared_slot(DevId dev_id, std::int64_t now, const GuessPolicy& policy);
   Status give_back_shared_slot(DevId dev_id, std::int64_t now, const GuessPolicy& policy);
+  // The same for a box, Devices first .. first + count - 1, in a few statements
+  // however many: a slot from each stored Device, all or none. The slots in Dev
+  // ID order; where one is refused (not taken), nothing was taken. A Dev ID with
+  // no Device has no bucket (nothing is stored for it) and counts as taken.
+  Result<std::vector<Slot>> take_shared_slots(DevId first, std::uint32_t count, std::int64_t now,
+                                              const GuessPolicy& policy);
+  // Gives back the slots of the members `which` marks (which[i]: Device first + i).
+  Status give_back_shared_slots(DevId first, const std::vector<bool>& which, std::int64_t now,
+                                const GuessPolicy& policy);
 
   // Walks the whole audit log, recomputing the chain. Returns the number of
   // entries and the head on success; on a broken chain, the first bad seq.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -117,6 +118,24 @@ class StoreBackend {
   virtual Result<bool> swap_throttle(std::int64_t devid,
                                      const std::optional<ThrottleState>& expected,
                                      const ThrottleState& next) = 0;
+  // Changes the buckets of the stored Devices first..last at once, in a
+  // transaction of its own: `decide` gets them as they stand, locked until it
+  // ends (PostgreSQL: a row each, made first where there was none, locked in
+  // Dev ID order), and answers the new states (none: nothing changes).
+  // A stored Device's bucket (nothing: no row yet; Dev IDs with no Device have
+  // none), and what it becomes.
+  struct DeviceBucket {
+    std::int64_t devid;
+    std::optional<ThrottleState> state;
+  };
+  struct BucketChange {
+    std::int64_t devid;
+    ThrottleState next;
+  };
+  using DecideBuckets =
+      std::function<std::vector<BucketChange>(const std::vector<DeviceBucket>& buckets)>;
+  virtual Status change_device_buckets(std::int64_t first, std::int64_t last,
+                                       const DecideBuckets& decide) = 0;
   // One statement: maps the device only if it is unmapped and not revoked
   // (so of racing claims exactly one changes the row). False: it was not.
   virtual Result<bool> map_device(std::int64_t devid, const MappingRow& mapping) = 0;

@@ -189,6 +189,9 @@ class SqliteBackend final : public StoreBackend {
                 .c_str())),
         select_throttle_(db_.prepare(
             "SELECT failures, window_start, locked_until, locks FROM throttle WHERE devid = ?")),
+        select_device_buckets_(db_.prepare(
+            "SELECT d.devid, t.failures, t.window_start, t.locks FROM devices d LEFT JOIN "
+            "throttle t ON t.devid = d.devid WHERE d.devid BETWEEN ? AND ? ORDER BY d.devid")),
         select_audit_last_(
             db_.prepare("SELECT " TTE_AUDIT_COLUMNS " FROM audit ORDER BY seq DESC LIMIT 1")),
         select_audit_after_(db_.prepare("SELECT " TTE_AUDIT_COLUMNS
@@ -338,6 +341,36 @@ class SqliteBackend final : public StoreBackend {
     }
     return db_.changes() == 1;
   }
+  // The buckets of the stored Devices first..last, in Dev ID order.
+  Result<std::vector<DeviceBucket>> device_buckets(std::int64_t first, std::int64_t last) {
+    sqlite::ResetOnExit reset(select_device_buckets_);
+    select_device_buckets_.bind(1, first).bind(2, last);
+    std::vector<DeviceBucket> buckets;
+    for (;;) {
+      TTE_ASSIGN_OR_RETURN(bool found, select_device_buckets_.step());
+      if (!found) break;
+      DeviceBucket bucket{select_device_buckets_.column_int(0), std::nullopt};
+      if (!select_device_buckets_.is_null(1)) {
+        bucket.state = ThrottleState{static_cast<int>(select_device_buckets_.column_int(1)),
+                                     select_device_buckets_.column_int(2),
+                                     static_cast<int>(select_device_buckets_.column_int(3))};
+      }
+      buckets.push_back(bucket);
+    }
+    return buckets;
+  }
+  Status change_device_buckets(std::int64_t first, std::int64_t last,
+                               const DecideBuckets& decide) override {
+    TTE_TRY(db_.exec("BEGIN IMMEDIATE"));  // the one writer: the buckets stay as read
+    auto changed = [&]() -> Status {
+      TTE_ASSIGN_OR_RETURN(auto buckets, device_buckets(first, last));
+      for (const BucketChange& change : decide(buckets))
+        TTE_TRY(save_throttle(change.devid, change.next));
+      return db_.exec("COMMIT");
+    }();
+    if (!changed.ok()) (void)db_.exec("ROLLBACK");
+    return changed;
+  }
   Result<bool> map_device(std::int64_t devid, const MappingRow& m) override {
     sqlite::ResetOnExit reset(map_device_);
     map_device_.bind_blob(1, ByteView(m.controller_ip.data(), m.controller_ip.size()))
@@ -433,6 +466,7 @@ class SqliteBackend final : public StoreBackend {
   sqlite::Statement select_device_by_urn_;
   sqlite::Statement select_box_devices_;
   sqlite::Statement select_throttle_;
+  sqlite::Statement select_device_buckets_;
   sqlite::Statement select_audit_last_;
   sqlite::Statement select_audit_after_;
   sqlite::Statement upsert_throttle_;

@@ -358,6 +358,81 @@ TEST(Store, SharedBucketsGiveOutExactlyTheirSlotsAcrossConnections) {
   EXPECT_TRUE(store.take_shared_slot(DevId(1), now + 90, policy)->taken);
 }
 
+// A box's buckets at once: a slot of each stored Device, all or none; no
+// bucket for a Dev ID with no Device; given back by a mask.
+TEST(Store, ABoxTakesItsMembersSlotsAllOrNone) {
+  TempDatabase db(20);
+  const GuessPolicy policy{2, 90};
+  const std::int64_t now = 1795843720;
+  Store store(db.path(), Store::Access::read_write);
+  for (int round = 0; round < 2; ++round) {
+    auto slots = store.take_shared_slots(DevId(1), 25, now, policy);  // 21..25: no Devices
+    ASSERT_TRUE(slots.ok()) << store.last_error();
+    ASSERT_EQ(slots->size(), 25u);
+    for (const Slot& slot : slots.value())
+      EXPECT_TRUE(slot.taken);
+  }
+  EXPECT_EQ(store.throttle(DevId(20))->spent, 2);
+  EXPECT_EQ(store.throttle(DevId(21))->spent, 0);
+  // Device 7 has one more check spent: the next box is refused, and takes nothing.
+  ASSERT_TRUE(
+      store.give_back_shared_slots(DevId(1), std::vector<bool>(20, true), now, policy).ok());
+  ASSERT_TRUE(store.take_shared_slot(DevId(7), now, policy)->taken);
+  auto refused = store.take_shared_slots(DevId(1), 20, now, policy);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE((*refused)[6].taken);
+  EXPECT_GT((*refused)[6].retry_after, 0);
+  EXPECT_EQ(store.throttle(DevId(1))->spent, 1);
+  EXPECT_EQ(store.throttle(DevId(7))->spent, 2);
+  // A mask gives back only its members.
+  std::vector<bool> which(20, false);
+  which[0] = true;
+  ASSERT_TRUE(store.give_back_shared_slots(DevId(1), which, now, policy).ok());
+  EXPECT_EQ(store.throttle(DevId(1))->spent, 0);
+  EXPECT_EQ(store.throttle(DevId(2))->spent, 1);
+  if (db.on_postgres()) {
+    EXPECT_EQ(PostgresSession(db.path()).exec("SELECT count(*) FROM throttle"), "20");
+  }
+}
+
+// Boxes and single checks of their members from several connections at once
+// give out exactly the member's slots, no more.
+TEST(Store, BoxesAndSingleChecksRacingShareTheSlotsExactly) {
+  TempDatabase db(16);
+  const GuessPolicy policy{10, 90};
+  const std::int64_t now = 1795843720;
+  std::atomic<int> taken{0}, failed{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 4; ++i) {
+    racers.emplace_back([&, i] {
+      Store store(db.path(), Store::Access::read_write);
+      for (int k = 0; k < 8; ++k) {
+        if (i % 2 == 0) {
+          auto slots = store.take_shared_slots(DevId(1), 16, now, policy);
+          if (!slots.ok()) {
+            ++failed;
+          } else if ((*slots)[4].taken && (*slots)[0].taken) {
+            ++taken;  // all or none: device 5 with the rest
+          }
+        } else {
+          auto slot = store.take_shared_slot(DevId(5), now, policy);
+          if (!slot.ok()) {
+            ++failed;
+          } else if (slot->taken) {
+            ++taken;
+          }
+        }
+      }
+    });
+  }
+  for (auto& racer : racers)
+    racer.join();
+  Store store(db.path(), Store::Access::read_only);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(taken.load(), 10);
+  EXPECT_EQ(store.throttle(DevId(5))->spent, 10);
+}
+
 // Of claims racing from several connections, each in its own write
 // transaction, exactly one maps the device (one conditional statement).
 TEST(Store, RacingMapsFromSeveralConnectionsHaveOneWinner) {
