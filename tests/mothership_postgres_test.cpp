@@ -469,6 +469,34 @@ TEST_F(MotherShipPostgresTest, AHungPostgresCostsARequestAtMostTheDeadlineThenSe
 // Every instance must have the keys the database was made with.
 // Every instance must have the keys the database was made with, and so must
 // every command that writes to it.
+// A database that takes no writes (a standby after a failover gone wrong, a
+// database made read-only) reads fine but can store no claim: /health says so,
+// so that a monitor or the balancer takes the instance out (a black-box finding:
+// it answered 200 while every claim got 503).
+TEST_F(MotherShipPostgresTest, AnInstanceOnADatabaseThatTakesNoWritesIsNotHealthy) {
+  start_instances(1);
+  ships_[0]->import(records_for(1, 1));
+  postgres_.query("tte", "ALTER DATABASE tte SET default_transaction_read_only = on");
+  start_all();
+  RunResult health = ships_[0]->curl({"-w", "\n%{http_code}", ships_[0]->url("/health")});
+  EXPECT_NE(health.out.find("takes no writes"), std::string::npos) << health.out;
+  EXPECT_EQ(health.out.substr(health.out.size() - 3), "503") << health.out;
+  RunResult claim = ships_[0]->curl({"-X", "POST", "-o", "/dev/null", "-w", "%{http_code}",
+                                     ships_[0]->url("/.well-known/tte?" + claim_query(1))});
+  EXPECT_EQ(claim.out, "503");
+  EXPECT_EQ(postgres_.query("tte", "SELECT count(*) FROM devices WHERE state = 1"), "0\n");
+}
+
+// The tests connect as the server's superuser, whom no grant binds: an
+// instance says so once as it starts (operators are meant to use the
+// application role, docs/operations.md).
+TEST_F(MotherShipPostgresTest, AnInstanceConnectedAsTheTablesOwnerWarns) {
+  start_instances(1);
+  start_all();
+  EXPECT_NE(read_text(ships_[0]->log()).find("connects as the owner of the MotherShip's tables"),
+            std::string::npos);
+}
+
 TEST_F(MotherShipPostgresTest, AnInstanceWithAnotherKeyRefusesToStartOrImport) {
   start_instances(2);
   ships_[0]->start();

@@ -120,7 +120,11 @@ int run_init(const std::vector<std::string>& args) {
       (result.ca_file.empty() ? std::string()
                               : "  CA an Introducer should trust:     " + result.ca_file + "\n") +
       "  Admin token:                       " + result.admin_token_file + "\n" +
-      "Start it with: tte-mothership serve --data-dir " + options.data_dir + "\n";
+      "Start it with: tte-mothership serve --data-dir " + options.data_dir + "\n" +
+      (options.database.rfind("postgres", 0) == 0
+           ? "On PostgreSQL, give the instances the application role's URI (database = in "
+             "mothership.conf), not the owner's that init used (docs/operations.md, Roles)\n"
+           : std::string());
   print_json_or_text(cli.has("json"), json, text);
   return 0;
 }

@@ -18,9 +18,16 @@ std::string database_of(const MotherShipServerOptions& o, const DataDir& dir) {
 
 // The MS ID, once the database is known to be this data directory's (the same
 // otp.key and DTLS key: data_dir.hpp).
-MsId stored_ms_id(const DataDir& dir, const MotherShipServerOptions& o) {
+MsId stored_ms_id(const DataDir& dir, const MotherShipServerOptions& o, Logger& logger) {
   Store probe(database_of(o, dir), Store::Access::read_only);
   check_database_matches(dir, probe);
+  if (auto owner = probe.owns_tables(); owner.ok() && owner.value()) {
+    logger.warning(
+        "this instance connects as the owner of the MotherShip's tables (or a member of its "
+        "role): the grants that keep the audit log append-only do not bind it; connect as the "
+        "application role (docs/operations.md, Roles)",
+        {{"database", probe.path()}});
+  }
   const MsId stored = probe.ms_id(o.id_policy);
   if (o.ms_id && !(*o.ms_id == stored)) {
     throw StartupError("--ms-id " + std::to_string(o.ms_id->value()) + " is not the MS ID " +
@@ -132,7 +139,7 @@ MotherShipServer::MotherShipServer(MotherShipServerOptions options, Logger& logg
     : options_(std::move(options)),
       dir_(options_.data_dir),
       logger_(logger),
-      ms_id_(stored_ms_id(dir_, options_)),
+      ms_id_(stored_ms_id(dir_, options_, logger_)),
       host_(ms_id_.host().view()),
       hasher_(dir_.otp_hasher()),
       writer_(database_of(options_, dir_), hasher_, wall_clock, logger_,

@@ -172,14 +172,21 @@ void PublicApi::handle(const http::Request& request, http::Respond respond) {
 }
 
 // For health checks (docker-compose, load balancers, monitoring): this worker
-// answers and the database reads. Says nothing about devices.
+// answers, the database reads and takes writes (a standby after a failover does
+// not: claims could not be stored). Says nothing about devices.
 http::Response PublicApi::health() {
   auto store = reads_.try_acquire();
   const bool readable = store && (*store)->audit_head().ok();
+  auto writes = readable ? (*store)->takes_writes() : Result<bool>(false);
   http::Response response =
-      readable ? http::make_response(200, "application/json", "{\"status\":\"ok\"}\n")
-               : http::make_response(503, "application/json",
-                                     "{\"status\":\"the database is unavailable\"}\n");
+      readable && writes.ok() && writes.value()
+          ? http::make_response(200, "application/json", "{\"status\":\"ok\"}\n")
+      : readable && writes.ok()
+          ? http::make_response(503, "application/json",
+                                "{\"status\":\"the database takes no writes (read only, or a "
+                                "standby)\"}\n")
+          : http::make_response(503, "application/json",
+                                "{\"status\":\"the database is unavailable\"}\n");
   response.set_header("Cache-Control", "no-store");
   return response;
 }

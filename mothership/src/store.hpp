@@ -60,6 +60,9 @@ class Store {
   bool shared() const { return db_->shared(); }
   // A meta value (schema_version, ms_id, otp_key_check, dtls_fingerprint).
   Result<std::optional<std::string>> meta(std::string_view key) { return db_->meta(key); }
+  // Whether the database takes writes (PostgreSQL: not a standby, not read-only).
+  Result<bool> takes_writes() { return db_->takes_writes(); }
+  Result<bool> owns_tables() { return db_->owns_tables(); }
 
   // --- Reads. Errors: io.
   Result<std::optional<DeviceRecord>> device(DevId dev_id);

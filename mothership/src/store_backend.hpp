@@ -84,6 +84,12 @@ class StoreBackend {
   virtual bool shared() const = 0;
 
   virtual Result<std::optional<std::string>> meta(std::string_view key) = 0;
+  // Whether the database takes writes (PostgreSQL: not a standby, and not read
+  // only by default for this database or role, as a session starts).
+  virtual Result<bool> takes_writes() = 0;
+  // PostgreSQL: whether this session's role owns the tables (the owner is not
+  // bound by the application role's grants: it could change the audit log).
+  virtual Result<bool> owns_tables() { return false; }
   // Inside a transaction.
   virtual Status set_meta(std::string_view key, std::string_view value) = 0;
 

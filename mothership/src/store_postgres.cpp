@@ -357,6 +357,25 @@ class PostgresBackend final : public StoreBackend {
     if (PQntuples(r.get()) == 0) return std::optional<std::string>();
     return std::optional<std::string>(Row{r.get(), 0}.text(0));
   }
+  Result<bool> takes_writes() override {
+    Params p;
+    // reset_val: the session's default before its own SETs (a read pool sets
+    // default_transaction_read_only itself).
+    TTE_ASSIGN_OR_RETURN(
+        ResultPtr r,
+        query("SELECT NOT pg_is_in_recovery() AND reset_val = 'off' FROM pg_settings WHERE name = "
+              "'default_transaction_read_only'",
+              p));
+    return PQntuples(r.get()) == 1 && PQgetvalue(r.get(), 0, 0)[0] == '\1';
+  }
+  Result<bool> owns_tables() override {
+    Params p;
+    TTE_ASSIGN_OR_RETURN(ResultPtr r,
+                         query("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = "
+                               "to_regclass('audit')",
+                               p));
+    return PQntuples(r.get()) == 1 && PQgetvalue(r.get(), 0, 0)[0] == '\1';
+  }
   Status set_meta(std::string_view key, std::string_view value) override {
     Params p;
     p.add_text(key).add_text(value);

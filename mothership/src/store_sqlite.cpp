@@ -359,6 +359,7 @@ class SqliteBackend final : public StoreBackend {
     }
     return buckets;
   }
+  Result<bool> takes_writes() override { return true; }
   Status change_device_buckets(std::int64_t first, std::int64_t last,
                                const DecideBuckets& decide) override {
     TTE_TRY(db_.exec("BEGIN IMMEDIATE"));  // the one writer: the buckets stay as read
