@@ -46,6 +46,14 @@ TEST(Http, HeadersAreCaseInsensitive) {
   EXPECT_EQ(with_accept("x").header("Accept"), "x");
 }
 
+// Every status the servers send has its reason phrase (a 431 went out as "Unknown").
+TEST(Http, EveryStatusSentHasItsReasonPhrase) {
+  for (int status : {200, 201, 204, 303, 400, 401, 403, 404, 405, 409, 410, 413, 415, 429, 431, 500,
+                     502, 503, 504})
+    EXPECT_STRNE(reason_phrase(status), "Unknown") << status;
+  EXPECT_STREQ(reason_phrase(431), "Request Header Fields Too Large");
+}
+
 TEST(Http, EscapesHtml) {
   EXPECT_EQ(html_escape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
