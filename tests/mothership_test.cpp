@@ -642,7 +642,8 @@ TEST(MotherShipCli, InitRefusesTheExampleIdAndAnExistingDirectory) {
   // serve --ms-id must name the MS ID init made the database with.
   RunResult other_id =
       run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", dir.file("a"), "--ms-id", "5", "--https",
-           "127.0.0.1:0", "--coaps", "127.0.0.1:0", "--admin", "127.0.0.1:0"});
+           "127.0.0.1:0", "--coaps", "127.0.0.1:0", "--admin", "127.0.0.1:0"},
+          "", std::chrono::seconds(20));
   EXPECT_EQ(other_id.exit_code, 1);
   EXPECT_NE(other_id.err.find("is not the MS ID"), std::string::npos) << other_id.err;
   RunResult not_a_dir = run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", dir.file("b")});

@@ -1,5 +1,8 @@
 #include "database_location.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "tte/query.hpp"
 
 namespace tte::mothership {
@@ -7,6 +10,20 @@ namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
+}
+
+// libpq's keyword/value form: a keyword, then '=' ("dbname=tte", "host = db ...").
+bool looks_like_keywords(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+    ++i;
+  const std::size_t keyword = i;
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
+    ++i;
+  if (i == keyword) return false;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+    ++i;
+  return i < text.size() && text[i] == '=';
 }
 
 // Whether a parameter name, percent-decoded as libpq reads it, names a password.
@@ -54,10 +71,12 @@ std::string redact_uri(std::string uri, bool* found = nullptr) {
 }
 
 // libpq's keyword/value form, "host=db password=secret" -> "host=db password=***"
-// (sslpassword too; spaces around '=', a quoted value). A value runs to the
-// next space: this hides more than a URI's value, never less.
+// (sslpassword too; blanks around '=', a quoted value, a backslash escaping the
+// next character as libpq reads it). An unquoted value runs to the next blank.
 std::string redact_keyword_values(std::string text) {
-  auto blank = [&](std::size_t i) { return text[i] == ' ' || text[i] == '\t'; };
+  auto blank = [&](std::size_t i) {
+    return std::isspace(static_cast<unsigned char>(text[i])) != 0;
+  };
   for (std::size_t at = text.find("password"); at != std::string::npos;
        at = text.find("password", at + 1)) {
     std::size_t i = at + 8;
@@ -74,8 +93,10 @@ std::string redact_keyword_values(std::string text) {
       }
       end = std::min(end + 1, text.size());
     } else {
-      while (end < text.size() && !blank(end))
-        ++end;
+      for (; end < text.size() && !blank(end); ++end) {
+        if (text[end] == '\\') ++end;
+      }
+      end = std::min(end, text.size());
     }
     text.replace(i, end - i, "***");
     at = i;
@@ -94,8 +115,7 @@ Result<DatabaseLocation> DatabaseLocation::parse(std::string_view text, std::str
   if (starts_with(text, "sqlite:")) {
     path = text.substr(7);
     if (path.empty()) return make_error(Errc::syntax, "sqlite: needs a file name", "database");
-  } else if (text.find('=') != std::string_view::npos &&
-             text.find_first_of(" \t") != std::string_view::npos) {
+  } else if (looks_like_keywords(text)) {
     // libpq's keyword/value form ("host=db dbname=tte"): not a file name to make.
     return make_error(Errc::unsupported,
                       "a keyword/value connection string is not taken: give it as a URI, "
@@ -131,7 +151,9 @@ bool DatabaseLocation::has_password() const {
 }
 
 std::string redact_database_text(std::string_view text) {
-  return redact_keyword_values(redact_uri(std::string(text)));
+  // A URI's parameters end at '&' (redact_uri); only other text is read as keyword/value.
+  if (text.find("://") != std::string_view::npos) return redact_uri(std::string(text));
+  return redact_keyword_values(std::string(text));
 }
 
 }  // namespace tte::mothership

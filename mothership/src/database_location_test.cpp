@@ -45,6 +45,10 @@ TEST(DatabaseLocation, RefusesWhatItDoesNotKnow) {
   EXPECT_EQ(std::string(conninfo.error().message).find("S3CRET"), std::string::npos);
   EXPECT_EQ(DatabaseLocation::parse("dbname=tte\thost=db").error().code, Errc::unsupported);
   EXPECT_TRUE(DatabaseLocation::parse("sqlite:a=b c.db").ok());  // a file named so, said so
+  EXPECT_EQ(DatabaseLocation::parse("service=tte").error().code, Errc::unsupported);
+  EXPECT_EQ(DatabaseLocation::parse(" dbname = tte").error().code, Errc::unsupported);
+  EXPECT_TRUE(DatabaseLocation::parse("data/a=b.db").ok());  // a path: '/' before any '='
+  EXPECT_TRUE(DatabaseLocation::parse("my.db").ok());
 }
 
 TEST(DatabaseLocation, NeverShowsAPassword) {
@@ -73,6 +77,11 @@ TEST(DatabaseLocation, NeverShowsAPassword) {
   EXPECT_EQ(redact_database_text("host=db password=s3cret dbname=tte"),
             "host=db password=*** dbname=tte");
   EXPECT_EQ(redact_database_text("sslpassword = 'a b\\' c' user=x"), "sslpassword = *** user=x");
+  EXPECT_EQ(redact_database_text("password=ab\\ cd host=x"), "password=*** host=x");
+  EXPECT_EQ(redact_database_text("password\n=\ns3cret"), "password\n=\n***");
+  // A URI's message keeps what follows its password (libpq's closing quote).
+  EXPECT_EQ(redact_database_text("in URI: \"postgresql://h/d?password=x&sslmode=require\""),
+            "in URI: \"postgresql://h/d?password=***&sslmode=require\"");
   // Where libpq would read no parameter, one is hidden all the same.
   EXPECT_EQ(redacted("postgres://db&password=s3cret"), "postgres://db&password=***");
   EXPECT_EQ(redacted("postgresql://?password=s3cret@db/x"), "postgresql://?password=***");

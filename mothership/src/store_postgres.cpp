@@ -371,7 +371,7 @@ class PostgresBackend final : public StoreBackend {
   Result<bool> owns_tables() override {
     Params p;
     TTE_ASSIGN_OR_RETURN(ResultPtr r,
-                         query("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = "
+                         query("SELECT pg_has_role(relowner, 'MEMBER') FROM pg_class WHERE oid = "
                                "to_regclass('audit')",
                                p));
     return PQntuples(r.get()) == 1 && PQgetvalue(r.get(), 0, 0)[0] == '\1';
@@ -510,6 +510,9 @@ class PostgresBackend final : public StoreBackend {
   // updated from arrays, committed.
   Status change_device_buckets(std::int64_t first, std::int64_t last,
                                const DecideBuckets& decide) override {
+    // A transaction of its own: inside the caller's, its COMMIT would commit theirs.
+    if (in_transaction_)
+      return make_error(Errc::internal, "buckets are changed outside transactions", "throttle");
     TTE_TRY(simple("BEGIN", true));
     auto changed = [&]() -> Status {
       Params range;
@@ -555,9 +558,16 @@ class PostgresBackend final : public StoreBackend {
             p));
       }
       return commit();
-    }();
-    if (!changed.ok() && in_transaction_) rollback();
-    return changed;
+    };
+    Status status = ok_status();
+    try {
+      status = changed();
+    } catch (...) {
+      rollback();  // never back to the pool with the rows locked
+      throw;
+    }
+    if (!status.ok() && in_transaction_) rollback();
+    return status;
   }
   Result<bool> map_device(std::int64_t devid, const MappingRow& m) override {
     Params p;
@@ -732,7 +742,7 @@ class PostgresBackend final : public StoreBackend {
     const Clock::time_point started = Clock::now();
     conn_ = connect(uri_);
     if (PQstatus(conn_) == CONNECTION_OK) {
-      PQsetNoticeReceiver(conn_, &PostgresBackend::on_notice, this);
+      pass_notice_ = PQsetNoticeReceiver(conn_, &PostgresBackend::on_notice, this);
       answered_ = true;
       return true;
     }
@@ -918,9 +928,14 @@ class PostgresBackend final : public StoreBackend {
     return ended_ || PQstatus(conn_) == CONNECTION_BAD;
   }
   static void on_notice(void* self, const PGresult* notice) {
+    auto* backend = static_cast<PostgresBackend*>(self);
     const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
-    if (severity && (std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0))
-      static_cast<PostgresBackend*>(self)->ended_ = true;
+    if (severity && (std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0)) {
+      backend->ended_ = true;
+      return;
+    }
+    // Anything else (a server WARNING) as libpq shows it: on standard error.
+    if (backend->pass_notice_) backend->pass_notice_(nullptr, notice);
   }
   Error unreachable() {
     if (last_error_.empty()) last_error_ = "the database is unreachable";
@@ -1033,10 +1048,11 @@ class PostgresBackend final : public StoreBackend {
   int schema_version_ = 0;
   std::string last_error_;
   bool in_transaction_ = false;
-  bool rolled_back_ = false;  // a statement failed inside the open transaction
-  bool timed_out_ = false;    // the current call gave up waiting (give_up)
-  bool answered_ = false;     // the current call heard from the server
-  bool ended_ = false;        // the server said FATAL while the connection was idle
+  bool rolled_back_ = false;                // a statement failed inside the open transaction
+  bool timed_out_ = false;                  // the current call gave up waiting (give_up)
+  bool answered_ = false;                   // the current call heard from the server
+  bool ended_ = false;                      // the server said FATAL while the connection was idle
+  PQnoticeReceiver pass_notice_ = nullptr;  // libpq's own, for the notices that are not that
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> its prepared statement
   std::int64_t last_reset_ = 0;  // steady_clock ticks of the last try to reconnect
   // When any connection of this process last reconnected.

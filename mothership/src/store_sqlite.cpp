@@ -368,9 +368,16 @@ class SqliteBackend final : public StoreBackend {
       for (const BucketChange& change : decide(buckets))
         TTE_TRY(save_throttle(change.devid, change.next));
       return db_.exec("COMMIT");
-    }();
-    if (!changed.ok()) (void)db_.exec("ROLLBACK");
-    return changed;
+    };
+    Status status = ok_status();
+    try {
+      status = changed();
+    } catch (...) {
+      (void)db_.exec("ROLLBACK");
+      throw;
+    }
+    if (!status.ok()) (void)db_.exec("ROLLBACK");
+    return status;
   }
   Result<bool> map_device(std::int64_t devid, const MappingRow& m) override {
     sqlite::ResetOnExit reset(map_device_);

@@ -525,7 +525,7 @@ TEST(Store, AWriteAfterTheServerEndedTheSessionGoesOnANewOne) {
   if (!db.on_postgres()) GTEST_SKIP() << "SQLite has no server to end a session";
   Store store(db.path(), Store::Access::read_write);
   ASSERT_TRUE(store.set_revoked(DevId(1), std::nullopt).ok());  // (prepared on this session)
-  EXPECT_EQ(PostgresSession(db.path()).end_mothership_sessions(), "1");
+  EXPECT_NE(PostgresSession(db.path()).end_mothership_sessions(), "0");
   auto revoked = store.set_revoked(DevId(1), 5);
   ASSERT_TRUE(revoked.ok()) << store.last_error();
   EXPECT_TRUE(revoked.value());
