@@ -2,6 +2,7 @@
 // admin API's body), provisioning bundles, the device query's URI query and
 // Accept option, the HTTP Accept header, and --database locations (with their
 // password redaction). None may crash; what parses must be well formed.
+#include <cctype>
 #include <cstdint>
 #include <string_view>
 
@@ -70,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
        at = named.find("password=", at + 1)) {
     const std::size_t value = at + 9;
     FUZZ_CHECK(value == named.size() || named.compare(value, 3, "***") == 0 ||
-               named[value] == ' ' || named[value] == '\t');
+               std::isspace(static_cast<unsigned char>(named[value])));
   }
 
   http::Request request;

@@ -87,6 +87,7 @@ std::string redact_keyword_values(std::string text) {
     while (i < text.size() && blank(i))
       ++i;
     std::size_t end = i;
+    if (text.compare(i, 3, "***") == 0) continue;  // a URI's, hidden already
     if (end < text.size() && text[end] == '\'') {
       for (++end; end < text.size() && text[end] != '\''; ++end) {
         if (text[end] == '\\') ++end;
@@ -151,9 +152,10 @@ bool DatabaseLocation::has_password() const {
 }
 
 std::string redact_database_text(std::string_view text) {
-  // A URI's parameters end at '&' (redact_uri); only other text is read as keyword/value.
-  if (text.find("://") != std::string_view::npos) return redact_uri(std::string(text));
-  return redact_keyword_values(std::string(text));
+  // A URI's parameters first (they end at '&'), then keyword/value pairs; a
+  // value the first pass hid already is left as it is (the rest of a message
+  // after it stays).
+  return redact_keyword_values(redact_uri(std::string(text)));
 }
 
 }  // namespace tte::mothership

@@ -79,6 +79,9 @@ TEST(DatabaseLocation, NeverShowsAPassword) {
   EXPECT_EQ(redact_database_text("sslpassword = 'a b\\' c' user=x"), "sslpassword = *** user=x");
   EXPECT_EQ(redact_database_text("password=ab\\ cd host=x"), "password=*** host=x");
   EXPECT_EQ(redact_database_text("password\n=\ns3cret"), "password\n=\n***");
+  // The fuzzer's: a quoted value with "://" in it, blanks after '='.
+  EXPECT_EQ(redact_database_text("password='l://0 1' ql=10"), "password=*** ql=10");
+  EXPECT_EQ(redact_database_text("password=\n\nt"), "password=\n\n***");
   // A URI's message keeps what follows its password (libpq's closing quote).
   EXPECT_EQ(redact_database_text("in URI: \"postgresql://h/d?password=x&sslmode=require\""),
             "in URI: \"postgresql://h/d?password=***&sslmode=require\"");
