@@ -646,6 +646,17 @@ TEST(MotherShipCli, InitRefusesTheExampleIdAndAnExistingDirectory) {
           "", std::chrono::seconds(20));
   EXPECT_EQ(other_id.exit_code, 1);
   EXPECT_NE(other_id.err.find("is not the MS ID"), std::string::npos) << other_id.err;
+  // No command takes a password in the URI (libpq's messages would quote pieces of it).
+  for (const char* uri :
+       {"postgresql://tte:S3%ZZCRET@127.0.0.1/tte", "postgresql://tte:S3C@RET@127.0.0.1/tte",
+        "postgresql://127.0.0.1/tte?sslpassword=S3CRET"}) {
+    RunResult audit = run(
+        {TTE_MOTHERSHIP_BIN, "audit", "verify", "--data-dir", dir.file("a"), "--database", uri});
+    EXPECT_EQ(audit.exit_code, 2) << uri;
+    EXPECT_NE(audit.err.find(".pgpass"), std::string::npos) << audit.err;
+    EXPECT_EQ(audit.err.find("S3"), std::string::npos) << audit.err;
+    EXPECT_EQ(audit.err.find("RET"), std::string::npos) << audit.err;
+  }
   RunResult not_a_dir = run({TTE_MOTHERSHIP_BIN, "serve", "--data-dir", dir.file("b")});
   EXPECT_EQ(not_a_dir.exit_code, 1);
   EXPECT_NE(not_a_dir.err.find("tte-mothership init"), std::string::npos);

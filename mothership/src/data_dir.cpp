@@ -42,6 +42,12 @@ std::map<std::string, std::string> DataDir::read_config() const {
   return settings;
 }
 
+namespace {
+constexpr const char* kNoPasswordInUri =
+    "leave the password out; libpq reads it from ~/.pgpass (or the file PGPASSFILE names) when "
+    "the URI names no password (docs/operations.md)";
+}  // namespace
+
 DatabaseLocation DataDir::database_location(const std::optional<std::string>& given) const {
   std::string text = kDefaultDatabase;
   std::string origin = "--database";
@@ -58,6 +64,13 @@ DatabaseLocation DataDir::database_location(const std::optional<std::string>& gi
   if (!location.ok()) {
     std::string message =
         origin + " " + redact_database_text(text) + ": " + location.error().message;
+    if (given) throw UsageError(message);
+    throw StartupError(message);
+  }
+  // Not only kept out of files and `ps`: libpq's own messages about a URI it
+  // cannot read quote pieces of it, the password's among them.
+  if (location->has_password()) {
+    std::string message = origin + " " + location->redacted() + ": " + kNoPasswordInUri;
     if (given) throw UsageError(message);
     throw StartupError(message);
   }
@@ -156,10 +169,7 @@ InitResult initialise(const InitOptions& o) {
   }
   // init writes the URI into mothership.conf, and `ps` shows command lines.
   if (location->has_password()) {
-    throw UsageError(
-        "--database " + location->redacted() +
-        ": leave the password out; libpq reads it from ~/.pgpass (or the file PGPASSFILE "
-        "names) when the URI names no password (docs/operations.md)");
+    throw UsageError("--database " + location->redacted() + ": " + kNoPasswordInUri);
   }
   const bool on_sqlite = location->kind == DatabaseLocation::Kind::sqlite;
   if ((on_sqlite && file_exists(location->target)) || file_exists(dir.config())) {

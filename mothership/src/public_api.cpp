@@ -417,8 +417,23 @@ void PublicApi::form(const http::Request& request, http::Respond respond) {
 
 std::optional<http::Response> PublicApi::take_box_slots(const http::Request& request,
                                                         const BoxCredentials& box, bool html,
-                                                        std::vector<ThrottleState>* after) {
+                                                        std::vector<ThrottleState>* after,
+                                                        std::shared_ptr<BoxInFlight>* in_flight) {
   const std::int64_t now = options_.clock();
+  if (boxes_in_flight_.fetch_add(1) >= kBoxesInFlight) {
+    boxes_in_flight_.fetch_sub(1);
+    http::Response response =
+        html ? page(503, pages::error(host_, 503, "Try again",
+                                      "The MotherShip is busy with other boxes. Try again."))
+             : problem_response(503, "", "Service Unavailable",
+                                "Other boxes are being claimed here; try again.");
+    response.set_header("Retry-After", "1");
+    response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
+    response.log_fields.emplace_back("count", std::to_string(box.count));
+    response.log_fields.emplace_back("outcome", "busy");
+    return response;
+  }
+  *in_flight = std::make_shared<BoxInFlight>(boxes_in_flight_);
   // The client's limit counts the box once: it is one request, one key.
   if (auto wait = clients_.take(request.client_address, now)) return locked(html, *wait);
   OtpGuard::BoxResult slots = guard_.take_box(box.first, box.count, now);
@@ -478,7 +493,8 @@ void PublicApi::box_claim(const http::Request& request, http::Respond respond) {
   }
   const BoxClaimRequest& claim = parsed.value();
   BoxClaimJob job;
-  if (auto refused = take_box_slots(request, claim.box, html, &job.throttle))
+  std::shared_ptr<BoxInFlight> in_flight;
+  if (auto refused = take_box_slots(request, claim.box, html, &job.throttle, &in_flight))
     return respond(std::move(*refused));
   job.first = claim.box.first;
   job.count = claim.box.count;
@@ -486,8 +502,8 @@ void PublicApi::box_claim(const http::Request& request, http::Respond respond) {
   job.controller = ControllerBinding{claim.controller, claim.controller_fingerprint, claim.psk};
   job.description = claim.description;
   job.client = request.client_address;
-  job.done = [this, html, box = claim.box, client = request.client_address,
-              respond](BoxClaimResult result) {
+  job.done = [this, html, box = claim.box, client = request.client_address, respond,
+              in_flight](BoxClaimResult result) {
     http::Response response;
     if (result.storage_failed) {
       give_back_box(client, box, std::vector<bool>(box.count, true), true);
@@ -521,6 +537,7 @@ void PublicApi::box_claim(const http::Request& request, http::Respond respond) {
     response.log_fields.emplace_back("count", std::to_string(box.count));
     response.log_fields.emplace_back(
         "outcome", result.storage_failed ? "storage_failed" : claim_outcome_name(result.outcome));
+    in_flight->release();  // its slots are given back: the next box may come
     respond(std::move(response));
   };
   writer_.submit(std::move(job));
@@ -532,7 +549,8 @@ void PublicApi::box_form(const http::Request& request, http::Respond respond) {
   if (!parsed.ok()) return respond(bad_request(true, parsed.error()));
   const BoxCredentials& box = parsed.value();
   std::vector<ThrottleState> after;
-  if (auto refused = take_box_slots(request, box, true, &after))
+  std::shared_ptr<BoxInFlight> in_flight;
+  if (auto refused = take_box_slots(request, box, true, &after, &in_flight))
     return respond(std::move(*refused));
   std::vector<DeviceRecord> stored;
   {

@@ -5,6 +5,8 @@
 #ifndef TTE_MOTHERSHIP_PUBLIC_API_HPP
 #define TTE_MOTHERSHIP_PUBLIC_API_HPP
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,21 @@ struct PublicApiOptions {
   Clock clock;
 };
 
+// A box claim counted in flight until release() (or its end).
+struct BoxInFlight {
+  explicit BoxInFlight(std::atomic<int>& count) : count_(count) {}
+  ~BoxInFlight() { release(); }
+  BoxInFlight(const BoxInFlight&) = delete;
+  BoxInFlight& operator=(const BoxInFlight&) = delete;
+  void release() {
+    if (!released_.exchange(true)) count_.fetch_sub(1);
+  }
+
+ private:
+  std::atomic<int>& count_;
+  std::atomic<bool> released_{false};
+};
+
 class PublicApi {
  public:
   PublicApi(PublicApiOptions options, ReadPool& reads, Writer& writer, ClientThrottle& clients,
@@ -47,9 +64,14 @@ class PublicApi {
   void box_form(const http::Request& request, http::Respond respond);
   // One slot per member, from the client's limit once, then each Dev ID's bucket.
   // Otherwise the answer to send (429 or 503): every slot taken is given back.
+  // A box's check slots are held while it is decided (up to 10,000 Dev IDs'
+  // each): at most kBoxesInFlight at once per instance, so that boxes in flight
+  // (wrong keys from an attacker) cannot hold every slot of their members.
+  // in_flight: held until the box is answered.
   std::optional<http::Response> take_box_slots(const http::Request& request,
                                                const BoxCredentials& box, bool html,
-                                               std::vector<ThrottleState>* after);
+                                               std::vector<ThrottleState>* after,
+                                               std::shared_ptr<BoxInFlight>* in_flight);
   // Gives back the members' slots that `give_back` marks, and the client's if `client_too`.
   void give_back_box(const std::string& client, const BoxCredentials& box,
                      const std::vector<bool>& give_back, bool client_too);
@@ -84,6 +106,8 @@ class PublicApi {
   Writer& writer_;
   ClientThrottle& clients_;
   OtpGuard& guard_;
+  static constexpr int kBoxesInFlight = 2;
+  std::atomic<int> boxes_in_flight_{0};
 };
 
 // Headers every MotherShip response carries (no caching, no referrer: URLs hold OTPs).

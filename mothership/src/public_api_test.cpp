@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "mothership_server.hpp"
 #include "test_support.hpp"
 
@@ -392,6 +394,34 @@ TEST_F(BoxApiTest, ABoxClaimMapsEveryDeviceThenItsOtpsAreUsed) {
   EXPECT_EQ(Problem::from_json(again.body)->devices.size(), 24u);
   // The right OTPs gave every slot back.
   EXPECT_EQ(guard_.peek(DevId(0x1000))->spent, 0);
+}
+
+// A box holds a check slot of each member until it is answered: at most two
+// boxes are in flight at once, the next is asked to come back (503,
+// Retry-After 1), so that boxes in flight never hold all of a member's slots.
+TEST_F(BoxApiTest, AtMostTwoBoxesAreInFlightTheNextIsAskedToComeBack) {
+  std::vector<std::promise<http::Response>> answers(2);
+  {
+    testing::WriterHold hold(writer_, 1);  // the boxes wait in the writer's queue
+    for (auto& answer : answers) {
+      api_.handle(request("POST", box_target()),
+                  [&answer](http::Response response) { answer.set_value(std::move(response)); });
+    }
+    // (Answered at once; were it queued too, it would wait for the hold.)
+    std::promise<http::Response> answered;
+    api_.handle(request("POST", box_target()),
+                [&answered](http::Response response) { answered.set_value(std::move(response)); });
+    auto later = answered.get_future();
+    ASSERT_EQ(later.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    http::Response third = later.get();
+    EXPECT_EQ(third.status, 503) << third.body;
+    EXPECT_EQ(third.header("Retry-After"), "1");
+    EXPECT_EQ(guard_.peek(DevId(0x1000))->spent, 2);  // the third took nothing
+  }
+  EXPECT_EQ(answers[0].get_future().get().status, 200);
+  EXPECT_EQ(answers[1].get_future().get().status, 409);
+  // Answered, they are out of flight: the next box is decided (409: used).
+  EXPECT_EQ(call(api_, request("POST", box_target())).status, 409);
 }
 
 TEST_F(BoxApiTest, AMemberClaimedFirstRefusesTheWholeBoxNamingOnlyIt) {

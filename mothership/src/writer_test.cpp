@@ -12,50 +12,14 @@
 namespace tte::mothership {
 namespace {
 
+using testing::claim_job;
 using testing::claim_now;
 using testing::FakeClock;
 using testing::PostgresSession;
 using testing::quiet_logger;
 using testing::TempDatabase;
 using testing::test_hasher;
-
-// A claim of Device n with its right OTP (test_record's), answered to `done`.
-ClaimJob claim_job(std::uint32_t n, std::function<void(ClaimResult)> done) {
-  ClaimJob job;
-  job.dev_id = DevId(n);
-  job.presented = test_hasher().digest(DevId(n), Otp(0x1000 + n));
-  job.controller = testing::test_controller();
-  job.client = "192.0.2.50";
-  job.done = std::move(done);
-  return job;
-}
-
-// Holds the writer in the answer of a claim of Device n until release(): the
-// jobs submitted meanwhile queue up, then go in batches as large as allowed.
-class WriterHold {
- public:
-  WriterHold(Writer& writer, std::uint32_t n) {
-    std::shared_future<void> released = release_.get_future().share();
-    writer.submit(claim_job(n, [this, released](ClaimResult r) {
-      first_ = r;
-      answering_.set_value();
-      released.wait();
-    }));
-    answering_.get_future().wait();
-  }
-  ~WriterHold() { release(); }
-  void release() {
-    if (!released_) release_.set_value();
-    released_ = true;
-  }
-  // The held claim's answer (it came before the hold).
-  const ClaimResult& first() const { return first_; }
-
- private:
-  std::promise<void> answering_, release_;
-  bool released_ = false;
-  ClaimResult first_;
-};
+using testing::WriterHold;
 
 TEST(Writer, ClaimsMapOnceThenReportTheState) {
   TempDatabase db(2);
