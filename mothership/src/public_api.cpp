@@ -12,6 +12,12 @@ namespace {
 
 constexpr const char* kProblemBase = "https://iana.org/assignments/http-problem-types#tte-";
 
+// The box a response answers, for its log line.
+void name_box_in_log(http::Response& response, const BoxCredentials& box) {
+  response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
+  response.log_fields.emplace_back("count", std::to_string(box.count));
+}
+
 // The form values a browser sent, to show them again after a mistake.
 pages::FormValues form_values_of(std::string_view body) {
   pages::FormValues values;
@@ -120,12 +126,15 @@ http::Response PublicApi::locked(bool html, std::int64_t retry_after) const {
 }
 
 http::Response PublicApi::unavailable(bool html) const {
-  http::Response response =
-      html ? page(503, pages::error(host_, 503, "Try again",
-                                    "The MotherShip could not store that. Try again."))
-           : problem_response(503, "", "Service Unavailable",
-                              "The database is unavailable; try again.");
-  response.set_header("Retry-After", "5");
+  return unavailable(html, "The MotherShip could not store that. Try again.",
+                     "The database is unavailable; try again.", 5);
+}
+
+http::Response PublicApi::unavailable(bool html, const char* page_text, const char* detail,
+                                      int retry_after) const {
+  http::Response response = html ? page(503, pages::error(host_, 503, "Try again", page_text))
+                                 : problem_response(503, "", "Service Unavailable", detail);
+  response.set_header("Retry-After", std::to_string(retry_after));
   return response;
 }
 
@@ -423,13 +432,9 @@ std::optional<http::Response> PublicApi::take_box_slots(const http::Request& req
   if (boxes_in_flight_.fetch_add(1) >= kBoxesInFlight) {
     boxes_in_flight_.fetch_sub(1);
     http::Response response =
-        html ? page(503, pages::error(host_, 503, "Try again",
-                                      "The MotherShip is busy with other boxes. Try again."))
-             : problem_response(503, "", "Service Unavailable",
-                                "Other boxes are being claimed here; try again.");
-    response.set_header("Retry-After", "1");
-    response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
-    response.log_fields.emplace_back("count", std::to_string(box.count));
+        unavailable(html, "The MotherShip is busy with other boxes. Try again.",
+                    "Other boxes are being claimed here; try again.", 1);
+    name_box_in_log(response, box);
     response.log_fields.emplace_back("outcome", "busy");
     return response;
   }
@@ -443,8 +448,7 @@ std::optional<http::Response> PublicApi::take_box_slots(const http::Request& req
     clients_.give_back(request.client_address, now);
     const bool throttled = slots.verdict == OtpGuard::Verdict::no_slot;
     http::Response response = throttled ? locked(html, slots.retry_after) : unavailable(html);
-    response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
-    response.log_fields.emplace_back("count", std::to_string(box.count));
+    name_box_in_log(response, box);
     response.log_fields.emplace_back("outcome", throttled ? "throttled" : "unavailable");
     return response;
   }
@@ -533,8 +537,7 @@ void PublicApi::box_claim(const http::Request& request, http::Respond respond) {
           break;
       }
     }
-    response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
-    response.log_fields.emplace_back("count", std::to_string(box.count));
+    name_box_in_log(response, box);
     response.log_fields.emplace_back(
         "outcome", result.storage_failed ? "storage_failed" : claim_outcome_name(result.outcome));
     in_flight->release();  // its slots are given back: the next box may come
@@ -602,8 +605,7 @@ void PublicApi::box_form(const http::Request& request, http::Respond respond) {
   } else {
     response = page(200, pages::box_form(host_, box.first, box.count, pages::FormValues{}, "", ""));
   }
-  response.log_fields.emplace_back("first", std::string(box.first.to_string().view()));
-  response.log_fields.emplace_back("count", std::to_string(box.count));
+  name_box_in_log(response, box);
   respond(std::move(response));
 }
 

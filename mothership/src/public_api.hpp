@@ -96,7 +96,9 @@ class PublicApi {
 
   http::Response not_authorized(bool html) const;
   http::Response locked(bool html, std::int64_t retry_after) const;
-  http::Response unavailable(bool html) const;
+  http::Response unavailable(bool html) const;  // the database: Retry-After 5
+  http::Response unavailable(bool html, const char* page_text, const char* detail,
+                             int retry_after) const;
   http::Response bad_request(bool html, const Error& error) const;
   http::Response page(int status, std::string html) const;
 

@@ -185,6 +185,11 @@ struct Row {
     if (length == 4) return static_cast<std::int32_t>(v);
     return static_cast<std::int64_t>(v);
   }
+  // failures, window_start, locks from `column` on.
+  ThrottleState throttle_state(int column) const {
+    return ThrottleState{static_cast<int>(int8(column)), int8(column + 1),
+                         static_cast<int>(int8(column + 2))};
+  }
   std::optional<std::int64_t> optional_int8(int column) const {
     if (is_null(column)) return std::nullopt;
     return int8(column);
@@ -358,23 +363,15 @@ class PostgresBackend final : public StoreBackend {
     return std::optional<std::string>(Row{r.get(), 0}.text(0));
   }
   Result<bool> takes_writes() override {
-    Params p;
     // reset_val: the session's default before its own SETs (a read pool sets
     // default_transaction_read_only itself).
-    TTE_ASSIGN_OR_RETURN(
-        ResultPtr r,
-        query("SELECT NOT pg_is_in_recovery() AND reset_val = 'off' FROM pg_settings WHERE name = "
-              "'default_transaction_read_only'",
-              p));
-    return PQntuples(r.get()) == 1 && PQgetvalue(r.get(), 0, 0)[0] == '\1';
+    return one_true(
+        "SELECT NOT pg_is_in_recovery() AND reset_val = 'off' FROM pg_settings WHERE name = "
+        "'default_transaction_read_only'");
   }
   Result<bool> owns_tables() override {
-    Params p;
-    TTE_ASSIGN_OR_RETURN(ResultPtr r,
-                         query("SELECT pg_has_role(relowner, 'MEMBER') FROM pg_class WHERE oid = "
-                               "to_regclass('audit')",
-                               p));
-    return PQntuples(r.get()) == 1 && PQgetvalue(r.get(), 0, 0)[0] == '\1';
+    return one_true(
+        "SELECT pg_has_role(relowner, 'MEMBER') FROM pg_class WHERE oid = to_regclass('audit')");
   }
   Status set_meta(std::string_view key, std::string_view value) override {
     Params p;
@@ -417,9 +414,7 @@ class PostgresBackend final : public StoreBackend {
         ResultPtr r,
         query("SELECT failures, window_start, locks FROM throttle WHERE devid = $1", p));
     if (PQntuples(r.get()) == 0) return std::optional<ThrottleState>();
-    Row row{r.get(), 0};
-    return std::optional<ThrottleState>(
-        ThrottleState{static_cast<int>(row.int8(0)), row.int8(1), static_cast<int>(row.int8(2))});
+    return std::optional<ThrottleState>(Row{r.get(), 0}.throttle_state(0));
   }
   Result<std::optional<AuditRow>> audit_last() override {
     Params p;
@@ -504,10 +499,10 @@ class PostgresBackend final : public StoreBackend {
         "VALUES ($1, $2, $3, 0, $4) ON CONFLICT (devid) DO NOTHING",
         p);
   }
-  // Four statements for any number of buckets (a box of 10,000 is not 20,000
-  // round trips): rows made where there were none, read locked in Dev ID order
+  // Five round trips for any number of buckets (a box of 10,000 is not 20,000):
+  // BEGIN, rows made where there were none, read locked in Dev ID order
   // (two boxes never deadlock; a single check waits, then sees the change),
-  // updated from arrays, committed.
+  // one UPDATE from arrays, COMMIT.
   Status change_device_buckets(std::int64_t first, std::int64_t last,
                                const DecideBuckets& decide) override {
     // A transaction of its own: inside the caller's, its COMMIT would commit theirs.
@@ -532,9 +527,7 @@ class PostgresBackend final : public StoreBackend {
       buckets.reserve(static_cast<std::size_t>(PQntuples(r.get())));
       for (int i = 0; i < PQntuples(r.get()); ++i) {
         Row row{r.get(), i};
-        buckets.push_back(
-            DeviceBucket{row.int8(0), ThrottleState{static_cast<int>(row.int8(1)), row.int8(2),
-                                                    static_cast<int>(row.int8(3))}});
+        buckets.push_back(DeviceBucket{row.int8(0), row.throttle_state(1)});
       }
       const std::vector<BucketChange> changes = decide(buckets);
       if (!changes.empty()) {
@@ -1006,6 +999,12 @@ class PostgresBackend final : public StoreBackend {
     TTE_ASSIGN_OR_RETURN(ResultPtr r, query(sql, p));
     (void)r;
     return ok_status();
+  }
+  // Whether `sql` (no parameters) answers one row whose one boolean is true.
+  Result<bool> one_true(const std::string& sql) {
+    Params p;
+    TTE_ASSIGN_OR_RETURN(ResultPtr r, query(sql, p));
+    return PQntuples(r.get()) == 1 && PQgetvalue(r.get(), 0, 0)[0] == '\1';  // binary: 1 byte
   }
   Result<bool> changed_one(const std::string& sql, Params& p) {
     TTE_ASSIGN_OR_RETURN(ResultPtr r, query(sql, p));

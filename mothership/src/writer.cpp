@@ -110,13 +110,14 @@ void Writer::stop() {
 }
 
 void Writer::run() {
+  const std::size_t limit = batch_limit();
   while (true) {
     std::deque<Job> batch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything is done
-      while (!queue_.empty() && batch.size() < batch_limit()) {
+      while (!queue_.empty() && batch.size() < limit) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
